@@ -49,7 +49,7 @@ type History []Event
 // model is checked later by the model.
 func ReadHistory(r io.Reader, name string) (History, error) {
 	br := bufio.NewReader(r)
-	pending := map[int]int{} // process -> index in h of its pending invoke
+	pending := map[int]pendingOp{}
 	var h History
 	for lineNo := 1; ; lineNo++ {
 		line, err := br.ReadBytes('\n')
@@ -59,7 +59,7 @@ func ReadHistory(r io.Reader, name string) (History, error) {
 		if len(bytes.TrimSpace(line)) > 0 {
 			ev, perr := parseEvent(line)
 			if perr == nil {
-				perr = matchPending(h, pending, ev)
+				perr = matchPending(pending, ev, lineNo)
 			}
 			if perr != nil {
 				return nil, fmt.Errorf("%s:%d: %w", name, lineNo, perr)
@@ -150,21 +150,26 @@ func intField(field string, raw json.RawMessage, required bool) (int, error) {
 	return int(i), nil
 }
 
+type pendingOp struct {
+	Event
+	line int
+}
+
 // matchPending enforces the per-process discipline: a process has at most
 // one operation in flight, and a return closes the operation it names.
-func matchPending(h History, pending map[int]int, ev Event) error {
-	i, busy := pending[ev.Process]
+func matchPending(pending map[int]pendingOp, ev Event, line int) error {
+	inv, busy := pending[ev.Process]
 	if ev.Type == Invoke {
 		if busy {
-			return fmt.Errorf("process %d invokes %s while its %s (line of event #%d) is still pending; expected ok, fail or info first", ev.Process, ev.F, h[i].F, i+1)
+			return fmt.Errorf("process %d invokes %s while its %s from line %d is still pending; expected ok, fail or info first", ev.Process, ev.F, inv.F, inv.line)
 		}
-		pending[ev.Process] = len(h)
+		pending[ev.Process] = pendingOp{ev, line}
 		return nil
 	}
 	if !busy {
 		return fmt.Errorf("%s for process %d without a pending invoke; expected an invoke of %s first", ev.Type, ev.Process, ev.F)
 	}
-	if inv := h[i]; inv.F != ev.F || inv.Key != ev.Key {
+	if inv.F != ev.F || inv.Key != ev.Key {
 		return fmt.Errorf("%s of %s for process %d does not match its pending invoke of %s; expected the same f and key", ev.Type, describeOp(ev.F, ev.Key), ev.Process, describeOp(inv.F, inv.Key))
 	}
 	delete(pending, ev.Process)

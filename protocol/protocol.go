@@ -1,0 +1,72 @@
+package protocol
+
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/faultline-sim/faultline/checker"
+	"github.com/faultline-sim/faultline/sim"
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is what a protocol learns about the run it is part of.
+type Config struct {
+	Nodes   int    // cluster size
+	Machine string // the replicated state machine (a machines.New name)
+	// Params are the protocol's own settings from the scenario file
+	// (protocol.params), decoded with DecodeParams.
+	Params map[string]any
+	// Seed is the run's root seed, for values every replica must share
+	// (Rabia's common coin). Per-node randomness comes from env.Rand.
+	Seed uint64
+}
+
+// Definition describes one protocol to the harness.
+type Definition struct {
+	Name    string
+	Summary string // one line, shown by `simrun list`
+	// Machines lists the state machines it can run; the first is the default.
+	Machines []string
+	// Validate checks cfg (its Params above all) before a run, naming the
+	// offending field. Nil means any params are rejected.
+	Validate func(cfg Config) error
+	// NewNode builds replica id; it is called at boot and at every restart.
+	NewNode func(cfg Config, id sim.NodeID) sim.Node
+	// Codec builds the client adapter.
+	Codec func(cfg Config) sim.ClientCodec
+	// NewMonitor, if set, builds the run's invariant checker.
+	NewMonitor func(cfg Config) Monitor
+}
+
+// Monitor checks a protocol's invariants during and after one run.
+type Monitor interface {
+	// Observe checks one fact a node reported through env.Observe. An
+	// error stops the run as a violation: it is the first bad event, so it
+	// should name the property, the node and what it saw.
+	Observe(at sim.Time, node sim.NodeID, fact any) error
+	// Final checks the end state once the heal phase is over: k gives the
+	// live nodes (k.Node) and history the clients' operations. It returns
+	// the verdicts of the properties it checked (Pass ones included).
+	Final(k *sim.Kernel, history []*sim.Operation) []checker.Verdict
+	// Metrics are derived numbers for the result (e.g. phases per
+	// decision), keyed by name.
+	Metrics() map[string]float64
+}
+
+// DecodeParams strictly decodes params into `into` (a pointer to a struct
+// with yaml tags): an unknown key or a wrong type is an error naming it.
+func DecodeParams(params map[string]any, into any) error {
+	if len(params) == 0 {
+		return nil
+	}
+	raw, err := yaml.Marshal(params)
+	if err != nil {
+		return fmt.Errorf("params: %w", err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
+	dec.KnownFields(true)
+	if err := dec.Decode(into); err != nil {
+		return fmt.Errorf("params: %w", err)
+	}
+	return nil
+}

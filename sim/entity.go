@@ -1,0 +1,150 @@
+package sim
+
+import (
+	"math/rand/v2"
+	"time"
+)
+
+// entity is the kernel's record of one participant: a replica or a client.
+type entity struct {
+	id        NodeID
+	node      Node
+	env       *env
+	rng       *rand.Rand
+	disk      *memDisk
+	clock     clock
+	timers    timerSlab
+	up        bool // not crashed
+	booted    bool
+	paused    bool    // stopped: frozen with its state
+	held      []event // deliveries and timers that arrived while paused
+	inc       uint32  // incarnation, bumped at every crash
+	sendDelay time.Duration
+	isClient  bool
+}
+
+// env is the Env the kernel hands to one entity.
+type env struct {
+	k *Kernel
+	e *entity
+}
+
+func (v *env) ID() NodeID                { return v.e.id }
+func (v *env) Peers() []NodeID           { return v.k.peers }
+func (v *env) Now() Time                 { return v.e.clock.local(v.k.now) }
+func (v *env) Rand() *rand.Rand          { return v.e.rng }
+func (v *env) Disk() Disk                { return v.e.disk }
+func (v *env) Send(to NodeID, m Message) { v.k.send(v.e, to, m) }
+
+func (v *env) SetTimer(d time.Duration, tag any) TimerID {
+	if d < 0 {
+		d = 0
+	}
+	id := v.e.timers.add()
+	at := v.k.now.Add(v.e.clock.trueDuration(d))
+	v.k.schedule(event{at: at, kind: evTimer, to: v.e.id, inc: v.e.inc, timer: id, msg: tag})
+	return id
+}
+
+func (v *env) CancelTimer(id TimerID) { v.e.timers.take(id) }
+
+func (v *env) Observe(fact any) {
+	k := v.k
+	k.fold(uint64(k.now), 4, uint64(v.e.id), contentHash(fact))
+	if k.cfg.Observer == nil {
+		return
+	}
+	if err := k.cfg.Observer(k.now, v.e.id, fact); err != nil {
+		k.stopWith(Stop{Reason: StopViolation, At: k.now, Node: v.e.id, Detail: err.Error()})
+	}
+}
+
+func (v *env) Count(metric string, delta int64) { v.k.metrics.Add(metric, delta) }
+
+// timerSlab tracks pending timers without maps: an ID is a slot index in
+// the low 32 bits and the slot's generation in the high 32, so a stale ID
+// (fired, cancelled, or from before a crash) never matches a reused slot.
+type timerSlab struct {
+	gens []uint32
+	live []bool
+	free []uint32
+}
+
+func (s *timerSlab) add() TimerID {
+	var slot uint32
+	if n := len(s.free); n > 0 {
+		slot = s.free[n-1]
+		s.free = s.free[:n-1]
+	} else {
+		slot = uint32(len(s.gens))
+		s.gens = append(s.gens, 0)
+		s.live = append(s.live, false)
+	}
+	s.gens[slot]++
+	s.live[slot] = true
+	return TimerID(uint64(s.gens[slot])<<32 | uint64(slot))
+}
+
+// take reports whether id is pending and, if so, retires it.
+func (s *timerSlab) take(id TimerID) bool {
+	slot, gen := uint32(id), uint32(id>>32)
+	if int(slot) >= len(s.gens) || s.gens[slot] != gen || !s.live[slot] {
+		return false
+	}
+	s.live[slot] = false
+	s.free = append(s.free, slot)
+	return true
+}
+
+// keep re-arms a timer that take retired, for a timer held while paused.
+func (s *timerSlab) keep(id TimerID) {
+	slot := uint32(id)
+	s.free = s.free[:len(s.free)-1] // take just pushed it
+	s.live[slot] = true
+}
+
+// reset forgets every timer (a crash).
+func (s *timerSlab) reset() {
+	s.free = s.free[:0]
+	for i := range s.live {
+		if s.live[i] {
+			s.live[i] = false
+		}
+		s.free = append(s.free, uint32(i))
+	}
+}
+
+// ppmScale is the clock rate of a perfect clock in parts per million.
+const ppmScale = 1_000_000
+
+// clock is a node's local clock: local(t) = base + (t - since)·rate/1e6.
+// Integer arithmetic keeps it identical on every CPU.
+type clock struct {
+	base  Time  // local reading at `since`
+	since Time  // true time the current rate began
+	rate  int64 // local nanoseconds per 1e6 true nanoseconds
+}
+
+func (c *clock) local(t Time) Time {
+	return c.base + Time(mulDiv(int64(t-c.since), c.rate, ppmScale))
+}
+
+// trueDuration converts a local duration into true time at this rate.
+func (c *clock) trueDuration(d time.Duration) time.Duration {
+	return time.Duration(mulDiv(int64(d), ppmScale, c.rate))
+}
+
+// set changes the clock at true time now: offset jumps the reading, the
+// drift (in ppm, may be negative) sets its new rate.
+func (c *clock) set(now Time, offset time.Duration, driftPPM int64) {
+	c.base = c.local(now) + Time(offset)
+	c.since = now
+	c.rate = ppmScale + driftPPM
+}
+
+// mulDiv computes a*b/c without overflowing for the magnitudes a run sees
+// (a up to ~1e15 ns, b and c around 1e6).
+func mulDiv(a, b, c int64) int64 {
+	q, r := a/c, a%c
+	return q*b + r*b/c
+}

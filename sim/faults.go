@@ -1,0 +1,162 @@
+package sim
+
+import (
+	"fmt"
+	"time"
+)
+
+// action is a kernel-level event: a fault, a phase change, anything the
+// harness schedules at a virtual time.
+type action struct {
+	id   int
+	name string
+	fn   func()
+}
+
+// At schedules fn to run at virtual time t (or now, if t is past). The name
+// appears in the trace. Use it for faults and phase changes.
+func (k *Kernel) At(t Time, name string, fn func()) {
+	if t < k.now {
+		t = k.now
+	}
+	k.seq++ // actions get ids from the same counter: stable and unique
+	k.schedule(event{at: t, kind: evAction, act: &action{id: int(k.seq), name: name, fn: fn}})
+}
+
+func (k *Kernel) replica(id NodeID) *entity {
+	if int(id) < 0 || int(id) >= k.cfg.Nodes {
+		panic(fmt.Sprintf("sim: no replica %d", id))
+	}
+	return k.ents[id]
+}
+
+// Crash kills replica id: its volatile state, pending timers and unsynced
+// disk writes are lost. Messages to it are dropped until Restart.
+func (k *Kernel) Crash(id NodeID) {
+	e := k.replica(id)
+	if !e.up {
+		return
+	}
+	e.up, e.paused, e.held = false, false, nil
+	e.node = nil
+	e.inc++
+	e.timers.reset()
+	e.disk.crash()
+	k.metrics.Add("fault.crashes", 1)
+}
+
+// Restart boots a crashed replica again: a new Node from the constructor,
+// started with the disk as it was at the last Sync.
+func (k *Kernel) Restart(id NodeID) {
+	e := k.replica(id)
+	if e.up {
+		return
+	}
+	k.metrics.Add("fault.restarts", 1)
+	k.startEntity(e)
+}
+
+func (k *Kernel) startEntity(e *entity) {
+	e.up = true
+	if !e.isClient {
+		e.node = k.cfg.NewNode(e.id)
+	}
+	k.call(e, func() { e.node.Start(e.env) })
+}
+
+// Stop freezes replica id with its state, like SIGSTOP or a long GC pause:
+// messages and timers that arrive meanwhile wait until Resume.
+func (k *Kernel) Stop(id NodeID) {
+	e := k.replica(id)
+	if e.up {
+		e.paused = true
+	}
+}
+
+// Resume unfreezes a stopped replica; what arrived meanwhile is delivered
+// now, in arrival order.
+func (k *Kernel) Resume(id NodeID) {
+	e := k.replica(id)
+	if !e.paused {
+		return
+	}
+	e.paused = false
+	held := e.held
+	e.held = nil
+	for _, ev := range held {
+		ev.at = k.now
+		if ev.kind == evMessage {
+			k.inflight++
+		}
+		k.schedule(ev)
+	}
+}
+
+// Partition cuts every link between replicas in different groups, in both
+// directions. Replicas not named in any group form one more group together.
+// Links to and from clients are not affected.
+func (k *Kernel) Partition(groups [][]NodeID) {
+	group := make([]int, k.cfg.Nodes)
+	for i := range group {
+		group[i] = -1
+	}
+	for g, members := range groups {
+		for _, id := range members {
+			group[k.replica(id).id] = g
+		}
+	}
+	for a := 0; a < k.cfg.Nodes; a++ {
+		for b := 0; b < k.cfg.Nodes; b++ {
+			k.net.link(NodeID(a), NodeID(b)).blocked = group[a] != group[b]
+		}
+	}
+	k.metrics.Add("fault.partitions", 1)
+}
+
+// Block cuts the link from -> to in that direction only (an asymmetric
+// partition); Unblock restores it.
+func (k *Kernel) Block(from, to NodeID)   { k.net.link(from, to).blocked = true }
+func (k *Kernel) Unblock(from, to NodeID) { k.net.link(from, to).blocked = false }
+
+// Clog holds every message on from -> to until `until`, then lets them
+// through together.
+func (k *Kernel) Clog(from, to NodeID, until Time) { k.net.link(from, to).clogUntil = until }
+
+// SetLink changes the latency, loss and duplication of from -> to.
+func (k *Kernel) SetLink(from, to NodeID, l Link) { k.net.link(from, to).Link = l }
+
+// SetAllLinks changes every link, between replicas and to clients alike,
+// without touching partitions or clogs.
+func (k *Kernel) SetAllLinks(l Link) {
+	for i := range k.net.links {
+		k.net.links[i].Link = l
+	}
+}
+
+// SetClock jumps replica id's clock by offset and sets its drift in parts
+// per million (+1000 runs 0.1% fast). Drift must be above -1,000,000.
+func (k *Kernel) SetClock(id NodeID, offset time.Duration, driftPPM int64) {
+	if driftPPM <= -ppmScale {
+		panic(fmt.Sprintf("sim: clock drift %d ppm would stop or reverse the clock", driftPPM))
+	}
+	k.replica(id).clock.set(k.now, offset, driftPPM)
+}
+
+// Heal removes every fault: links return to the run's base configuration
+// (no partition, clog, or changed loss), stopped replicas resume, crashed
+// ones restart and clocks stop drifting (their offset stays).
+func (k *Kernel) Heal() {
+	k.net.heal()
+	for i := 0; i < k.cfg.Nodes; i++ {
+		e := k.ents[i]
+		if e.clock.rate != ppmScale {
+			e.clock.set(k.now, 0, 0)
+		}
+		if e.paused {
+			k.Resume(e.id)
+		}
+		if !e.up {
+			k.Restart(e.id)
+		}
+	}
+}

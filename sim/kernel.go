@@ -1,0 +1,317 @@
+package sim
+
+import (
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"runtime/debug"
+	"time"
+)
+
+// Config describes one run of the kernel.
+type Config struct {
+	Seed  uint64
+	Nodes int // replicas 0..Nodes-1
+	// NewNode builds replica id. It is called at boot and again at every
+	// restart; the node finds its surviving state on env.Disk() in Start.
+	NewNode func(id NodeID) Node
+	Network Link // every link starts like this; faults change links later
+	Disk    DiskConfig
+	// MaxEvents and MaxTime are the run's budgets. Zero means the default:
+	// 50 million events, one virtual hour.
+	MaxEvents int64
+	MaxTime   Time
+	// Trace, if set, receives every delivered event as one JSON line.
+	Trace io.Writer
+	// Observer, if set, sees every fact a node reports with env.Observe. An
+	// error stops the run with StopViolation: the first bad event.
+	Observer func(at Time, node NodeID, fact any) error
+}
+
+// StopReason says why a run stopped.
+type StopReason int
+
+const (
+	StopDone        StopReason = iota // reached the requested time or was halted
+	StopEventBudget                   // MaxEvents delivered
+	StopTimeBudget                    // MaxTime reached with work left
+	StopPanic                         // a node panicked
+	StopViolation                     // the Observer reported a violation
+)
+
+var stopNames = [...]string{"done", "event_budget", "time_budget", "node_panic", "violation"}
+
+func (r StopReason) String() string { return stopNames[r] }
+
+// Stop is how and where a run ended.
+type Stop struct {
+	Reason StopReason
+	At     Time
+	Node   NodeID // StopPanic, StopViolation: the node
+	Detail string // panic value and stack, or the violation
+}
+
+// Kernel is the discrete-event scheduler. Use New, add clients, schedule
+// faults with At and the fault methods, then Run.
+type Kernel struct {
+	cfg      Config
+	now      Time
+	seq      uint64
+	queue    eventQueue
+	ents     []*entity
+	peers    []NodeID
+	net      *network
+	hash     uint64
+	events   int64
+	metrics  *Metrics
+	stop     *Stop
+	halted   bool
+	trace    *traceWriter
+	clients  []*client
+	history  []*Operation
+	seed     uint64
+	inflight int
+}
+
+// New builds a kernel with cfg.Nodes replicas, not yet started.
+func New(cfg Config) *Kernel {
+	if cfg.MaxEvents == 0 {
+		cfg.MaxEvents = 50_000_000
+	}
+	if cfg.MaxTime == 0 {
+		cfg.MaxTime = Time(time.Hour)
+	}
+	if cfg.Network.Latency.Kind == "" {
+		cfg.Network = DefaultLink
+	}
+	k := &Kernel{cfg: cfg, seed: cfg.Seed, hash: 14695981039346656037, metrics: newMetrics()}
+	for i := 0; i < cfg.Nodes; i++ {
+		k.peers = append(k.peers, NodeID(i))
+	}
+	for i := 0; i < cfg.Nodes; i++ {
+		k.ents = append(k.ents, k.newEntity(NodeID(i), fmt.Sprintf("node/%d", i)))
+	}
+	if cfg.Trace != nil {
+		k.trace = newTraceWriter(cfg.Trace)
+	}
+	return k
+}
+
+func (k *Kernel) newEntity(id NodeID, stream string) *entity {
+	e := &entity{id: id, rng: Stream(k.seed, stream), disk: newMemDisk(), clock: clock{rate: ppmScale}}
+	e.env = &env{k: k, e: e}
+	e.disk.onSync = func() { k.onSync(e) }
+	return e
+}
+
+// Now is the kernel's true virtual time.
+func (k *Kernel) Now() Time { return k.now }
+
+// Seed is the run's root seed.
+func (k *Kernel) Seed() uint64 { return k.seed }
+
+// Nodes is the number of replicas.
+func (k *Kernel) Nodes() int { return k.cfg.Nodes }
+
+// Events is how many events have been delivered so far.
+func (k *Kernel) Events() int64 { return k.events }
+
+// TraceHash is the hash of every delivered event so far.
+func (k *Kernel) TraceHash() uint64 { return k.hash }
+
+// Metrics are the run's counters: the kernel's own (net.*, disk.*) and
+// whatever nodes added with env.Count.
+func (k *Kernel) Metrics() *Metrics { return k.metrics }
+
+// Node returns replica id's current Node value (nil while crashed), for
+// end-of-run checks that inspect replica state.
+func (k *Kernel) Node(id NodeID) Node {
+	e := k.ents[id]
+	if !e.up {
+		return nil
+	}
+	return e.node
+}
+
+// Up reports whether replica id is running (not crashed; it may be stopped).
+func (k *Kernel) Up(id NodeID) bool { return k.ents[id].up }
+
+// Halt ends Run after the current event, as a normal stop.
+func (k *Kernel) Halt() { k.halted = true }
+
+// Run boots nodes that have not started yet, then delivers events in
+// (time, sequence) order until virtual time `until`, a halt, a budget or a
+// failure. It can be called again with a later time to continue.
+func (k *Kernel) Run(until Time) Stop {
+	k.boot()
+	k.halted = false
+	for k.stop == nil && !k.halted {
+		if k.queue.Len() == 0 || k.queue.peek().at > until {
+			k.advanceIdle(until)
+			break
+		}
+		if k.events >= k.cfg.MaxEvents {
+			k.stopWith(Stop{Reason: StopEventBudget, At: k.now,
+				Detail: fmt.Sprintf("event budget of %d events exhausted at %v", k.cfg.MaxEvents, k.now)})
+			break
+		}
+		ev := k.queue.pop()
+		if ev.at > k.cfg.MaxTime {
+			k.now = k.cfg.MaxTime
+			k.stopWith(Stop{Reason: StopTimeBudget, At: k.now,
+				Detail: fmt.Sprintf("virtual time budget of %v exhausted with work pending", time.Duration(k.cfg.MaxTime))})
+			break
+		}
+		k.now = ev.at
+		k.dispatch(&ev)
+	}
+	if k.stop != nil {
+		return *k.stop
+	}
+	return Stop{Reason: StopDone, At: k.now}
+}
+
+func (k *Kernel) advanceIdle(until Time) {
+	if until > k.cfg.MaxTime {
+		until = k.cfg.MaxTime
+	}
+	if until > k.now && until != Never {
+		k.now = until
+	}
+}
+
+func (k *Kernel) stopWith(s Stop) {
+	if k.stop == nil {
+		k.stop = &s
+	}
+}
+
+func (k *Kernel) boot() {
+	if k.net == nil {
+		k.net = newNetwork(len(k.ents), k.cfg.Network, Stream(k.seed, "network"))
+	}
+	for _, e := range k.ents {
+		if !e.booted {
+			e.booted = true
+			k.startEntity(e)
+		}
+	}
+}
+
+// schedule queues an event, assigning the sequence number that breaks ties.
+func (k *Kernel) schedule(ev event) {
+	k.seq++
+	ev.seq = k.seq
+	k.queue.push(ev)
+}
+
+// dispatch delivers one event, converting a node panic into a stop.
+func (k *Kernel) dispatch(ev *event) {
+	switch ev.kind {
+	case evAction:
+		k.events++
+		k.fold(uint64(ev.at), 3, uint64(ev.act.id))
+		k.traceAction(ev)
+		ev.act.fn()
+	case evMessage:
+		k.deliver(ev)
+	case evTimer:
+		k.fire(ev)
+	}
+}
+
+func (k *Kernel) deliver(ev *event) {
+	k.inflight--
+	e := k.ents[ev.to]
+	if !e.up || k.net.link(ev.from, ev.to).blocked {
+		k.metrics.Add("net.dropped", 1)
+		return
+	}
+	if e.paused {
+		e.held = append(e.held, *ev)
+		return
+	}
+	k.events++
+	k.fold(uint64(ev.at), 1, uint64(ev.from)<<32|uint64(uint32(ev.to)), contentHash(ev.msg))
+	k.metrics.Add("net.delivered", 1)
+	k.traceMessage(ev)
+	k.call(e, func() { e.node.Receive(e.env, ev.from, ev.msg) })
+}
+
+func (k *Kernel) fire(ev *event) {
+	e := k.ents[ev.to]
+	if !e.up || ev.inc != e.inc || !e.timers.take(ev.timer) {
+		return // cancelled, or belongs to an incarnation that crashed
+	}
+	if e.paused {
+		e.timers.keep(ev.timer)
+		e.held = append(e.held, *ev)
+		return
+	}
+	k.events++
+	k.fold(uint64(ev.at), 2, uint64(ev.to), contentHash(ev.msg))
+	k.traceTimer(ev)
+	k.call(e, func() { e.node.Timer(e.env, ev.msg) })
+}
+
+// call runs one handler of e. A panic becomes the run's stop.
+func (k *Kernel) call(e *entity, handler func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			k.stopWith(Stop{Reason: StopPanic, At: k.now, Node: e.id,
+				Detail: fmt.Sprintf("node %d panicked at %v: %v\n%s", e.id, k.now, r, debug.Stack())})
+		}
+	}()
+	e.sendDelay = 0
+	handler()
+}
+
+// fold mixes words into the trace hash (FNV-1a over 64-bit words).
+func (k *Kernel) fold(words ...uint64) {
+	h := k.hash
+	for _, w := range words {
+		h ^= w
+		h *= 1099511628211
+	}
+	k.hash = h
+}
+
+func contentHash(m any) uint64 {
+	if h, ok := m.(TraceHasher); ok {
+		return h.TraceHash()
+	}
+	return 0
+}
+
+// send routes one message from e.
+func (k *Kernel) send(e *entity, to NodeID, m Message) {
+	if int(to) < 0 || int(to) >= len(k.ents) {
+		panic(fmt.Sprintf("node %d sent to unknown address %d", e.id, to))
+	}
+	k.metrics.Add("net.sent", 1)
+	k.metrics.countType(m)
+	now := k.now.Add(e.sendDelay)
+	copies, at1, at2 := k.net.route(e.id, to, now)
+	if copies == 0 {
+		k.metrics.Add("net.lost", 1)
+		return
+	}
+	k.inflight += copies
+	k.schedule(event{at: at1, kind: evMessage, to: to, from: e.id, msg: m})
+	if copies == 2 {
+		k.metrics.Add("net.duplicated", 1)
+		k.schedule(event{at: at2, kind: evMessage, to: to, from: e.id, msg: m})
+	}
+}
+
+// InFlight is how many messages are on the network right now.
+func (k *Kernel) InFlight() int { return k.inflight }
+
+func (k *Kernel) onSync(e *entity) {
+	e.sendDelay += k.cfg.Disk.SyncLatency
+	k.metrics.Add("disk.syncs", 1)
+}
+
+// Rand returns the named stream of this run, for harness code outside the
+// nodes (workload, fault generation).
+func (k *Kernel) Rand(name string) *rand.Rand { return Stream(k.seed, name) }

@@ -1,0 +1,168 @@
+package sim
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"time"
+)
+
+// LatencyKind names a one-way latency distribution.
+type LatencyKind string
+
+const (
+	// LatencyFixed always takes Min.
+	LatencyFixed LatencyKind = "fixed"
+	// LatencyUniform draws uniformly from [Min, Max]: jitter that reorders.
+	LatencyUniform LatencyKind = "uniform"
+	// LatencyLongTail draws uniformly from [Min, Max], then doubles the
+	// draw with probability TailProbability, again and again up to
+	// TailMaxFactor: P(latency ≥ 2^k·base) = TailProbability^k, a discrete
+	// Pareto tail computed with integers only, so it is identical on every
+	// CPU (math.Exp and math.Pow may use FMA on some and not on others).
+	LatencyLongTail LatencyKind = "longtail"
+)
+
+// Latency is a one-way delay distribution.
+type Latency struct {
+	Kind            LatencyKind
+	Min, Max        time.Duration
+	TailProbability float64 // longtail only; 0 means 0.1
+	TailMaxFactor   int     // longtail only; 0 means 64
+}
+
+// Validate reports the first thing wrong with l.
+func (l Latency) Validate() error {
+	switch l.Kind {
+	case LatencyFixed, LatencyUniform, LatencyLongTail:
+	default:
+		return fmt.Errorf("latency kind %q is not one of fixed, uniform, longtail", l.Kind)
+	}
+	if l.Min < 0 {
+		return fmt.Errorf("latency min %v is negative", l.Min)
+	}
+	if l.Kind != LatencyFixed && l.Max < l.Min {
+		return fmt.Errorf("latency max %v is below min %v", l.Max, l.Min)
+	}
+	if l.TailProbability < 0 || l.TailProbability >= 1 {
+		return fmt.Errorf("latency tail probability %v is not in [0, 1)", l.TailProbability)
+	}
+	return nil
+}
+
+func (l Latency) draw(r *rand.Rand) time.Duration {
+	d := l.Min
+	if l.Kind != LatencyFixed && l.Max > l.Min {
+		d += time.Duration(r.Int64N(int64(l.Max-l.Min) + 1))
+	}
+	if l.Kind == LatencyLongTail {
+		p, maxf := l.TailProbability, l.TailMaxFactor
+		if p == 0 {
+			p = 0.1
+		}
+		if maxf == 0 {
+			maxf = 64
+		}
+		for f := 1; f < maxf && r.Float64() < p; f *= 2 {
+			d *= 2
+		}
+	}
+	return d
+}
+
+// Link describes one direction of one link.
+type Link struct {
+	Latency   Latency
+	Loss      float64 // probability a message is dropped
+	Duplicate float64 // probability a message is delivered twice
+	// FIFO keeps messages on this link in send order despite jitter, like a
+	// TCP connection. Without it jitter reorders them.
+	FIFO bool
+}
+
+// Validate reports the first thing wrong with l.
+func (l Link) Validate() error {
+	if err := l.Latency.Validate(); err != nil {
+		return err
+	}
+	if l.Loss < 0 || l.Loss > 1 {
+		return fmt.Errorf("loss %v is not a probability in [0, 1]", l.Loss)
+	}
+	if l.Duplicate < 0 || l.Duplicate > 1 {
+		return fmt.Errorf("duplicate %v is not a probability in [0, 1]", l.Duplicate)
+	}
+	return nil
+}
+
+// DefaultLink is a reliable 1 ms link.
+var DefaultLink = Link{Latency: Latency{Kind: LatencyFixed, Min: time.Millisecond}}
+
+// linkState is the current condition of one directed link.
+type linkState struct {
+	Link
+	blocked     bool // partitioned: every message is dropped
+	clogUntil   Time // messages arrive no earlier than this
+	lastArrival Time // FIFO bookkeeping
+}
+
+// network holds every directed link between participants (replicas and
+// clients), indexed from*size+to.
+type network struct {
+	size  int
+	base  Link
+	links []linkState
+	rng   *rand.Rand
+}
+
+func newNetwork(size int, base Link, rng *rand.Rand) *network {
+	n := &network{size: size, base: base, rng: rng, links: make([]linkState, size*size)}
+	for i := range n.links {
+		n.links[i].Link = base
+	}
+	return n
+}
+
+func (n *network) link(from, to NodeID) *linkState {
+	return &n.links[int(from)*n.size+int(to)]
+}
+
+// route decides the fate of one message sent at `now`: how many copies
+// arrive (0, 1 or 2) and when. Draws happen in a fixed order so the network
+// stream is consumed identically on every run.
+func (n *network) route(from, to NodeID, now Time) (copies int, at1, at2 Time) {
+	l := n.link(from, to)
+	if l.blocked {
+		return 0, 0, 0
+	}
+	if l.Loss > 0 && n.rng.Float64() < l.Loss {
+		return 0, 0, 0
+	}
+	at1 = n.arrival(l, now)
+	copies = 1
+	if l.Duplicate > 0 && n.rng.Float64() < l.Duplicate {
+		copies = 2
+		at2 = n.arrival(l, now)
+	}
+	return copies, at1, at2
+}
+
+func (n *network) arrival(l *linkState, now Time) Time {
+	at := now.Add(l.Latency.draw(n.rng))
+	if at < l.clogUntil {
+		at = l.clogUntil
+	}
+	if l.FIFO {
+		if at < l.lastArrival {
+			at = l.lastArrival
+		}
+		l.lastArrival = at
+	}
+	return at
+}
+
+// heal restores every link to the base configuration.
+func (n *network) heal() {
+	for i := range n.links {
+		last := n.links[i].lastArrival
+		n.links[i] = linkState{Link: n.base, lastArrival: last}
+	}
+}

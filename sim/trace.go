@@ -1,0 +1,83 @@
+package sim
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+)
+
+// traceWriter writes the full trace as JSON Lines: one object per delivered
+// event, in delivery order. It is for people; the hash is for machines.
+type traceWriter struct {
+	w   *bufio.Writer
+	err error
+}
+
+func newTraceWriter(w io.Writer) *traceWriter { return &traceWriter{w: bufio.NewWriter(w)} }
+
+// traceLine is one event of the trace file.
+type traceLine struct {
+	T     int64  `json:"t"`
+	Kind  string `json:"kind"`
+	From  *int32 `json:"from,omitempty"`
+	To    *int32 `json:"to,omitempty"`
+	Type  string `json:"type,omitempty"`
+	Value string `json:"value,omitempty"`
+}
+
+func (t *traceWriter) write(l traceLine) {
+	if t.err != nil {
+		return
+	}
+	b, err := json.Marshal(l)
+	if err == nil {
+		b = append(b, '\n')
+		_, err = t.w.Write(b)
+	}
+	t.err = err
+}
+
+func describe(v any) (typ, val string) {
+	if v == nil {
+		return "", ""
+	}
+	return fmt.Sprintf("%T", v), fmt.Sprintf("%+v", v)
+}
+
+func i32(id NodeID) *int32 { v := int32(id); return &v }
+
+func (k *Kernel) traceMessage(ev *event) {
+	if k.trace == nil {
+		return
+	}
+	typ, val := describe(ev.msg)
+	k.trace.write(traceLine{T: int64(ev.at), Kind: "message", From: i32(ev.from), To: i32(ev.to), Type: typ, Value: val})
+}
+
+func (k *Kernel) traceTimer(ev *event) {
+	if k.trace == nil {
+		return
+	}
+	typ, val := describe(ev.msg)
+	k.trace.write(traceLine{T: int64(ev.at), Kind: "timer", To: i32(ev.to), Type: typ, Value: val})
+}
+
+func (k *Kernel) traceAction(ev *event) {
+	if k.trace == nil {
+		return
+	}
+	k.trace.write(traceLine{T: int64(ev.at), Kind: "action", Value: ev.act.name})
+}
+
+// FlushTrace writes out buffered trace lines and reports the first write
+// error, if any.
+func (k *Kernel) FlushTrace() error {
+	if k.trace == nil {
+		return nil
+	}
+	if err := k.trace.w.Flush(); err != nil && k.trace.err == nil {
+		k.trace.err = err
+	}
+	return k.trace.err
+}

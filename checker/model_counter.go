@@ -1,0 +1,62 @@
+package checker
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/faultline-sim/faultline/machines"
+)
+
+// counterSpec mirrors machines.Counter. The model keeps only the value:
+// the machine's operation count is never observable in a history.
+var counterSpec = &spec{
+	name: "counter",
+	init: func() any { return int64(0) },
+	ops: map[string]func(any) error{
+		"increment": isInt,
+		"decrement": isInt,
+		"set":       isInt,
+		"get":       isNull,
+		"reset":     isNull,
+	},
+	reads: map[string]func(any) error{"get": isInt},
+	apply: func(state any, in Input) (any, Output) {
+		v := state.(int64)
+		switch in.F {
+		case "get":
+			return v, Output{Value: v}
+		case "reset":
+			return int64(0), Output{Value: int64(0)}
+		case "set":
+			return in.Value.(int64), Output{Value: in.Value}
+		case "increment":
+			return counterAdd(v, in.Value.(int64))
+		case "decrement":
+			n := in.Value.(int64)
+			if n == math.MinInt64 { // -n does not exist; v - n fits only when v < 0
+				if v >= 0 {
+					return v, Output{Err: string(machines.ErrOverflow)}
+				}
+				return v - n, Output{Value: v - n}
+			}
+			return counterAdd(v, -n)
+		}
+		return v, Output{Err: string(machines.ErrBadCommand)}
+	},
+	hash:     func(state any) uint64 { return uint64(state.(int64)) },
+	describe: func(state any) string { return fmt.Sprint(state.(int64)) },
+}
+
+// counterAdd adds with the machine's overflow rules, detected by the sign
+// of the wrapped sum rather than by comparing against the limits as the
+// machine does.
+func counterAdd(v, n int64) (any, Output) {
+	r := v + n
+	switch {
+	case n > 0 && r < v:
+		return v, Output{Err: string(machines.ErrOverflow)}
+	case n < 0 && r > v:
+		return v, Output{Err: string(machines.ErrUnderflow)}
+	}
+	return r, Output{Value: r}
+}

@@ -35,6 +35,8 @@ type Event struct {
 	Value   any       `json:"value"`           // normalized: nil, int64, string, bool, []any, map[string]any
 	Error   string    `json:"error,omitempty"` // on a fail: a definite error code; the op completed WITHOUT changing state and the model must agree. A fail with no error "did not happen" and is dropped from checking.
 	Time    int64     `json:"time,omitempty"`  // virtual ns (optional in user histories)
+
+	line int // 1-based line in the file ReadHistory read it from; 0 if unknown
 }
 
 // History is a list of events in real-time order.
@@ -58,6 +60,7 @@ func ReadHistory(r io.Reader, name string) (History, error) {
 		}
 		if len(bytes.TrimSpace(line)) > 0 {
 			ev, perr := parseEvent(line)
+			ev.line = lineNo
 			if perr == nil {
 				perr = matchPending(pending, ev, lineNo)
 			}
@@ -264,6 +267,15 @@ func WriteHistory(w io.Writer, h History) error {
 		}
 	}
 	return bw.Flush()
+}
+
+// where locates event i of a history for error messages: its line when it
+// was read from a file, its position otherwise.
+func (h History) where(i int) string {
+	if h[i].line > 0 {
+		return fmt.Sprintf("line %d", h[i].line)
+	}
+	return fmt.Sprintf("event %d", i+1)
 }
 
 // String describes the event for a person, e.g. `process 2 ok put key "x" "a"`.

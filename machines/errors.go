@@ -7,21 +7,21 @@ type Code string
 
 // The error codes. They are part of the history format: never rename one.
 const (
-	ErrBadCommand        Code = "bad_command"         // unknown operation or wrong value shape
-	ErrOverflow          Code = "overflow"            // the result would exceed the int64 range
-	ErrUnderflow         Code = "underflow"           // the result would go below the int64 range
-	ErrCASMismatch       Code = "cas_mismatch"        // register cas: current value is not the expected one
-	ErrKeyEmpty          Code = "key_empty"           // kv: the key is ""
-	ErrKeyTooLong        Code = "key_too_long"        // kv: the key is longer than MaxKeyBytes
-	ErrValueTooLarge     Code = "value_too_large"     // kv: the value would exceed MaxValueBytes
-	ErrStoreFull         Code = "store_full"          // kv: a new key would exceed MaxKeys
-	ErrInvalidAmount     Code = "invalid_amount"      // bank: amount outside (0, MaxAmount] (initial balance may be 0)
-	ErrInvalidAccountID  Code = "invalid_account_id"  // bank: account id empty or longer than MaxAccountIDChars
-	ErrAccountExists     Code = "account_exists"      // bank: create of an existing account
-	ErrNoSuchAccount     Code = "no_such_account"     // bank: the account does not exist
-	ErrInsufficientFunds Code = "insufficient_funds"  // bank: balance lower than the amount
-	ErrSameAccount       Code = "same_account"        // bank: transfer to the account it comes from
-	ErrInvalidTransition Code = "invalid_transition"  // lifecycle: not the next state in Init → Running → Stopped → Init
+	ErrBadCommand        Code = "bad_command"        // unknown operation or wrong value shape
+	ErrOverflow          Code = "overflow"           // the result would exceed the int64 range
+	ErrUnderflow         Code = "underflow"          // the result would go below the int64 range
+	ErrCASMismatch       Code = "cas_mismatch"       // register cas: current value is not the expected one
+	ErrKeyEmpty          Code = "key_empty"          // kv: the key is ""
+	ErrKeyTooLong        Code = "key_too_long"       // kv: the key is longer than MaxKeyBytes
+	ErrValueTooLarge     Code = "value_too_large"    // kv: the value would exceed MaxValueBytes
+	ErrStoreFull         Code = "store_full"         // kv: a new key would exceed MaxKeys
+	ErrInvalidAmount     Code = "invalid_amount"     // bank: amount outside (0, MaxAmount] (initial balance may be 0)
+	ErrInvalidAccountID  Code = "invalid_account_id" // bank: account id empty or longer than MaxAccountIDChars
+	ErrAccountExists     Code = "account_exists"     // bank: create of an existing account
+	ErrNoSuchAccount     Code = "no_such_account"    // bank: the account does not exist
+	ErrInsufficientFunds Code = "insufficient_funds" // bank: balance lower than the amount
+	ErrSameAccount       Code = "same_account"       // bank: transfer to the account it comes from
+	ErrInvalidTransition Code = "invalid_transition" // lifecycle: not the next state in Init → Running → Stopped → Init
 )
 
 var codeText = map[Code]string{

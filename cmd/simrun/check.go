@@ -1,0 +1,120 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/faultline-sim/faultline/checker"
+)
+
+// checkExitUsage is simrun's exit code for bad input or usage; the other
+// codes come from Outcome.ExitCode.
+const checkExitUsage = 2
+
+// cmdCheck implements `simrun check -model M [-timeout D] [-viz FILE] HISTORY`:
+// it reads a JSON Lines history recorded anywhere and decides whether it is
+// linearizable. Exit 0 linearizable, 1 not (the failing part and first bad
+// event are printed and porcupine's picture is written), 2 bad input, 3 the
+// check timed out.
+func cmdCheck(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	model := fs.String("model", "", "model of the history: "+strings.Join(checker.ModelNames(), ", "))
+	timeout := fs.Duration("timeout", 30*time.Second, "give up (exit 3) after this long; 0 means never")
+	viz := fs.String("viz", "", "write the visualization of a violation here (default: HISTORY.html)")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: simrun check -model %s [-timeout 30s] [-viz out.html] HISTORY.jsonl\n", strings.Join(checker.ModelNames(), "|"))
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return checkExitUsage
+	}
+	if fs.NArg() != 1 {
+		fmt.Fprintf(stderr, "simrun check: expected exactly one history file, got %d arguments\n", fs.NArg())
+		fs.Usage()
+		return checkExitUsage
+	}
+	if *model == "" {
+		fmt.Fprintln(stderr, "simrun check: -model is required")
+		fs.Usage()
+		return checkExitUsage
+	}
+	if _, err := checker.ModelFor(*model); err != nil {
+		fmt.Fprintf(stderr, "simrun check: -model: %v\n", err)
+		return checkExitUsage
+	}
+	path := fs.Arg(0)
+	h, err := checkLoadHistory(path, *model)
+	if err != nil {
+		fmt.Fprintf(stderr, "simrun check: %v\n", err)
+		return checkExitUsage
+	}
+	verdict, info := checker.CheckLinearizable(*model, h, *timeout)
+	fmt.Fprintf(stdout, "%s: %s\n", path, verdict)
+	if verdict.Outcome == checker.Violation {
+		checkReportViolation(stdout, stderr, info, checkVizPath(path, *viz), *timeout)
+	}
+	return verdict.Outcome.ExitCode()
+}
+
+// checkLoadHistory reads and validates a history file; its errors name the file
+// and line.
+func checkLoadHistory(path, model string) (checker.History, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	h, err := checker.ReadHistory(f, path)
+	if err != nil {
+		return nil, err
+	}
+	if err := checker.ValidateHistory(path, model, h); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+func checkVizPath(history, flagValue string) string {
+	if flagValue != "" {
+		return flagValue
+	}
+	return history + ".html"
+}
+
+// checkReportViolation prints where the violation is and writes the picture.
+// The verdict is already decided; a failure to draw only warns.
+func checkReportViolation(stdout, stderr io.Writer, info checker.LinearizabilityInfo, path string, timeout time.Duration) {
+	if info.Partition != "" {
+		fmt.Fprintf(stdout, "failing part: %s (%d of %d parts checked fail)\n", info.Partition, info.FailingParts, info.Partitions)
+	}
+	if info.FirstBad >= 0 {
+		fmt.Fprintf(stdout, "smallest failing prefix: %d events of that part, ending at history event %d\n", info.PrefixEvents, info.FirstBad+1)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		fmt.Fprintf(stderr, "simrun check: visualization: %v\n", err)
+		return
+	}
+	werr := checker.WriteVisualization(f, info, timeout)
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if errors.Is(werr, checker.ErrNothingToVisualize) {
+		os.Remove(path)
+		fmt.Fprintf(stderr, "simrun check: no visualization: %v\n", werr)
+		return
+	}
+	if werr != nil {
+		fmt.Fprintf(stderr, "simrun check: visualization: %v\n", werr)
+	}
+	fmt.Fprintf(stdout, "visualization: %s\n", path)
+}

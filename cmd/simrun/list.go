@@ -1,0 +1,35 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/faultline-sim/faultline/scenarios"
+)
+
+func cmdList(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("simrun list", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return exitPass
+		}
+		return exitUsage
+	}
+	all, err := scenarios.Builtin()
+	if err != nil {
+		fmt.Fprintf(stderr, "simrun list: %v\n", err)
+		return exitUsage
+	}
+	fmt.Fprintln(stdout, "scenarios:")
+	for _, s := range all {
+		fmt.Fprintf(stdout, "  %-24s %s\n", s.Name, s.Description)
+	}
+	fmt.Fprintln(stdout, "\nprotocols:")
+	for _, name := range scenarios.ProtocolNames() {
+		d := scenarios.Protocols[name]
+		fmt.Fprintf(stdout, "  %-24s %s (machines: %v)\n", name, d.Summary, d.Machines)
+	}
+	return exitPass
+}

@@ -1,0 +1,65 @@
+// Command simrun runs Faultline scenarios: one seed (`run`), many (`sweep`),
+// a recorded history (`check`), and lists what is built in (`list`).
+//
+// Exit codes: 0 pass, 1 a property was violated, 2 bad input or usage,
+// 3 unknown (a check or budget could not decide).
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+// Exit codes shared by every subcommand.
+const (
+	exitPass    = 0
+	exitFail    = 1
+	exitUsage   = 2
+	exitUnknown = 3
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// command is one subcommand.
+type command struct {
+	name, summary string
+	run           func(args []string, stdout, stderr io.Writer) int
+}
+
+func commands() []command {
+	return []command{
+		{"run", "run one scenario under one seed and check it", cmdRun},
+		{"list", "list the built-in scenarios and protocols", cmdList},
+		{"check", "check a recorded JSONL history for linearizability", cmdCheck},
+	}
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		return cmdDefault(stdout, stderr)
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stdout)
+		return exitPass
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return c.run(args[1:], stdout, stderr)
+		}
+	}
+	fmt.Fprintf(stderr, "simrun: unknown command %q\n", args[0])
+	usage(stderr)
+	return exitUsage
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: simrun <command> [flags]   (no command: run the default scenario)")
+	fmt.Fprintln(w)
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nRun 'simrun <command> -h' for a command's flags.")
+}

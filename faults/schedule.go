@@ -1,0 +1,225 @@
+package faults
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/faultline-sim/faultline/sim"
+)
+
+// Kind names one kind of fault event.
+type Kind string
+
+const (
+	Partition Kind = "partition" // Groups: cut links between groups, both ways
+	Block     Kind = "block"     // From -> To cut one way (asymmetric partition)
+	Clog      Kind = "clog"      // From -> To held for Duration
+	Crash     Kind = "crash"     // Node loses volatile state and unsynced writes
+	Restart   Kind = "restart"   // Node boots again from its synced disk
+	Stop      Kind = "stop"      // Node frozen with its state
+	Resume    Kind = "resume"    // Node unfrozen
+	Net       Kind = "net"       // every link: Loss, Duplicate, Latency
+	Clock     Kind = "clock"     // Node's clock jumps by Offset and drifts DriftPPM
+	Heal      Kind = "heal"      // every fault removed (links, stops, crashes, drift)
+)
+
+// Kinds lists every event kind in a stable order.
+var Kinds = []Kind{Partition, Block, Clog, Crash, Restart, Stop, Resume, Net, Clock, Heal}
+
+// Event is one timed fault. Which fields matter depends on Kind.
+type Event struct {
+	At        time.Duration `yaml:"at"`
+	Kind      Kind          `yaml:"kind"`
+	Node      int           `yaml:"node,omitempty"`
+	Groups    [][]int       `yaml:"groups,omitempty,flow"`
+	From      int           `yaml:"from,omitempty"`
+	To        int           `yaml:"to,omitempty"`
+	Duration  time.Duration `yaml:"duration,omitempty"`
+	Loss      float64       `yaml:"loss,omitempty"`
+	Duplicate float64       `yaml:"duplicate,omitempty"`
+	Latency   *LatencySpec  `yaml:"latency,omitempty"`
+	Offset    time.Duration `yaml:"offset,omitempty"`
+	DriftPPM  int64         `yaml:"drift_ppm,omitempty"`
+}
+
+// LatencySpec is a latency distribution in scenario-file form.
+type LatencySpec struct {
+	Kind            string        `yaml:"kind"`
+	Min             time.Duration `yaml:"min"`
+	Max             time.Duration `yaml:"max,omitempty"`
+	TailProbability float64       `yaml:"tail_probability,omitempty"`
+	TailMaxFactor   int           `yaml:"tail_max_factor,omitempty"`
+}
+
+// Sim converts the spec to the kernel's type.
+func (l LatencySpec) Sim() sim.Latency {
+	return sim.Latency{Kind: sim.LatencyKind(l.Kind), Min: l.Min, Max: l.Max,
+		TailProbability: l.TailProbability, TailMaxFactor: l.TailMaxFactor}
+}
+
+// Schedule is a list of fault events, kept sorted by time (stable for
+// events at the same time: file order is kept).
+type Schedule []Event
+
+// Sort orders the schedule by time, keeping the order of simultaneous events.
+func (s Schedule) Sort() {
+	slices.SortStableFunc(s, func(a, b Event) int {
+		switch {
+		case a.At < b.At:
+			return -1
+		case a.At > b.At:
+			return 1
+		}
+		return 0
+	})
+}
+
+// Validate checks every event against a cluster of n replicas; errors name
+// the event's index and field.
+func (s Schedule) Validate(n int) error {
+	for i, e := range s {
+		if err := e.validate(n); err != nil {
+			return fmt.Errorf("faults[%d] (%s at %v): %w", i, e.Kind, e.At, err)
+		}
+	}
+	return nil
+}
+
+func (e Event) validate(n int) error {
+	if e.At < 0 {
+		return fmt.Errorf("at: %v is negative", e.At)
+	}
+	node := func(name string, v int) error {
+		if v < 0 || v >= n {
+			return fmt.Errorf("%s: %d is not a replica (0..%d)", name, v, n-1)
+		}
+		return nil
+	}
+	switch e.Kind {
+	case Partition:
+		return validateGroups(e.Groups, n)
+	case Block, Clog:
+		if err := node("from", e.From); err != nil {
+			return err
+		}
+		if e.Kind == Clog && e.Duration <= 0 {
+			return fmt.Errorf("duration: %v must be positive", e.Duration)
+		}
+		return node("to", e.To)
+	case Crash, Restart, Stop, Resume:
+		return node("node", e.Node)
+	case Clock:
+		if e.DriftPPM <= -1_000_000 {
+			return fmt.Errorf("drift_ppm: %d would stop or reverse the clock (must be > -1000000)", e.DriftPPM)
+		}
+		return node("node", e.Node)
+	case Net:
+		return e.link(sim.DefaultLink).Validate()
+	case Heal:
+		return nil
+	}
+	return fmt.Errorf("kind: %q is not one of %s", e.Kind, kindList())
+}
+
+func validateGroups(groups [][]int, n int) error {
+	if len(groups) == 0 {
+		return fmt.Errorf("groups: a partition needs at least one group")
+	}
+	seen := map[int]bool{}
+	for _, g := range groups {
+		for _, id := range g {
+			if id < 0 || id >= n {
+				return fmt.Errorf("groups: %d is not a replica (0..%d)", id, n-1)
+			}
+			if seen[id] {
+				return fmt.Errorf("groups: replica %d is in two groups", id)
+			}
+			seen[id] = true
+		}
+	}
+	return nil
+}
+
+func kindList() string {
+	names := make([]string, len(Kinds))
+	for i, k := range Kinds {
+		names[i] = string(k)
+	}
+	return strings.Join(names, ", ")
+}
+
+// link is the Link a Net event sets, starting from base.
+func (e Event) link(base sim.Link) sim.Link {
+	l := base
+	l.Loss, l.Duplicate = e.Loss, e.Duplicate
+	if e.Latency != nil {
+		l.Latency = e.Latency.Sim()
+	}
+	return l
+}
+
+// String is a one-line description for people.
+func (e Event) String() string {
+	at := e.At.String()
+	switch e.Kind {
+	case Partition:
+		return fmt.Sprintf("%s partition %v", at, e.Groups)
+	case Block:
+		return fmt.Sprintf("%s block %d->%d", at, e.From, e.To)
+	case Clog:
+		return fmt.Sprintf("%s clog %d->%d for %v", at, e.From, e.To, e.Duration)
+	case Crash, Restart, Stop, Resume:
+		return fmt.Sprintf("%s %s node %d", at, e.Kind, e.Node)
+	case Net:
+		return fmt.Sprintf("%s net loss=%v duplicate=%v latency=%v", at, e.Loss, e.Duplicate, e.Latency)
+	case Clock:
+		return fmt.Sprintf("%s clock node %d offset %v drift %dppm", at, e.Node, e.Offset, e.DriftPPM)
+	}
+	return fmt.Sprintf("%s %s", at, e.Kind)
+}
+
+// Apply schedules every event on k, each at its time. base is the run's
+// normal link, the one Net events modify.
+func Apply(k *sim.Kernel, s Schedule, base sim.Link) {
+	for _, e := range s {
+		e := e
+		k.At(sim.Time(e.At), "fault: "+e.String(), func() { apply(k, e, base) })
+	}
+}
+
+func apply(k *sim.Kernel, e Event, base sim.Link) {
+	switch e.Kind {
+	case Partition:
+		k.Partition(groupIDs(e.Groups))
+	case Block:
+		k.Block(sim.NodeID(e.From), sim.NodeID(e.To))
+	case Clog:
+		k.Clog(sim.NodeID(e.From), sim.NodeID(e.To), k.Now().Add(e.Duration))
+	case Crash:
+		k.Crash(sim.NodeID(e.Node))
+	case Restart:
+		k.Restart(sim.NodeID(e.Node))
+	case Stop:
+		k.Stop(sim.NodeID(e.Node))
+	case Resume:
+		k.Resume(sim.NodeID(e.Node))
+	case Net:
+		k.SetAllLinks(e.link(base))
+	case Clock:
+		k.SetClock(sim.NodeID(e.Node), e.Offset, e.DriftPPM)
+	case Heal:
+		k.Heal()
+	}
+}
+
+func groupIDs(groups [][]int) [][]sim.NodeID {
+	out := make([][]sim.NodeID, len(groups))
+	for i, g := range groups {
+		for _, id := range g {
+			out[i] = append(out[i], sim.NodeID(id))
+		}
+	}
+	return out
+}

@@ -1,0 +1,294 @@
+package register
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/faultline-sim/faultline/checker"
+	"github.com/faultline-sim/faultline/machines"
+	"github.com/faultline-sim/faultline/protocol"
+	"github.com/faultline-sim/faultline/sim"
+)
+
+// Definition registers the protocol with the harness.
+var Definition = protocol.Definition{
+	Name:     "register",
+	Summary:  "demonstration primary-backup replication with a fixed primary (the smallest worked example)",
+	Machines: []string{"register", "counter", "kv", "bank", "lifecycle"},
+	Validate: validate,
+	NewNode:  func(cfg protocol.Config, id sim.NodeID) sim.Node { return newNode(cfg, id) },
+	Codec:    func(protocol.Config) sim.ClientCodec { return codec{} },
+	NewMonitor: func(cfg protocol.Config) protocol.Monitor {
+		return &monitor{committed: make([]uint64, cfg.Nodes)}
+	},
+}
+
+// Params are the protocol's settings.
+type Params struct {
+	// RetransmitMs is how often the primary resends unacknowledged
+	// snapshots (default 20).
+	RetransmitMs int `yaml:"retransmit_ms"`
+}
+
+func parseParams(cfg protocol.Config) (Params, error) {
+	p := Params{RetransmitMs: 20}
+	if err := protocol.DecodeParams(cfg.Params, &p); err != nil {
+		return p, err
+	}
+	if p.RetransmitMs <= 0 {
+		return p, fmt.Errorf("retransmit_ms: %d must be positive", p.RetransmitMs)
+	}
+	return p, nil
+}
+
+func validate(cfg protocol.Config) error {
+	_, err := parseParams(cfg)
+	return err
+}
+
+const primary sim.NodeID = 0
+
+// Messages. All are values; slices inside are never modified after send.
+type (
+	request struct{ sim.Request }
+	reply   struct {
+		Seq   uint64
+		Value any
+		Err   string
+	}
+	replicate struct {
+		Index    uint64
+		Snapshot []byte // the whole durable state after Index
+	}
+	ack struct{ Index uint64 }
+)
+
+func (r replicate) TraceHash() uint64 { return r.Index<<20 ^ uint64(len(r.Snapshot)) }
+func (a ack) TraceHash() uint64       { return a.Index }
+
+// Committed is the fact a node reports when its durable state reaches
+// Index (the monitor checks that no node's index goes backwards).
+type Committed struct{ Index uint64 }
+
+func (c Committed) TraceHash() uint64 { return c.Index }
+
+// durable is what a node keeps on disk under "state".
+type durable struct {
+	Index    uint64
+	Machine  []byte
+	Answered map[string]reply // client -> its latest reply: clients have one op open at a time
+}
+
+// node is one replica.
+type node struct {
+	params   Params
+	kind     string
+	state    durable
+	queue    []request
+	inflight *pending
+}
+
+// pending is the command the primary is replicating.
+type pending struct {
+	req    request
+	next   durable
+	result machines.Result
+	acks   map[sim.NodeID]bool
+}
+
+type retransmit struct{}
+
+func newNode(cfg protocol.Config, id sim.NodeID) *node {
+	p, _ := parseParams(cfg) // validated before the run
+	return &node{params: p, kind: cfg.Machine}
+}
+
+func (n *node) Start(env sim.Env) {
+	n.state = durable{Answered: map[string]reply{}}
+	if b, ok := env.Disk().Get("state"); ok {
+		if err := json.Unmarshal(b, &n.state); err != nil {
+			panic(fmt.Sprintf("register: corrupt durable state: %v", err))
+		}
+	}
+	if env.ID() == primary {
+		env.SetTimer(n.retransmitEvery(), retransmit{})
+	}
+}
+
+func (n *node) retransmitEvery() time.Duration {
+	return time.Duration(n.params.RetransmitMs) * time.Millisecond
+}
+
+func (n *node) Receive(env sim.Env, from sim.NodeID, m sim.Message) {
+	switch m := m.(type) {
+	case request:
+		n.onRequest(env, m)
+	case replicate:
+		n.onReplicate(env, from, m)
+	case ack:
+		n.onAck(env, from, m)
+	}
+}
+
+func (n *node) Timer(env sim.Env, tag any) {
+	if n.inflight != nil {
+		n.broadcast(env)
+	}
+	env.SetTimer(n.retransmitEvery(), retransmit{})
+}
+
+func answeredKey(r sim.Request) string { return fmt.Sprint(r.Client) }
+
+func (n *node) onRequest(env sim.Env, r request) {
+	if env.ID() != primary {
+		env.Count("register.forwarded", 1)
+		env.Send(primary, r)
+		return
+	}
+	if rep, ok := n.state.Answered[answeredKey(r.Request)]; ok && rep.Seq >= r.Seq {
+		if rep.Seq == r.Seq {
+			env.Send(r.Client, rep) // a retry of something already done
+		}
+		return
+	}
+	if n.inflight != nil && n.inflight.req.Client == r.Client && n.inflight.req.Seq == r.Seq {
+		return // a retry of what is being replicated: its reply will come
+	}
+	for _, q := range n.queue {
+		if q.Client == r.Client && q.Seq == r.Seq {
+			return // already queued
+		}
+	}
+	n.queue = append(n.queue, r)
+	n.startNext(env)
+}
+
+// startNext begins replicating the next queued command, if idle.
+func (n *node) startNext(env sim.Env) {
+	if n.inflight != nil || len(n.queue) == 0 {
+		return
+	}
+	r := n.queue[0]
+	n.queue = n.queue[1:]
+	m, err := machines.New(n.kind)
+	if err != nil {
+		panic(err)
+	}
+	if len(n.state.Machine) > 0 {
+		if err := m.Restore(n.state.Machine); err != nil {
+			panic(fmt.Sprintf("register: restore: %v", err))
+		}
+	}
+	res := m.Apply(machines.Command{F: r.Op.F, Key: r.Op.Key, Value: r.Op.Value})
+	next := durable{Index: n.state.Index + 1, Machine: m.Snapshot(), Answered: cloneAnswered(n.state.Answered)}
+	next.Answered[answeredKey(r.Request)] = reply{Seq: r.Seq, Value: res.Value, Err: res.Err}
+	n.inflight = &pending{req: r, next: next, result: res, acks: map[sim.NodeID]bool{primary: true}}
+	n.broadcast(env)
+	n.maybeCommit(env)
+}
+
+func cloneAnswered(m map[string]reply) map[string]reply {
+	c := make(map[string]reply, len(m)+1)
+	for k, v := range m {
+		c[k] = v
+	}
+	return c
+}
+
+func (n *node) broadcast(env sim.Env) {
+	snap := encode(n.inflight.next)
+	for _, p := range env.Peers() {
+		if !n.inflight.acks[p] {
+			env.Send(p, replicate{Index: n.inflight.next.Index, Snapshot: snap})
+		}
+	}
+}
+
+func (n *node) onReplicate(env sim.Env, from sim.NodeID, m replicate) {
+	var next durable
+	if err := json.Unmarshal(m.Snapshot, &next); err != nil {
+		panic(fmt.Sprintf("register: bad snapshot from %d: %v", from, err))
+	}
+	// A restarted primary may resend an index with different content; the
+	// primary's word is final, so a backup always takes the newest message.
+	n.state = next
+	env.Disk().Put("state", m.Snapshot)
+	env.Disk().Sync()
+	env.Observe(Committed{Index: next.Index})
+	env.Send(from, ack{Index: m.Index})
+}
+
+func (n *node) onAck(env sim.Env, from sim.NodeID, a ack) {
+	if n.inflight == nil || a.Index != n.inflight.next.Index {
+		return
+	}
+	n.inflight.acks[from] = true
+	n.maybeCommit(env)
+}
+
+func (n *node) maybeCommit(env sim.Env) {
+	p := n.inflight
+	if len(p.acks) <= len(env.Peers())/2 {
+		return
+	}
+	n.state = p.next
+	env.Disk().Put("state", encode(p.next))
+	env.Disk().Sync()
+	env.Observe(Committed{Index: p.next.Index})
+	env.Count("register.committed", 1)
+	env.Send(p.req.Client, reply{Seq: p.req.Seq, Value: p.result.Value, Err: p.result.Err})
+	n.inflight = nil
+	n.startNext(env)
+}
+
+func encode(d durable) []byte {
+	b, err := json.Marshal(d) // map keys are sorted by encoding/json
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// codec adapts simulated clients to the protocol.
+type codec struct{}
+
+func (codec) Encode(r sim.Request) sim.Message { return request{r} }
+
+func (codec) Decode(m sim.Message) (sim.Reply, bool) {
+	r, ok := m.(reply)
+	if !ok {
+		return sim.Reply{}, false
+	}
+	if r.Err != "" {
+		return sim.Reply{Seq: r.Seq, Status: sim.ReplyFail, Err: r.Err}, true
+	}
+	return sim.Reply{Seq: r.Seq, Status: sim.ReplyOK, Value: r.Value}, true
+}
+
+// monitor checks that the primary's committed index never goes backwards:
+// what it acknowledged it must never forget, even across a crash.
+type monitor struct {
+	committed []uint64
+}
+
+func (m *monitor) Observe(at sim.Time, node sim.NodeID, fact any) error {
+	c, ok := fact.(Committed)
+	if !ok || node != primary {
+		return nil
+	}
+	if c.Index < m.committed[node] {
+		return fmt.Errorf("durability: primary committed index went back from %d to %d at %v", m.committed[node], c.Index, at)
+	}
+	m.committed[node] = c.Index
+	return nil
+}
+
+func (m *monitor) Final(k *sim.Kernel, _ []*sim.Operation) []checker.Verdict {
+	return []checker.Verdict{{Outcome: checker.Pass, Property: "durability",
+		Detail: fmt.Sprintf("primary's committed index only grew (final %d)", m.committed[primary])}}
+}
+
+func (m *monitor) Metrics() map[string]float64 {
+	return map[string]float64{"register.final_index": float64(m.committed[primary])}
+}

@@ -1,0 +1,36 @@
+// Package scenarios is the one place that wires a run together: it loads
+// scenario files (embedded ones from files/, or a user's own), validates
+// them strictly, and Run builds the kernel, the protocol's nodes, the
+// clients and the fault schedule, runs the fault and heal phases, and
+// hands history and final state to the checkers for a Verdict.
+//
+// A scenario file is YAML. Unknown fields are errors naming the field and
+// line; every value is validated before anything runs:
+//
+//	name: register-basic
+//	description: the demonstration register, no faults
+//	protocol: register          # a name from the registry (simrun list)
+//	params: {}                  # the protocol's own settings
+//	machine: register           # the replicated state machine
+//	nodes: 3
+//	network: {latency: {kind: uniform, min: 1ms, max: 3ms}, loss: 0, duplicate: 0}
+//	disk: {sync_latency: 200us}
+//	clients: {count: 3, timeout: 200ms, retries: 2, retry_other: true, think: 5ms}
+//	workload: {keys: 1, mix: {read: 2, write: 2, cas: 1}, min_value: 0, max_value: 5}
+//	phases: {faults: 5s, heal: 5s}
+//	faults:                     # an explicit schedule, replayed exactly
+//	  - {at: 1s, kind: crash, node: 2}
+//	  - {at: 2s, kind: restart, node: 2}
+//	nemesis:                    # faults generated from the seed's "faults" stream
+//	  - {kind: partition, every: 1s, duration: [200ms, 800ms]}
+//	checks: {linearizable: true, liveness: true}
+//	budgets: {max_events: 2000000, max_time: 1m}
+//
+// Phases: during the fault phase clients run the workload while the
+// schedule plays; at its end every fault is healed. During the first half
+// of the heal phase clients keep working (liveness: the operations they
+// invoke after the recovery window must complete); in the second half they
+// are quiet so replicas can converge before the final checks. With
+// phases.faults 0 the fault phase lasts until every client has done
+// clients.max_ops operations.
+package scenarios

@@ -1,0 +1,24 @@
+package scenarios
+
+import (
+	"slices"
+
+	"github.com/faultline-sim/faultline/protocol"
+	"github.com/faultline-sim/faultline/protocol/register"
+)
+
+// Protocols maps a scenario's `protocol:` name to its definition. A new
+// protocol adds one line here.
+var Protocols = map[string]protocol.Definition{
+	register.Definition.Name: register.Definition,
+}
+
+// ProtocolNames lists the registered protocols, sorted.
+func ProtocolNames() []string {
+	names := make([]string, 0, len(Protocols))
+	for n := range Protocols {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}

@@ -1,0 +1,210 @@
+package scenarios
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/faultline-sim/faultline/checker"
+	"github.com/faultline-sim/faultline/faults"
+	"github.com/faultline-sim/faultline/sim"
+)
+
+// Result is everything one run produced. Its JSON form is what
+// `simrun run -json` prints and what sweeps stream, one per line.
+type Result struct {
+	Scenario   string             `json:"scenario"`
+	Protocol   string             `json:"protocol"`
+	Seed       uint64             `json:"seed"`
+	Verdict    checker.Verdict    `json:"verdict"`
+	Checks     []checker.Verdict  `json:"checks"`
+	TraceHash  string             `json:"trace_hash"`
+	Events     int64              `json:"events"`
+	SimTimeNs  int64              `json:"sim_time_ns"`
+	WallNs     int64              `json:"wall_ns"`
+	Ops        OpCounts           `json:"ops"`
+	LatencyMs  Quantiles          `json:"latency_ms"`
+	Metrics    map[string]float64 `json:"metrics"`
+	FaultCount int                `json:"fault_events"`
+	Repro      string             `json:"repro"`
+	// Visualization is where porcupine's picture of a linearizability
+	// violation was written, if it was.
+	Visualization string `json:"visualization,omitempty"`
+
+	// Not in the JSON: the raw material for reports, shrinking and
+	// `-history`.
+	Schedule   faults.Schedule              `json:"-"`
+	Operations []*sim.Operation             `json:"-"`
+	History    checker.History              `json:"-"`
+	HealAt     sim.Time                     `json:"-"`
+	Lin        *checker.LinearizabilityInfo `json:"-"`
+}
+
+// OpCounts counts client operations by outcome.
+type OpCounts struct {
+	Invoked int `json:"invoked"`
+	OK      int `json:"ok"`
+	Fail    int `json:"fail"`
+	Unknown int `json:"unknown"`
+}
+
+// Quantiles of completed operations' latency, in milliseconds.
+type Quantiles struct {
+	P50 float64 `json:"p50"`
+	P90 float64 `json:"p90"`
+	P99 float64 `json:"p99"`
+	Max float64 `json:"max"`
+}
+
+func (r *run) result() *Result {
+	ops := r.k.History()
+	res := &Result{
+		Scenario:   r.s.Name,
+		Protocol:   r.s.Protocol,
+		Seed:       r.seed,
+		TraceHash:  fmt.Sprintf("%016x", r.k.TraceHash()),
+		Events:     r.k.Events(),
+		SimTimeNs:  int64(r.k.Now()),
+		Ops:        countOps(ops),
+		LatencyMs:  latencyQuantiles(ops),
+		Metrics:    r.metrics(),
+		FaultCount: len(r.schedule),
+		Repro:      r.s.Repro(r.seed),
+		Schedule:   r.schedule,
+		Operations: ops,
+		History:    HistoryOf(ops),
+		HealAt:     r.healAt,
+	}
+	res.Checks = r.verdicts(res)
+	res.Verdict = checker.Worst(res.Checks...)
+	return res
+}
+
+func (r *run) metrics() map[string]float64 {
+	m := map[string]float64{}
+	for name, v := range r.k.Metrics().Map() {
+		m[name] = float64(v)
+	}
+	if r.monitor != nil {
+		for name, v := range r.monitor.Metrics() {
+			m[name] = v
+		}
+	}
+	m["nodes"] = float64(r.s.Nodes)
+	return m
+}
+
+// verdicts turns the kernel's stop and every end-of-run check into
+// verdicts. Checks that need a finished run are skipped when the run did
+// not finish: a budget stop is unknown, not a pass.
+func (r *run) verdicts(res *Result) []checker.Verdict {
+	if v, stopped := r.stopVerdict(); stopped {
+		return []checker.Verdict{v}
+	}
+	var out []checker.Verdict
+	if r.s.linearizable() && !r.opts.NoLinearizability {
+		v, info := checker.CheckLinearizable(r.s.model(), res.History, r.s.Checks.Timeout)
+		res.Lin = &info
+		out = append(out, v)
+	}
+	if r.s.Checks.Liveness {
+		out = append(out, r.liveness())
+	}
+	if r.monitor != nil {
+		out = append(out, r.monitor.Final(r.k, r.k.History())...)
+	}
+	if len(out) == 0 {
+		out = append(out, checker.Verdict{Outcome: checker.Pass, Property: "run", Detail: "ran to the end; no checks configured"})
+	}
+	return out
+}
+
+func (r *run) stopVerdict() (checker.Verdict, bool) {
+	st := r.stop
+	switch st.Reason {
+	case sim.StopPanic:
+		return checker.Verdict{Outcome: checker.NodePanic, Property: "node_panic", Detail: st.Detail, At: int64(st.At), Node: int(st.Node)}, true
+	case sim.StopViolation:
+		return checker.Verdict{Outcome: checker.Violation, Property: propertyOf(st.Detail), Detail: st.Detail, At: int64(st.At), Node: int(st.Node), Event: st.Detail}, true
+	case sim.StopEventBudget, sim.StopTimeBudget:
+		return checker.Verdict{Outcome: checker.BudgetExhausted, Property: "budget", Detail: st.Detail, At: int64(st.At)}, true
+	}
+	return checker.Verdict{}, false
+}
+
+// propertyOf takes the property name from a monitor's error, which by
+// convention starts "property: ...".
+func propertyOf(detail string) string {
+	for i := 0; i < len(detail); i++ {
+		if detail[i] == ':' {
+			return detail[:i]
+		}
+		if detail[i] == ' ' {
+			break
+		}
+	}
+	return "invariant"
+}
+
+// liveness: every operation invoked after the recovery window of the heal
+// phase must complete.
+func (r *run) liveness() checker.Verdict {
+	from := r.healAt.Add(r.s.Checks.Recovery)
+	checked := 0
+	for _, op := range r.k.History() {
+		if op.Invoke < from {
+			continue
+		}
+		checked++
+		if op.Status == sim.OpUnknown || op.Status == sim.OpPending {
+			return checker.Verdict{Outcome: checker.Violation, Property: "liveness", At: int64(op.Invoke),
+				Event:  fmt.Sprintf("client %d op %d %s %s %v invoked at %v", op.Client, op.Seq, op.Op.F, op.Op.Key, op.Op.Value, op.Invoke),
+				Detail: fmt.Sprintf("an operation invoked %v after the heal did not complete", op.Invoke.Sub(r.healAt))}
+		}
+	}
+	if checked == 0 {
+		return checker.Verdict{Outcome: checker.Unknown, Property: "liveness",
+			Detail: "no operation was invoked after the recovery window, so liveness was not tested"}
+	}
+	return checker.Verdict{Outcome: checker.Pass, Property: "liveness",
+		Detail: fmt.Sprintf("%d operations after the heal all completed", checked)}
+}
+
+func (s *Scenario) linearizable() bool { return s.Checks.Linearizable == nil || *s.Checks.Linearizable }
+
+func (s *Scenario) model() string {
+	if s.Checks.Model != "" {
+		return s.Checks.Model
+	}
+	return s.Machine
+}
+
+func countOps(ops []*sim.Operation) OpCounts {
+	c := OpCounts{Invoked: len(ops)}
+	for _, op := range ops {
+		switch op.Status {
+		case sim.OpOK:
+			c.OK++
+		case sim.OpFail:
+			c.Fail++
+		default:
+			c.Unknown++
+		}
+	}
+	return c
+}
+
+func latencyQuantiles(ops []*sim.Operation) Quantiles {
+	var ms []float64
+	for _, op := range ops {
+		if op.Status == sim.OpOK || op.Status == sim.OpFail {
+			ms = append(ms, float64(op.Latency())/float64(time.Millisecond))
+		}
+	}
+	if len(ms) == 0 {
+		return Quantiles{}
+	}
+	slices.Sort(ms)
+	q := func(p float64) float64 { return ms[min(len(ms)-1, int(p*float64(len(ms))))] }
+	return Quantiles{P50: q(0.50), P90: q(0.90), P99: q(0.99), Max: ms[len(ms)-1]}
+}

@@ -1,0 +1,146 @@
+package scenarios
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/faultline-sim/faultline/faults"
+	"github.com/faultline-sim/faultline/protocol"
+	"github.com/faultline-sim/faultline/sim"
+)
+
+// Options are the knobs of one run that are not part of the scenario.
+type Options struct {
+	// Trace, if set, receives the full trace as JSON Lines.
+	Trace io.Writer
+	// NoLinearizability skips the porcupine check (sweeps that only want
+	// the protocol's own invariants).
+	NoLinearizability bool
+}
+
+// Run executes scenario s under seed and checks it. It never panics on a
+// protocol's behalf: a node panic, an invariant violation or an exhausted
+// budget all come back as the Result's verdict.
+func Run(s *Scenario, seed uint64, opts Options) *Result {
+	wallStart := time.Now() // the one wall-clock read: the run's reported wall time
+	r := newRun(s, seed, opts)
+	r.execute()
+	res := r.result()
+	res.WallNs = time.Since(wallStart).Nanoseconds()
+	return res
+}
+
+// run is the state of one Run.
+type run struct {
+	s        *Scenario
+	seed     uint64
+	opts     Options
+	def      protocol.Definition
+	cfg      protocol.Config
+	k        *sim.Kernel
+	monitor  protocol.Monitor
+	schedule faults.Schedule
+	stop     sim.Stop
+	healAt   sim.Time
+	endAt    sim.Time
+}
+
+func newRun(s *Scenario, seed uint64, opts Options) *run {
+	r := &run{s: s, seed: seed, opts: opts, def: Protocols[s.Protocol], cfg: s.protocolConfig(seed)}
+	if r.def.NewMonitor != nil {
+		r.monitor = r.def.NewMonitor(r.cfg)
+	}
+	r.k = sim.New(sim.Config{
+		Seed:      seed,
+		Nodes:     s.Nodes,
+		NewNode:   func(id sim.NodeID) sim.Node { return r.def.NewNode(r.cfg, id) },
+		Network:   s.baseLink(),
+		Disk:      sim.DiskConfig{SyncLatency: s.Disk.SyncLatency},
+		MaxEvents: s.Budgets.MaxEvents,
+		MaxTime:   r.maxTime(),
+		Trace:     opts.Trace,
+		Observer:  r.observe,
+	})
+	return r
+}
+
+func (r *run) observe(at sim.Time, node sim.NodeID, fact any) error {
+	if r.monitor == nil {
+		return nil
+	}
+	return r.monitor.Observe(at, node, fact)
+}
+
+// maxTime is the virtual-time budget: the scenario's, or twice the phases
+// (a run in "until clients finish" mode gets an hour).
+func (r *run) maxTime() sim.Time {
+	if r.s.Budgets.MaxTime > 0 {
+		return sim.Time(r.s.Budgets.MaxTime)
+	}
+	if r.s.Phases.Faults == 0 {
+		return sim.Time(time.Hour)
+	}
+	return sim.Time(2*(r.s.Phases.Faults+r.s.Phases.Heal)) + sim.Time(time.Second)
+}
+
+// execute runs the fault phase, heals, and runs the heal phase.
+func (r *run) execute() {
+	s := r.s
+	r.schedule = append(faults.Schedule{}, s.Faults...)
+	if s.Phases.Faults > 0 {
+		r.schedule = append(r.schedule, faults.Generate(s.Nemesis, s.Nodes, s.Phases.Faults, r.k.Rand("faults"))...)
+		r.schedule.Sort()
+	}
+	faults.Apply(r.k, r.schedule, s.baseLink())
+	r.addClients()
+	if s.Phases.Faults > 0 {
+		r.healAt = sim.Time(s.Phases.Faults)
+		r.k.At(r.healAt, "phase: heal", r.k.Heal)
+		r.stop = r.k.Run(r.healAt)
+	} else {
+		r.runUntilClientsIdle()
+		r.healAt = r.k.Now()
+		r.k.Heal()
+	}
+	r.endAt = r.healAt.Add(s.Phases.Heal)
+	if r.stop.Reason == sim.StopDone {
+		r.stop = r.k.Run(r.endAt)
+	}
+}
+
+// runUntilClientsIdle advances in small steps until the workload is done;
+// stepping never changes what happens, only where Run pauses.
+func (r *run) runUntilClientsIdle() {
+	const step = sim.Time(10 * time.Millisecond)
+	for r.stop.Reason == sim.StopDone && !r.k.ClientsIdle() {
+		r.stop = r.k.Run(r.k.Now() + step)
+	}
+}
+
+func (r *run) addClients() {
+	s := r.s
+	stopAt := sim.Time(0)
+	if s.Phases.Faults > 0 {
+		// Clients work through the fault phase and the first half of the
+		// heal phase, then go quiet so replicas can converge.
+		stopAt = sim.Time(s.Phases.Faults + s.Phases.Heal/2)
+	}
+	r.k.AddClients(sim.ClientConfig{
+		Count:        s.Clients.Count,
+		Codec:        r.def.Codec(r.cfg),
+		Workload:     newWorkload(s.Workload),
+		Timeout:      s.Clients.Timeout,
+		Retries:      s.Clients.Retries,
+		RetryOther:   s.Clients.RetryOther,
+		RetryBackoff: s.Clients.RetryBackoff,
+		Think:        s.Clients.Think,
+		StopAt:       stopAt,
+		MaxOps:       s.Clients.MaxOps,
+	})
+}
+
+// Repro is the command that reproduces this scenario under seed.
+func (s *Scenario) Repro(seed uint64) string {
+	return fmt.Sprintf("simrun run -scenario %s -seed %d", s.Source, seed)
+}

@@ -1,0 +1,195 @@
+package scenarios
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/faultline-sim/faultline/faults"
+	"go.yaml.in/yaml/v3"
+)
+
+// Scenario is one runnable experiment: cluster, protocol, machine,
+// network, workload, faults, phases, checks and budgets. A seed makes it a
+// concrete run.
+type Scenario struct {
+	Name        string           `yaml:"name"`
+	Description string           `yaml:"description"`
+	Protocol    string           `yaml:"protocol"`
+	Params      map[string]any   `yaml:"params,omitempty"`
+	Machine     string           `yaml:"machine,omitempty"`
+	Nodes       int              `yaml:"nodes"`
+	Network     NetworkSpec      `yaml:"network"`
+	Disk        DiskSpec         `yaml:"disk,omitempty"`
+	Clients     ClientSpec       `yaml:"clients"`
+	Workload    WorkloadSpec     `yaml:"workload"`
+	Phases      Phases           `yaml:"phases"`
+	Faults      faults.Schedule  `yaml:"faults,omitempty"`
+	Nemesis     []faults.Nemesis `yaml:"nemesis,omitempty"`
+	Checks      Checks           `yaml:"checks,omitempty"`
+	Budgets     Budgets          `yaml:"budgets,omitempty"`
+
+	// Source is where the scenario came from: its embedded name or a path.
+	// The repro command uses it.
+	Source string `yaml:"-"`
+}
+
+// NetworkSpec is the network every link starts with.
+type NetworkSpec struct {
+	Latency   faults.LatencySpec `yaml:"latency"`
+	Loss      float64            `yaml:"loss,omitempty"`
+	Duplicate float64            `yaml:"duplicate,omitempty"`
+	FIFO      bool               `yaml:"fifo,omitempty"`
+}
+
+// DiskSpec is the simulated disk's cost model.
+type DiskSpec struct {
+	SyncLatency time.Duration `yaml:"sync_latency,omitempty"`
+}
+
+// ClientSpec describes the simulated clients.
+type ClientSpec struct {
+	Count        int           `yaml:"count"`
+	Timeout      time.Duration `yaml:"timeout"`
+	Retries      int           `yaml:"retries,omitempty"`
+	RetryOther   bool          `yaml:"retry_other,omitempty"`
+	RetryBackoff time.Duration `yaml:"retry_backoff,omitempty"`
+	Think        time.Duration `yaml:"think,omitempty"`
+	MaxOps       int           `yaml:"max_ops,omitempty"` // per client; 0 unbounded
+}
+
+// WorkloadSpec is the operation mix: each op name with a relative weight,
+// keys drawn from k0..k{Keys-1}, integers from [MinValue, MaxValue].
+type WorkloadSpec struct {
+	Keys     int            `yaml:"keys,omitempty"`
+	Mix      map[string]int `yaml:"mix"`
+	MinValue int64          `yaml:"min_value,omitempty"`
+	MaxValue int64          `yaml:"max_value,omitempty"`
+}
+
+// Phases are the run's two phases.
+type Phases struct {
+	Faults time.Duration `yaml:"faults"`
+	Heal   time.Duration `yaml:"heal"`
+}
+
+// Checks says which end-of-run checks apply.
+type Checks struct {
+	// Linearizable checks the client history with porcupine against the
+	// machine's model (default true; false for protocols that promise less,
+	// whose monitor checks what they do promise).
+	Linearizable *bool `yaml:"linearizable,omitempty"`
+	// Model overrides the porcupine model name (default: the machine).
+	Model string `yaml:"model,omitempty"`
+	// Liveness requires every operation invoked in the heal phase after the
+	// recovery window to complete (not time out).
+	Liveness bool          `yaml:"liveness,omitempty"`
+	Recovery time.Duration `yaml:"recovery,omitempty"` // default: a quarter of the heal phase
+	// Timeout bounds the linearizability check; past it the verdict is unknown.
+	Timeout time.Duration `yaml:"timeout,omitempty"`
+}
+
+// Budgets bound the run. Zero means the default (derived from phases).
+type Budgets struct {
+	MaxEvents int64         `yaml:"max_events,omitempty"`
+	MaxTime   time.Duration `yaml:"max_time,omitempty"`
+}
+
+//go:embed files/*.yaml
+var builtin embed.FS
+
+// Parse decodes and validates one scenario file. name is used in errors
+// ("name:LINE: ...") and as the scenario's Source.
+func Parse(data []byte, name string) (*Scenario, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	var s Scenario
+	if err := dec.Decode(&s); err != nil {
+		return nil, fmt.Errorf("scenario %s: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	var extra any
+	if err := dec.Decode(&extra); err == nil {
+		return nil, fmt.Errorf("scenario %s: more than one YAML document; expected exactly one scenario", name)
+	}
+	s.Source = name
+	s.applyDefaults()
+	if err := s.Validate(); err != nil {
+		return nil, fmt.Errorf("scenario %s: %w", name, err)
+	}
+	return &s, nil
+}
+
+// Load finds a scenario by embedded name (e.g. "rabia-basic") or, if
+// nameOrPath names a file (contains a slash or ends in .yaml/.yml), reads it.
+func Load(nameOrPath string) (*Scenario, error) {
+	if isPath(nameOrPath) {
+		data, err := os.ReadFile(nameOrPath)
+		if err != nil {
+			return nil, fmt.Errorf("scenario %s: %w", nameOrPath, err)
+		}
+		return Parse(data, nameOrPath)
+	}
+	data, err := builtin.ReadFile("files/" + nameOrPath + ".yaml")
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("unknown scenario %q: run `simrun list` for the built-in ones, or give a .yaml file path", nameOrPath)
+	}
+	if err != nil {
+		return nil, err
+	}
+	s, err := Parse(data, nameOrPath)
+	if err != nil {
+		return nil, err
+	}
+	s.Source = nameOrPath
+	return s, nil
+}
+
+func isPath(s string) bool {
+	return strings.ContainsRune(s, '/') || strings.HasSuffix(s, ".yaml") || strings.HasSuffix(s, ".yml")
+}
+
+// Builtin lists the embedded scenarios, sorted by name.
+func Builtin() ([]*Scenario, error) {
+	entries, err := builtin.ReadDir("files")
+	if err != nil {
+		return nil, err
+	}
+	var out []*Scenario
+	for _, e := range entries {
+		name := strings.TrimSuffix(e.Name(), path.Ext(e.Name()))
+		s, err := Load(name)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	slices.SortFunc(out, func(a, b *Scenario) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+// Marshal writes the scenario back as YAML (with its schedule explicit if
+// the caller filled Faults), so a shrunk or generated run can be replayed.
+func (s *Scenario) Marshal() ([]byte, error) {
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(s); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), enc.Close()
+}
+
+// Clone returns a deep enough copy to edit schedules, nemeses and clients.
+func (s *Scenario) Clone() *Scenario {
+	c := *s
+	c.Faults = slices.Clone(s.Faults)
+	c.Nemesis = slices.Clone(s.Nemesis)
+	return &c
+}

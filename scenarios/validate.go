@@ -1,0 +1,179 @@
+package scenarios
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/faultline-sim/faultline/faults"
+	"github.com/faultline-sim/faultline/machines"
+	"github.com/faultline-sim/faultline/protocol"
+	"github.com/faultline-sim/faultline/sim"
+)
+
+// maxNodes bounds cluster size: the network keeps a link per pair.
+const maxNodes = 64
+
+func (s *Scenario) applyDefaults() {
+	if s.Network.Latency.Kind == "" && s.Network.Latency.Min == 0 {
+		s.Network.Latency = faults.LatencySpec{Kind: "fixed", Min: time.Millisecond}
+	}
+	if s.Checks.Timeout == 0 {
+		s.Checks.Timeout = 30 * time.Second
+	}
+	if s.Checks.Recovery == 0 {
+		s.Checks.Recovery = s.Phases.Heal / 4
+	}
+	if s.Clients.RetryBackoff == 0 {
+		s.Clients.RetryBackoff = 10 * time.Millisecond
+	}
+	if def, ok := Protocols[s.Protocol]; ok && s.Machine == "" && len(def.Machines) > 0 {
+		s.Machine = def.Machines[0]
+	}
+}
+
+// Validate checks every field; the error names the field and what was
+// expected.
+func (s *Scenario) Validate() error {
+	checks := []func() error{s.validateIdentity, s.validateCluster, s.validateNetwork,
+		s.validateClients, s.validateWorkload, s.validatePhases, s.validateFaults}
+	for _, check := range checks {
+		if err := check(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Scenario) validateIdentity() error {
+	if s.Name == "" {
+		return fmt.Errorf("name: missing; every scenario needs a name")
+	}
+	def, ok := Protocols[s.Protocol]
+	if !ok {
+		return fmt.Errorf("protocol: %q is not one of %s", s.Protocol, strings.Join(ProtocolNames(), ", "))
+	}
+	if !slices.Contains(def.Machines, s.Machine) {
+		return fmt.Errorf("machine: protocol %s runs %s, not %q", s.Protocol, strings.Join(def.Machines, ", "), s.Machine)
+	}
+	if _, err := machines.New(s.Machine); err != nil {
+		return fmt.Errorf("machine: %w", err)
+	}
+	if def.Validate != nil {
+		if err := def.Validate(s.protocolConfig(0)); err != nil {
+			return fmt.Errorf("params: %w", err)
+		}
+	} else if len(s.Params) > 0 {
+		return fmt.Errorf("params: protocol %s takes no params", s.Protocol)
+	}
+	return nil
+}
+
+func (s *Scenario) protocolConfig(seed uint64) protocol.Config {
+	return protocol.Config{Nodes: s.Nodes, Machine: s.Machine, Params: s.Params, Seed: seed}
+}
+
+func (s *Scenario) validateCluster() error {
+	if s.Nodes < 1 || s.Nodes > maxNodes {
+		return fmt.Errorf("nodes: %d must be between 1 and %d", s.Nodes, maxNodes)
+	}
+	if s.Disk.SyncLatency < 0 {
+		return fmt.Errorf("disk.sync_latency: %v is negative", s.Disk.SyncLatency)
+	}
+	if s.Budgets.MaxEvents < 0 {
+		return fmt.Errorf("budgets.max_events: %d is negative", s.Budgets.MaxEvents)
+	}
+	if s.Budgets.MaxTime < 0 {
+		return fmt.Errorf("budgets.max_time: %v is negative", s.Budgets.MaxTime)
+	}
+	return nil
+}
+
+func (s *Scenario) validateNetwork() error {
+	if err := s.baseLink().Validate(); err != nil {
+		return fmt.Errorf("network: %w", err)
+	}
+	return nil
+}
+
+func (s *Scenario) baseLink() sim.Link {
+	return sim.Link{Latency: s.Network.Latency.Sim(), Loss: s.Network.Loss,
+		Duplicate: s.Network.Duplicate, FIFO: s.Network.FIFO}
+}
+
+func (s *Scenario) validateClients() error {
+	c := s.Clients
+	switch {
+	case c.Count < 1 || c.Count > 10_000:
+		return fmt.Errorf("clients.count: %d must be between 1 and 10000", c.Count)
+	case c.Timeout <= 0:
+		return fmt.Errorf("clients.timeout: %v must be positive", c.Timeout)
+	case c.Retries < 0:
+		return fmt.Errorf("clients.retries: %d is negative", c.Retries)
+	case c.RetryBackoff < 0:
+		return fmt.Errorf("clients.retry_backoff: %v is negative", c.RetryBackoff)
+	case c.Think < 0:
+		return fmt.Errorf("clients.think: %v is negative", c.Think)
+	case c.MaxOps < 0:
+		return fmt.Errorf("clients.max_ops: %d is negative", c.MaxOps)
+	}
+	return nil
+}
+
+func (s *Scenario) validateWorkload() error {
+	w := s.Workload
+	if len(w.Mix) == 0 {
+		return fmt.Errorf("workload.mix: empty; expected op names with weights, e.g. {increment: 3, get: 1}")
+	}
+	names := make([]string, 0, len(w.Mix))
+	for f := range w.Mix {
+		names = append(names, f)
+	}
+	sort.Strings(names)
+	for _, f := range names {
+		if _, ok := shapes[f]; !ok {
+			return fmt.Errorf("workload.mix: unknown op %q; known ops: %s", f, strings.Join(shapeNames(), ", "))
+		}
+		if w.Mix[f] < 0 {
+			return fmt.Errorf("workload.mix.%s: weight %d is negative", f, w.Mix[f])
+		}
+	}
+	if w.Keys < 0 {
+		return fmt.Errorf("workload.keys: %d is negative", w.Keys)
+	}
+	if w.MaxValue < w.MinValue {
+		return fmt.Errorf("workload.max_value: %d is below min_value %d", w.MaxValue, w.MinValue)
+	}
+	return nil
+}
+
+func (s *Scenario) validatePhases() error {
+	p := s.Phases
+	if p.Faults < 0 {
+		return fmt.Errorf("phases.faults: %v is negative", p.Faults)
+	}
+	if p.Heal < 0 {
+		return fmt.Errorf("phases.heal: %v is negative", p.Heal)
+	}
+	if p.Faults == 0 && s.Clients.MaxOps == 0 {
+		return fmt.Errorf("phases.faults: 0 means \"until clients finish\", which needs clients.max_ops > 0")
+	}
+	if s.Checks.Timeout < 0 || s.Checks.Recovery < 0 {
+		return fmt.Errorf("checks: timeout and recovery must not be negative")
+	}
+	return nil
+}
+
+func (s *Scenario) validateFaults() error {
+	if err := s.Faults.Validate(s.Nodes); err != nil {
+		return err
+	}
+	for i, m := range s.Nemesis {
+		if err := m.Validate(); err != nil {
+			return fmt.Errorf("nemesis[%d]: %w", i, err)
+		}
+	}
+	return nil
+}

@@ -23,32 +23,28 @@ type Entry struct {
 // slot that disagrees.
 func LogAgreement(logs [][]Entry) Verdict {
 	first := map[int64]int{} // slot -> first replica holding it
-	bad := Verdict{Outcome: Violation, Property: "agreement"}
-	found := false
+	var bad Verdict
+	badSlot := int64(0)
 	for node, log := range logs {
 		for i, e := range log {
 			if i > 0 && e.Slot <= log[i-1].Slot {
-				bad.Detail = fmt.Sprintf("replica %d's log is not in slot order: slot %d follows slot %d", node, e.Slot, log[i-1].Slot)
-				return bad
+				return Verdict{Outcome: Violation, Property: "agreement",
+					Detail: fmt.Sprintf("replica %d's log is not in slot order: slot %d follows slot %d", node, e.Slot, log[i-1].Slot)}
 			}
 			other, seen := first[e.Slot]
 			if !seen {
 				first[e.Slot] = node
 				continue
 			}
-			h := hashAt(logs[other], e.Slot)
-			if h != e.Hash && (!found || e.Slot < bad.At) {
-				found = true
-				bad.At = e.Slot // provisional: replaced by the slot in Event below
-				bad.Detail = fmt.Sprintf("slot %d: replica %d has value %016x, replica %d has %016x", e.Slot, other, h, node, e.Hash)
-				bad.Event = fmt.Sprintf("replica %d decided slot %d", node, e.Slot)
+			if h := hashAt(logs[other], e.Slot); h != e.Hash && (bad.Outcome == Pass || e.Slot < badSlot) {
+				badSlot = e.Slot
+				bad = Verdict{Outcome: Violation,
+					Detail: fmt.Sprintf("slot %d: replica %d has value %016x, replica %d has %016x", e.Slot, other, h, node, e.Hash),
+					Event:  fmt.Sprintf("replica %d decided slot %d", node, e.Slot)}
 			}
 		}
 	}
-	if !found {
-		return Verdict{Property: "agreement"}
-	}
-	bad.At = 0 // a slot is not a virtual time
+	bad.Property = "agreement"
 	return bad
 }
 

@@ -198,14 +198,17 @@ func NormalizeValue(v any) (any, error) {
 	case int:
 		return int64(x), nil
 	case json.Number:
-		i, err := x.Int64()
+		if i, err := x.Int64(); err == nil {
+			return i, nil
+		}
+		f, err := x.Float64() // 2.0 or 1e3 is still an integer
 		if err != nil {
 			return nil, fmt.Errorf("number %s is not an integer; histories carry integers only", x)
 		}
-		return i, nil
+		return NormalizeValue(f)
 	case float64:
 		if x != math.Trunc(x) || math.Abs(x) > 1<<53 {
-			return nil, fmt.Errorf("number %v is not an integer; histories carry integers only", x)
+			return nil, fmt.Errorf("number %v is not an integer (or too large to be exact); histories carry integers only", x)
 		}
 		return int64(x), nil
 	}

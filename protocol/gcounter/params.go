@@ -1,0 +1,196 @@
+package gcounter
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/faultline-sim/faultline/protocol"
+)
+
+// The sync policies of Params.Sync.
+const (
+	// SyncAck syncs the disk before every reply and every acknowledgement,
+	// as CounterDB's dets store does: nothing acknowledged is lost in a crash.
+	SyncAck = "ack"
+	// SyncPeriodic syncs every SyncInterval: cheaper, and a crash loses every
+	// update since the last sync, acknowledged or not.
+	SyncPeriodic = "periodic"
+)
+
+// The read guarantees of Params.Expect.
+const (
+	// ExpectAuto expects read-your-writes exactly when R + W > N.
+	ExpectAuto = "auto"
+	// ExpectReadYourWrites fails any get that misses an increment
+	// acknowledged before the get was invoked.
+	ExpectReadYourWrites = "read_your_writes"
+	// ExpectStaleOK counts such gets as stale reads, a metric, not a failure.
+	ExpectStaleOK = "stale_ok"
+)
+
+// Params are the protocol settings a scenario file gives under
+// protocol.params. The zero value of each field means its default.
+type Params struct {
+	// AutoConfigure (default true) delivers the configure request
+	// {"actors": ["0", ..., "N-1"]} to every replica when it first boots, as
+	// the README asks the operator to. With false, clients must send it
+	// (op "configure") and every counter request before that is a 503.
+	AutoConfigure *bool `yaml:"auto_configure"`
+	// AAEPeriod is how often anti-entropy sends the whole table: the README
+	// says 30s (the default), the reference code uses 10s.
+	AAEPeriod time.Duration `yaml:"aae_period"`
+	// ConsistentTimeout bounds a consistent_value request (default 5m).
+	ConsistentTimeout time.Duration `yaml:"consistent_timeout"`
+	// WaitTimeout bounds an increment or read with wait > 1 (default 2s).
+	WaitTimeout time.Duration `yaml:"wait_timeout"`
+	// RetryInterval is how often unanswered pushes and reads are resent
+	// (default 200ms).
+	RetryInterval time.Duration `yaml:"retry_interval"`
+	// Sync is the persistence policy: "ack" (default) or "periodic".
+	Sync string `yaml:"sync"`
+	// SyncInterval is the periodic policy's interval (default 1s).
+	SyncInterval time.Duration `yaml:"sync_interval"`
+	// WriteWait and ReadWait are the wait= parameters the client codec puts
+	// on increments and gets: "" (local), an integer, "quorum" or "all".
+	WriteWait string `yaml:"write_wait"`
+	ReadWait  string `yaml:"read_wait"`
+	// Expect is the read guarantee the monitor checks for gets: "auto"
+	// (default), "read_your_writes" or "stale_ok". consistent_get answers
+	// are always held to read-your-writes: the README promises it.
+	Expect string `yaml:"expect"`
+}
+
+// withDefaults fills every zero field.
+func (p Params) withDefaults() Params {
+	if p.AutoConfigure == nil {
+		t := true
+		p.AutoConfigure = &t
+	}
+	def := func(d *time.Duration, v time.Duration) {
+		if *d == 0 {
+			*d = v
+		}
+	}
+	def(&p.AAEPeriod, 30*time.Second)
+	def(&p.ConsistentTimeout, 5*time.Minute)
+	def(&p.WaitTimeout, 2*time.Second)
+	def(&p.RetryInterval, 200*time.Millisecond)
+	def(&p.SyncInterval, time.Second)
+	if p.Sync == "" {
+		p.Sync = SyncAck
+	}
+	if p.Expect == "" {
+		p.Expect = ExpectAuto
+	}
+	return p
+}
+
+// decodeParams strictly decodes cfg's params and fills the defaults.
+func decodeParams(cfg protocol.Config) (Params, error) {
+	var p Params
+	if err := protocol.DecodeParams(cfg.Params, &p); err != nil {
+		return Params{}, err
+	}
+	p = p.withDefaults()
+	return p, p.validate(cfg.Nodes)
+}
+
+// validate names the first field that is wrong for a cluster of n.
+func (p Params) validate(n int) error {
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"aae_period", p.AAEPeriod}, {"consistent_timeout", p.ConsistentTimeout},
+		{"wait_timeout", p.WaitTimeout}, {"retry_interval", p.RetryInterval}, {"sync_interval", p.SyncInterval}} {
+		if d.v < time.Millisecond {
+			return fmt.Errorf("params.%s: %v is below the 1ms minimum", d.name, d.v)
+		}
+	}
+	if p.Sync != SyncAck && p.Sync != SyncPeriodic {
+		return fmt.Errorf("params.sync: %q is not %q or %q", p.Sync, SyncAck, SyncPeriodic)
+	}
+	switch p.Expect {
+	case ExpectAuto, ExpectReadYourWrites, ExpectStaleOK:
+	default:
+		return fmt.Errorf("params.expect: %q is not one of auto, read_your_writes, stale_ok", p.Expect)
+	}
+	if _, err := parseWait(p.WriteWait, n); err != nil {
+		return fmt.Errorf("params.write_wait: %w", err)
+	}
+	if _, err := parseWait(p.ReadWait, n); err != nil {
+		return fmt.Errorf("params.read_wait: %w", err)
+	}
+	return nil
+}
+
+// readYourWrites reports whether gets are expected to see every increment
+// acknowledged before them.
+func (p Params) readYourWrites(n int) bool {
+	switch p.Expect {
+	case ExpectReadYourWrites:
+		return true
+	case ExpectStaleOK:
+		return false
+	}
+	w, _ := parseWait(p.WriteWait, n)
+	r, _ := parseWait(p.ReadWait, n)
+	return r+w > n
+}
+
+// parseWait turns a wait= value into a replica count for a cluster of n:
+// "" is 1 (this replica alone), "quorum" is ⌊n/2⌋+1, "all" is n, and a
+// decimal integer must lie in 1..n. Anything else is an error: an invalid
+// wait is a 400, never silently ignored.
+func parseWait(s string, n int) (int, error) {
+	switch s {
+	case "":
+		return 1, nil
+	case "quorum":
+		return n/2 + 1, nil
+	case "all":
+		return n, nil
+	}
+	w, ok := parseCount(s)
+	if !ok || w < 1 || w > uint64(n) {
+		return 0, fmt.Errorf("wait %q is not an integer in 1..%d, \"quorum\" or \"all\"", s, n)
+	}
+	return int(w), nil
+}
+
+// parseCount is the strict non-negative integer parse CounterDB applies to
+// request bodies: ASCII digits only, no sign, no space, no fraction, and the
+// value must fit in an int64.
+func parseCount(s string) (uint64, bool) {
+	if s == "" {
+		return 0, false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+	}
+	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	return uint64(v), true
+}
+
+// parseAmount reads an increment body as clients send it: a string parsed
+// strictly, or a non-negative integer.
+func parseAmount(body any) (uint64, bool) {
+	switch v := body.(type) {
+	case string:
+		return parseCount(v)
+	case int64:
+		return uint64(v), v >= 0
+	case int:
+		return uint64(v), v >= 0
+	case int32:
+		return uint64(v), v >= 0
+	case uint64:
+		return v, v <= maxValue
+	}
+	return 0, false
+}

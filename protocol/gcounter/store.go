@@ -1,0 +1,110 @@
+package gcounter
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"github.com/faultline-sim/faultline/sim"
+)
+
+// The disk layout, one key per counter like CounterDB's dets table.
+const (
+	keyConfig  = "config"   // the accepted actor list, JSON
+	keyBoot    = "boot"     // boots so far, decimal: makes $AAE$ keys unique across restarts
+	counterKey = "counter/" // counter/NAME: the slots as uvarints
+)
+
+// store persists a replica's state on its simulated disk under one of the
+// two sync policies. Writes are visible at once; whether they survive a
+// crash depends on when sync runs.
+type store struct {
+	disk   sim.Disk
+	policy string
+	dirty  bool
+	syncs  int64
+}
+
+// putCounter writes one counter's slots.
+func (s *store) putCounter(name string, slots []uint64) {
+	buf := make([]byte, 0, len(slots)*2)
+	for _, v := range slots {
+		buf = binary.AppendUvarint(buf, v)
+	}
+	s.disk.Put(counterKey+name, buf)
+	s.dirty = true
+}
+
+// commit makes the writes so far durable if the policy syncs before
+// acknowledging. Call it before any reply or acknowledgement leaves.
+func (s *store) commit(env sim.Env) {
+	if s.policy == SyncAck {
+		s.sync(env)
+	}
+}
+
+// sync flushes pending writes, if any.
+func (s *store) sync(env sim.Env) {
+	if !s.dirty {
+		return
+	}
+	s.disk.Sync()
+	s.dirty = false
+	env.Count("gcounter.disk_syncs", 1)
+}
+
+// syncNow always syncs: configuration and the boot counter are written once
+// and must not be lost whatever the policy.
+func (s *store) syncNow(env sim.Env) {
+	s.dirty = true
+	s.sync(env)
+}
+
+// loadCounters reads every counter on disk into t. A corrupt record is a
+// panic: the simulated disk never corrupts, so it would be a bug here.
+func (s *store) loadCounters(t *table) {
+	for _, key := range s.disk.Keys(counterKey) {
+		b, _ := s.disk.Get(key)
+		name := key[len(counterKey):]
+		for i := 0; len(b) > 0; i++ {
+			v, n := binary.Uvarint(b)
+			if n <= 0 || i >= t.width {
+				panic(fmt.Sprintf("gcounter: corrupt record %q on disk", key))
+			}
+			t.raise(name, i, v)
+			b = b[n:]
+		}
+	}
+}
+
+// loadConfig returns the stored actor list, nil if none.
+func (s *store) loadConfig() []string {
+	b, ok := s.disk.Get(keyConfig)
+	if !ok {
+		return nil
+	}
+	var actors []string
+	if err := json.Unmarshal(b, &actors); err != nil {
+		panic(fmt.Sprintf("gcounter: corrupt configuration on disk: %v", err))
+	}
+	return actors
+}
+
+func (s *store) putConfig(env sim.Env, actors []string) {
+	b, _ := json.Marshal(actors)
+	s.disk.Put(keyConfig, b)
+	s.syncNow(env)
+}
+
+// nextBoot counts this boot durably and returns its number (1 on first boot).
+func (s *store) nextBoot(env sim.Env) uint64 {
+	var boot uint64
+	if b, ok := s.disk.Get(keyBoot); ok {
+		boot, _ = strconv.ParseUint(string(b), 10, 64)
+	}
+	boot++
+	s.disk.Put(keyBoot, []byte(strconv.FormatUint(boot, 10)))
+	s.syncNow(env)
+	return boot
+}

@@ -204,7 +204,7 @@ func CheckLinearizable(name string, h History, timeout time.Duration) (Verdict, 
 	info.model, info.Operations, info.Partitions = s.model(), len(ops), len(parts)
 	switch porcupine.CheckOperationsTimeout(info.model, porcupineOps(ops, len(h)), timeout) {
 	case porcupine.Ok:
-		v.Detail = fmt.Sprintf("%d operations in %d parts are linearizable", len(ops), len(parts))
+		v.Detail = fmt.Sprintf("%s in %s are linearizable", plural(len(ops), "operation"), plural(len(parts), "part"))
 		return v, info
 	case porcupine.Unknown:
 		v.Outcome = Unknown
@@ -297,7 +297,7 @@ func violationDetail(info *LinearizabilityInfo) string {
 	if info.FirstBad < 0 {
 		return fmt.Sprintf("%s is not linearizable (%d operations); the failing prefix could not be narrowed in time", where, info.Operations)
 	}
-	d := fmt.Sprintf("%s is not linearizable: the smallest failing prefix has %d of its events (%d operations)", where, info.PrefixEvents, len(info.ops))
+	d := fmt.Sprintf("%s is not linearizable: its smallest failing prefix is %s (%s)", where, plural(info.PrefixEvents, "event"), plural(len(info.ops), "operation"))
 	if info.Partitions > 1 {
 		d += fmt.Sprintf("; %d of %d parts fail", info.FailingParts, info.Partitions)
 		if info.FailingParts >= maxLocalized {
@@ -328,4 +328,11 @@ func WriteVisualization(w io.Writer, info LinearizabilityInfo, timeout time.Dura
 		return fmt.Errorf("visualization search timed out after %v; the picture is partial", timeout)
 	}
 	return nil
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -208,7 +208,7 @@ func CheckLinearizable(name string, h History, timeout time.Duration) (Verdict, 
 		return v, info
 	case porcupine.Unknown:
 		v.Outcome = Unknown
-		v.Detail = fmt.Sprintf("porcupine did not finish within %v (%d operations); raise -timeout", timeout, len(ops))
+		v.Detail = fmt.Sprintf("porcupine did not finish within %v (%s)", timeout, plural(len(ops), "operation"))
 		return v, info
 	}
 	v.Outcome = Violation

@@ -59,8 +59,11 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	}
 	verdict, info := checker.CheckLinearizable(*model, h, *timeout)
 	fmt.Fprintf(stdout, "%s: %s\n", path, verdict)
-	if verdict.Outcome == checker.Violation {
+	switch verdict.Outcome {
+	case checker.Violation:
 		checkReportViolation(stdout, stderr, info, checkVizPath(path, *viz), *timeout)
+	case checker.Unknown:
+		fmt.Fprintln(stderr, "simrun check: undecided, which is not a pass; raise -timeout to search longer")
 	}
 	return verdict.Outcome.ExitCode()
 }

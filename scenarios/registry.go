@@ -4,6 +4,9 @@ import (
 	"slices"
 
 	"github.com/faultline-sim/faultline/protocol"
+	"github.com/faultline-sim/faultline/protocol/gcounter"
+	"github.com/faultline-sim/faultline/protocol/pac"
+	"github.com/faultline-sim/faultline/protocol/rabia"
 	"github.com/faultline-sim/faultline/protocol/register"
 )
 
@@ -11,6 +14,9 @@ import (
 // protocol adds one line here.
 var Protocols = map[string]protocol.Definition{
 	register.Definition.Name: register.Definition,
+	gcounter.Definition.Name: gcounter.Definition,
+	pac.Definition.Name:      pac.Definition,
+	rabia.Definition.Name:    rabia.Definition,
 }
 
 // ProtocolNames lists the registered protocols, sorted.

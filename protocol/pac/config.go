@@ -1,0 +1,79 @@
+package pac
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/faultline-sim/faultline/protocol"
+)
+
+// Params are PAC's settings, read from a scenario's protocol.params. The
+// zero value of a field means the seed's default.
+type Params struct {
+	// RetryAttempts is how many times a proposer sends its Proposal to a
+	// peer that has not answered (the first send included). Default 3.
+	RetryAttempts int `yaml:"retry_attempts"`
+	// RetryDelay is the pause between those attempts. Default 100ms.
+	RetryDelay time.Duration `yaml:"retry_delay"`
+	// ConsensusTimeout is how long a proposer waits for a majority of
+	// acknowledgments before it gives the proposal up. Default 5s.
+	ConsensusTimeout time.Duration `yaml:"consensus_timeout"`
+}
+
+// The seed's defaults.
+const (
+	DefaultRetryAttempts    = 3
+	DefaultRetryDelay       = 100 * time.Millisecond
+	DefaultConsensusTimeout = 5 * time.Second
+)
+
+// machineNames are the state machines PAC runs; the first is the default.
+// Both answer reads with "get", which a node serves from its own state.
+var machineNames = []string{"lifecycle", "counter"}
+
+// ParseParams decodes and checks cfg.Params, filling in defaults.
+func ParseParams(cfg protocol.Config) (Params, error) {
+	var p Params
+	if err := protocol.DecodeParams(cfg.Params, &p); err != nil {
+		return p, err
+	}
+	if p.RetryAttempts == 0 {
+		p.RetryAttempts = DefaultRetryAttempts
+	}
+	if p.RetryDelay == 0 {
+		p.RetryDelay = DefaultRetryDelay
+	}
+	if p.ConsensusTimeout == 0 {
+		p.ConsensusTimeout = DefaultConsensusTimeout
+	}
+	switch {
+	case p.RetryAttempts < 1:
+		return p, fmt.Errorf("retry_attempts: %d is not at least 1", p.RetryAttempts)
+	case p.RetryDelay < 0:
+		return p, fmt.Errorf("retry_delay: %v is negative", p.RetryDelay)
+	case p.ConsensusTimeout < 0:
+		return p, fmt.Errorf("consensus_timeout: %v is negative", p.ConsensusTimeout)
+	}
+	return p, nil
+}
+
+// validate is Definition.Validate.
+func validate(cfg protocol.Config) error {
+	if cfg.Nodes < 1 {
+		return fmt.Errorf("nodes: %d, expected at least 1", cfg.Nodes)
+	}
+	if cfg.Machine != "" && !slices.Contains(machineNames, cfg.Machine) {
+		return fmt.Errorf("machine: %q, expected one of %v", cfg.Machine, machineNames)
+	}
+	_, err := ParseParams(cfg)
+	return err
+}
+
+// machineName is the configured machine or the default.
+func machineName(cfg protocol.Config) string {
+	if cfg.Machine == "" {
+		return machineNames[0]
+	}
+	return cfg.Machine
+}

@@ -1,0 +1,82 @@
+package pac
+
+import (
+	"fmt"
+
+	"github.com/faultline-sim/faultline/machines"
+	"github.com/faultline-sim/faultline/sim"
+)
+
+// The facts a node reports with env.Observe. The Monitor builds its view
+// of the run from them alone (plus the nodes' final states), so they say
+// everything the invariants need and nothing a node would not know.
+
+// Booted is reported at every Start: at boot and after each restart, when
+// the node's state is back at the machine's initial state.
+type Booted struct{}
+
+// Applied is reported when a node applies a Commit (its own included).
+type Applied struct {
+	ID        ProposalID
+	Command   machines.Command
+	Timestamp sim.Time
+	Own       bool   // the node proposed it
+	State     string // the node's state after applying, as "get" answers
+}
+
+// Ignored is reported when a node does not apply a Commit.
+type Ignored struct {
+	ID        ProposalID
+	Command   machines.Command
+	Timestamp sim.Time
+	Own       bool
+	Reason    string // IgnoredStale or the machine's error code
+	State     string // the node's state, unchanged
+	Last      sim.Time
+}
+
+// IgnoredStale is Ignored.Reason for a Commit older than the last applied.
+const IgnoredStale = "stale_timestamp"
+
+// Answered is reported when a node answers a client's write. ID is the
+// proposal that decided it (zero if none was made: an invalid request).
+type Answered struct {
+	Client    sim.NodeID
+	Seq       uint64
+	ID        ProposalID
+	Command   machines.Command
+	Timestamp sim.Time // the proposal's
+	Status    sim.ReplyStatus
+	Value     any
+}
+
+// TraceHash implements sim.TraceHasher.
+func (Booted) TraceHash() uint64 { return 0xb007 }
+
+// TraceHash implements sim.TraceHasher.
+func (f Applied) TraceHash() uint64 {
+	return hashWords(1, f.ID.hash(), commandHash(f.Command), uint64(f.Timestamp), hashString(f.State))
+}
+
+// TraceHash implements sim.TraceHasher.
+func (f Ignored) TraceHash() uint64 {
+	return hashWords(2, f.ID.hash(), commandHash(f.Command), uint64(f.Timestamp), hashString(f.Reason))
+}
+
+// TraceHash implements sim.TraceHasher.
+func (f Answered) TraceHash() uint64 {
+	return hashWords(3, uint64(f.Client), f.Seq, f.ID.hash(), uint64(f.Status), hashString(fmt.Sprint(f.Value)))
+}
+
+// describe prints a command the way a person reads a history line:
+// transition(Running), increment(3), get().
+func describe(c machines.Command) string {
+	arg := ""
+	if c.Value != nil {
+		arg = fmt.Sprint(c.Value)
+	}
+	if c.Key != "" {
+		return fmt.Sprintf("%s(%s, %s)", c.F, c.Key, arg)
+	}
+	return fmt.Sprintf("%s(%s)", c.F, arg)
+}

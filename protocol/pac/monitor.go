@@ -1,0 +1,390 @@
+package pac
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/faultline-sim/faultline/checker"
+	"github.com/faultline-sim/faultline/machines"
+	"github.com/faultline-sim/faultline/protocol"
+	"github.com/faultline-sim/faultline/sim"
+)
+
+// The properties the Monitor checks, as Verdict.Property names them.
+const (
+	// PropertyInvalidTransition: every Commit, taken in the order it was
+	// first applied anywhere, is a valid step of the machine from the
+	// state the earlier Commits left. Two concurrent proposals that were
+	// each valid alone break it (Init → Running twice). Checked as Applied
+	// facts arrive.
+	PropertyInvalidTransition = "invalid_transition_applied"
+	// PropertyLostAck: a write a client was told succeeded is applied on
+	// every live replica at the end of the run. Checked after heal.
+	PropertyLostAck = "lost_acknowledged_transition"
+	// PropertyDivergence: after heal every live replica is in the same
+	// state. Checked after heal.
+	PropertyDivergence = "replica_divergence"
+)
+
+// Violation is the error Monitor.Observe returns to stop a run at its
+// first bad event. Its text starts with the property's name.
+type Violation struct {
+	Property string
+	Event    string // the first bad event, for a person
+	Detail   string // why it is bad
+}
+
+func (v *Violation) Error() string { return v.Property + ": " + v.Event + ": " + v.Detail }
+
+// commitKey names one proposal across restarts: a restarted proposer
+// counts its IDs from 1 again, but not at the same instant of its clock.
+type commitKey struct {
+	ID ProposalID
+	TS sim.Time
+}
+
+// record is one fact as the monitor keeps it.
+type record struct {
+	at     sim.Time
+	node   sim.NodeID
+	cmd    machines.Command
+	reason string // Ignored only
+	state  string
+	id     ProposalID
+}
+
+// replica is what the monitor knows of one node's current incarnation.
+type replica struct {
+	boots    int
+	bootAt   sim.Time
+	applied  map[commitKey]record // since the last boot
+	order    []commitKey          // applied, in order, since the last boot
+	ignored  map[commitKey]record // since the last boot
+	twice    []record             // Commits applied again (duplicates), since the last boot
+	everHeld map[commitKey]record // applied in any incarnation
+}
+
+func (r *replica) reboot(at sim.Time) {
+	r.boots++
+	r.bootAt = at
+	r.applied, r.ignored, r.order, r.twice = map[commitKey]record{}, map[commitKey]record{}, nil, nil
+}
+
+// ack is a write a client was told succeeded.
+type ack struct {
+	at   sim.Time
+	node sim.NodeID
+	f    Answered
+}
+
+// monitor checks PAC's three properties. The porcupine linearizability
+// check of the client history is the runner's, not this monitor's.
+type monitor struct {
+	nodes    []*replica
+	ref      machines.Machine // the cluster's committed sequence
+	lastKey  commitKey        // the Commit the reference applied last
+	lastRec  record
+	first    map[commitKey]record
+	acks     []ack
+	restarts int
+	ignored  int
+	invalid  *checker.Verdict // the online check's violation, if it fired
+}
+
+func newMonitor(cfg protocol.Config) *monitor {
+	ref, err := machines.New(machineName(cfg))
+	if err != nil {
+		panic(fmt.Sprintf("pac: monitor: %v", err))
+	}
+	m := &monitor{ref: ref, first: map[commitKey]record{}}
+	for i := 0; i < cfg.Nodes; i++ {
+		r := &replica{everHeld: map[commitKey]record{}}
+		r.reboot(0)
+		r.boots = 0
+		m.nodes = append(m.nodes, r)
+	}
+	return m
+}
+
+// Observe implements protocol.Monitor.
+func (m *monitor) Observe(at sim.Time, node sim.NodeID, fact any) error {
+	if int(node) < 0 || int(node) >= len(m.nodes) {
+		return nil
+	}
+	r := m.nodes[node]
+	switch f := fact.(type) {
+	case Booted:
+		if r.boots > 0 {
+			m.restarts++
+		}
+		r.reboot(at)
+	case Applied:
+		key := commitKey{f.ID, f.Timestamp}
+		rec := record{at: at, node: node, cmd: f.Command, state: f.State, id: f.ID}
+		if _, again := r.applied[key]; again {
+			r.twice = append(r.twice, rec)
+			return nil
+		}
+		r.applied[key], r.everHeld[key] = rec, rec
+		r.order = append(r.order, key)
+		return m.checkSequence(key, rec)
+	case Ignored:
+		m.ignored++
+		r.ignored[commitKey{f.ID, f.Timestamp}] = record{at: at, node: node, cmd: f.Command, reason: f.Reason, state: f.State}
+	case Answered:
+		if f.Status == sim.ReplyOK && f.ID != (ProposalID{}) {
+			m.acks = append(m.acks, ack{at: at, node: node, f: f})
+		}
+	}
+	return nil
+}
+
+// checkSequence extends the cluster's committed sequence with a Commit
+// applied for the first time anywhere, and fails if the machine refuses it
+// there.
+func (m *monitor) checkSequence(key commitKey, rec record) error {
+	if _, seen := m.first[key]; seen {
+		return nil
+	}
+	m.first[key] = rec
+	before := fmt.Sprint(m.ref.Apply(machines.Command{F: "get"}).Value)
+	if res := m.ref.Apply(rec.cmd); res.Err != "" {
+		detail := fmt.Sprintf("%s from the cluster's committed state %s is %s", describe(rec.cmd), before, res.Err)
+		if m.lastRec.cmd.F != "" {
+			detail += fmt.Sprintf(" (that state came from %s %s, first applied by node %d at %v)",
+				m.lastKey.ID, describe(m.lastRec.cmd), m.lastRec.node, m.lastRec.at)
+		}
+		v := &Violation{Property: PropertyInvalidTransition,
+			Event:  fmt.Sprintf("at %v node %d applied %s %s", rec.at, rec.node, key.ID, describe(rec.cmd)),
+			Detail: detail}
+		m.invalid = &checker.Verdict{Outcome: checker.Violation, Property: v.Property,
+			Event: v.Event, Detail: v.Detail, At: int64(rec.at), Node: int(rec.node)}
+		return v
+	}
+	m.lastKey, m.lastRec = key, rec
+	return nil
+}
+
+// Final implements protocol.Monitor. Violations come first, earliest first
+// bad event first, so checker.Worst picks the earliest.
+func (m *monitor) Final(k *sim.Kernel, history []*sim.Operation) []checker.Verdict {
+	return m.final(m.liveNodes(k))
+}
+
+func (m *monitor) final(live []*node) []checker.Verdict {
+	invalid := checker.Verdict{Property: PropertyInvalidTransition,
+		Detail: fmt.Sprintf("the %d Commits, in the order they were first applied, are valid transitions", len(m.first))}
+	if m.invalid != nil {
+		invalid = *m.invalid
+	}
+	vs := []checker.Verdict{
+		invalid,
+		m.checkLostAcks(live),
+		m.checkDivergence(live),
+	}
+	slices.SortStableFunc(vs, func(a, b checker.Verdict) int {
+		switch {
+		case a.Outcome == checker.Violation && b.Outcome != checker.Violation:
+			return -1
+		case a.Outcome != checker.Violation && b.Outcome == checker.Violation:
+			return 1
+		case a.Outcome == checker.Violation && a.At != b.At:
+			return int(a.At - b.At)
+		}
+		return 0
+	})
+	return vs
+}
+
+// Metrics implements protocol.Monitor.
+func (m *monitor) Metrics() map[string]float64 {
+	return map[string]float64{
+		"pac.nodes":           float64(len(m.nodes)),
+		"pac.commits":         float64(len(m.first)),
+		"pac.commits_ignored": float64(m.ignored),
+		"pac.restarts":        float64(m.restarts),
+	}
+}
+
+// liveNodes are the nodes running at the end, by ID.
+func (m *monitor) liveNodes(k *sim.Kernel) []*node {
+	var live []*node
+	for id := 0; id < k.Nodes() && id < len(m.nodes); id++ {
+		if n, ok := k.Node(sim.NodeID(id)).(*node); ok {
+			live = append(live, n)
+		}
+	}
+	return live
+}
+
+// checkLostAcks finds the acknowledged writes missing from a live
+// replica and reports the one whose loss happened first, with how that
+// replica lost it.
+func (m *monitor) checkLostAcks(live []*node) checker.Verdict {
+	lost := 0
+	var first checker.Verdict
+	for _, a := range m.acks {
+		key := commitKey{a.f.ID, a.f.Timestamp}
+		missing := false
+		for _, n := range live {
+			r := m.nodes[n.id]
+			if _, ok := r.applied[key]; ok {
+				continue
+			}
+			missing = true
+			if v := m.lostAck(a, key, n.id, r); first.Outcome != checker.Violation || v.At < first.At {
+				first = v
+			}
+		}
+		if missing {
+			lost++
+		}
+	}
+	if lost == 0 {
+		return checker.Verdict{Property: PropertyLostAck,
+			Detail: fmt.Sprintf("all %d acknowledged writes are applied on every live replica", len(m.acks))}
+	}
+	first.Detail += fmt.Sprintf("; %d of %d acknowledged writes are missing somewhere", lost, len(m.acks))
+	return first
+}
+
+func (m *monitor) lostAck(a ack, key commitKey, id sim.NodeID, r *replica) checker.Verdict {
+	v := checker.Verdict{Outcome: checker.Violation, Property: PropertyLostAck, Node: int(id),
+		Detail: fmt.Sprintf("client %d's %s was answered ok by node %d at %v (proposal %s) but node %d does not hold it",
+			int(a.f.Client)-len(m.nodes), describe(a.f.Command), a.node, a.at, key.ID, id)}
+	switch rec, ignored := r.ignored[key]; {
+	case ignored:
+		v.At = int64(rec.at)
+		v.Event = fmt.Sprintf("at %v node %d ignored Commit %s %s: %s (its state %s)", rec.at, id, key.ID, describe(rec.cmd), rec.reason, rec.state)
+	case r.everHeld[key].cmd.F != "" && r.boots > 1:
+		v.At = int64(r.bootAt)
+		v.Event = fmt.Sprintf("at %v node %d restarted from the initial state, losing Commit %s it applied at %v", r.bootAt, id, key.ID, r.everHeld[key].at)
+	default:
+		v.At = int64(a.at)
+		v.Event = fmt.Sprintf("at %v node %d answered ok for %s %s, whose Commit never reached node %d", a.at, a.node, key.ID, describe(a.f.Command), id)
+	}
+	return v
+}
+
+// checkDivergence compares the live replicas' final states. The largest
+// group of equal states is the reference; the first bad event is the
+// earliest point where a replica outside it departed from the reference.
+func (m *monitor) checkDivergence(live []*node) checker.Verdict {
+	if len(live) < 2 {
+		return checker.Verdict{Property: PropertyDivergence, Detail: "fewer than two live replicas to compare"}
+	}
+	groups := map[uint64][]*node{}
+	var hashes []uint64
+	for _, n := range live {
+		h := n.m.StateHash()
+		if _, ok := groups[h]; !ok {
+			hashes = append(hashes, h) // in node order: deterministic
+		}
+		groups[h] = append(groups[h], n)
+	}
+	if len(hashes) == 1 {
+		return checker.Verdict{Property: PropertyDivergence,
+			Detail: fmt.Sprintf("all %d live replicas are in state %s", len(live), live[0].stateName())}
+	}
+	refHash := hashes[0]
+	for _, h := range hashes[1:] {
+		if len(groups[h]) > len(groups[refHash]) {
+			refHash = h
+		}
+	}
+	ref := groups[refHash][0]
+	var states []string
+	for _, n := range live {
+		states = append(states, fmt.Sprintf("node %d: %s", n.id, n.stateName()))
+	}
+	v := checker.Verdict{Outcome: checker.Violation, Property: PropertyDivergence,
+		Detail: "after heal the replicas disagree (" + strings.Join(states, ", ") + ")"}
+	found := false
+	for _, n := range live {
+		if n.m.StateHash() == refHash {
+			continue
+		}
+		at, ev := m.departure(n.id, ref.id)
+		if !found || at < sim.Time(v.At) {
+			v.At, v.Event, found = int64(at), ev, true
+		}
+	}
+	return v
+}
+
+// departure finds the earliest event that set replica x apart from
+// replica ref: a restart, a Commit one applied and the other ignored or
+// never got, or the same Commits applied in another order.
+func (m *monitor) departure(x, ref sim.NodeID) (sim.Time, string) {
+	best, event := sim.Never, ""
+	consider := func(at sim.Time, ev string) {
+		if at < best {
+			best, event = at, ev
+		}
+	}
+	for _, id := range []sim.NodeID{x, ref} {
+		if r := m.nodes[id]; r.boots > 1 {
+			consider(r.bootAt, fmt.Sprintf("at %v node %d restarted from the initial state, its applied Commits lost", r.bootAt, id))
+		}
+	}
+	for _, id := range []sim.NodeID{x, ref} {
+		if tw := m.nodes[id].twice; len(tw) > 0 {
+			consider(tw[0].at, fmt.Sprintf("at %v node %d applied Commit %s %s a second time (a duplicated message), reaching %s",
+				tw[0].at, id, tw[0].id, describe(tw[0].cmd), tw[0].state))
+		}
+	}
+	m.missing(x, ref, consider)
+	m.missing(ref, x, consider)
+	if event == "" {
+		consider(m.reordered(x, ref))
+	}
+	if best == sim.Never {
+		best = 0
+	}
+	return best, event
+}
+
+// missing considers the Commits that `has` applied and `lacks` did not
+// (since both last booted).
+func (m *monitor) missing(has, lacks sim.NodeID, consider func(sim.Time, string)) {
+	h, l := m.nodes[has], m.nodes[lacks]
+	for _, key := range h.order {
+		rec := h.applied[key]
+		if _, ok := l.applied[key]; ok || rec.at < l.bootAt {
+			continue
+		}
+		if ig, ok := l.ignored[key]; ok {
+			consider(ig.at, fmt.Sprintf("at %v node %d ignored Commit %s %s: %s (its state %s), which node %d applied",
+				ig.at, lacks, key.ID, describe(ig.cmd), ig.reason, ig.state, has))
+			continue
+		}
+		consider(rec.at, fmt.Sprintf("at %v node %d applied Commit %s %s, which never reached node %d",
+			rec.at, has, key.ID, describe(rec.cmd), lacks))
+	}
+}
+
+// reordered finds the first place two replicas applied the Commits they
+// share in different orders.
+func (m *monitor) reordered(x, ref sim.NodeID) (sim.Time, string) {
+	a, b := m.shared(x, ref), m.shared(ref, x)
+	for i := range a {
+		if i < len(b) && a[i] != b[i] {
+			rec := m.nodes[x].applied[a[i]]
+			return rec.at, fmt.Sprintf("at %v node %d applied Commit %s %s where node %d applied %s first",
+				rec.at, x, a[i].ID, describe(rec.cmd), ref, b[i].ID)
+		}
+	}
+	return sim.Never, fmt.Sprintf("nodes %d and %d applied the same Commits in the same order (their states still differ)", x, ref)
+}
+
+// shared lists x's applied Commits that y applied too, in x's order.
+func (m *monitor) shared(x, y sim.NodeID) []commitKey {
+	var out []commitKey
+	for _, key := range m.nodes[x].order {
+		if _, ok := m.nodes[y].applied[key]; ok {
+			out = append(out, key)
+		}
+	}
+	return out
+}

@@ -30,6 +30,8 @@ var shapes = map[string]shape{
 	"read": noValue, "write": intValue, "cas": pairValue,
 	// counter
 	"increment": posValue, "decrement": posValue, "set": intValue, "get": noValue, "reset": noValue,
+	// gcounter (CounterDB): consistent_value
+	"consistent_get": noValue,
 	// kv
 	"put": strValue, "append": strValue, "delete": noValue, "exists": noValue,
 	// bank

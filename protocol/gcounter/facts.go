@@ -47,7 +47,9 @@ func (f FactBooted) TraceHash() uint64 {
 }
 
 // TraceHash implements sim.TraceHasher.
-func (f FactAcked) TraceHash() uint64 { return hashWords(hashString(hashWords(offset, 11), f.Name), f.Slot) }
+func (f FactAcked) TraceHash() uint64 {
+	return hashWords(hashString(hashWords(offset, 11), f.Name), f.Slot)
+}
 
 // TraceHash implements sim.TraceHasher.
 func (f FactReported) TraceHash() uint64 {

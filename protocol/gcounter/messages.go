@@ -114,7 +114,9 @@ func (r ClientResponse) TraceHash() uint64 {
 }
 
 // TraceHash implements sim.TraceHasher.
-func (m Push) TraceHash() uint64 { return hashSlots(hashString(hashWords(offset, 1, m.ID), m.Name), m.Slots) }
+func (m Push) TraceHash() uint64 {
+	return hashSlots(hashString(hashWords(offset, 1, m.ID), m.Name), m.Slots)
+}
 
 // TraceHash implements sim.TraceHasher.
 func (m PushAck) TraceHash() uint64 { return hashWords(offset, 2, m.ID) }

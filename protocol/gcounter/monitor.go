@@ -290,10 +290,6 @@ func (m *Monitor) kernelMetrics(k *sim.Kernel) {
 	if a := get("gcounter.consistent_answered"); a > 0 {
 		m.metrics["gcounter.consistent_latency_mean_s"] = get("gcounter.consistent_latency_ms") / a / 1000
 	}
-	m.metrics["gcounter.snapshot_bytes_first"] = float64(m.bytes[0])
-	m.metrics["gcounter.snapshot_bytes_last"] = float64(m.bytes[1])
-	m.metrics["gcounter.snapshot_bytes_max"] = float64(m.bytes[2])
-	m.metrics["gcounter.system_keys_max"] = float64(m.sysKeys)
 }
 
 // historyMetrics derives the client-side numbers: consistent_get latency
@@ -319,8 +315,16 @@ func (m *Monitor) historyMetrics(history []*sim.Operation) {
 	m.once = once
 }
 
-// Metrics implements protocol.Monitor.
-func (m *Monitor) Metrics() map[string]float64 { return m.metrics }
+// Metrics implements protocol.Monitor: the snapshot growth seen so far,
+// plus what Final derived from the kernel's counters and the history once it
+// has run.
+func (m *Monitor) Metrics() map[string]float64 {
+	m.metrics["gcounter.snapshot_bytes_first"] = float64(m.bytes[0])
+	m.metrics["gcounter.snapshot_bytes_last"] = float64(m.bytes[1])
+	m.metrics["gcounter.snapshot_bytes_max"] = float64(m.bytes[2])
+	m.metrics["gcounter.system_keys_max"] = float64(m.sysKeys)
+	return m.metrics
+}
 
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))

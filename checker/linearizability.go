@@ -185,7 +185,8 @@ func (s *spec) validateEvent(ev Event) error {
 // verdict names the part (the key, for kv) and the first bad event. It
 // never builds a visualization: see WriteVisualization.
 //
-// Info operations are pending forever (they may or may not have happened);
+// Info operations, and invocations still open when the history ends, are
+// pending forever (they may or may not have happened);
 // a fail with an error code is a completed operation whose result is that
 // error; a fail without one did not happen and is dropped.
 func CheckLinearizable(name string, h History, timeout time.Duration) (Verdict, LinearizabilityInfo) {

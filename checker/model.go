@@ -252,5 +252,3 @@ func pairOf(first, second func(any) error) func(any) error {
 		return nil
 	}
 }
-
-func anyValue(any) error { return nil }

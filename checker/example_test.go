@@ -1,0 +1,49 @@
+package checker_test
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/faultline-sim/faultline/checker"
+)
+
+// Check a history recorded anywhere: two clients write and read a register;
+// the write of 5 timed out (info), so the read of 5 is allowed.
+func ExampleCheckLinearizable() {
+	const history = `
+{"process": 0, "type": "invoke", "f": "write", "value": 1}
+{"process": 0, "type": "ok", "f": "write", "value": 1}
+{"process": 1, "type": "invoke", "f": "write", "value": 5}
+{"process": 1, "type": "info", "f": "write", "value": 5}
+{"process": 0, "type": "invoke", "f": "read", "value": null}
+{"process": 0, "type": "ok", "f": "read", "value": 5}
+{"process": 0, "type": "invoke", "f": "read", "value": null}
+{"process": 0, "type": "ok", "f": "read", "value": 1}
+`
+	h, err := checker.ReadHistory(strings.NewReader(history), "example.jsonl")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	v, _ := checker.CheckLinearizable("register", h[:6], time.Second)
+	fmt.Println(v.Outcome)
+	v, _ = checker.CheckLinearizable("register", h, time.Second)
+	fmt.Println(v)
+	fmt.Println("exit code", v.Outcome.ExitCode())
+	// Output:
+	// pass
+	// violation: linearizability: the history is not linearizable: its smallest failing prefix is 7 events (4 operations) (line 9: process 0 ok read 1)
+	// exit code 1
+}
+
+// Combine the verdicts of several checks: the most severe wins, and an
+// undecided check is never a pass.
+func ExampleWorst() {
+	v := checker.Worst(
+		checker.Verdict{Outcome: checker.Pass, Property: "agreement"},
+		checker.Verdict{Outcome: checker.Unknown, Property: "linearizability", Detail: "timed out"},
+	)
+	fmt.Println(v, v.Passed())
+	// Output: unknown: linearizability: timed out false
+}

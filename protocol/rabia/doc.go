@@ -1,0 +1,92 @@
+// Package rabia is Rabia (Pan et al., "Rabia: Simplifying State-Machine
+// Replication Through Randomization", SOSP 2021) as a sans-I/O protocol for
+// the Faultline kernel: leaderless state-machine replication in which every
+// slot of the log is decided by Weak-MVC, a randomized binary consensus
+// with a common coin. It follows ../../../shared/RABIA.md (the paper), not
+// the rabia-rs engine. It owns the replica ([Node]), its messages, its
+// client adapter ([Codec]), its invariant [Monitor] and its
+// [Definition]; it never reads the clock, draws global randomness, starts
+// goroutines or does I/O: everything goes through sim.Env.
+//
+// # The replica
+//
+// A client sends a request to one replica, its proxy. The proxy stamps it
+// (alone, or batched with others: params batch_size and batch_delay) with
+// its clock and id and broadcasts the batch (Forward). Every replica keeps
+// pending batches in a priority queue ordered by (timestamp, proxy id), so
+// replicas that received the same batches propose the same head. Slots run
+// one after another; in slot s a replica proposes the head of its queue and
+// runs Weak-MVC:
+//
+//   - exchange: PROPOSAL to all, wait for Q = n−f proposals; state 1 if a
+//     value has ≥ ⌊n/2⌋+1 (MAJ) of them, else 0;
+//   - phase p, round 1: STATE to all, wait for Q; vote v if v has ≥ MAJ
+//     states, else '?';
+//   - round 2: VOTE to all, wait for Q; decide v if a non-? v has ≥ f+1
+//     votes (1 decides the majority proposal, 0 decides ⊥); else adopt any
+//     non-? vote as the next state; else take the common coin, a bit derived
+//     from the run's shared seed, s and p.
+//
+// A decided batch is appended to the log and applied in slot order; the
+// replicas the client asked reply to it. A replica that decides broadcasts
+// DECISION so peers finish the slot without more phases. A replica that
+// must decide 1 but never saw the majority value sends PROPOSAL-REQUEST and
+// repeats it on every retransmit tick until a peer's proposal or decision
+// names the value: it never blocks on one peer. A replica that missed a
+// proxy's broadcast joins a slot with the first proposal it hears.
+//
+// At-most-once: requests are keyed by (client id, client seq). Each replica
+// keeps, as part of its replicated state, the highest seq applied per client
+// and its result; a request at or below it is skipped when its slot is
+// applied, and a client's retry (to the same or another proxy) of an
+// applied request is answered from that table. A request that has not been
+// decided gets no answer: the client times out and retries, so nothing that
+// may still be applied is ever reported as failed.
+//
+// Loss and partitions: a replica that makes no progress for params.retransmit
+// resends its own messages of the current slot (peers drop duplicates) and a
+// PROPOSAL-REQUEST, which a peer that has decided the slot answers with its
+// DECISION. A replica that hears from a peer two or more slots ahead asks it
+// for a CatchUp: up to 256 decided slots per message. The log is never
+// compacted, so any peer can serve any slot a lagging replica lacks.
+//
+// # Crash and restart: persistence
+//
+// The paper assumes crash-stop; Faultline restarts crashed replicas with
+// only their synced writes. This package persists each step: before a
+// replica sends PROPOSAL, STATE or VOTE it writes its record of the current
+// slot (the proposal and its state and vote of every phase so far) and
+// syncs. Decided slots are written to log/<slot> and ride on the next
+// sync. On restart a replica replays its durable log, resumes the slot its
+// record names (if the log does not already cover it) with the steps it had
+// taken, resends them, and goes on from there. Because every message it
+// ever sent was durable before it left, a restarted replica can only repeat
+// what it said before, never contradict it: its proposal, states and votes
+// per (slot, phase) are unique across incarnations, which is all Weak-MVC's
+// safety argument needs of a correct replica. Decisions lost with unsynced
+// log entries are relearned from peers. Batch ids carry the proxy's
+// incarnation (synced at every start), so a restarted proxy never reuses
+// one. The cost is one sync per step, which the disk's sync_latency puts
+// on the critical path. (The learner-rejoin alternative of RABIA.md can
+// deadlock a slot when a majority restarts in it, since none of them may
+// speak there again; persistence has no such case.)
+//
+// The monitor checks exactly this across restarts (a replica never sends two
+// different proposals, states or votes for one step), and setting params
+// persist: false removes the persistence so the harness can show what breaks.
+//
+// # Checks and metrics
+//
+// Replicas report every step with env.Observe. The [Monitor] checks at the
+// first bad event: agreement per slot, validity (a decided value was
+// proposed by ≥ MAJ replicas), vote uniqueness per (slot, phase), each
+// replica's steps unique across restarts, log-prefix agreement (slots
+// applied in order, the same outcome everywhere), equal state hash after
+// equal slots, and at-most-once application of every (client, seq). At the
+// end it checks that a bank's money is conserved on every live replica. Its
+// metrics: slots_decided, bottom_slots, bottom_fraction,
+// phases_per_decision, fast_path_fraction (slots first decided in phase 1),
+// messages_per_decided_request, and commit latency from a slot's first
+// proposal to each decision, in message delays on the causal path
+// (commit_latency_delays_*; 3 on the fast path) and in virtual ns.
+package rabia

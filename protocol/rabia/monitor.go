@@ -1,0 +1,316 @@
+package rabia
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/faultline-sim/faultline/checker"
+	"github.com/faultline-sim/faultline/machines"
+	"github.com/faultline-sim/faultline/protocol"
+	"github.com/faultline-sim/faultline/sim"
+)
+
+// Monitor checks RABIA.md's invariants as replicas report their steps, and
+// derives the run's Rabia metrics. Every check names the property, the
+// replica and what it saw.
+type Monitor struct {
+	th        thresholds
+	proposals map[nodeSlot]BatchID
+	proposers map[slotBatch]int
+	states    map[nodeRound]int8
+	votes     map[nodeRound]int8
+	roundVote map[slotRound]int8 // the non-? vote value seen in (slot, phase)
+	decisions map[uint64]DecideFact
+	applied   map[uint64]AppliedFact
+	nextApply map[sim.NodeID]uint64
+	appliedAt map[ReqKey]uint64
+	started   map[uint64]sim.Time // first proposal of a slot, true time
+
+	firstPhase   map[uint64]uint32 // lowest Weak-MVC phase a slot was decided in
+	phaseSum     int64
+	mvcDecisions int64
+	depths       []float64
+	latenciesNs  []float64
+	bottoms      int64
+	sentBefore   uint64                // messages sent by earlier incarnations
+	sentNow      map[sim.NodeID]uint64 // by the current incarnation of each replica
+}
+
+type (
+	nodeSlot struct {
+		node sim.NodeID
+		slot uint64
+	}
+	slotBatch struct {
+		slot  uint64
+		batch BatchID
+	}
+	slotRound struct {
+		slot  uint64
+		phase uint32
+	}
+	nodeRound struct {
+		node  sim.NodeID
+		slot  uint64
+		phase uint32
+	}
+)
+
+// NewMonitor builds the monitor of one run.
+func NewMonitor(cfg protocol.Config) *Monitor {
+	return &Monitor{
+		th:        quorums(cfg.Nodes),
+		proposals: map[nodeSlot]BatchID{}, proposers: map[slotBatch]int{},
+		states: map[nodeRound]int8{}, votes: map[nodeRound]int8{}, roundVote: map[slotRound]int8{},
+		decisions: map[uint64]DecideFact{}, applied: map[uint64]AppliedFact{},
+		nextApply: map[sim.NodeID]uint64{}, appliedAt: map[ReqKey]uint64{},
+		started: map[uint64]sim.Time{}, firstPhase: map[uint64]uint32{}, sentNow: map[sim.NodeID]uint64{},
+	}
+}
+
+// Observe checks one fact.
+func (m *Monitor) Observe(at sim.Time, node sim.NodeID, fact any) error {
+	switch f := fact.(type) {
+	case BootFact:
+		m.nextApply[node] = 0
+		m.sentBefore += m.sentNow[node]
+		m.sentNow[node] = 0
+	case ProposalFact:
+		return m.proposal(at, node, f)
+	case StateFact:
+		return m.once(m.states, nodeRound{node, f.Slot, f.Phase}, f.Value, "state", node)
+	case VoteFact:
+		return m.vote(node, f)
+	case DecideFact:
+		return m.decide(at, node, f)
+	case AppliedFact:
+		return m.apply(node, f)
+	}
+	return nil
+}
+
+func (m *Monitor) proposal(at sim.Time, node sim.NodeID, f ProposalFact) error {
+	k := nodeSlot{node, f.Slot}
+	if prev, ok := m.proposals[k]; ok {
+		if prev != f.Batch {
+			return fmt.Errorf("proposal uniqueness: replica %d proposed %v and then %v in slot %d", node, prev, f.Batch, f.Slot)
+		}
+		return nil
+	}
+	m.proposals[k] = f.Batch
+	m.proposers[slotBatch{f.Slot, f.Batch}]++
+	if _, ok := m.started[f.Slot]; !ok {
+		m.started[f.Slot] = at
+	}
+	return nil
+}
+
+// once checks that a replica never sends two different values for one
+// step: the property persistence exists for.
+func (m *Monitor) once(seen map[nodeRound]int8, k nodeRound, v int8, kind string, node sim.NodeID) error {
+	if prev, ok := seen[k]; ok && prev != v {
+		return fmt.Errorf("%s uniqueness: replica %d sent %s %s and then %s in slot %d phase %d",
+			kind, node, kind, valueName(prev), valueName(v), k.slot, k.phase)
+	}
+	seen[k] = v
+	return nil
+}
+
+func (m *Monitor) vote(node sim.NodeID, f VoteFact) error {
+	if err := m.once(m.votes, nodeRound{node, f.Slot, f.Phase}, f.Value, "vote", node); err != nil {
+		return err
+	}
+	if f.Value == question {
+		return nil
+	}
+	k := slotRound{f.Slot, f.Phase}
+	if prev, ok := m.roundVote[k]; ok && prev != f.Value {
+		return fmt.Errorf("vote uniqueness: replica %d voted %s in slot %d phase %d where another replica voted %s",
+			node, valueName(f.Value), f.Slot, f.Phase, valueName(prev))
+	}
+	m.roundVote[k] = f.Value
+	return nil
+}
+
+func valueName(v int8) string {
+	if v == question {
+		return "?"
+	}
+	return fmt.Sprint(v)
+}
+
+func outcomeName(bottom bool, id BatchID) string {
+	if bottom {
+		return "⊥"
+	}
+	return "batch " + id.String()
+}
+
+func (m *Monitor) decide(at sim.Time, node sim.NodeID, f DecideFact) error {
+	m.sentNow[node] = f.Sent
+	if d, ok := m.decisions[f.Slot]; ok && (d.Bottom != f.Bottom || d.Batch != f.Batch) {
+		return fmt.Errorf("agreement: replica %d decided %s in slot %d, another replica decided %s",
+			node, outcomeName(f.Bottom, f.Batch), f.Slot, outcomeName(d.Bottom, d.Batch))
+	}
+	if !f.Bottom && m.proposers[slotBatch{f.Slot, f.Batch}] < m.th.maj {
+		return fmt.Errorf("validity: replica %d decided %s in slot %d, proposed by %d replicas, fewer than a majority of %d",
+			node, outcomeName(false, f.Batch), f.Slot, m.proposers[slotBatch{f.Slot, f.Batch}], m.th.maj)
+	}
+	if _, ok := m.decisions[f.Slot]; !ok {
+		m.decisions[f.Slot] = f
+		if f.Bottom {
+			m.bottoms++
+		}
+	}
+	if f.Phase == 0 {
+		return nil
+	}
+	m.mvcDecisions++
+	m.phaseSum += int64(f.Phase)
+	if p, ok := m.firstPhase[f.Slot]; !ok || f.Phase < p {
+		m.firstPhase[f.Slot] = f.Phase
+	}
+	m.depths = append(m.depths, float64(f.Depth))
+	if t, ok := m.started[f.Slot]; ok {
+		m.latenciesNs = append(m.latenciesNs, float64(at-t))
+	}
+	return nil
+}
+
+// apply checks log-prefix agreement (each replica applies slots 0, 1, …
+// in order, with the same outcome as every other replica), equal state at
+// equal index, and at-most-once application of every (client, seq).
+func (m *Monitor) apply(node sim.NodeID, f AppliedFact) error {
+	if want := m.nextApply[node]; f.Slot != want {
+		return fmt.Errorf("log prefix: replica %d applied slot %d, expected slot %d next", node, f.Slot, want)
+	}
+	m.nextApply[node] = f.Slot + 1
+	prev, ok := m.applied[f.Slot]
+	if !ok {
+		m.applied[f.Slot] = f
+		for _, k := range f.Applied {
+			if s, dup := m.appliedAt[k]; dup {
+				return fmt.Errorf("at-most-once: client %d seq %d applied in slot %d and again in slot %d", k.Client, k.Seq, s, f.Slot)
+			}
+			m.appliedAt[k] = f.Slot
+		}
+		return nil
+	}
+	switch {
+	case prev.Bottom != f.Bottom || prev.Batch != f.Batch:
+		return fmt.Errorf("log prefix: replica %d applied %s at slot %d, another replica applied %s",
+			node, outcomeName(f.Bottom, f.Batch), f.Slot, outcomeName(prev.Bottom, prev.Batch))
+	case !slices.Equal(prev.Applied, f.Applied):
+		return fmt.Errorf("at-most-once: replica %d applied requests %v at slot %d, another replica applied %v", node, f.Applied, f.Slot, prev.Applied)
+	case prev.StateHash != f.StateHash:
+		return fmt.Errorf("state hash: replica %d has state %#x after slot %d, another replica had %#x", node, f.StateHash, f.Slot, prev.StateHash)
+	}
+	return nil
+}
+
+// Final re-states the per-event properties (all held, or the run would
+// have stopped) and checks the bank's conservation of money on every live
+// replica.
+func (m *Monitor) Final(k *sim.Kernel, history []*sim.Operation) []checker.Verdict {
+	var vs []checker.Verdict
+	for _, p := range []string{"agreement", "validity", "vote_uniqueness", "log_prefix", "state_hash", "at_most_once"} {
+		vs = append(vs, checker.Verdict{Property: p})
+	}
+	return append(vs, conservation(k))
+}
+
+// conservation checks that every live bank replica's total balance equals
+// the money its own transactions brought in: creates and deposits minus
+// withdrawals. Transfers move money and must not change the total.
+func conservation(k *sim.Kernel) checker.Verdict {
+	v := checker.Verdict{Property: "conservation"}
+	for id := 0; id < k.Nodes(); id++ {
+		nd, ok := k.Node(sim.NodeID(id)).(*Node)
+		if !ok {
+			continue
+		}
+		bank, ok := nd.machine.(*machines.Bank)
+		if !ok {
+			return v
+		}
+		if want, got := bankInflow(bank), bank.TotalMoney(); want != got {
+			v.Outcome = checker.Violation
+			v.Detail = fmt.Sprintf("replica %d holds %d in its accounts but its transactions brought in %d", id, got, want)
+			return v
+		}
+	}
+	return v
+}
+
+func bankInflow(b *machines.Bank) int64 {
+	seen := map[uint64]bool{}
+	var total int64
+	for _, a := range b.ListAccounts() {
+		txs, _ := b.GetTransactionHistory(a.ID)
+		for _, t := range txs {
+			if seen[t.ID] {
+				continue
+			}
+			seen[t.ID] = true
+			switch t.Kind {
+			case machines.TxCreate, machines.TxDeposit:
+				total += t.Amount
+			case machines.TxWithdraw:
+				total -= t.Amount
+			}
+		}
+	}
+	return total
+}
+
+// Metrics are the run's Rabia numbers. Latencies are measured from the
+// first PROPOSAL of a slot anywhere to each replica's Weak-MVC decision:
+// in message delays on the causal path (3 on the fast path: proposal,
+// state, vote) and in virtual nanoseconds.
+func (m *Monitor) Metrics() map[string]float64 {
+	slots := float64(len(m.decisions))
+	out := map[string]float64{
+		"slots_decided":    slots,
+		"bottom_slots":     float64(m.bottoms),
+		"requests_decided": float64(len(m.appliedAt)),
+	}
+	if len(m.appliedAt) > 0 {
+		sent := m.sentBefore
+		for _, s := range m.sentNow {
+			sent += s
+		}
+		out["messages_per_decided_request"] = float64(sent) / float64(len(m.appliedAt))
+	}
+	if slots > 0 {
+		out["bottom_fraction"] = float64(m.bottoms) / slots
+	}
+	if m.mvcDecisions > 0 {
+		out["phases_per_decision"] = float64(m.phaseSum) / float64(m.mvcDecisions)
+	}
+	if len(m.firstPhase) > 0 {
+		fast := 0
+		for _, p := range m.firstPhase {
+			if p == 1 {
+				fast++
+			}
+		}
+		out["fast_path_fraction"] = float64(fast) / float64(len(m.firstPhase))
+	}
+	if len(m.depths) > 0 {
+		out["commit_latency_delays_p50"] = quantile(m.depths, 0.5)
+		out["commit_latency_delays_p99"] = quantile(m.depths, 0.99)
+		out["commit_latency_delays_max"] = quantile(m.depths, 1)
+	}
+	if len(m.latenciesNs) > 0 {
+		out["commit_latency_ns_p50"] = quantile(m.latenciesNs, 0.5)
+		out["commit_latency_ns_p99"] = quantile(m.latenciesNs, 0.99)
+	}
+	return out
+}
+
+// quantile is the nearest-rank q-quantile of xs (sorted in place).
+func quantile(xs []float64, q float64) float64 {
+	slices.Sort(xs)
+	i := int(q*float64(len(xs)-1) + 0.5)
+	return xs[i]
+}

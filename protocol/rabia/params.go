@@ -1,0 +1,95 @@
+package rabia
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/faultline-sim/faultline/machines"
+	"github.com/faultline-sim/faultline/protocol"
+)
+
+// Params are Rabia's settings from a scenario's protocol.params.
+type Params struct {
+	// BatchSize is the most requests a proxy stamps into one batch; 1 (the
+	// default) disables batching.
+	BatchSize int `yaml:"batch_size"`
+	// BatchDelay is how long a proxy waits for a batch to fill before it
+	// stamps what it has. 0 stamps at once (requests that arrive at the
+	// same instant still share a batch).
+	BatchDelay time.Duration `yaml:"batch_delay"`
+	// Retransmit is how long a replica waits without progress in a slot
+	// before it resends its messages for the slot (and asks for a missing
+	// decided value again). Default 20ms.
+	Retransmit time.Duration `yaml:"retransmit"`
+	// Persist makes each PROPOSAL, STATE and VOTE durable (a synced write)
+	// before it is sent, which is what keeps a restarted replica from
+	// contradicting itself. Default true; false exists only to show that
+	// the harness catches the resulting violations.
+	Persist *bool `yaml:"persist"`
+}
+
+const (
+	maxBatchSize      = 10_000
+	defaultRetransmit = 20 * time.Millisecond
+)
+
+// params decodes and defaults cfg.Params.
+func params(cfg protocol.Config) (Params, error) {
+	var p Params
+	if err := protocol.DecodeParams(cfg.Params, &p); err != nil {
+		return p, err
+	}
+	if p.BatchSize == 0 {
+		p.BatchSize = 1
+	}
+	if p.Retransmit == 0 {
+		p.Retransmit = defaultRetransmit
+	}
+	if p.Persist == nil {
+		t := true
+		p.Persist = &t
+	}
+	return p, nil
+}
+
+// validate checks a run's configuration, naming the offending field.
+func validate(cfg protocol.Config) error {
+	p, err := params(cfg)
+	if err != nil {
+		return err
+	}
+	switch {
+	case cfg.Nodes < 1:
+		return fmt.Errorf("nodes: %d, expected at least 1 replica", cfg.Nodes)
+	case p.BatchSize < 1 || p.BatchSize > maxBatchSize:
+		return fmt.Errorf("params.batch_size: %d is not in [1, %d]", p.BatchSize, maxBatchSize)
+	case p.BatchDelay < 0:
+		return fmt.Errorf("params.batch_delay: %v is negative", p.BatchDelay)
+	case p.Retransmit < 0:
+		return fmt.Errorf("params.retransmit: %v is negative", p.Retransmit)
+	}
+	if _, err := machines.New(machineName(cfg)); err != nil {
+		return fmt.Errorf("machine: %w", err)
+	}
+	return nil
+}
+
+func machineName(cfg protocol.Config) string {
+	if cfg.Machine == "" {
+		return Machines[0]
+	}
+	return cfg.Machine
+}
+
+// thresholds are the quorum sizes of RABIA.md for n replicas.
+type thresholds struct {
+	n, f int
+	q    int // n − f: messages waited for in each step
+	maj  int // ⌊n/2⌋ + 1
+	f1   int // f + 1
+}
+
+func quorums(n int) thresholds {
+	f := (n - 1) / 2
+	return thresholds{n: n, f: f, q: n - f, maj: n/2 + 1, f1: f + 1}
+}

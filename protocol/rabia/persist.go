@@ -1,0 +1,122 @@
+package rabia
+
+import (
+	"encoding/binary"
+	"fmt"
+	"strconv"
+
+	"github.com/faultline-sim/faultline/sim"
+)
+
+// Disk layout (see doc.go for why it is safe):
+//
+//	epoch          this replica's incarnation, bumped and synced at Start
+//	log/<slot>     a decided slot: 0 for ⊥, or 1 and the batch encoding
+//	mvc            the steps taken in the current slot: slot, proposal, and
+//	               the state and vote of every phase so far
+//
+// mvc is rewritten and synced before every PROPOSAL, STATE and VOTE leaves
+// the replica; log entries ride on the next such sync.
+const (
+	keyEpoch = "epoch"
+	keyMVC   = "mvc"
+	logDir   = "log/"
+)
+
+func logKey(s uint64) string { return fmt.Sprintf("%s%016x", logDir, s) }
+
+func (nd *Node) bumpEpoch(env sim.Env) {
+	d := env.Disk()
+	if b, ok := d.Get(keyEpoch); ok && len(b) == 4 {
+		nd.epoch = binary.BigEndian.Uint32(b)
+	}
+	nd.epoch++
+	d.Put(keyEpoch, binary.BigEndian.AppendUint32(nil, nd.epoch))
+	d.Sync() // batch ids must never repeat, persist or not
+}
+
+func (nd *Node) persistDecision(env sim.Env, s uint64, b *Batch) {
+	rec := []byte{0}
+	if b != nil {
+		rec = append([]byte{1}, b.enc...)
+	}
+	env.Disk().Put(logKey(s), rec)
+}
+
+// replayLog rebuilds the machine and the at-most-once table from the
+// durable log prefix.
+func (nd *Node) replayLog(env sim.Env) {
+	d := env.Disk()
+	for _, k := range d.Keys(logDir) {
+		s, err := strconv.ParseUint(k[len(logDir):], 16, 64)
+		rec, _ := d.Get(k)
+		if err != nil || s != nd.Next() || len(rec) == 0 {
+			break // a gap or a corrupt entry: peers supply the rest
+		}
+		var b *Batch
+		if rec[0] == 1 {
+			if b, err = decodeBatch(rec[1:]); err != nil {
+				break
+			}
+			nd.decided[b.ID] = true
+		}
+		nd.log = append(nd.log, b)
+		nd.applyValue(env, s, b, true)
+	}
+}
+
+// persistSlot makes this replica's steps in sl durable before the message
+// of the newest step is sent.
+func (nd *Node) persistSlot(env sim.Env, sl *slot) {
+	if !*nd.p.Persist {
+		return
+	}
+	w := &writer{}
+	w.uvarint(sl.s)
+	w.str(string(sl.proposal.enc))
+	w.uvarint(uint64(sl.phase))
+	for p := uint32(1); p <= sl.phase; p++ {
+		st := round(&sl.states, p, nd.th.n)[nd.id]
+		vo := round(&sl.votes, p, nd.th.n)[nd.id]
+		w.b = append(w.b, byte(st+1), byte(vo+1))
+	}
+	env.Disk().Put(keyMVC, w.b)
+	env.Disk().Sync()
+}
+
+// resumeSlot restores the steps this replica took in the slot it was in
+// when it crashed, so that it repeats them rather than contradicting them.
+func (nd *Node) resumeSlot(env sim.Env) {
+	rec, ok := env.Disk().Get(keyMVC)
+	if !ok {
+		return
+	}
+	r := &reader{b: rec}
+	s := r.uvarint()
+	enc := r.str()
+	phase := uint32(r.uvarint())
+	if r.err != nil || s != nd.Next() {
+		return // a slot the log already covers
+	}
+	b, err := decodeBatch([]byte(enc))
+	if err != nil {
+		return
+	}
+	sl := newSlot(s, nd.th.n)
+	sl.started, sl.proposal, sl.phase, sl.startedAt = true, b, phase, env.Now()
+	sl.proposals[nd.id] = b
+	for p := uint32(1); p <= phase; p++ {
+		if len(r.b) < 2 {
+			panic(fmt.Sprintf("rabia: node %d: corrupt slot record", nd.id))
+		}
+		st, vo := int8(r.b[0])-1, int8(r.b[1])-1
+		r.b = r.b[2:]
+		round(&sl.states, p, nd.th.n)[nd.id] = st
+		round(&sl.votes, p, nd.th.n)[nd.id] = vo
+		sl.state, sl.voted = st, vo != none
+	}
+	nd.slots[s] = sl
+	nd.enqueue(b)
+	nd.resend(env, sl)
+	env.Count("rabia.resumed_slots", 1)
+}

@@ -48,7 +48,7 @@ type History []Event
 // columns load as they are. ReadHistory checks the structure (each return
 // matches a pending invoke of its process, at most one pending invoke per
 // process, integer numbers); whether a value has the right shape for a
-// model is checked later by the model.
+// model is checked later by ValidateHistory.
 func ReadHistory(r io.Reader, name string) (History, error) {
 	br := bufio.NewReader(r)
 	pending := map[int]pendingOp{}

@@ -41,8 +41,10 @@ type op struct {
 
 // collectOps pairs invocations with their returns. History order is
 // real-time order, so event indices serve as timestamps even when a user
-// history has no times.
-func collectOps(h History) []op {
+// history has no times. Operations that did not happen (fail without an
+// error code) and read-only operations with an unknown outcome constrain
+// nothing and are left out.
+func collectOps(s *spec, h History) []op {
 	var ops []op
 	pending := map[int]int{} // process -> index in ops
 	for i, ev := range h {
@@ -69,7 +71,7 @@ func collectOps(h History) []op {
 	}
 	kept := ops[:0]
 	for _, o := range ops {
-		if !o.dropped {
+		if !o.dropped && !(o.out.Unknown && s.readOnly(o.in.F)) {
 			kept = append(kept, o)
 		}
 	}
@@ -200,7 +202,7 @@ func CheckLinearizable(name string, h History, timeout time.Duration) (Verdict, 
 		v.Outcome, v.Detail = Unknown, "cannot check: "+err.Error()
 		return v, info
 	}
-	ops := collectOps(h)
+	ops := collectOps(s, h)
 	parts := partition(s, ops)
 	info.model, info.Operations, info.Partitions = s.model(), len(ops), len(parts)
 	switch porcupine.CheckOperationsTimeout(info.model, porcupineOps(ops, len(h)), timeout) {

@@ -43,6 +43,9 @@ type spec struct {
 	// ...) to a check of that value's shape; for every other operation the
 	// ok value is an echo and ignored.
 	reads map[string]func(v any) error
+	// quiet lists operations besides reads that never change the state
+	// and whose result is not checked (bank's get_transaction_history).
+	quiet map[string]bool
 	// altFail accepts an error the deterministic apply does not predict but
 	// the machine may legally give (kv's store_full, which depends on keys
 	// outside the partition). Nil means none.
@@ -81,7 +84,8 @@ func specFor(name string) (*spec, error) {
 
 // ModelFor returns the porcupine model of a machine by name ("bank",
 // "counter", "kv", "lifecycle", "register"). Operation inputs are Input and
-// outputs are Output. The kv model is partitioned by key.
+// outputs are Output, with values of the shapes ValidateHistory accepts
+// (the step functions assume them). The kv model is partitioned by key.
 func ModelFor(name string) (porcupine.Model, error) {
 	s, err := specFor(name)
 	if err != nil {
@@ -104,6 +108,13 @@ func (s *spec) model() porcupine.Model {
 		m.PartitionEvent = partitionEventsByKey
 	}
 	return m
+}
+
+// readOnly reports whether f never changes the state. A read-only operation
+// with an unknown outcome constrains nothing, so the checker drops it.
+func (s *spec) readOnly(f string) bool {
+	_, read := s.reads[f]
+	return read || s.quiet[f]
 }
 
 // step decides whether the operation (in, out) can take effect in state.

@@ -73,6 +73,7 @@ var bankSpec = &spec{
 		"get_account":   isAccount,
 		"list_accounts": isStringList,
 	},
+	quiet: map[string]bool{"get_transaction_history": true},
 	apply: bankApply,
 	equal: func(a, b any) bool {
 		x, y := a.(bankState), b.(bankState)

@@ -61,7 +61,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "%s: %s\n", path, verdict)
 	switch verdict.Outcome {
 	case checker.Violation:
-		checkReportViolation(stdout, stderr, info, checkVizPath(path, *viz), *timeout)
+		checkReportViolation(stdout, stderr, verdict, info, checkVizPath(path, *viz), *timeout)
 	case checker.Unknown:
 		fmt.Fprintln(stderr, "simrun check: undecided, which is not a pass; raise -timeout to search longer")
 	}
@@ -95,12 +95,12 @@ func checkVizPath(history, flagValue string) string {
 
 // checkReportViolation prints where the violation is and writes the picture.
 // The verdict is already decided; a failure to draw only warns.
-func checkReportViolation(stdout, stderr io.Writer, info checker.LinearizabilityInfo, path string, timeout time.Duration) {
+func checkReportViolation(stdout, stderr io.Writer, v checker.Verdict, info checker.LinearizabilityInfo, path string, timeout time.Duration) {
 	if info.Partition != "" {
-		fmt.Fprintf(stdout, "failing part: %s (%d of %d parts checked fail)\n", info.Partition, info.FailingParts, info.Partitions)
+		fmt.Fprintf(stdout, "failing part: %s\n", info.Partition)
 	}
-	if info.FirstBad >= 0 {
-		fmt.Fprintf(stdout, "smallest failing prefix: %d events of that part, ending at history event %d\n", info.PrefixEvents, info.FirstBad+1)
+	if v.Event != "" {
+		fmt.Fprintf(stdout, "first bad event: %s\n", v.Event)
 	}
 	f, err := os.Create(path)
 	if err != nil {

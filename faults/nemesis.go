@@ -7,15 +7,26 @@ import (
 	"time"
 )
 
-// Nemesis describes one kind of fault to generate, repeatedly, during the
-// fault phase: each occurrence starts after a gap drawn from
-// [Every/2, 3·Every/2] and lasts a duration drawn from Duration. One
-// nemesis never overlaps itself, so a crash nemesis has at most one
-// replica down at a time; list it twice for two.
+// Nemesis describes faults to generate during the fault phase. It is one
+// of three things:
+//
+//   - a leaf (Kind set): one kind of fault, repeatedly. Each occurrence
+//     starts after a gap drawn from [Every/2, 3·Every/2] and lasts a
+//     duration drawn from Duration. A leaf never overlaps itself, so a
+//     crash nemesis has at most one replica down at a time; list it twice
+//     for two. Kind "quiet" generates nothing: a pause in a sequence.
+//   - a profile reference (Profile set): the named entry of Profiles, its
+//     nemeses running side by side.
+//   - a sequence (Sequence set): its steps one after another, each for its
+//     For, the whole run Repeat times (0: again and again until the window
+//     ends).
+//
+// For bounds how long any of them is active (0: to the end of the window
+// it is given, the fault phase at the top level).
 type Nemesis struct {
-	Kind     string           `yaml:"kind"` // crash, stop, partition, clog, loss, duplicate, latency, clock
-	Every    time.Duration    `yaml:"every"`
-	Duration [2]time.Duration `yaml:"duration,flow"`
+	Kind     string           `yaml:"kind,omitempty"` // crash, stop, partition, clog, loss, duplicate, latency, clock, quiet
+	Every    time.Duration    `yaml:"every,omitempty"`
+	Duration [2]time.Duration `yaml:"duration,flow,omitempty"`
 	// Shapes (partition only) is the set of partition shapes to draw from:
 	// halves, majority, isolate, one-way, ring, bridge. Empty means all.
 	Shapes    []string      `yaml:"shapes,omitempty,flow"`
@@ -24,18 +35,86 @@ type Nemesis struct {
 	Latency   *LatencySpec  `yaml:"latency,omitempty"`   // latency: the distribution while active
 	DriftPPM  int64         `yaml:"drift_ppm,omitempty"` // clock: the largest |drift| drawn
 	Offset    time.Duration `yaml:"offset,omitempty"`    // clock: the largest |offset| drawn
+
+	Profile  string        `yaml:"profile,omitempty"`  // a name from Profiles
+	Sequence []Nemesis     `yaml:"sequence,omitempty"` // steps, one after another
+	Repeat   int           `yaml:"repeat,omitempty"`   // sequence: times to run it (0: until the window ends)
+	For      time.Duration `yaml:"for,omitempty"`      // how long this nemesis is active (0: the whole window)
 }
 
 // NemesisKinds lists what a Nemesis can generate.
 var NemesisKinds = []string{"crash", "stop", "partition", "clog", "loss", "duplicate", "latency", "clock"}
 
+// quiet is the leaf kind that generates nothing.
+const quiet = "quiet"
+
 // PartitionShapes lists the partition shapes a partition nemesis draws.
 var PartitionShapes = []string{"halves", "majority", "isolate", "one-way", "ring", "bridge"}
 
-// Validate reports the first thing wrong with the nemesis.
-func (m Nemesis) Validate() error {
+// Validate reports the first thing wrong with the nemesis, naming the
+// field (and the step, inside a sequence).
+func (m Nemesis) Validate() error { return m.validate(0) }
+
+// maxNesting bounds profile and sequence nesting, which also stops a
+// profile that refers to itself.
+const maxNesting = 8
+
+func (m Nemesis) validate(depth int) error {
+	if depth > maxNesting {
+		return fmt.Errorf("nested more than %d deep (does a profile refer to itself?)", maxNesting)
+	}
+	if m.For < 0 {
+		return fmt.Errorf("for: %v is negative", m.For)
+	}
+	set := 0
+	for _, b := range []bool{m.Kind != "", m.Profile != "", len(m.Sequence) > 0} {
+		if b {
+			set++
+		}
+	}
+	if set != 1 {
+		return fmt.Errorf("exactly one of kind, profile and sequence must be set")
+	}
+	switch {
+	case m.Profile != "":
+		p, ok := Profiles[m.Profile]
+		if !ok {
+			return fmt.Errorf("profile: %q is not one of %v", m.Profile, ProfileNames())
+		}
+		for i, step := range p.Nemeses {
+			if err := step.validate(depth + 1); err != nil {
+				return fmt.Errorf("profile %s[%d]: %w", m.Profile, i, err)
+			}
+		}
+		return nil
+	case len(m.Sequence) > 0:
+		return m.validateSequence(depth)
+	}
+	return m.validateLeaf()
+}
+
+func (m Nemesis) validateSequence(depth int) error {
+	if m.Repeat < 0 {
+		return fmt.Errorf("repeat: %d is negative", m.Repeat)
+	}
+	for i, step := range m.Sequence {
+		last := i == len(m.Sequence)-1
+		if step.For == 0 && !(last && m.Repeat == 1) {
+			return fmt.Errorf("sequence[%d]: for: a step needs a positive duration (only the last step of a sequence with repeat: 1 may run to the end)", i)
+		}
+		if err := step.validate(depth + 1); err != nil {
+			return fmt.Errorf("sequence[%d]: %w", i, err)
+		}
+	}
+	return nil
+}
+
+func (m Nemesis) validateLeaf() error {
+	if m.Kind == quiet {
+		return nil
+	}
 	if !slices.Contains(NemesisKinds, m.Kind) {
-		return fmt.Errorf("kind: %q is not one of %v", m.Kind, NemesisKinds)
+		return fmt.Errorf("kind: %q is not one of %v or %s", m.Kind, NemesisKinds, quiet)
 	}
 	if m.Every <= 0 {
 		return fmt.Errorf("every: %v must be positive", m.Every)
@@ -54,34 +133,82 @@ func (m Nemesis) Validate() error {
 	if m.DriftPPM < 0 || m.DriftPPM >= 1_000_000 {
 		return fmt.Errorf("drift_ppm: %d must be in [0, 1000000)", m.DriftPPM)
 	}
-	if m.Kind == "latency" && m.Latency == nil {
-		return fmt.Errorf("latency: a latency nemesis needs a latency distribution")
+	if m.Offset < 0 {
+		return fmt.Errorf("offset: %v is negative", m.Offset)
+	}
+	if m.Kind == "latency" {
+		if m.Latency == nil {
+			return fmt.Errorf("latency: a latency nemesis needs a latency distribution")
+		}
+		if err := m.Latency.Sim().Validate(); err != nil {
+			return fmt.Errorf("latency: %w", err)
+		}
 	}
 	return nil
 }
 
 // Generate draws a concrete schedule for n replicas over [0, until) from
-// the nemeses, using r (the run's "faults" stream). Every fault it starts
-// it also ends, by `until` at the latest.
+// the nemeses, using r (the run's "faults" stream). The nemeses run side by
+// side; every fault one starts it also ends, by `until` at the latest.
 func Generate(nemeses []Nemesis, n int, until time.Duration, r *rand.Rand) Schedule {
-	var s Schedule
-	for _, m := range nemeses {
-		s = append(s, m.generate(n, until, r)...)
-	}
+	s := generateAll(nemeses, n, 0, until, r)
 	s.Sort()
 	return s
 }
 
-func (m Nemesis) generate(n int, until time.Duration, r *rand.Rand) Schedule {
+func generateAll(nemeses []Nemesis, n int, from, to time.Duration, r *rand.Rand) Schedule {
 	var s Schedule
-	t := time.Duration(0)
+	for _, m := range nemeses {
+		s = append(s, m.generate(n, from, to, r)...)
+	}
+	return s
+}
+
+// generate draws m's faults inside the window [from, to), cut short by For.
+func (m Nemesis) generate(n int, from, to time.Duration, r *rand.Rand) Schedule {
+	if m.For > 0 {
+		to = min(to, from+m.For)
+	}
+	switch {
+	case m.Profile != "":
+		return generateAll(Profiles[m.Profile].Nemeses, n, from, to, r)
+	case len(m.Sequence) > 0:
+		return m.generateSequence(n, from, to, r)
+	case m.Kind == quiet:
+		return nil
+	}
+	return m.generateLeaf(n, from, to, r)
+}
+
+func (m Nemesis) generateSequence(n int, from, to time.Duration, r *rand.Rand) Schedule {
+	var s Schedule
+	t := from
+	for rep := 0; m.Repeat == 0 || rep < m.Repeat; rep++ {
+		for _, step := range m.Sequence {
+			if t >= to {
+				return s
+			}
+			end := to
+			if step.For > 0 {
+				end = min(to, t+step.For)
+			}
+			s = append(s, step.generate(n, t, end, r)...)
+			t = end
+		}
+	}
+	return s
+}
+
+func (m Nemesis) generateLeaf(n int, from, to time.Duration, r *rand.Rand) Schedule {
+	var s Schedule
+	t := from
 	for {
 		t += between(r, m.Every/2, m.Every*3/2)
-		if t >= until {
+		if t >= to {
 			return s
 		}
 		d := between(r, m.Duration[0], m.Duration[1])
-		end := min(t+d, until)
+		end := min(t+d, to)
 		s = append(s, m.occurrence(n, t, end, r)...)
 		t = end
 	}

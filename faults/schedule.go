@@ -20,7 +20,7 @@ const (
 	Restart   Kind = "restart"   // Node boots again from its synced disk
 	Stop      Kind = "stop"      // Node frozen with its state
 	Resume    Kind = "resume"    // Node unfrozen
-	Net       Kind = "net"       // every link: Loss, Duplicate, Latency
+	Net       Kind = "net"       // every link: the base link with the Loss, Duplicate, Latency given (none: back to base)
 	Clock     Kind = "clock"     // Node's clock jumps by Offset and drifts DriftPPM
 	Heal      Kind = "heal"      // every fault removed (links, stops, crashes, drift)
 )
@@ -150,10 +150,18 @@ func kindList() string {
 	return strings.Join(names, ", ")
 }
 
-// link is the Link a Net event sets, starting from base.
+// link is the Link a Net event sets: base with the fields the event gives.
+// A field left zero keeps the base value, so a Net event with no fields
+// restores the scenario's network, and a loss burst on a network that also
+// duplicates keeps duplicating.
 func (e Event) link(base sim.Link) sim.Link {
 	l := base
-	l.Loss, l.Duplicate = e.Loss, e.Duplicate
+	if e.Loss > 0 {
+		l.Loss = e.Loss
+	}
+	if e.Duplicate > 0 {
+		l.Duplicate = e.Duplicate
+	}
 	if e.Latency != nil {
 		l.Latency = e.Latency.Sim()
 	}
@@ -173,7 +181,7 @@ func (e Event) String() string {
 	case Crash, Restart, Stop, Resume:
 		return fmt.Sprintf("%s %s node %d", at, e.Kind, e.Node)
 	case Net:
-		return fmt.Sprintf("%s net loss=%v duplicate=%v latency=%v", at, e.Loss, e.Duplicate, e.Latency)
+		return at + " net " + e.netString()
 	case Clock:
 		return fmt.Sprintf("%s clock node %d offset %v drift %dppm", at, e.Node, e.Offset, e.DriftPPM)
 	}
@@ -222,4 +230,22 @@ func groupIDs(groups [][]int) [][]sim.NodeID {
 		}
 	}
 	return out
+}
+
+// netString lists the link settings a Net event changes.
+func (e Event) netString() string {
+	var parts []string
+	if e.Loss > 0 {
+		parts = append(parts, fmt.Sprintf("loss=%v", e.Loss))
+	}
+	if e.Duplicate > 0 {
+		parts = append(parts, fmt.Sprintf("duplicate=%v", e.Duplicate))
+	}
+	if l := e.Latency; l != nil {
+		parts = append(parts, fmt.Sprintf("latency=%s[%v,%v]", l.Kind, l.Min, l.Max))
+	}
+	if len(parts) == 0 {
+		return "back to the scenario's network"
+	}
+	return strings.Join(parts, " ")
 }

@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestReadHistoryNormalizesValues(t *testing.T) {
@@ -122,5 +123,29 @@ func TestValidateHistoryRejectsWrongShapes(t *testing.T) {
 	}
 	if err := ValidateHistory("h", "queue", nil); err == nil || !strings.Contains(err.Error(), `unknown model "queue"`) {
 		t.Errorf("unknown model error = %v", err)
+	}
+}
+
+// Histories built in code may carry plain Go ints; the checker normalizes
+// them instead of rejecting them.
+func TestCheckLinearizableNormalizesPlainInts(t *testing.T) {
+	h := History{
+		{Process: 0, Type: Invoke, F: "cas", Value: []int{0, 1}},
+		{Process: 0, Type: Fail, F: "cas", Value: []int{0, 1}, Error: "cas_mismatch"},
+		{Process: 0, Type: Invoke, F: "write", Value: 3},
+		{Process: 0, Type: Ok, F: "write", Value: 3},
+		{Process: 1, Type: Invoke, F: "read"},
+		{Process: 1, Type: Ok, F: "read", Value: 3},
+	}
+	if v, _ := CheckLinearizable("register", h, time.Second); !v.Passed() {
+		t.Fatalf("plain ints: %s", v)
+	}
+	h[5].Value = 4
+	if v, _ := CheckLinearizable("register", h, time.Second); v.Outcome != Violation {
+		t.Fatalf("plain ints, wrong read: %s", v)
+	}
+	h[5].Value = 2.5
+	if v, _ := CheckLinearizable("register", h, time.Second); v.Outcome != Unknown || !strings.Contains(v.Detail, "event 6") {
+		t.Fatalf("fractional read: %s, want unknown naming event 6", v)
 	}
 }

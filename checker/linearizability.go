@@ -150,7 +150,11 @@ func ValidateHistory(name, model string, h History) error {
 		return err
 	}
 	for i, ev := range h {
-		if err := s.validateEvent(ev); err != nil {
+		var err error
+		if ev.Value, err = NormalizeValue(ev.Value); err == nil {
+			err = s.validateEvent(ev)
+		}
+		if err != nil {
 			if ev.line > 0 {
 				return fmt.Errorf("%s:%d: %s: %w", name, ev.line, describeOp(ev.F, ev.Key), err)
 			}
@@ -180,6 +184,18 @@ func (s *spec) validateEvent(ev Event) error {
 	return nil
 }
 
+// normalized returns h with every value in canonical form, so histories
+// built in code with plain ints check like ones read from a file. h must
+// have passed ValidateHistory, which normalizes the same way.
+func normalized(h History) History {
+	out := make(History, len(h))
+	for i, ev := range h {
+		ev.Value, _ = NormalizeValue(ev.Value)
+		out[i] = ev
+	}
+	return out
+}
+
 // CheckLinearizable decides whether h is linearizable under the named model.
 // It asks porcupine's plain checker first, bounded by timeout (0 means no
 // bound); a timeout is Unknown, never Pass. After a violation it re-checks
@@ -202,7 +218,7 @@ func CheckLinearizable(name string, h History, timeout time.Duration) (Verdict, 
 		v.Outcome, v.Detail = Unknown, "cannot check: "+err.Error()
 		return v, info
 	}
-	ops := collectOps(s, h)
+	ops := collectOps(s, normalized(h))
 	parts := partition(s, ops)
 	info.model, info.Operations, info.Partitions = s.model(), len(ops), len(parts)
 	switch porcupine.CheckOperationsTimeout(info.model, porcupineOps(ops, len(h)), timeout) {

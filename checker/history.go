@@ -295,10 +295,16 @@ func (e Event) String() string {
 	return b.String()
 }
 
+// formatValue renders a value as JSON for messages, shortened so a 1 MiB
+// value does not drown the line it appears in.
 func formatValue(v any) string {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Sprint(v)
+	}
+	const max = 80
+	if len(b) > max {
+		return fmt.Sprintf("%s…(%d bytes)", b[:max-16], len(b))
 	}
 	return string(b)
 }

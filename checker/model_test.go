@@ -18,7 +18,7 @@ func genInput(name string) *rapid.Generator[Input] {
 	num := rapid.SampledFrom([]int64{math.MinInt64, -1, 0, 1, 3, machines.MaxAmount, machines.MaxAmount + 1, math.MaxInt64 - 1, math.MaxInt64})
 	key := rapid.SampledFrom([]string{"a", "b", "", strings.Repeat("k", machines.MaxKeyBytes), strings.Repeat("k", machines.MaxKeyBytes+1)})
 	acct := rapid.SampledFrom([]string{"a", "b", "", strings.Repeat("é", machines.MaxAccountIDChars), strings.Repeat("é", machines.MaxAccountIDChars+1)})
-	str := rapid.SampledFrom([]string{"", "x", "yz", strings.Repeat("v", machines.MaxValueBytes/2+1)})
+	str := rapid.SampledFrom([]string{"", "x", "yz", strings.Repeat("v", machines.MaxValueBytes/2), strings.Repeat("w", machines.MaxValueBytes/2+1)})
 	state := rapid.SampledFrom([]string{"Init", "Running", "Stopped"})
 	pick := func(t *rapid.T, fs ...string) string { return rapid.SampledFrom(fs).Draw(t, "f") }
 	return rapid.Custom(func(t *rapid.T) Input {

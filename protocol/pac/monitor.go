@@ -57,7 +57,8 @@ type record struct {
 // replica is what the monitor knows of one node's current incarnation.
 type replica struct {
 	boots    int
-	bootAt   sim.Time
+	bootAt   sim.Time   // the last boot
+	restarts []sim.Time // every boot after the first
 	applied  map[commitKey]record // since the last boot
 	order    []commitKey          // applied, in order, since the last boot
 	ignored  map[commitKey]record // since the last boot
@@ -66,9 +67,22 @@ type replica struct {
 }
 
 func (r *replica) reboot(at sim.Time) {
+	if r.boots > 0 {
+		r.restarts = append(r.restarts, at)
+	}
 	r.boots++
 	r.bootAt = at
 	r.applied, r.ignored, r.order, r.twice = map[commitKey]record{}, map[commitKey]record{}, nil, nil
+}
+
+// restartAfter is the first restart after t, or sim.Never.
+func (r *replica) restartAfter(t sim.Time) sim.Time {
+	for _, at := range r.restarts {
+		if at > t {
+			return at
+		}
+	}
+	return sim.Never
 }
 
 // ack is a write a client was told succeeded.
@@ -257,9 +271,15 @@ func (m *monitor) lostAck(a ack, key commitKey, id sim.NodeID, r *replica) check
 	case ignored:
 		v.At = int64(rec.at)
 		v.Event = fmt.Sprintf("at %v node %d ignored Commit %s %s: %s (its state %s)", rec.at, id, key.ID, describe(rec.cmd), rec.reason, rec.state)
-	case r.everHeld[key].cmd.F != "" && r.boots > 1:
-		v.At = int64(r.bootAt)
-		v.Event = fmt.Sprintf("at %v node %d restarted from the initial state, losing Commit %s it applied at %v", r.bootAt, id, key.ID, r.everHeld[key].at)
+	case r.everHeld[key].cmd.F != "":
+		held := r.everHeld[key].at
+		boot := r.restartAfter(held)
+		v.At = int64(boot)
+		v.Event = fmt.Sprintf("at %v node %d restarted from the initial state, losing Commit %s it applied at %v", boot, id, key.ID, held)
+	case r.restartAfter(a.at) != sim.Never:
+		v.At = int64(a.at)
+		v.Event = fmt.Sprintf("at %v node %d answered ok for %s %s while node %d was down or missed its Commit; node %d restarted from the initial state at %v without it",
+			a.at, a.node, key.ID, describe(a.f.Command), id, id, r.restartAfter(a.at))
 	default:
 		v.At = int64(a.at)
 		v.Event = fmt.Sprintf("at %v node %d answered ok for %s %s, whose Commit never reached node %d", a.at, a.node, key.ID, describe(a.f.Command), id)

@@ -3,9 +3,13 @@ package pac_test
 import (
 	"flag"
 	"fmt"
+	"strings"
 	"testing"
+	"time"
 
+	"github.com/cockroachdb/datadriven"
 	"github.com/faultline-sim/faultline/checker"
+	"github.com/faultline-sim/faultline/protocol/pac"
 	"github.com/faultline-sim/faultline/scenarios"
 )
 
@@ -64,4 +68,52 @@ func TestFaultyScenariosFindBugs(t *testing.T) {
 			t.Logf("%d of 200 seeds violate: %v", failing, fmt.Sprint(props))
 		})
 	}
+}
+
+// pinned are failing seeds kept as regressions: each is the first seed of
+// its scenario that shows the bug, and the property and first bad event it
+// must keep showing. A kernel or runner change that makes one pass has
+// hidden a real bug of PAC.
+var pinned = []struct {
+	scenario string
+	seed     uint64
+	property string
+	event    string // a part of the first bad event
+}{
+	{"pac-concurrent", 1, pac.PropertyInvalidTransition, "applied p0.1 transition(Running)"},
+	{"pac-lossy", 3, pac.PropertyLostAck, "whose Commit never reached node 1"},
+	{"pac-lossy", 45, "linearizability", `ok get "Stopped"`},
+	{"pac-crash", 1, pac.PropertyLostAck, "restarted from the initial state"},
+	{"pac-clock-skew", 3, pac.PropertyLostAck, "stale_timestamp"},
+}
+
+// TestPinnedFailingSeeds checks the pinned seeds still fail the same way,
+// and prints (into testdata/pinned.txt) what simrun prints for them.
+func TestPinnedFailingSeeds(t *testing.T) {
+	results := map[string]*scenarios.Result{}
+	for _, p := range pinned {
+		res := scenarios.Run(load(t, p.scenario), p.seed, scenarios.Options{})
+		results[fmt.Sprintf("%s/%d", p.scenario, p.seed)] = res
+		v := res.Verdict
+		if v.Outcome != checker.Violation || v.Property != p.property || !strings.Contains(v.Event, p.event) {
+			t.Errorf("%s seed %d: got %v, want a %s violation whose first bad event contains %q",
+				p.scenario, p.seed, v, p.property, p.event)
+		}
+		if want := fmt.Sprintf("simrun run -scenario %s -seed %d", p.scenario, p.seed); res.Repro != want {
+			t.Errorf("%s seed %d: repro %q, want %q", p.scenario, p.seed, res.Repro, want)
+		}
+	}
+	datadriven.RunTest(t, "testdata/pinned.txt", func(t *testing.T, td *datadriven.TestData) string {
+		var name string
+		var seed uint64
+		td.ScanArgs(t, "scenario", &name)
+		td.ScanArgs(t, "seed", &seed)
+		res, ok := results[fmt.Sprintf("%s/%d", name, seed)]
+		if !ok {
+			res = scenarios.Run(load(t, name), seed, scenarios.Options{})
+		}
+		v := res.Verdict
+		return fmt.Sprintf("%s: property %q\nfirst bad event (at %v): %s\ndetail: %s\nreproduce with: %s\n",
+			v.Outcome, v.Property, time.Duration(v.At), v.Event, v.Detail, res.Repro)
+	})
 }

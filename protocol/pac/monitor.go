@@ -57,8 +57,8 @@ type record struct {
 // replica is what the monitor knows of one node's current incarnation.
 type replica struct {
 	boots    int
-	bootAt   sim.Time   // the last boot
-	restarts []sim.Time // every boot after the first
+	bootAt   sim.Time             // the last boot
+	restarts []sim.Time           // every boot after the first
 	applied  map[commitKey]record // since the last boot
 	order    []commitKey          // applied, in order, since the last boot
 	ignored  map[commitKey]record // since the last boot

@@ -1,9 +1,33 @@
 // Package checker decides whether a run was correct. It owns the history
-// format (JSON Lines, see ReadHistory), the porcupine models used for
-// linearizability, the reusable invariants that protocols check
-// (log-prefix agreement, equal state at equal index, at-most-once
-// application, G-counter convergence, read bounds) and the Verdict type every
-// check returns.
+// format, the porcupine models used for linearizability, the reusable
+// invariants that protocols check (log-prefix agreement, equal state at
+// equal applied index, at-most-once application, G-counter convergence,
+// read bounds) and the Verdict type every check returns.
+//
+// # Histories
+//
+// A history is JSON Lines, one event per line, in real-time order
+// (Jepsen-style); the simulator writes it and `simrun check` reads it:
+//
+//	{"process": 3, "type": "invoke", "f": "write", "value": 4}
+//	{"process": 3, "type": "ok",     "f": "write", "value": 4}
+//	{"process": 1, "type": "invoke", "f": "cas",   "value": [4, 1]}
+//	{"process": 1, "type": "fail",   "f": "cas",   "value": [4, 1], "error": "cas_mismatch"}
+//	{"process": 2, "type": "invoke", "f": "read",  "value": null}
+//	{"process": 2, "type": "info",   "f": "read",  "value": null}
+//
+// ok means the operation completed (a read's value is the result); fail
+// with an error code means it completed without changing state, and the
+// model must agree that the error was right; fail without one means it did
+// not happen; info means its outcome is unknown, so it may take effect at
+// any point after its invocation, or never. Numbers are integers.
+//
+// # Models
+//
+// ModelFor returns porcupine models for the machines in package machines
+// (bank, counter, kv, lifecycle) and a register. Each is the model's own
+// rendering of the machine's semantics; a property test keeps the two in
+// agreement. The kv model is partitioned by key.
 //
 // The checker sees only plain data: histories, logs, hashes. It never
 // depends on a protocol's internals, reads the clock, or starts goroutines

@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // EventType says what an Event records about an operation.
@@ -304,7 +305,11 @@ func formatValue(v any) string {
 	}
 	const max = 80
 	if len(b) > max {
-		return fmt.Sprintf("%s…(%d bytes)", b[:max-16], len(b))
+		cut := max - 16
+		for cut > 0 && !utf8.RuneStart(b[cut]) {
+			cut-- // never split a character
+		}
+		return fmt.Sprintf("%s…(%d bytes)", b[:cut], len(b))
 	}
 	return string(b)
 }

@@ -2,6 +2,7 @@ package pac
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -35,8 +36,13 @@ var machineNames = []string{"lifecycle", "counter"}
 // ParseParams decodes and checks cfg.Params, filling in defaults.
 func ParseParams(cfg protocol.Config) (Params, error) {
 	var p Params
-	if err := protocol.DecodeParams(cfg.Params, &p); err != nil {
-		return p, err
+	// Decode key by key, in sorted order, so an error names its field
+	// (the YAML decoder only says which type it could not fill).
+	keys := slices.Sorted(maps.Keys(cfg.Params))
+	for _, k := range keys {
+		if err := protocol.DecodeParams(map[string]any{k: cfg.Params[k]}, &p); err != nil {
+			return p, fmt.Errorf("%s: %w", k, err)
+		}
 	}
 	if p.RetryAttempts == 0 {
 		p.RetryAttempts = DefaultRetryAttempts

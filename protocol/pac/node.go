@@ -95,9 +95,14 @@ func (n *node) Start(env sim.Env) { env.Observe(Booted{}) }
 // Receive implements sim.Node.
 func (n *node) Receive(env sim.Env, from sim.NodeID, m sim.Message) {
 	env.Count(MetricReceived, 1)
+	if r, ok := m.(ClientRequest); ok {
+		n.onRequest(env, r.Request)
+		return
+	}
+	if int(from) < 0 || int(from) >= len(env.Peers()) {
+		return // protocol messages come from replicas only
+	}
 	switch m := m.(type) {
-	case ClientRequest:
-		n.onRequest(env, m.Request)
 	case Proposal:
 		n.onProposal(env, from, m)
 	case Acknowledgment:

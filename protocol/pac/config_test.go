@@ -1,0 +1,41 @@
+package pac
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/faultline-sim/faultline/protocol"
+)
+
+// TestParams: defaults are the seed's, and every bad setting is refused
+// with the field's name.
+func TestParams(t *testing.T) {
+	p, err := ParseParams(protocol.Config{Nodes: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p != (Params{RetryAttempts: 3, RetryDelay: 100 * time.Millisecond, ConsensusTimeout: 5 * time.Second}) {
+		t.Errorf("defaults: got %+v, want the seed's 3 x 100ms and 5s", p)
+	}
+	p, err = ParseParams(protocol.Config{Params: map[string]any{"retry_attempts": 5, "retry_delay": "20ms", "consensus_timeout": "1s"}})
+	if err != nil || p.RetryAttempts != 5 || p.RetryDelay != 20*time.Millisecond || p.ConsensusTimeout != time.Second {
+		t.Errorf("explicit params: got %+v, %v", p, err)
+	}
+	for _, tc := range []struct {
+		cfg  protocol.Config
+		want string
+	}{
+		{protocol.Config{Nodes: 3, Params: map[string]any{"retry_attempts": -1}}, "retry_attempts"},
+		{protocol.Config{Nodes: 3, Params: map[string]any{"retry_delay": "-1s"}}, "retry_delay"},
+		{protocol.Config{Nodes: 3, Params: map[string]any{"consensus_timeout": "soon"}}, "consensus_timeout"},
+		{protocol.Config{Nodes: 3, Params: map[string]any{"retries": 2}}, "retries"},
+		{protocol.Config{Nodes: 3, Machine: "bank"}, "machine"},
+		{protocol.Config{Nodes: 0}, "nodes"},
+	} {
+		err := validate(tc.cfg)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("validate(%+v) = %v, want an error naming %s", tc.cfg, err, tc.want)
+		}
+	}
+}

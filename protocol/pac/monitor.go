@@ -102,7 +102,6 @@ type monitor struct {
 	first    map[commitKey]record
 	acks     []ack
 	restarts int
-	ignored  int
 	invalid  *checker.Verdict // the online check's violation, if it fired
 }
 
@@ -144,7 +143,6 @@ func (m *monitor) Observe(at sim.Time, node sim.NodeID, fact any) error {
 		r.order = append(r.order, key)
 		return m.checkSequence(key, rec)
 	case Ignored:
-		m.ignored++
 		r.ignored[commitKey{f.ID, f.Timestamp}] = record{at: at, node: node, cmd: f.Command, reason: f.Reason, state: f.State}
 	case Answered:
 		if f.Status == sim.ReplyOK && f.ID != (ProposalID{}) {
@@ -214,10 +212,9 @@ func (m *monitor) final(live []*node) []checker.Verdict {
 // Metrics implements protocol.Monitor.
 func (m *monitor) Metrics() map[string]float64 {
 	return map[string]float64{
-		"pac.nodes":           float64(len(m.nodes)),
-		"pac.commits":         float64(len(m.first)),
-		"pac.commits_ignored": float64(m.ignored),
-		"pac.restarts":        float64(m.restarts),
+		"pac.nodes":                 float64(len(m.nodes)),
+		"pac.commits.first_applied": float64(len(m.first)),
+		"pac.restarts":              float64(m.restarts),
 	}
 }
 

@@ -20,6 +20,9 @@ const (
 	MetricCommitIgnore = "pac.commits.ignored"
 )
 
+var metricNames = []string{MetricSentOK, MetricSentFailed, MetricReceived,
+	MetricCommitted, MetricRejected, MetricTimedOut, MetricInvalid, MetricCommitIgnore}
+
 // requestKey names one client operation across its retries.
 type requestKey struct {
 	client sim.NodeID
@@ -90,7 +93,12 @@ func newNode(cfg protocol.Config, id sim.NodeID) *node {
 
 // Start implements sim.Node. There is nothing to recover: PAC keeps no
 // disk state, which is exactly the seed's weakness.
-func (n *node) Start(env sim.Env) { env.Observe(Booted{}) }
+func (n *node) Start(env sim.Env) {
+	for _, name := range metricNames {
+		env.Count(name, 0) // every metric appears in results, zero or not
+	}
+	env.Observe(Booted{})
+}
 
 // Receive implements sim.Node.
 func (n *node) Receive(env sim.Env, from sim.NodeID, m sim.Message) {

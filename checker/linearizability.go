@@ -197,17 +197,19 @@ func normalized(h History) History {
 }
 
 // CheckLinearizable decides whether h is linearizable under the named model.
-// It asks porcupine's plain checker first, bounded by timeout (0 means no
-// bound); a timeout is Unknown, never Pass. After a violation it re-checks
+// It asks porcupine's plain checker first, bounded by timeout (0 or less
+// means no bound); a timeout is Unknown, never Pass. After a violation it re-checks
 // each part alone and binary-searches the smallest failing prefix, so the
 // verdict names the part (the key, for kv) and the first bad event. It
 // never builds a visualization: see WriteVisualization.
 //
 // Info operations, and invocations still open when the history ends, are
-// pending forever (they may or may not have happened);
-// a fail with an error code is a completed operation whose result is that
-// error; a fail without one did not happen and is dropped.
+// pending forever: they may or may not have happened. A fail with an error
+// code is a completed operation whose result is that error; a fail without
+// one did not happen and is dropped. A history the model cannot read (see
+// ValidateHistory) is Unknown, with the reason in the detail.
 func CheckLinearizable(name string, h History, timeout time.Duration) (Verdict, LinearizabilityInfo) {
+	timeout = max(timeout, 0) // porcupine reads 0 as "no bound" but a negative one as "already over"
 	info := LinearizabilityInfo{Model: name, FirstBad: -1}
 	v := Verdict{Property: "linearizability"}
 	s, err := specFor(name)

@@ -1,6 +1,7 @@
 package pac
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -66,6 +67,13 @@ type replica struct {
 	everHeld map[commitKey]record // applied in any incarnation
 }
 
+func newReplica() *replica {
+	r := &replica{everHeld: map[commitKey]record{}}
+	r.applied, r.ignored = map[commitKey]record{}, map[commitKey]record{}
+	return r
+}
+
+// reboot starts a new incarnation: what the node applied so far is gone.
 func (r *replica) reboot(at sim.Time) {
 	if r.boots > 0 {
 		r.restarts = append(r.restarts, at)
@@ -112,10 +120,7 @@ func newMonitor(cfg protocol.Config) *monitor {
 	}
 	m := &monitor{ref: ref, first: map[commitKey]record{}}
 	for i := 0; i < cfg.Nodes; i++ {
-		r := &replica{everHeld: map[commitKey]record{}}
-		r.reboot(0)
-		r.boots = 0
-		m.nodes = append(m.nodes, r)
+		m.nodes = append(m.nodes, newReplica())
 	}
 	return m
 }
@@ -201,8 +206,8 @@ func (m *monitor) final(live []*node) []checker.Verdict {
 			return -1
 		case a.Outcome != checker.Violation && b.Outcome == checker.Violation:
 			return 1
-		case a.Outcome == checker.Violation && a.At != b.At:
-			return int(a.At - b.At)
+		case a.Outcome == checker.Violation:
+			return cmp.Compare(a.At, b.At)
 		}
 		return 0
 	})

@@ -150,7 +150,7 @@ func (m *Monitor) convergence(k *sim.Kernel, history []*sim.Operation) checker.V
 // incrementHistory is the increments of a run as a checker.History, one
 // process per operation, with bodies parsed as the replica parses them.
 func incrementHistory(ops []*sim.Operation) checker.History {
-	var h checker.History
+	h := make(checker.History, 0, 2*len(ops))
 	for i, op := range ops {
 		if op.Op.F != OpIncrement {
 			continue

@@ -25,11 +25,13 @@ type Node struct {
 	writes map[uint64]*pendingWrite
 	reads  map[uint64]*pendingRead
 	waits  []*pendingConsistent // consistent_value requests, oldest first
+	// marked holds the $AAE$ keys whose $AAEWAIT$ slot this replica has set.
+	marked map[string]struct{}
 }
 
 func newNode(p Params, width int, id sim.NodeID) *Node {
 	return &Node{p: p, width: width, id: id,
-		writes: map[uint64]*pendingWrite{}, reads: map[uint64]*pendingRead{}}
+		writes: map[uint64]*pendingWrite{}, reads: map[uint64]*pendingRead{}, marked: map[string]struct{}{}}
 }
 
 // Start recovers the synced state, then starts the AAE process (at a random

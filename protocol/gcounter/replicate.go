@@ -3,6 +3,7 @@ package gcounter
 import (
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/faultline-sim/faultline/sim"
 )
@@ -293,11 +294,18 @@ func (n *Node) onSnapshot(env sim.Env, m Snapshot) {
 		n.mergeCounter(e.Name, e.Slots)
 	}
 	for _, e := range m.Entries {
-		if len(e.Name) > len(aaePrefix) && e.Name[:len(aaePrefix)] == aaePrefix {
-			key := aaeWaitPrefix + e.Name[len(aaePrefix):]
-			if n.tab.raise(key, int(n.id), 1) {
-				n.st.putCounter(key, n.tab.get(key))
-			}
+		if !strings.HasPrefix(e.Name, aaePrefix) {
+			continue
+		}
+		// Every snapshot carries every $AAE$ key ever made; remembering the
+		// ones already marked keeps a round from rebuilding each wait key.
+		if _, done := n.marked[e.Name]; done {
+			continue
+		}
+		n.marked[e.Name] = struct{}{}
+		key := aaeWaitPrefix + e.Name[len(aaePrefix):]
+		if n.tab.raise(key, int(n.id), 1) {
+			n.st.putCounter(key, n.tab.get(key))
 		}
 	}
 	n.st.commit(env)

@@ -58,6 +58,11 @@ func (t *table) slotsFor(name string) []uint64 {
 	if s, ok := t.slots[name]; ok {
 		return s
 	}
+	return t.create(name)
+}
+
+// create adds a counter at zero; name must not exist yet.
+func (t *table) create(name string) []uint64 {
 	s := make([]uint64, t.width)
 	t.slots[name] = s
 	i, _ := slices.BinarySearch(t.names, name)
@@ -70,10 +75,13 @@ func (t *table) slotsFor(name string) []uint64 {
 
 // raise sets slot id of name to at least v and reports whether it changed.
 func (t *table) raise(name string, id int, v uint64) bool {
-	if v == 0 && t.slots[name] == nil {
-		return false
+	s, ok := t.slots[name]
+	if !ok {
+		if v == 0 {
+			return false
+		}
+		s = t.create(name)
 	}
-	s := t.slotsFor(name)
 	if s[id] >= v {
 		return false
 	}
@@ -82,9 +90,10 @@ func (t *table) raise(name string, id int, v uint64) bool {
 }
 
 // merge folds other's slots of name in (per-slot max) and reports whether
-// anything changed. All-zero input never creates a counter.
+// anything changed. All-zero input never creates a counter. Snapshots call
+// it once per key per round, so it looks the name up once.
 func (t *table) merge(name string, other []uint64) bool {
-	var s []uint64
+	s, ok := t.slots[name]
 	changed := false
 	for i, v := range other {
 		if i >= t.width {
@@ -93,8 +102,8 @@ func (t *table) merge(name string, other []uint64) bool {
 		if v == 0 {
 			continue
 		}
-		if s == nil {
-			s = t.slotsFor(name)
+		if !ok {
+			s, ok = t.create(name), true
 		}
 		if v > s[i] {
 			s[i] = v

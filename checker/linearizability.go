@@ -320,10 +320,11 @@ func violationDetail(info *LinearizabilityInfo) string {
 	}
 	d := fmt.Sprintf("%s is not linearizable: its smallest failing prefix is %s (%s)", where, plural(info.PrefixEvents, "event"), plural(len(info.ops), "operation"))
 	if info.Partitions > 1 {
-		d += fmt.Sprintf("; %d of %d parts fail", info.FailingParts, info.Partitions)
+		atLeast := ""
 		if info.FailingParts >= maxLocalized {
-			d += " or more"
+			atLeast = "at least "
 		}
+		d += fmt.Sprintf("; %s%d of %d parts fail", atLeast, info.FailingParts, info.Partitions)
 	}
 	return d
 }

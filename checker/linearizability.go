@@ -342,7 +342,7 @@ func WriteVisualization(w io.Writer, info LinearizabilityInfo, timeout time.Dura
 	if len(info.ops) == 0 {
 		return ErrNothingToVisualize
 	}
-	res, linfo := porcupine.CheckOperationsVerbose(info.model, info.ops, timeout)
+	res, linfo := porcupine.CheckOperationsVerbose(info.model, info.ops, max(timeout, 0))
 	if err := porcupine.Visualize(info.model, linfo, w); err != nil {
 		return fmt.Errorf("writing visualization: %w", err)
 	}

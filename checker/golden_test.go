@@ -88,7 +88,7 @@ func TestWriteVisualizationOnlyAfterAViolation(t *testing.T) {
 	if err := WriteVisualization(&buf, info, 10*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(buf.String(), "<html") || !strings.Contains(buf.String(), `append(\"x\", \"b\")`) {
+	if !strings.Contains(buf.String(), "<html") || !strings.Contains(buf.String(), `append(\"x\", \"b\") -\u003e ok`) {
 		t.Fatalf("visualization does not look like porcupine's page of key x (%d bytes)", buf.Len())
 	}
 	_, info = checkFile(t, "testdata/histories/kv/pass-two-keys-concurrent.jsonl", "kv")

@@ -100,7 +100,7 @@ func (s *spec) model() porcupine.Model {
 		Step:              s.step,
 		Equal:             s.equal,
 		Hash:              s.hash,
-		DescribeOperation: describeOperation,
+		DescribeOperation: s.describeOperation,
 		DescribeState:     s.describe,
 	}
 	if s.byKey {
@@ -139,25 +139,29 @@ func (s *spec) step(state, input, output any) (bool, any) {
 // valuesEqual compares normalized history values.
 func valuesEqual(a, b any) bool { return reflect.DeepEqual(a, b) }
 
-func describeOperation(input, output any) string {
+// describeOperation renders an operation for porcupine's picture, e.g.
+// `append("x", "b") -> ok` or `get("x") -> "ab"`: a read shows its result,
+// any other operation only whether it succeeded.
+func (s *spec) describeOperation(input, output any) string {
 	in, out := input.(Input), output.(Output)
-	s := in.F
+	call := in.F + "(" + formatValue(in.Value) + ")"
 	if in.Key != "" {
-		s += fmt.Sprintf("(%q", in.Key)
+		call = fmt.Sprintf("%s(%q", in.F, in.Key)
 		if in.Value != nil {
-			s += ", " + formatValue(in.Value)
+			call += ", " + formatValue(in.Value)
 		}
-		s += ")"
-	} else {
-		s += "(" + formatValue(in.Value) + ")"
+		call += ")"
 	}
+	_, read := s.reads[in.F]
 	switch {
 	case out.Unknown:
-		return s + " -> ?"
+		return call + " -> ?"
 	case out.Err != "":
-		return s + " -> error " + out.Err
+		return call + " -> error " + out.Err
+	case read:
+		return call + " -> " + formatValue(out.Value)
 	}
-	return s + " -> " + formatValue(out.Value)
+	return call + " -> ok"
 }
 
 func partitionByKey(ops []porcupine.Operation) [][]porcupine.Operation {

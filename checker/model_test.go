@@ -85,13 +85,13 @@ func TestModelsAgreeWithMachines(t *testing.T) {
 					got := m.Apply(machines.Command{F: in.F, Key: in.Key, Value: in.Value})
 					next, want := s.apply(state, in)
 					if got.Err != want.Err {
-						t.Fatalf("op %d %s: machine error %q, model error %q", i, describeOperation(in, Output{}), got.Err, want.Err)
+						t.Fatalf("op %d %s: machine error %q, model error %q", i, s.describeOperation(in, Output{Unknown: true}), got.Err, want.Err)
 					}
 					if _, read := s.reads[in.F]; read && got.Err == "" && !valuesEqual(got.Value, want.Value) {
-						t.Fatalf("op %d %s: machine read %#v, model read %#v", i, describeOperation(in, Output{}), got.Value, want.Value)
+						t.Fatalf("op %d %s: machine read %#v, model read %#v", i, s.describeOperation(in, Output{Unknown: true}), got.Value, want.Value)
 					}
 					if ok, _ := s.step(state, in, Output{Value: got.Value, Err: got.Err}); !ok {
-						t.Fatalf("op %d %s: model step rejects the machine's result %#v", i, describeOperation(in, Output{}), got)
+						t.Fatalf("op %d %s: model step rejects the machine's result %#v", i, s.describeOperation(in, Output{Unknown: true}), got)
 					}
 					states[part] = next
 				}

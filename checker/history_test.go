@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 func TestReadHistoryNormalizesValues(t *testing.T) {
@@ -147,5 +148,18 @@ func TestCheckLinearizableNormalizesPlainInts(t *testing.T) {
 	h[5].Value = 2.5
 	if v, _ := CheckLinearizable("register", h, time.Second); v.Outcome != Unknown || !strings.Contains(v.Detail, "event 6") {
 		t.Fatalf("fractional read: %s, want unknown naming event 6", v)
+	}
+}
+
+// Messages quote values, but never a whole 1 MiB one, and never cut a
+// character in half.
+func TestEventStringShortensLongValues(t *testing.T) {
+	ev := Event{Process: 1, Type: Invoke, F: "put", Key: "k", Value: strings.Repeat("é", 1<<19)}
+	s := ev.String()
+	if len(s) > 120 || !strings.Contains(s, "…(1048578 bytes)") || !utf8.ValidString(s) {
+		t.Fatalf("String() = %q (%d bytes)", s, len(s))
+	}
+	if s := (Event{Process: 2, Type: Ok, F: "read", Value: int64(3)}).String(); s != "process 2 ok read 3" {
+		t.Fatalf("String() = %q", s)
 	}
 }

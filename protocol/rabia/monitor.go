@@ -32,9 +32,14 @@ type Monitor struct {
 	depths       []float64
 	latenciesNs  []float64
 	bottoms      int64
+	window       sim.Time              // params.metrics_window, 0: off
+	windows      []windowCounts        // by decision time / window
 	sentBefore   uint64                // messages sent by earlier incarnations
 	sentNow      map[sim.NodeID]uint64 // by the current incarnation of each replica
 }
+
+// windowCounts are the ⊥ and phase counters of one metrics window.
+type windowCounts struct{ slots, bottoms, phaseSum, decisions int64 }
 
 type (
 	nodeSlot struct {
@@ -58,7 +63,9 @@ type (
 
 // NewMonitor builds the monitor of one run.
 func NewMonitor(cfg protocol.Config) *Monitor {
+	p, _ := params(cfg) // validated before the run
 	return &Monitor{
+		window:    sim.Time(p.MetricsWindow),
 		th:        quorums(cfg.Nodes),
 		proposals: map[nodeSlot]BatchID{}, proposers: map[slotBatch]int{},
 		states: map[nodeRound]int8{}, votes: map[nodeRound]int8{}, roundVote: map[slotRound]int8{},
@@ -93,7 +100,7 @@ func (m *Monitor) proposal(at sim.Time, node sim.NodeID, f ProposalFact) error {
 	k := nodeSlot{node, f.Slot}
 	if prev, ok := m.proposals[k]; ok {
 		if prev != f.Batch {
-			return fmt.Errorf("proposal uniqueness: replica %d proposed %v and then %v in slot %d", node, prev, f.Batch, f.Slot)
+			return fmt.Errorf("proposal_uniqueness: replica %d proposed %v and then %v in slot %d", node, prev, f.Batch, f.Slot)
 		}
 		return nil
 	}
@@ -109,7 +116,7 @@ func (m *Monitor) proposal(at sim.Time, node sim.NodeID, f ProposalFact) error {
 // step: the property persistence exists for.
 func (m *Monitor) once(seen map[nodeRound]int8, k nodeRound, v int8, kind string, node sim.NodeID) error {
 	if prev, ok := seen[k]; ok && prev != v {
-		return fmt.Errorf("%s uniqueness: replica %d sent %s %s and then %s in slot %d phase %d",
+		return fmt.Errorf("%s_uniqueness: replica %d sent %s %s and then %s in slot %d phase %d",
 			kind, node, kind, valueName(prev), valueName(v), k.slot, k.phase)
 	}
 	seen[k] = v
@@ -125,7 +132,7 @@ func (m *Monitor) vote(node sim.NodeID, f VoteFact) error {
 	}
 	k := slotRound{f.Slot, f.Phase}
 	if prev, ok := m.roundVote[k]; ok && prev != f.Value {
-		return fmt.Errorf("vote uniqueness: replica %d voted %s in slot %d phase %d where another replica voted %s",
+		return fmt.Errorf("vote_uniqueness: replica %d voted %s in slot %d phase %d where another replica voted %s",
 			node, valueName(f.Value), f.Slot, f.Phase, valueName(prev))
 	}
 	m.roundVote[k] = f.Value
@@ -156,10 +163,13 @@ func (m *Monitor) decide(at sim.Time, node sim.NodeID, f DecideFact) error {
 		return fmt.Errorf("validity: replica %d decided %s in slot %d, proposed by %d replicas, fewer than a majority of %d",
 			node, outcomeName(false, f.Batch), f.Slot, m.proposers[slotBatch{f.Slot, f.Batch}], m.th.maj)
 	}
+	w := m.windowAt(at)
 	if _, ok := m.decisions[f.Slot]; !ok {
 		m.decisions[f.Slot] = f
+		w.slots++
 		if f.Bottom {
 			m.bottoms++
+			w.bottoms++
 		}
 	}
 	if f.Phase == 0 {
@@ -167,6 +177,8 @@ func (m *Monitor) decide(at sim.Time, node sim.NodeID, f DecideFact) error {
 	}
 	m.mvcDecisions++
 	m.phaseSum += int64(f.Phase)
+	w.decisions++
+	w.phaseSum += int64(f.Phase)
 	if p, ok := m.firstPhase[f.Slot]; !ok || f.Phase < p {
 		m.firstPhase[f.Slot] = f.Phase
 	}
@@ -177,12 +189,25 @@ func (m *Monitor) decide(at sim.Time, node sim.NodeID, f DecideFact) error {
 	return nil
 }
 
+// windowAt is the metrics window of time at (a scratch one when windows
+// are off).
+func (m *Monitor) windowAt(at sim.Time) *windowCounts {
+	if m.window <= 0 {
+		return &windowCounts{}
+	}
+	i := int(at / m.window)
+	for len(m.windows) <= i {
+		m.windows = append(m.windows, windowCounts{})
+	}
+	return &m.windows[i]
+}
+
 // apply checks log-prefix agreement (each replica applies slots 0, 1, …
 // in order, with the same outcome as every other replica), equal state at
 // equal index, and at-most-once application of every (client, seq).
 func (m *Monitor) apply(node sim.NodeID, f AppliedFact) error {
 	if want := m.nextApply[node]; f.Slot != want {
-		return fmt.Errorf("log prefix: replica %d applied slot %d, expected slot %d next", node, f.Slot, want)
+		return fmt.Errorf("log_prefix: replica %d applied slot %d, expected slot %d next", node, f.Slot, want)
 	}
 	m.nextApply[node] = f.Slot + 1
 	prev, ok := m.applied[f.Slot]
@@ -190,7 +215,7 @@ func (m *Monitor) apply(node sim.NodeID, f AppliedFact) error {
 		m.applied[f.Slot] = f
 		for _, k := range f.Applied {
 			if s, dup := m.appliedAt[k]; dup {
-				return fmt.Errorf("at-most-once: client %d seq %d applied in slot %d and again in slot %d", k.Client, k.Seq, s, f.Slot)
+				return fmt.Errorf("at_most_once: client %d seq %d applied in slot %d and again in slot %d", k.Client, k.Seq, s, f.Slot)
 			}
 			m.appliedAt[k] = f.Slot
 		}
@@ -198,12 +223,12 @@ func (m *Monitor) apply(node sim.NodeID, f AppliedFact) error {
 	}
 	switch {
 	case prev.Bottom != f.Bottom || prev.Batch != f.Batch:
-		return fmt.Errorf("log prefix: replica %d applied %s at slot %d, another replica applied %s",
+		return fmt.Errorf("log_prefix: replica %d applied %s at slot %d, another replica applied %s",
 			node, outcomeName(f.Bottom, f.Batch), f.Slot, outcomeName(prev.Bottom, prev.Batch))
 	case !slices.Equal(prev.Applied, f.Applied):
-		return fmt.Errorf("at-most-once: replica %d applied requests %v at slot %d, another replica applied %v", node, f.Applied, f.Slot, prev.Applied)
+		return fmt.Errorf("at_most_once: replica %d applied requests %v at slot %d, another replica applied %v", node, f.Applied, f.Slot, prev.Applied)
 	case prev.StateHash != f.StateHash:
-		return fmt.Errorf("state hash: replica %d has state %#x after slot %d, another replica had %#x", node, f.StateHash, f.Slot, prev.StateHash)
+		return fmt.Errorf("state_hash: replica %d has state %#x after slot %d, another replica had %#x", node, f.StateHash, f.Slot, prev.StateHash)
 	}
 	return nil
 }
@@ -213,7 +238,7 @@ func (m *Monitor) apply(node sim.NodeID, f AppliedFact) error {
 // replica.
 func (m *Monitor) Final(k *sim.Kernel, history []*sim.Operation) []checker.Verdict {
 	var vs []checker.Verdict
-	for _, p := range []string{"agreement", "validity", "vote_uniqueness", "log_prefix", "state_hash", "at_most_once"} {
+	for _, p := range []string{"agreement", "validity", "vote_uniqueness", "proposal_uniqueness", "state_uniqueness", "log_prefix", "state_hash", "at_most_once"} {
 		vs = append(vs, checker.Verdict{Property: p})
 	}
 	return append(vs, conservation(k))
@@ -300,6 +325,16 @@ func (m *Monitor) Metrics() map[string]float64 {
 		out["commit_latency_delays_p50"] = quantile(m.depths, 0.5)
 		out["commit_latency_delays_p99"] = quantile(m.depths, 0.99)
 		out["commit_latency_delays_max"] = quantile(m.depths, 1)
+	}
+	for i, w := range m.windows {
+		prefix := fmt.Sprintf("window_%02d.", i)
+		out[prefix+"slots_decided"] = float64(w.slots)
+		if w.slots > 0 {
+			out[prefix+"bottom_fraction"] = float64(w.bottoms) / float64(w.slots)
+		}
+		if w.decisions > 0 {
+			out[prefix+"phases_per_decision"] = float64(w.phaseSum) / float64(w.decisions)
+		}
 	}
 	if len(m.latenciesNs) > 0 {
 		out["commit_latency_ns_p50"] = quantile(m.latenciesNs, 0.5)

@@ -26,6 +26,10 @@ type Params struct {
 	// contradicting itself. Default true; false exists only to show that
 	// the harness catches the resulting violations.
 	Persist *bool `yaml:"persist"`
+	// MetricsWindow, if set, also splits the monitor's ⊥ and phase metrics
+	// into consecutive windows of virtual time ("window_03.bottom_fraction"),
+	// so one run under changing conditions draws a curve.
+	MetricsWindow time.Duration `yaml:"metrics_window"`
 }
 
 const (
@@ -67,6 +71,8 @@ func validate(cfg protocol.Config) error {
 		return fmt.Errorf("params.batch_delay: %v is negative", p.BatchDelay)
 	case p.Retransmit < 0:
 		return fmt.Errorf("params.retransmit: %v is negative", p.Retransmit)
+	case p.MetricsWindow < 0:
+		return fmt.Errorf("params.metrics_window: %v is negative", p.MetricsWindow)
 	}
 	if _, err := machines.New(machineName(cfg)); err != nil {
 		return fmt.Errorf("machine: %w", err)

@@ -1,6 +1,7 @@
 package gcounter
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -113,6 +114,7 @@ type world struct {
 	seq       uint64
 	monitor   *Monitor
 	violation error
+	log       *strings.Builder // if set, every delivery is described here
 }
 
 func newWorld(t *testing.T, n int, p Params) *world {
@@ -124,7 +126,7 @@ func newWorld(t *testing.T, n int, p Params) *world {
 	w := &world{t: t, p: p, cut: map[[2]sim.NodeID]bool{}, counts: map[string]int64{}}
 	for i := 0; i < n; i++ {
 		w.peers = append(w.peers, sim.NodeID(i))
-		w.envs = append(w.envs, &fakeEnv{w: w, id: sim.NodeID(i), disk: newFakeDisk(), rng: sim.Stream(1, "node")})
+		w.envs = append(w.envs, &fakeEnv{w: w, id: sim.NodeID(i), disk: newFakeDisk(), rng: sim.Stream(1, fmt.Sprintf("node/%d", i))})
 		w.nodes = append(w.nodes, nil)
 	}
 	for i := 0; i < n; i++ {
@@ -162,6 +164,7 @@ func (w *world) deliver() {
 	for len(w.queue) > 0 {
 		e := w.queue[0]
 		w.queue = w.queue[1:]
+		w.logf(e)
 		if e.to == clientID {
 			w.responses = append(w.responses, e.m.(ClientResponse))
 			continue
@@ -241,4 +244,61 @@ func get(name, wait string) ClientRequest {
 
 func consistent(name string) ClientRequest {
 	return ClientRequest{Method: MethodConsistentValue, Name: name}
+}
+
+func (w *world) logf(e envelope) {
+	if w.log == nil {
+		return
+	}
+	dropped := ""
+	if e.to != clientID && (w.cut[[2]sim.NodeID{e.from, e.to}] || w.nodes[e.to] == nil) {
+		dropped = " (dropped)"
+	}
+	fmt.Fprintf(w.log, "%v %s -> %s: %s%s\n", time.Duration(w.now), who(e.from), who(e.to), describeMsg(e.m), dropped)
+}
+
+func who(id sim.NodeID) string {
+	if id == clientID {
+		return "client"
+	}
+	return fmt.Sprint(id)
+}
+
+// describeMsg is a message in a line a person can check by eye.
+func describeMsg(m sim.Message) string {
+	switch m := m.(type) {
+	case ClientRequest:
+		s := m.Method.String()
+		if m.Name != "" {
+			s += " " + m.Name
+		}
+		if m.Body != nil {
+			s += fmt.Sprintf(" body=%v", m.Body)
+		}
+		if m.Wait != "" {
+			s += " wait=" + m.Wait
+		}
+		return s
+	case ClientResponse:
+		switch m.Status {
+		case StatusOK, StatusTimeout:
+			return fmt.Sprintf("%d %d", m.Status, m.Value)
+		}
+		return fmt.Sprintf("%d %q", m.Status, m.Reason)
+	case Push:
+		return fmt.Sprintf("push#%d %s=%v", m.ID, m.Name, m.Slots)
+	case PushAck:
+		return fmt.Sprintf("ack#%d", m.ID)
+	case StateRequest:
+		return fmt.Sprintf("state?#%d %s", m.ID, m.Name)
+	case StateReply:
+		return fmt.Sprintf("state#%d %s=%v", m.ID, m.Name, m.Slots)
+	case Snapshot:
+		parts := make([]string, len(m.Entries))
+		for i, e := range m.Entries {
+			parts[i] = fmt.Sprintf("%s=%v", e.Name, e.Slots)
+		}
+		return fmt.Sprintf("snapshot %dB {%s}", m.Bytes, strings.Join(parts, " "))
+	}
+	return fmt.Sprintf("%T", m)
 }

@@ -1,0 +1,294 @@
+package sweep
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/faultline-sim/faultline/checker"
+)
+
+// ParseLine decodes one line of a result file.
+func ParseLine(b []byte) (Line, error) {
+	var f struct {
+		Scenario  string           `json:"scenario"`
+		Seed      *uint64          `json:"seed"`
+		Verdict   *checker.Verdict `json:"verdict"`
+		TraceHash string           `json:"trace_hash"`
+		Repro     string           `json:"repro"`
+	}
+	if err := json.Unmarshal(b, &f); err != nil {
+		return Line{}, fmt.Errorf("not a result object: %v", err)
+	}
+	if f.Scenario == "" || f.Seed == nil || f.Verdict == nil {
+		return Line{}, errors.New("not a result object: scenario, seed and verdict are required")
+	}
+	line := bytes.TrimRight(b, "\r\n")
+	return Line{Scenario: f.Scenario, Seed: *f.Seed, Verdict: *f.Verdict, TraceHash: f.TraceHash,
+		Repro: f.Repro, JSON: append(slices.Clip(line), '\n')}, nil
+}
+
+// lineReader reads a result file line by line; errors name the file and
+// line.
+type lineReader struct {
+	name   string
+	r      *bufio.Reader
+	lineNo int
+	valid  int64 // bytes of complete lines read so far
+	cut    bool  // the file ended inside a line
+}
+
+func newLineReader(name string, r io.Reader) *lineReader {
+	return &lineReader{name: name, r: bufio.NewReaderSize(r, 64<<10)}
+}
+
+// next returns the next line; ok is false at the end of the file. A last
+// line without a newline is a write cut short: it is not returned, and
+// cut is set.
+func (lr *lineReader) next() (l Line, ok bool, err error) {
+	for {
+		b, err := lr.r.ReadBytes('\n')
+		if errors.Is(err, io.EOF) {
+			lr.cut = len(b) > 0
+			return Line{}, false, nil
+		}
+		if err != nil {
+			return Line{}, false, fmt.Errorf("%s: %w", lr.name, err)
+		}
+		lr.lineNo++
+		lr.valid += int64(len(b))
+		if len(bytes.TrimSpace(b)) == 0 {
+			continue
+		}
+		l, err := ParseLine(b)
+		if err != nil {
+			return Line{}, false, lr.errorf("%v", err)
+		}
+		return l, true, nil
+	}
+}
+
+func (lr *lineReader) errorf(format string, args ...any) error {
+	return fmt.Errorf("%s:%d: %s", lr.name, lr.lineNo, fmt.Sprintf(format, args...))
+}
+
+// Resumed is what an existing result file says about a sweep that is
+// being continued.
+type Resumed struct {
+	Done    map[uint64]bool // seeds already run
+	Summary *Summary        // their results
+	// Valid is the length of the file's complete lines. If the file is
+	// longer, its last line was cut short by an interrupted write, and the
+	// caller should truncate the file to Valid before appending.
+	Valid int64
+	Cut   bool
+}
+
+// ReadResume reads an existing result file for the sweep cfg describes.
+// Every line must be a result of this scenario, for a seed of this range
+// and shard, in the same swarm mode, in increasing seed order: anything
+// else means the file belongs to another sweep or is damaged, and is an
+// error naming the line.
+func ReadResume(name string, r io.Reader, cfg Config) (*Resumed, error) {
+	lr := newLineReader(name, r)
+	res := &Resumed{Done: map[uint64]bool{}, Summary: NewSummary(cfg.Scenario.Name)}
+	var last uint64
+	for {
+		l, ok, err := lr.next()
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			break
+		}
+		switch {
+		case l.Scenario != cfg.Scenario.Name:
+			return nil, lr.errorf("a result of scenario %q, not %q", l.Scenario, cfg.Scenario.Name)
+		case !cfg.Shard.Has(cfg.Seeds, l.Seed):
+			return nil, lr.errorf("seed %d is not in this sweep (seeds %v, shard %v)", l.Seed, cfg.Seeds, cfg.Shard)
+		case strings.HasSuffix(l.Repro, " -swarm") != cfg.Swarm:
+			return nil, lr.errorf("seed %d was run with swarm mode %v, this sweep has %v", l.Seed, !cfg.Swarm, cfg.Swarm)
+		case len(res.Done) > 0 && l.Seed <= last:
+			return nil, lr.errorf("seed %d comes after seed %d; a sweep writes seeds in increasing order", l.Seed, last)
+		}
+		last = l.Seed
+		res.Done[l.Seed] = true
+		res.Summary.Add(l)
+	}
+	res.Valid, res.Cut = lr.valid, lr.cut
+	return res, nil
+}
+
+// Input is one result file to merge.
+type Input struct {
+	Name string
+	R    io.Reader
+}
+
+// Merge combines result files (each sorted by seed, as sweeps and their
+// shards write them) into one summary and, if out is not nil, one file
+// sorted by seed. A seed found in two files must have the same verdict and
+// trace hash in both (a shard run twice) and is counted once; different
+// results for one seed, or results of different scenarios, are errors.
+// Memory holds one line per file.
+func Merge(inputs []Input, out io.Writer) (*Summary, error) {
+	if len(inputs) == 0 {
+		return nil, errors.New("no result files to merge")
+	}
+	readers := make([]*lineReader, len(inputs))
+	heads := make([]*Line, len(inputs))
+	advance := func(i int) error {
+		prev := heads[i]
+		l, ok, err := readers[i].next()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			if readers[i].cut {
+				return fmt.Errorf("%s: the last line is cut short (an interrupted write?); resume that sweep first", readers[i].name)
+			}
+			heads[i] = nil
+			return nil
+		}
+		if prev != nil && l.Seed <= prev.Seed {
+			return readers[i].errorf("seed %d comes after seed %d; result files must be sorted by seed, as simrun sweep writes them", l.Seed, prev.Seed)
+		}
+		heads[i] = &l
+		return nil
+	}
+	for i, in := range inputs {
+		readers[i] = newLineReader(in.Name, in.R)
+		if err := advance(i); err != nil {
+			return nil, err
+		}
+	}
+	var sum *Summary
+	for {
+		lo := -1
+		for i, h := range heads {
+			if h != nil && (lo < 0 || h.Seed < heads[lo].Seed) {
+				lo = i
+			}
+		}
+		if lo < 0 {
+			break
+		}
+		l := *heads[lo]
+		if sum == nil {
+			sum = NewSummary(l.Scenario)
+		}
+		if l.Scenario != sum.Scenario {
+			return nil, readers[lo].errorf("a result of scenario %q; the other files are of %q", l.Scenario, sum.Scenario)
+		}
+		for i, h := range heads {
+			if h == nil || h.Seed != l.Seed {
+				continue
+			}
+			if h.TraceHash != l.TraceHash || h.Verdict.Outcome != l.Verdict.Outcome {
+				return nil, fmt.Errorf("seed %d has different results in %s (%s, trace %s) and %s (%s, trace %s)",
+					l.Seed, inputs[lo].Name, l.Verdict.Outcome, l.TraceHash, inputs[i].Name, h.Verdict.Outcome, h.TraceHash)
+			}
+			if err := advance(i); err != nil {
+				return nil, err
+			}
+		}
+		sum.Add(l)
+		if out != nil {
+			if _, err := out.Write(l.JSON); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if sum == nil {
+		return nil, errors.New("the result files hold no results")
+	}
+	return sum, nil
+}
+
+// FirstFailures is how many failing seeds a summary lists with their
+// repro commands.
+const FirstFailures = 5
+
+// Summary counts a sweep's results.
+type Summary struct {
+	Scenario  string
+	Seeds     int
+	Passed    int
+	Failed    int            // a property violated or a node panicked
+	Undecided int            // a check or budget could not decide
+	ByProp    map[string]int // failed seeds by property
+	Unsure    map[string]int // undecided seeds by property
+	First     []Line         // the first FirstFailures failing seeds (JSON dropped)
+}
+
+// NewSummary starts an empty summary of a sweep of scenario.
+func NewSummary(scenario string) *Summary {
+	return &Summary{Scenario: scenario, ByProp: map[string]int{}, Unsure: map[string]int{}}
+}
+
+// Add counts one seed's result.
+func (s *Summary) Add(l Line) {
+	s.Seeds++
+	switch {
+	case l.Failed():
+		s.Failed++
+		s.ByProp[l.Verdict.Property]++
+		if len(s.First) < FirstFailures {
+			l.JSON = nil
+			s.First = append(s.First, l)
+		}
+	case l.Undecided():
+		s.Undecided++
+		s.Unsure[l.Verdict.Outcome.String()+" "+l.Verdict.Property]++
+	default:
+		s.Passed++
+	}
+}
+
+// ExitCode is simrun's exit code for the sweep: 1 if any seed failed,
+// else 3 if any could not be decided, else 0.
+func (s *Summary) ExitCode() int {
+	switch {
+	case s.Failed > 0:
+		return 1
+	case s.Undecided > 0:
+		return 3
+	}
+	return 0
+}
+
+// Write prints the summary for people. elapsed, if not zero, adds the
+// rate.
+func (s *Summary) Write(w io.Writer, elapsed time.Duration) {
+	fmt.Fprintf(w, "scenario %s: %d seeds, %d passed, %d failed, %d undecided", s.Scenario, s.Seeds, s.Passed, s.Failed, s.Undecided)
+	if elapsed > 0 {
+		fmt.Fprintf(w, " (%.1f seeds/s)", float64(s.Seeds)/elapsed.Seconds())
+	}
+	fmt.Fprintln(w)
+	writeCounts(w, "failures by property", s.ByProp)
+	writeCounts(w, "undecided", s.Unsure)
+	if len(s.First) > 0 {
+		fmt.Fprintln(w, "first failing seeds (reproduce, then shrink with `simrun shrink -scenario ... -seed N`):")
+		for _, l := range s.First {
+			fmt.Fprintf(w, "  seed %-8d %-16s %s\n", l.Seed, l.Verdict.Property, l.Repro)
+		}
+	}
+}
+
+func writeCounts(w io.Writer, title string, counts map[string]int) {
+	if len(counts) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "%s:", title)
+	for _, k := range slices.Sorted(maps.Keys(counts)) {
+		fmt.Fprintf(w, " %s %d;", k, counts[k])
+	}
+	fmt.Fprintln(w)
+}

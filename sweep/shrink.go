@@ -1,0 +1,323 @@
+package sweep
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/faultline-sim/faultline/checker"
+	"github.com/faultline-sim/faultline/faults"
+	"github.com/faultline-sim/faultline/scenarios"
+)
+
+// ShrinkOptions tune Shrink.
+type ShrinkOptions struct {
+	// Swarm says the seed failed in swarm mode.
+	Swarm bool
+	// MaxRuns bounds the runs Shrink makes (default 400); past it, the
+	// smallest failing scenario found so far is the answer.
+	MaxRuns int
+	// Log, if set, hears about every step that made the run smaller.
+	Log func(step string)
+}
+
+// Size measures a failing run, for the before/after report.
+type Size struct {
+	Nodes       int
+	FaultEvents int
+	FaultTime   time.Duration // summed over fault windows
+	Clients     int
+	Ops         int // operations the clients invoked
+	Phases      time.Duration
+}
+
+func (z Size) String() string {
+	return fmt.Sprintf("%d nodes, %d fault events (%v of faults), %d clients, %d client ops, %v of phases",
+		z.Nodes, z.FaultEvents, z.FaultTime.Round(time.Millisecond), z.Clients, z.Ops, z.Phases)
+}
+
+// Shrunk is the outcome of Shrink.
+type Shrunk struct {
+	Seed uint64
+	// Verdict is what the original run broke; Result.Verdict is what the
+	// minimal one breaks: the same property, with the same outcome.
+	Verdict checker.Verdict
+	// Minimal has an explicit schedule (faults:) and no nemeses: run with
+	// Seed it replays the failure.
+	Minimal       *scenarios.Scenario
+	Result        *scenarios.Result
+	Before, After Size
+	Runs          int
+}
+
+// ErrPasses is returned when the seed to shrink does not fail.
+var ErrPasses = errors.New("the seed does not fail, so there is nothing to shrink")
+
+// Shrink minimizes the failing run of s under seed: fewer fault events,
+// shorter fault windows, fewer clients and operations, fewer nodes where
+// the protocol accepts them, shorter phases and a smaller workload, while
+// the run under the same seed keeps breaking the same property. Every
+// candidate is a whole scenario that is run from scratch, so the answer is
+// a scenario that fails when run, not a guess.
+//
+// The first step makes the seed's generated faults explicit (faults:, no
+// nemesis), which replays the same run: generation draws from its own
+// stream. After that the seed stays fixed, so each smaller scenario is a
+// deterministic replay.
+func Shrink(s *scenarios.Scenario, seed uint64, opts ShrinkOptions) (*Shrunk, error) {
+	if opts.MaxRuns <= 0 {
+		opts.MaxRuns = 400
+	}
+	base := s
+	if opts.Swarm {
+		base = Swarmed(s, seed)
+	}
+	first := scenarios.Run(base, seed, scenarios.Options{})
+	if first.Verdict.Outcome.ExitCode() != 1 {
+		return nil, fmt.Errorf("%s seed %d: %s: %w", s.Name, seed, first.Verdict.Outcome, ErrPasses)
+	}
+	sh := &shrinker{seed: seed, target: first.Verdict, maxRuns: opts.MaxRuns, log: opts.Log, runs: 1}
+	cur := materialize(base, first)
+	if !sh.try(cur, "") {
+		return nil, fmt.Errorf("%s seed %d: the run with its faults made explicit no longer breaks %s (got %s); please report this",
+			s.Name, seed, first.Verdict.Property, sh.lastVerdict.Outcome)
+	}
+	for sh.round() {
+	}
+	min := sh.cur.Clone()
+	min.Name = s.Name + "-min"
+	min.Description = fmt.Sprintf("%s seed %d shrunk by simrun shrink: still breaks %s", s.Name, seed, first.Verdict.Property)
+	min.Source = ""
+	return &Shrunk{Seed: seed, Verdict: first.Verdict, Minimal: min, Result: sh.res,
+		Before: sizeOf(base, first), After: sizeOf(sh.cur, sh.res), Runs: sh.runs}, nil
+}
+
+// materialize returns s with the schedule the run actually had as its
+// explicit faults and no nemeses, and each client's operations bounded by
+// the most any client did (which changes nothing about this run, and
+// gives the op-count shrinking a place to start).
+func materialize(s *scenarios.Scenario, res *scenarios.Result) *scenarios.Scenario {
+	c := s.Clone()
+	c.Faults = slices.Clone(res.Schedule)
+	c.Nemesis = nil
+	per := map[int]int{}
+	most := 1
+	for _, op := range res.Operations {
+		per[op.Client]++
+		most = max(most, per[op.Client])
+	}
+	if c.Clients.MaxOps == 0 || c.Clients.MaxOps > most {
+		c.Clients.MaxOps = most
+	}
+	return c
+}
+
+func sizeOf(s *scenarios.Scenario, res *scenarios.Result) Size {
+	return Size{Nodes: s.Nodes, FaultEvents: len(res.Schedule), FaultTime: res.Schedule.FaultTime(s.Nodes, s.Phases.Faults),
+		Clients: s.Clients.Count, Ops: res.Ops.Invoked, Phases: s.Phases.Faults + s.Phases.Heal}
+}
+
+// shrinker holds the smallest failing scenario found so far.
+type shrinker struct {
+	seed        uint64
+	target      checker.Verdict
+	cur         *scenarios.Scenario
+	res         *scenarios.Result
+	runs        int
+	maxRuns     int
+	log         func(string)
+	lastVerdict checker.Verdict
+}
+
+// try runs candidate c and keeps it if it still breaks the property.
+func (sh *shrinker) try(c *scenarios.Scenario, step string) bool {
+	if sh.runs >= sh.maxRuns || c.Validate() != nil {
+		return false
+	}
+	sh.runs++
+	res := scenarios.Run(c, sh.seed, scenarios.Options{})
+	sh.lastVerdict = res.Verdict
+	if res.Verdict.Outcome != sh.target.Outcome || res.Verdict.Property != sh.target.Property {
+		return false
+	}
+	sh.cur, sh.res = c, res
+	if sh.log != nil && step != "" {
+		sh.log(fmt.Sprintf("%s: %d fault events, %d clients, %d ops, %d nodes", step, len(c.Faults), c.Clients.Count, res.Ops.Invoked, c.Nodes))
+	}
+	return true
+}
+
+// round tries every kind of step once; it reports whether any helped.
+func (sh *shrinker) round() bool {
+	progress := false
+	for _, step := range []func() bool{sh.fewerOps, sh.fewerClients, sh.fewerWindows, sh.fewerEvents,
+		sh.shorterWindows, sh.fewerNodes, sh.shorterPhases, sh.smallerWorkload} {
+		if sh.runs >= sh.maxRuns {
+			return false
+		}
+		if step() {
+			progress = true
+		}
+	}
+	return progress
+}
+
+// smallestOf tries values from the smallest up and keeps the first that
+// still fails; it reports whether any did.
+func (sh *shrinker) smallestOf(cur int, candidate func(v int) (*scenarios.Scenario, string)) bool {
+	for _, v := range slices.Compact([]int{1, cur / 4, cur / 2, 3 * cur / 4, cur - 1}) {
+		if v < 1 || v >= cur {
+			continue
+		}
+		if c, step := candidate(v); sh.try(c, step) {
+			return true
+		}
+	}
+	return false
+}
+
+func (sh *shrinker) fewerOps() bool {
+	return sh.smallestOf(sh.cur.Clients.MaxOps, func(v int) (*scenarios.Scenario, string) {
+		c := sh.cur.Clone()
+		c.Clients.MaxOps = v
+		return c, fmt.Sprintf("clients.max_ops %d", v)
+	})
+}
+
+func (sh *shrinker) fewerClients() bool {
+	return sh.smallestOf(sh.cur.Clients.Count, func(v int) (*scenarios.Scenario, string) {
+		c := sh.cur.Clone()
+		c.Clients.Count = v
+		return c, fmt.Sprintf("clients.count %d", v)
+	})
+}
+
+func (sh *shrinker) withFaults(f faults.Schedule) *scenarios.Scenario {
+	c := sh.cur.Clone()
+	c.Faults = f
+	return c
+}
+
+// fewerWindows removes whole fault occurrences, delta-debugging style:
+// everything, then halves, quarters, ... down to one at a time.
+func (sh *shrinker) fewerWindows() bool {
+	if len(sh.cur.Faults) == 0 {
+		return false
+	}
+	if sh.try(sh.withFaults(faults.Schedule{}), "no faults at all") {
+		return true
+	}
+	progress := false
+	chunk := max(1, len(sh.cur.Faults.Windows(sh.cur.Nodes))/2)
+	for chunk >= 1 {
+		ws := sh.cur.Faults.Windows(sh.cur.Nodes)
+		removed := false
+		for i := 0; i < len(ws) && !removed; i += chunk {
+			var idx []int
+			for _, w := range ws[i:min(i+chunk, len(ws))] {
+				idx = append(idx, w.Events...)
+			}
+			removed = sh.try(sh.withFaults(sh.cur.Faults.Remove(idx...)), fmt.Sprintf("removed %d fault windows", min(chunk, len(ws)-i)))
+		}
+		if sh.runs >= sh.maxRuns {
+			break
+		}
+		if removed {
+			progress = true
+			chunk = min(chunk, max(1, (len(ws)-1)/2))
+		} else {
+			chunk /= 2
+		}
+	}
+	return progress
+}
+
+// fewerEvents removes single events, last first: a restart the heal
+// would do anyway, a reconnect the heal would do anyway.
+func (sh *shrinker) fewerEvents() bool {
+	progress := false
+	for i := len(sh.cur.Faults) - 1; i >= 0; i-- {
+		if i < len(sh.cur.Faults) && sh.try(sh.withFaults(sh.cur.Faults.Remove(i)), "removed one fault event") {
+			progress = true
+		}
+	}
+	return progress
+}
+
+// shorterWindows halves each fault window while the failure stays.
+func (sh *shrinker) shorterWindows() bool {
+	progress := false
+	for i := 0; i < len(sh.cur.Faults.Windows(sh.cur.Nodes)); i++ {
+		for tries := 0; tries < 12; tries++ {
+			w := sh.cur.Faults.Windows(sh.cur.Nodes)[i]
+			shorter, ok := sh.cur.Faults.Shorten(w)
+			if !ok || !sh.try(sh.withFaults(shorter), "shortened a fault window") {
+				break
+			}
+			progress = true
+		}
+	}
+	return progress
+}
+
+// fewerNodes drops the highest-numbered replicas and the faults that
+// named them; the protocol's own validation says which sizes it allows.
+func (sh *shrinker) fewerNodes() bool {
+	progress := false
+	for sh.cur.Nodes > 1 {
+		c := sh.cur.Clone()
+		c.Nodes--
+		c.Faults = c.Faults.ForNodes(c.Nodes)
+		if !sh.try(c, fmt.Sprintf("nodes %d", c.Nodes)) {
+			break
+		}
+		progress = true
+	}
+	return progress
+}
+
+// shorterPhases halves the fault phase (dropping faults past its new end)
+// and the heal phase.
+func (sh *shrinker) shorterPhases() bool {
+	progress := false
+	if p := sh.cur.Phases.Faults / 2; p >= 10*time.Millisecond {
+		c := sh.cur.Clone()
+		c.Phases.Faults = p
+		c.Faults = slices.DeleteFunc(slices.Clone(c.Faults), func(e faults.Event) bool { return e.At >= p })
+		progress = sh.try(c, fmt.Sprintf("phases.faults %v", p))
+	}
+	if h := sh.cur.Phases.Heal / 2; h >= 10*time.Millisecond {
+		c := sh.cur.Clone()
+		c.Phases.Heal = h
+		if c.Checks.Recovery >= h/2 { // keep some of the heal phase for liveness to test
+			c.Checks.Recovery = h / 4
+		}
+		progress = sh.try(c, fmt.Sprintf("phases.heal %v", h)) || progress
+	}
+	return progress
+}
+
+// smallerWorkload drops operation kinds from the mix and keys from the
+// key space.
+func (sh *shrinker) smallerWorkload() bool {
+	progress := false
+	for _, f := range slices.Sorted(maps.Keys(sh.cur.Workload.Mix)) {
+		if len(sh.cur.Workload.Mix) <= 1 {
+			break
+		}
+		c := sh.cur.Clone()
+		c.Workload.Mix = maps.Clone(c.Workload.Mix)
+		delete(c.Workload.Mix, f)
+		if sh.try(c, "workload without "+f) {
+			progress = true
+		}
+	}
+	if sh.cur.Workload.Keys > 1 {
+		c := sh.cur.Clone()
+		c.Workload.Keys = 1
+		progress = sh.try(c, "workload.keys 1") || progress
+	}
+	return progress
+}

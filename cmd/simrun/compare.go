@@ -1,0 +1,272 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/faultline-sim/faultline/checker"
+	"github.com/faultline-sim/faultline/compare"
+	"github.com/faultline-sim/faultline/reports"
+	"github.com/faultline-sim/faultline/scenarios"
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+)
+
+// compareFlags are `simrun compare`'s flags.
+type compareFlags struct {
+	protocols   []string
+	scenario    string
+	seeds       []uint64
+	out         string
+	jitter      []float64
+	jitterSeeds int
+	workers     int
+	json        bool
+}
+
+const (
+	compareDefaultSeeds = "1-10"
+	compareDefaultOut   = "faultline-report"
+)
+
+func parseCompareFlags(args []string, stderr io.Writer) (compareFlags, error) {
+	f := compareFlags{jitter: compare.DefaultJitter}
+	fs := flag.NewFlagSet("simrun compare", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	protocols := fs.String("protocols", "", "comma-separated protocols to compare (default: every registered protocol serving the scenario's machine: "+strings.Join(compare.DefaultProtocols("counter"), ",")+")")
+	fs.StringVar(&f.scenario, "scenario", compare.DefaultScenario, "built-in scenario name or path to a scenario .yaml: the common ground")
+	seeds := fs.String("seeds", compareDefaultSeeds, "seeds to run every protocol under: N, A-B, or a comma-separated mix")
+	fs.StringVar(&f.out, "out", compareDefaultOut, "directory to write the report into")
+	jitter := fs.String("jitter", "0,25,50,75,100", "jitter sweep levels for rabia, in % of the mean one-way delay; \"none\" skips the sweep")
+	fs.IntVar(&f.jitterSeeds, "jitter-seeds", 3, "seeds per jitter level (the first ones of -seeds)")
+	fs.IntVar(&f.workers, "workers", 0, "runs at once (default: GOMAXPROCS)")
+	fs.BoolVar(&f.json, "json", false, "print results.json to stdout instead of the text summary")
+	if err := fs.Parse(args); err != nil {
+		return f, err
+	}
+	if fs.NArg() > 0 {
+		return f, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	var err error
+	if f.seeds, err = parseSeeds(*seeds); err != nil {
+		return f, fmt.Errorf("-seeds: %w", err)
+	}
+	if f.jitter, err = parseJitter(*jitter); err != nil {
+		return f, fmt.Errorf("-jitter: %w", err)
+	}
+	if *protocols != "" {
+		f.protocols = strings.Split(*protocols, ",")
+	}
+	if f.jitterSeeds < 1 {
+		return f, fmt.Errorf("-jitter-seeds: %d must be at least 1", f.jitterSeeds)
+	}
+	return f, nil
+}
+
+// parseSeeds reads "7", "1-20" or "1-5,9,12-13" into an ordered list
+// without repeats.
+func parseSeeds(s string) ([]uint64, error) {
+	var out []uint64
+	for _, part := range strings.Split(s, ",") {
+		lo, hi, isRange := strings.Cut(strings.TrimSpace(part), "-")
+		a, err := strconv.ParseUint(lo, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a seed or a range A-B of non-negative integers", part)
+		}
+		b := a
+		if isRange {
+			if b, err = strconv.ParseUint(hi, 10, 64); err != nil || b < a {
+				return nil, fmt.Errorf("%q is not a range A-B with A <= B", part)
+			}
+		}
+		if b-a >= 100_000 {
+			return nil, fmt.Errorf("%q has more than 100000 seeds", part)
+		}
+		for seed := a; ; seed++ {
+			if !slices.Contains(out, seed) {
+				out = append(out, seed)
+			}
+			if seed == b {
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+// parseJitter reads percentages "0,25,50" into fractions.
+func parseJitter(s string) ([]float64, error) {
+	if s == "none" || s == "" {
+		return nil, nil
+	}
+	var out []float64
+	for _, part := range strings.Split(s, ",") {
+		v, err := strconv.ParseFloat(strings.TrimSpace(part), 64)
+		if err != nil || v < 0 || v > 100 {
+			return nil, fmt.Errorf("%q is not a percentage in [0, 100]", part)
+		}
+		out = append(out, v/100)
+	}
+	return out, nil
+}
+
+// cmdCompare implements `simrun compare`: every protocol under the same
+// scenario and seeds, then the report. Its exit code is the worst verdict
+// of any run (a protocol that breaks its promises fails the comparison);
+// the report is written either way.
+func cmdCompare(args []string, stdout, stderr io.Writer) int {
+	f, err := parseCompareFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return exitPass
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "simrun compare: %v\n", err)
+		return exitUsage
+	}
+	return runCompare(f, compareCommand(args), stdout, stderr)
+}
+
+func runCompare(f compareFlags, command string, stdout, stderr io.Writer) int {
+	s, err := scenarios.Load(f.scenario)
+	if err != nil {
+		fmt.Fprintf(stderr, "simrun compare: %v\n", err)
+		return exitUsage
+	}
+	protocols := f.protocols
+	if len(protocols) == 0 {
+		protocols = compare.DefaultProtocols(s.Machine)
+	}
+	cfg := compare.Config{Scenario: s, Protocols: protocols, Seeds: f.seeds, Jitter: f.jitter,
+		JitterProtocols: []string{"rabia"}, JitterSeeds: f.jitterSeeds, Workers: f.workers, Command: command}
+	start := time.Now()
+	bar := newCompareProgress(stderr)
+	cfg.Progress = bar.update
+	c, err := compare.Run(cfg)
+	bar.finish()
+	if err != nil {
+		fmt.Fprintf(stderr, "simrun compare: %v\n", err)
+		return exitUsage
+	}
+	runs := bar.total
+	rep, err := reports.Write(f.out, c)
+	if err != nil {
+		fmt.Fprintf(stderr, "simrun compare: %v\n", err)
+		return exitUsage
+	}
+	if f.json {
+		data, _ := os.ReadFile(rep.Dir + "/results.json")
+		stdout.Write(data)
+	} else {
+		printComparison(stdout, c, runs, time.Since(start), rep)
+	}
+	return worstExit(c)
+}
+
+// compareCommand is the command line that reproduces a comparison.
+func compareCommand(args []string) string {
+	quoted := make([]string, len(args))
+	for i, a := range args {
+		quoted[i] = a
+		if strings.ContainsAny(a, " \t'\"") {
+			quoted[i] = strconv.Quote(a)
+		}
+	}
+	return strings.TrimSpace("simrun compare " + strings.Join(quoted, " "))
+}
+
+func worstExit(c *reports.Comparison) int {
+	var all []checker.Verdict
+	for _, p := range c.Protocols {
+		for _, r := range p.Runs {
+			all = append(all, r.Verdict)
+		}
+	}
+	return checker.Worst(all...).Outcome.ExitCode()
+}
+
+// printComparison is the terminal summary: one line per protocol, the
+// failures' repro commands, and where the report is.
+func printComparison(w io.Writer, c *reports.Comparison, runs int, wall time.Duration, rep *reports.Report) {
+	names := make([]string, len(c.Protocols))
+	for i, p := range c.Protocols {
+		names[i] = p.Name
+	}
+	fmt.Fprintf(w, "compared %s on %s, %d seeds: %d runs in %v\n\n", strings.Join(names, ", "), c.Scenario.Name, len(c.Seeds), runs, wall.Round(time.Millisecond))
+	fmt.Fprintf(w, "%-10s %-26s %9s %9s %8s %8s %8s %8s\n", "protocol", "verdicts", "ok ops", "ops/s", "p50 ms", "p99 ms", "max ms", "msgs/op")
+	for _, s := range reports.Summarize(c) {
+		fmt.Fprintf(w, "%-10s %-26s %9d %9.1f %8.2f %8.2f %8.2f %8.1f\n", s.Protocol, verdictText(s.Verdicts), s.Ops.OK,
+			s.ThroughputOpsPerSec, s.LatencyMs.P50, s.LatencyMs.P99, s.LatencyMs.Max, s.MessagesPerOp)
+	}
+	printCompareFailures(w, c)
+	fmt.Fprintf(w, "\nreport: %s\n", rep.HTML)
+}
+
+func verdictText(v map[string]int) string {
+	var parts []string
+	for _, k := range []string{"pass", "violation", "node_panic", "unknown", "budget_exhausted"} {
+		if v[k] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", v[k], k))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// printCompareFailures names the first failing seed of each protocol.
+func printCompareFailures(w io.Writer, c *reports.Comparison) {
+	header := false
+	for _, p := range c.Protocols {
+		for _, r := range p.Runs {
+			if r.Verdict.Passed() {
+				continue
+			}
+			if !header {
+				fmt.Fprintln(w, "\nfirst failure of each protocol:")
+				header = true
+			}
+			fmt.Fprintf(w, "  %-10s seed %d: %s %s — %s\n    reproduce: %s\n", p.Name, r.Seed, r.Verdict.Outcome,
+				r.Verdict.Property, firstLine(r.Verdict.Detail), r.Repro)
+			break
+		}
+	}
+}
+
+// compareProgress shows a bar on a terminal and nothing elsewhere (the
+// summary follows within seconds).
+type compareProgress struct {
+	bar   *progressbar.ProgressBar
+	w     io.Writer
+	total int
+}
+
+func newCompareProgress(w io.Writer) *compareProgress {
+	p := &compareProgress{w: w}
+	return p
+}
+
+func (p *compareProgress) update(done, total int, run string) {
+	p.total = total
+	if p.bar == nil {
+		f, ok := p.w.(*os.File)
+		if !ok || !term.IsTerminal(int(f.Fd())) {
+			return
+		}
+		p.bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(p.w), progressbar.OptionShowCount(),
+			progressbar.OptionSetItsString("runs"), progressbar.OptionShowIts(), progressbar.OptionSetPredictTime(true),
+			progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
+	}
+	p.bar.Describe("compare: " + run)
+	_ = p.bar.Set(done)
+}
+
+func (p *compareProgress) finish() {
+	if p.bar != nil {
+		_ = p.bar.Finish()
+	}
+}

@@ -1,0 +1,56 @@
+package reports
+
+import (
+	"github.com/faultline-sim/faultline/faults"
+	"github.com/faultline-sim/faultline/scenarios"
+)
+
+// Comparison is what one side-by-side run produced: every protocol under
+// the same scenario, fault timeline, workload and seeds.
+type Comparison struct {
+	// Scenario is the common ground; each protocol ran it through
+	// Scenario.WithProtocol.
+	Scenario *scenarios.Scenario
+	Seeds    []uint64
+	// Protocols in display order; each has one run per seed.
+	Protocols []ProtocolRuns
+	// Jitter is an optional sweep of the scenario without faults under
+	// rising latency jitter (for Rabia's ⊥ slots and phases per decision).
+	Jitter []JitterRun
+	// Command reproduces the whole comparison.
+	Command string
+}
+
+// ProtocolRuns are one protocol's runs, in Comparison.Seeds order.
+type ProtocolRuns struct {
+	Name string
+	// Scenario is the scenario as this protocol ran it (the common one
+	// through Scenario.WithProtocol, plus any per-protocol adjustment).
+	Scenario *scenarios.Scenario
+	Runs     []*scenarios.Result
+	// Shrunk holds, by seed, a smaller fault schedule that still fails,
+	// when the caller found one.
+	Shrunk map[uint64]faults.Schedule
+}
+
+// JitterRun is one run of the jitter sweep.
+type JitterRun struct {
+	Protocol string
+	// Jitter is the spread of the one-way delay as a fraction of its mean:
+	// delays are uniform in [mean·(1-Jitter), mean·(1+Jitter)].
+	Jitter float64
+	Result *scenarios.Result
+}
+
+// shown is the seed whose timeline the time-series plots draw: the first.
+func (c *Comparison) shown() int { return 0 }
+
+// run returns protocol p's run of the shown seed, or nil.
+func (p ProtocolRuns) shownRun(c *Comparison) *scenarios.Result {
+	if i := c.shown(); i < len(p.Runs) {
+		return p.Runs[i]
+	}
+	return nil
+}
+
+func runsOf(r *scenarios.Result) []*scenarios.Result { return []*scenarios.Result{r} }

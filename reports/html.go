@@ -1,0 +1,183 @@
+package reports
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/base64"
+	"fmt"
+	"html/template"
+	"strings"
+	"time"
+
+	"github.com/faultline-sim/faultline/checker"
+)
+
+//go:embed report.html.tmpl
+var pageTemplateText string
+
+var pageTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
+	"ms":  func(v float64) string { return fmt.Sprintf("%.2f", v) },
+	"num": formatNumber,
+}).Parse(pageTemplateText))
+
+// pageData is everything the page template shows.
+type pageData struct {
+	Scenario, Description, Command, SeedsText string
+	ShownSeed                                 uint64
+	Summaries                                 []Summary
+	Grid                                      seedGrid
+	Figures                                   []figureView
+	Failures                                  []failureView
+	Bands                                     []Band
+	Metrics                                   metricTable
+	ScenarioYAML                              string
+	Files                                     []string
+}
+
+type figureView struct {
+	Name, Title, Caption string
+	DataURI              template.URL
+	PNG, SVG             string
+	Width, Height        int // CSS pixels: the PNG's pixels at 1x
+}
+
+type seedGrid struct {
+	Seeds []uint64
+	Rows  []gridRow
+}
+
+type gridRow struct {
+	Protocol, Colour string
+	Cells            []gridCell
+}
+
+type gridCell struct{ Outcome, Title string }
+
+type failureView struct {
+	Protocol                        string
+	Seed                            uint64
+	Outcome, Property, Event, Where string
+	Detail                          string
+	Repro                           string
+	Visualization, Schedule, Shrunk string
+}
+
+type metricTable struct {
+	Protocols []string
+	Rows      []metricRow
+}
+
+type metricRow struct {
+	Name   string
+	Values []string
+}
+
+func renderHTML(c *Comparison, res Results, figs []renderedFigure, files []string) ([]byte, error) {
+	yaml, err := c.Scenario.Marshal()
+	if err != nil {
+		return nil, fmt.Errorf("report.html: scenario: %w", err)
+	}
+	d := pageData{Scenario: c.Scenario.Name, Description: c.Scenario.Description, Command: c.Command,
+		SeedsText: seedsText(c.Seeds), ShownSeed: res.ShownSeed, Summaries: res.Protocols,
+		Grid: buildGrid(c, res), Failures: failures(res), Bands: res.FaultBands,
+		Metrics: buildMetricTable(res.Protocols), ScenarioYAML: string(yaml), Files: files}
+	for _, f := range figs {
+		w, h := f.pngPixels()
+		d.Figures = append(d.Figures, figureView{Name: f.Name, Title: f.Title, Caption: f.Caption,
+			DataURI: template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(f.PNG)),
+			PNG:     f.PNGPath, SVG: f.SVGPath, Width: w * 96 / pngDPI, Height: h * 96 / pngDPI})
+	}
+	var buf bytes.Buffer
+	if err := pageTemplate.Execute(&buf, d); err != nil {
+		return nil, fmt.Errorf("report.html: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// seedsText says which seeds ran, as ranges: "1–5, 9 (6 seeds)".
+func seedsText(seeds []uint64) string {
+	var parts []string
+	for i := 0; i < len(seeds); {
+		j := i
+		for j+1 < len(seeds) && seeds[j+1] == seeds[j]+1 {
+			j++
+		}
+		if j > i {
+			parts = append(parts, fmt.Sprintf("%d–%d", seeds[i], seeds[j]))
+		} else {
+			parts = append(parts, fmt.Sprint(seeds[i]))
+		}
+		i = j + 1
+	}
+	noun := "seeds"
+	if len(seeds) == 1 {
+		noun = "seed"
+	}
+	return fmt.Sprintf("%s (%d %s)", strings.Join(parts, ", "), len(seeds), noun)
+}
+
+func buildGrid(c *Comparison, res Results) seedGrid {
+	g := seedGrid{Seeds: c.Seeds}
+	for _, s := range res.Protocols {
+		row := gridRow{Protocol: s.Protocol, Colour: s.Colour}
+		for _, r := range res.Runs {
+			if r.Protocol == s.Protocol {
+				row.Cells = append(row.Cells, gridCell{Outcome: r.Verdict.Outcome.String(),
+					Title: fmt.Sprintf("%s seed %d: %s %s", r.Protocol, r.Seed, r.Verdict.Outcome, r.Verdict.Property)})
+			}
+		}
+		g.Rows = append(g.Rows, row)
+	}
+	return g
+}
+
+func failures(res Results) []failureView {
+	var out []failureView
+	for _, r := range res.Runs {
+		if r.Verdict.Passed() {
+			continue
+		}
+		v := r.Verdict
+		f := failureView{Protocol: r.Protocol, Seed: r.Seed, Outcome: v.Outcome.String(), Property: v.Property,
+			Event: v.Event, Detail: v.Detail, Repro: r.Repro,
+			Visualization: r.Visualization, Schedule: r.Schedule, Shrunk: r.Shrunk}
+		if v.At > 0 || v.Outcome == checker.Violation {
+			f.Where = fmt.Sprintf("at %v", time.Duration(v.At))
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// buildMetricTable lists every protocol metric, one row each, one column
+// per protocol (blank where a protocol does not report it).
+func buildMetricTable(summaries []Summary) metricTable {
+	t := metricTable{}
+	all := map[string]bool{}
+	for _, s := range summaries {
+		t.Protocols = append(t.Protocols, s.Protocol)
+		for k := range s.Metrics {
+			all[k] = true
+		}
+	}
+	for _, name := range sortedKeys(all) {
+		row := metricRow{Name: name}
+		for _, s := range summaries {
+			v, ok := s.Metrics[name]
+			row.Values = append(row.Values, map[bool]string{true: formatNumber(v), false: ""}[ok])
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	return t
+}
+
+// formatNumber prints counts as integers and rates with a few decimals.
+func formatNumber(v float64) string {
+	switch {
+	case v == float64(int64(v)):
+		return fmt.Sprintf("%d", int64(v))
+	case v >= 100:
+		return fmt.Sprintf("%.1f", v)
+	}
+	return fmt.Sprintf("%.3g", v)
+}

@@ -1,0 +1,240 @@
+package reports
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/faultline-sim/faultline/checker"
+	"github.com/faultline-sim/faultline/faults"
+	"github.com/faultline-sim/faultline/scenarios"
+)
+
+// Report says what Write wrote.
+type Report struct {
+	Dir  string // the report directory
+	HTML string // the page: Dir/report.html
+	// Files are every file written, relative to Dir, sorted.
+	Files []string
+}
+
+// vizTimeout bounds drawing one porcupine visualization.
+const vizTimeout = 30 * time.Second
+
+// The files Write owns in a report directory. It replaces them on every
+// write and leaves everything else alone.
+var (
+	ownedFiles = []string{"report.html", "results.json", "latencies.csv"}
+	ownedDirs  = []string{"plots", "viz", "schedules"}
+)
+
+// Write writes the report of c into dir (created if missing): report.html,
+// results.json, latencies.csv, plots/NAME.{png,svg}, and for each failing
+// run its replayable fault schedule under schedules/ and porcupine's
+// visualization under viz/ (for a linearizability violation).
+func Write(dir string, c *Comparison) (*Report, error) {
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	w := &writer{dir: dir}
+	if err := w.clean(); err != nil {
+		return nil, err
+	}
+	files, err := w.failureFiles(c)
+	if err != nil {
+		return nil, err
+	}
+	figs, err := w.figures(c)
+	if err != nil {
+		return nil, err
+	}
+	summaries := Summarize(c)
+	res := buildResults(c, summaries, files)
+	data, err := marshalResults(res)
+	if err != nil {
+		return nil, err
+	}
+	if err := w.file("results.json", data); err != nil {
+		return nil, err
+	}
+	csvData, err := latenciesCSV(c)
+	if err != nil {
+		return nil, err
+	}
+	if err := w.file("latencies.csv", csvData); err != nil {
+		return nil, err
+	}
+	html, err := renderHTML(c, res, figs, slices.Sorted(slices.Values(w.written)))
+	if err != nil {
+		return nil, err
+	}
+	if err := w.file("report.html", html); err != nil {
+		return nil, err
+	}
+	slices.Sort(w.written)
+	return &Report{Dir: dir, HTML: filepath.Join(dir, "report.html"), Files: w.written}, nil
+}
+
+func (c *Comparison) validate() error {
+	switch {
+	case c.Scenario == nil:
+		return errors.New("reports: comparison has no scenario")
+	case len(c.Seeds) == 0 || len(c.Protocols) == 0:
+		return errors.New("reports: comparison needs at least one protocol and one seed")
+	}
+	for _, p := range c.Protocols {
+		if len(p.Runs) != len(c.Seeds) {
+			return fmt.Errorf("reports: protocol %s has %d runs for %d seeds", p.Name, len(p.Runs), len(c.Seeds))
+		}
+		for i, r := range p.Runs {
+			if r == nil || r.Seed != c.Seeds[i] {
+				return fmt.Errorf("reports: protocol %s run %d is not seed %d", p.Name, i, c.Seeds[i])
+			}
+		}
+	}
+	return nil
+}
+
+// writer writes files under dir and remembers their relative names.
+type writer struct {
+	dir     string
+	written []string
+}
+
+func (w *writer) clean() error {
+	if err := os.MkdirAll(w.dir, 0o755); err != nil {
+		return fmt.Errorf("report directory: %w", err)
+	}
+	for _, f := range ownedFiles {
+		if err := os.Remove(filepath.Join(w.dir, f)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("report directory: %w", err)
+		}
+	}
+	for _, d := range ownedDirs {
+		if err := os.RemoveAll(filepath.Join(w.dir, d)); err != nil {
+			return fmt.Errorf("report directory: %w", err)
+		}
+	}
+	return nil
+}
+
+func (w *writer) file(rel string, data []byte) error {
+	path := filepath.Join(w.dir, rel)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	w.written = append(w.written, filepath.ToSlash(rel))
+	return nil
+}
+
+// renderedFigure is a figure with its files written and its PNG kept for
+// embedding in the page.
+type renderedFigure struct {
+	figure
+	PNG     []byte
+	PNGPath string
+	SVGPath string
+}
+
+func (w *writer) figures(c *Comparison) ([]renderedFigure, error) {
+	var out []renderedFigure
+	for _, f := range figures(c) {
+		png, err := f.png()
+		if err != nil {
+			return nil, err
+		}
+		svg, err := f.svg()
+		if err != nil {
+			return nil, err
+		}
+		r := renderedFigure{figure: f, PNG: png, PNGPath: "plots/" + f.Name + ".png", SVGPath: "plots/" + f.Name + ".svg"}
+		if err := w.file(r.PNGPath, png); err != nil {
+			return nil, err
+		}
+		if err := w.file(r.SVGPath, svg); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+type runKey struct {
+	protocol string
+	seed     uint64
+}
+
+type runFiles struct{ viz, schedule, shrunk string }
+
+type artifacts map[runKey]runFiles
+
+// failureFiles writes, for every run that did not pass, its fault
+// schedule as a scenario file that replays it exactly, a shrunk schedule
+// if the caller found one, and porcupine's picture of a linearizability
+// violation.
+func (w *writer) failureFiles(c *Comparison) (artifacts, error) {
+	out := artifacts{}
+	for _, p := range c.Protocols {
+		for _, r := range p.Runs {
+			if r.Verdict.Passed() {
+				continue
+			}
+			var f runFiles
+			var err error
+			stem := fmt.Sprintf("%s-seed%d", p.Name, r.Seed)
+			if f.schedule, err = w.schedule(c, p, stem+".yaml", r.Schedule); err != nil {
+				return nil, err
+			}
+			if shrunk, ok := p.Shrunk[r.Seed]; ok {
+				if f.shrunk, err = w.schedule(c, p, stem+"-shrunk.yaml", shrunk); err != nil {
+					return nil, err
+				}
+			}
+			if f.viz, err = w.visualization(r, "viz/"+stem+".html"); err != nil {
+				return nil, err
+			}
+			out[runKey{p.Name, r.Seed}] = f
+		}
+	}
+	return out, nil
+}
+
+// schedule writes p's scenario with s as its explicit fault list and no
+// nemesis: `simrun run -scenario FILE -seed N` replays the run.
+func (w *writer) schedule(c *Comparison, p ProtocolRuns, name string, s faults.Schedule) (string, error) {
+	sc := p.Scenario
+	if sc == nil {
+		var err error
+		if sc, err = c.Scenario.WithProtocol(p.Name); err != nil {
+			return "", err
+		}
+	}
+	replay := sc.Clone()
+	replay.Faults, replay.Nemesis = s, nil
+	data, err := replay.Marshal()
+	if err != nil {
+		return "", fmt.Errorf("report: schedule %s: %w", name, err)
+	}
+	rel := "schedules/" + name
+	return rel, w.file(rel, data)
+}
+
+func (w *writer) visualization(r *scenarios.Result, rel string) (string, error) {
+	if r.Lin == nil || r.Lin.FirstBad < 0 || r.Verdict.Property != "linearizability" {
+		return "", nil
+	}
+	var buf bytes.Buffer
+	err := checker.WriteVisualization(&buf, *r.Lin, vizTimeout)
+	if errors.Is(err, checker.ErrNothingToVisualize) || buf.Len() == 0 {
+		return "", nil
+	}
+	// A partial picture (the search timed out) is still worth linking.
+	return rel, w.file(rel, buf.Bytes())
+}

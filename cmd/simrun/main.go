@@ -34,6 +34,7 @@ func commands() []command {
 		{"run", "run one scenario under one seed and check it", cmdRun},
 		{"list", "list the built-in scenarios and protocols", cmdList},
 		{"check", "check a recorded JSONL history for linearizability", cmdCheck},
+		{"compare", "run protocols side by side under one scenario and write a report", cmdCompare},
 	}
 }
 

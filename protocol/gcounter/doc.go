@@ -35,7 +35,26 @@
 //     (Params.Sync "ack") or only every Params.SyncInterval ("periodic"), which
 //     is where a crash loses acknowledged increments.
 //
-// Where the README is silent the package says so in a comment and follows the
-// reference code. The package never reads time or randomness except through
-// sim.Env, never starts goroutines and never does I/O.
+// Clients speak the history vocabulary through [Codec]: increment (Key, Value
+// n; a string body is parsed strictly, as CounterDB parses it), get (Key;
+// local, or with Params.ReadWait), consistent_get (Key) and configure (Value:
+// the JSON body). 200/204 are OK, 400/403/404/409 definite failures, 503 a
+// retry and 408 an unknown outcome.
+//
+// Where the README is silent this package decides, and says so where it does:
+//
+//   - An actor is a replica's decimal id; an entry naming no replica counts
+//     toward the cluster size N but is never reachable.
+//   - '$' names are refused (403) on every counter endpoint, reads included.
+//   - A body is validated before the conflict check: garbage sent to a
+//     configured replica is a 400, a valid list a 409.
+//   - The requester's own slot of $AAEWAIT$-N-M starts at 1; M is unique
+//     across restarts, so a crash never makes a key collide.
+//   - consistent_value is answered at the first merge that completes the wait
+//     counter, the earliest moment the reference's polling could see it.
+//   - The configuration and a boot counter are synced whatever the policy;
+//     the policy governs counters only.
+//
+// The package never reads time or randomness except through sim.Env, never
+// starts goroutines and never does I/O.
 package gcounter

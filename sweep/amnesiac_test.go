@@ -28,9 +28,16 @@ type (
 	amnesiacReply   struct{ sim.Reply }
 )
 
-type amnesiacNode struct{ m machines.Machine }
+// amnesiacNode deduplicates retries (a retry gets the first answer), so
+// forgetting on a crash is its only bug.
+type amnesiacNode struct {
+	m       machines.Machine
+	answers map[sim.NodeID]sim.Reply
+}
 
-func (n *amnesiacNode) Start(env sim.Env) { n.m = machines.NewRegister() }
+func (n *amnesiacNode) Start(env sim.Env) {
+	n.m, n.answers = machines.NewRegister(), map[sim.NodeID]sim.Reply{}
+}
 
 func (n *amnesiacNode) Receive(env sim.Env, from sim.NodeID, msg sim.Message) {
 	r, ok := msg.(amnesiacRequest)
@@ -41,11 +48,18 @@ func (n *amnesiacNode) Receive(env sim.Env, from sim.NodeID, msg sim.Message) {
 		env.Send(0, r)
 		return
 	}
+	if prev, ok := n.answers[r.Client]; ok && prev.Seq >= r.Seq {
+		if prev.Seq == r.Seq {
+			env.Send(r.Client, amnesiacReply{prev})
+		}
+		return
+	}
 	res := n.m.Apply(machines.Command{F: r.Op.F, Key: r.Op.Key, Value: r.Op.Value})
 	rep := sim.Reply{Seq: r.Seq, Status: sim.ReplyOK, Value: res.Value}
 	if res.Err != "" {
 		rep = sim.Reply{Seq: r.Seq, Status: sim.ReplyFail, Err: res.Err}
 	}
+	n.answers[r.Client] = rep
 	env.Send(r.Client, amnesiacReply{rep})
 }
 

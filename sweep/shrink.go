@@ -152,8 +152,8 @@ func (sh *shrinker) try(c *scenarios.Scenario, step string) bool {
 // round tries every kind of step once; it reports whether any helped.
 func (sh *shrinker) round() bool {
 	progress := false
-	for _, step := range []func() bool{sh.fewerOps, sh.fewerClients, sh.fewerWindows, sh.fewerEvents,
-		sh.shorterWindows, sh.fewerNodes, sh.shorterPhases, sh.smallerWorkload} {
+	for _, step := range []func() bool{sh.fewerWindows, sh.fewerEvents, sh.earlierFaults, sh.fewerOps,
+		sh.fewerClients, sh.shorterWindows, sh.fewerNodes, sh.shorterPhases, sh.smallerWorkload} {
 		if sh.runs >= sh.maxRuns {
 			return false
 		}
@@ -258,6 +258,28 @@ func (sh *shrinker) shorterWindows() bool {
 			}
 			progress = true
 		}
+	}
+	return progress
+}
+
+// earlierFaults moves the whole schedule towards the start of the run:
+// a fault that strikes earlier needs fewer client operations before it, so
+// this is what lets the op count shrink.
+func (sh *shrinker) earlierFaults() bool {
+	progress := false
+	for tries := 0; tries < 8 && len(sh.cur.Faults) > 0; tries++ {
+		first := sh.cur.Faults[0].At
+		halved := slices.Clone(sh.cur.Faults)
+		shifted := slices.Clone(sh.cur.Faults)
+		for i := range halved {
+			halved[i].At /= 2
+			shifted[i].At -= first / 2
+		}
+		if first < 2*time.Millisecond ||
+			!(sh.try(sh.withFaults(halved), "faults twice as early") || sh.try(sh.withFaults(shifted), fmt.Sprintf("faults %v earlier", first/2))) {
+			break
+		}
+		progress = true
 	}
 	return progress
 }

@@ -114,7 +114,7 @@ func ReadResume(name string, r io.Reader, cfg Config) (*Resumed, error) {
 		case !cfg.Shard.Has(cfg.Seeds, l.Seed):
 			return nil, lr.errorf("seed %d is not in this sweep (seeds %v, shard %v)", l.Seed, cfg.Seeds, cfg.Shard)
 		case strings.HasSuffix(l.Repro, " -swarm") != cfg.Swarm:
-			return nil, lr.errorf("seed %d was run with swarm mode %v, this sweep has %v", l.Seed, !cfg.Swarm, cfg.Swarm)
+			return nil, lr.errorf("seed %d was run %s -swarm, this sweep %s", l.Seed, withOrWithout(!cfg.Swarm), withOrWithout(cfg.Swarm))
 		case len(res.Done) > 0 && l.Seed <= last:
 			return nil, lr.errorf("seed %d comes after seed %d; a sweep writes seeds in increasing order", l.Seed, last)
 		}
@@ -123,7 +123,15 @@ func ReadResume(name string, r io.Reader, cfg Config) (*Resumed, error) {
 		res.Summary.Add(l)
 	}
 	res.Valid, res.Cut = lr.valid, lr.cut
+	res.Summary.Resumed = res.Summary.Seeds
 	return res, nil
+}
+
+func withOrWithout(b bool) string {
+	if b {
+		return "with"
+	}
+	return "without"
 }
 
 // Input is one result file to merge.
@@ -220,6 +228,7 @@ const FirstFailures = 5
 type Summary struct {
 	Scenario  string
 	Seeds     int
+	Resumed   int // of Seeds, those read from a result file rather than run now
 	Passed    int
 	Failed    int            // a property violated or a node panicked
 	Undecided int            // a check or budget could not decide
@@ -268,8 +277,11 @@ func (s *Summary) ExitCode() int {
 // rate.
 func (s *Summary) Write(w io.Writer, elapsed time.Duration) {
 	fmt.Fprintf(w, "scenario %s: %d seeds, %d passed, %d failed, %d undecided", s.Scenario, s.Seeds, s.Passed, s.Failed, s.Undecided)
-	if elapsed > 0 {
-		fmt.Fprintf(w, " (%.1f seeds/s)", float64(s.Seeds)/elapsed.Seconds())
+	if s.Resumed > 0 {
+		fmt.Fprintf(w, ", %d of them from the resumed file", s.Resumed)
+	}
+	if ran := s.Seeds - s.Resumed; elapsed > 0 && ran > 0 {
+		fmt.Fprintf(w, " (%.1f seeds/s)", float64(ran)/elapsed.Seconds())
 	}
 	fmt.Fprintln(w)
 	writeCounts(w, "failures by property", s.ByProp)

@@ -237,7 +237,7 @@ func TestReadResumeRejectsAnotherSweepsFile(t *testing.T) {
 		{"other scenario", line("register-basic", 1, ""), `results.jsonl:1: a result of scenario "register-basic"`},
 		{"other shard", line("amnesiac-faults", 2, ""), "results.jsonl:1: seed 2 is not in this sweep"},
 		{"out of range", line("amnesiac-faults", 21, ""), "seed 21 is not in this sweep"},
-		{"swarm", line("amnesiac-faults", 1, "simrun run -swarm"), "swarm mode"},
+		{"swarm", line("amnesiac-faults", 1, "simrun run -swarm"), "seed 1 was run with -swarm, this sweep without"},
 		{"order", line("amnesiac-faults", 3, "") + ok, "results.jsonl:2: seed 1 comes after seed 3"},
 		{"duplicate", ok + ok, "seed 1 comes after seed 1"},
 	}

@@ -1,0 +1,99 @@
+package sim
+
+import (
+	"math/rand/v2"
+	"runtime"
+	"testing"
+	"time"
+)
+
+// relayNode passes every message it receives on to a random peer, so a
+// fixed population of messages circulates forever.
+type relayNode struct{ seed int }
+
+func (r *relayNode) Start(env Env) {
+	if env.ID() == 0 {
+		for i := 0; i < r.seed; i++ {
+			env.Send(NodeID(i%len(env.Peers())), i)
+		}
+	}
+}
+
+func (r *relayNode) Receive(env Env, from NodeID, m Message) {
+	peers := env.Peers()
+	env.Send(peers[env.Rand().IntN(len(peers))], m)
+}
+
+func (r *relayNode) Timer(env Env, tag any) {}
+
+// pingPongKernel is 5 nodes over the full network model: uniform latency
+// (jitter reorders), loss and duplication draws on every send (balanced so
+// the population stays put) and the trace hash folded on every delivery.
+func pingPongKernel(events int, inflight int) *Kernel {
+	return New(Config{
+		Seed:      1,
+		Nodes:     5,
+		MaxEvents: int64(events),
+		MaxTime:   Never - 1,
+		Network: Link{
+			Latency:   Latency{Kind: LatencyUniform, Min: time.Millisecond, Max: 3 * time.Millisecond},
+			Loss:      0.001,
+			Duplicate: 0.001,
+		},
+		NewNode: func(id NodeID) Node { return &relayNode{seed: inflight} },
+	})
+}
+
+func BenchmarkKernelPingPong(b *testing.B) {
+	k := pingPongKernel(b.N, 1000)
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	k.Run(Never)
+	elapsed := time.Since(start)
+	b.ReportMetric(float64(k.Events())/elapsed.Seconds(), "events/s")
+}
+
+// BenchmarkHeapBaseline is the physical limit the kernel is measured
+// against: the same number of push/pop pairs on the kernel's typed heap of
+// the same event struct, with a latency draw but no network model, no
+// nodes and no hashing.
+func BenchmarkHeapBaseline(b *testing.B) {
+	var q eventQueue
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < 1000; i++ {
+		q.push(event{at: Time(r.Int64N(3_000_000)), seq: uint64(i), kind: evMessage, msg: i})
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	seq := uint64(1000)
+	for i := 0; i < b.N; i++ {
+		ev := q.pop()
+		seq++
+		ev.seq = seq
+		ev.at += Time(1_000_000 + r.Int64N(2_000_001))
+		q.push(ev)
+	}
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "events/s")
+}
+
+// BenchmarkKernelMemory runs 10 million events and reports how much the
+// live heap grew per event: it must stay near zero, because memory is
+// proportional to nodes and in-flight messages, not to events delivered.
+func BenchmarkKernelMemory(b *testing.B) {
+	const events = 10_000_000
+	for i := 0; i < b.N; i++ {
+		k := pingPongKernel(events, 1000)
+		k.Run(Time(time.Second)) // warm up: queue and maps at steady size
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		k.Run(Never)
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		growth := float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / events
+		b.ReportMetric(growth, "heap-bytes/event")
+		b.ReportMetric(float64(k.InFlight()), "in-flight")
+	}
+}

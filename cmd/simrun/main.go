@@ -34,6 +34,9 @@ func commands() []command {
 		{"run", "run one scenario under one seed and check it", cmdRun},
 		{"list", "list the built-in scenarios and protocols", cmdList},
 		{"check", "check a recorded JSONL history for linearizability", cmdCheck},
+		{"sweep", "run many seeds of a scenario in parallel and summarize", cmdSweep},
+		{"merge", "combine the result files of sweep shards into one summary", cmdMerge},
+		{"shrink", "minimize a failing seed to a small scenario that still fails", cmdShrink},
 		{"compare", "run protocols side by side under one scenario and write a report", cmdCompare},
 	}
 }

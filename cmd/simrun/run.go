@@ -12,6 +12,7 @@ import (
 
 	"github.com/faultline-sim/faultline/checker"
 	"github.com/faultline-sim/faultline/scenarios"
+	"github.com/faultline-sim/faultline/sweep"
 )
 
 // defaultScenario is what `simrun run` runs without -scenario.
@@ -25,6 +26,7 @@ type runFlags struct {
 	trace    string
 	history  string
 	viz      string
+	swarm    bool
 }
 
 func parseRunFlags(args []string, stderr io.Writer) (runFlags, error) {
@@ -44,6 +46,7 @@ func parseRunFlags(args []string, stderr io.Writer) (runFlags, error) {
 	fs.StringVar(&f.trace, "trace", "", "write the full event trace as JSON Lines to this file")
 	fs.StringVar(&f.history, "history", "", "write the client history as JSON Lines (the format `simrun check` reads)")
 	fs.StringVar(&f.viz, "viz", "", "on a linearizability violation, write porcupine's visualization here (default SCENARIO-seedN.html)")
+	fs.BoolVar(&f.swarm, "swarm", false, "swarm mode: replace the scenario's nemeses with the fault mix this seed draws (as `simrun sweep -swarm` does)")
 	f.seed = 1
 	if err := fs.Parse(args); err != nil {
 		return f, err
@@ -64,6 +67,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	s, err := scenarios.Load(f.scenario)
+	if err == nil && f.swarm {
+		err = sweep.CheckSwarm(s)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "simrun run: %v\n", err)
 		return exitUsage
@@ -101,7 +107,7 @@ func runWithFiles(s *scenarios.Scenario, f runFlags) (*scenarios.Result, error) 
 		}
 		defer hf.Close()
 	}
-	res := scenarios.Run(s, f.seed, opts)
+	res := sweep.RunSeed(s, f.seed, f.swarm, opts)
 	if hf != nil {
 		if err := checker.WriteHistory(hf, res.History); err != nil {
 			return nil, fmt.Errorf("-history: %w", err)

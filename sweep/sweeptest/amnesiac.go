@@ -1,4 +1,7 @@
-package sweep_test
+// Package sweeptest holds a deliberately broken protocol for testing the
+// search tools (sweep, shrink) and the CLI on: failures that need one
+// particular fault to show, so a test knows what a minimal repro is.
+package sweeptest
 
 import (
 	"github.com/faultline-sim/faultline/machines"
@@ -7,12 +10,12 @@ import (
 	"github.com/faultline-sim/faultline/sim"
 )
 
-// amnesiac is a deliberately broken protocol for these tests: replica 0
+// Amnesiac is a deliberately broken protocol: replica 0
 // keeps the register in memory only and the others forward to it, so a
 // crash of replica 0 forgets acknowledged writes — a linearizability
 // violation that needs one particular fault to show. A correct shrink
 // cuts any failing schedule down to that one crash.
-var amnesiac = protocol.Definition{
+var Amnesiac = protocol.Definition{
 	Name:     "amnesiac-test",
 	Summary:  "test only: a single in-memory store that forgets everything on a crash",
 	Machines: []string{"register"},
@@ -21,7 +24,9 @@ var amnesiac = protocol.Definition{
 	Codec:    func(protocol.Config) sim.ClientCodec { return amnesiacCodec{} },
 }
 
-func init() { scenarios.Protocols[amnesiac.Name] = amnesiac }
+// Register adds Amnesiac to the scenario registry. Call it from a test's
+// init: the registry is not safe to change while scenarios run.
+func Register() { scenarios.Protocols[Amnesiac.Name] = Amnesiac }
 
 type (
 	amnesiacRequest struct{ sim.Request }
@@ -74,9 +79,9 @@ func (amnesiacCodec) Decode(m sim.Message) (sim.Reply, bool) {
 	return r.Reply, ok
 }
 
-// amnesiacYAML runs the amnesiac store under crashes (of any replica, so
+// YAML is a scenario that runs the amnesiac store under crashes (of any replica, so
 // most crashes are harmless), partitions and loss.
-const amnesiacYAML = `
+const YAML = `
 name: amnesiac-faults
 description: test only
 protocol: amnesiac-test
@@ -92,10 +97,7 @@ nemesis:
 checks: {linearizable: true}
 `
 
-func amnesiacScenario(t interface{ Fatal(...any) }) *scenarios.Scenario {
-	s, err := scenarios.Parse([]byte(amnesiacYAML), "amnesiac-faults.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+// Scenario parses YAML (after Register).
+func Scenario() (*scenarios.Scenario, error) {
+	return scenarios.Parse([]byte(YAML), "amnesiac-faults.yaml")
 }

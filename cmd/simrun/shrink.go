@@ -1,0 +1,94 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+
+	"github.com/faultline-sim/faultline/scenarios"
+	"github.com/faultline-sim/faultline/sweep"
+)
+
+// cmdShrink implements `simrun shrink -scenario NAME -seed N [-out
+// minimal.yaml]`: it minimizes a failing seed and writes a scenario with an
+// explicit schedule that replays the failure. Exit 1 when it wrote one
+// (the minimal scenario fails, as the original did), 2 on bad input,
+// including a seed that passes.
+func cmdShrink(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("simrun shrink", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	name := fs.String("scenario", "", "built-in scenario name or path to a scenario .yaml (required)")
+	var seed uint64
+	seedSet := false
+	fs.Func("seed", "the failing seed (required)", func(s string) error {
+		v, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			return fmt.Errorf("%q is not a non-negative integer", s)
+		}
+		seed, seedSet = v, true
+		return nil
+	})
+	out := fs.String("out", "", "write the minimal scenario here (default SCENARIO-seedN-min.yaml)")
+	swarm := fs.Bool("swarm", false, "the seed failed in swarm mode (as its repro command says)")
+	maxRuns := fs.Int("max-runs", 400, "stop after this many runs with the smallest failure found so far")
+	verbose := fs.Bool("v", false, "print every step that made the run smaller")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitPass
+		}
+		return exitUsage
+	}
+	if fs.NArg() > 0 || *name == "" || !seedSet {
+		fmt.Fprintln(stderr, "usage: simrun shrink -scenario NAME -seed N [-out minimal.yaml] [-swarm]")
+		return exitUsage
+	}
+	s, err := scenarios.Load(*name)
+	if err == nil && *swarm {
+		err = sweep.CheckSwarm(s)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "simrun shrink: %v\n", err)
+		return exitUsage
+	}
+	path := *out
+	if path == "" {
+		path = fmt.Sprintf("%s-seed%d-min.yaml", s.Name, seed)
+	}
+	opts := sweep.ShrinkOptions{Swarm: *swarm, MaxRuns: *maxRuns}
+	if *verbose {
+		opts.Log = func(step string) { fmt.Fprintf(stderr, "  %s\n", step) }
+	}
+	res, err := sweep.Shrink(s, seed, opts)
+	if err != nil {
+		fmt.Fprintf(stderr, "simrun shrink: %v\n", err)
+		return exitUsage
+	}
+	if err := writeMinimal(path, res); err != nil {
+		fmt.Fprintf(stderr, "simrun shrink: -out: %v\n", err)
+		return exitUsage
+	}
+	fmt.Fprintf(stdout, "seed %d breaks %s: %s\n", seed, res.Verdict.Property, firstLine(res.Verdict.Detail))
+	fmt.Fprintf(stdout, "before: %s\n", res.Before)
+	fmt.Fprintf(stdout, "after:  %s\n", res.After)
+	fmt.Fprintf(stdout, "(%d runs)\n", res.Runs)
+	fmt.Fprintf(stdout, "minimal schedule:\n")
+	for _, e := range res.Minimal.Faults {
+		fmt.Fprintf(stdout, "  %s\n", e)
+	}
+	fmt.Fprintf(stdout, "wrote %s; replay with: simrun run -scenario %s -seed %d\n", path, path, seed)
+	return res.Result.Verdict.Outcome.ExitCode()
+}
+
+// writeMinimal writes the minimal scenario, headed by the command that
+// replays it (the seed is part of the failure).
+func writeMinimal(path string, res *sweep.Shrunk) error {
+	body, err := res.Minimal.Marshal()
+	if err != nil {
+		return err
+	}
+	head := fmt.Sprintf("# %s\n# replay: simrun run -scenario %s -seed %d\n", res.Minimal.Description, path, res.Seed)
+	return os.WriteFile(path, append([]byte(head), body...), 0o644)
+}

@@ -1,0 +1,221 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/faultline-sim/faultline/scenarios"
+	"github.com/faultline-sim/faultline/sweep"
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+)
+
+// sweepFlags are `simrun sweep`'s flags.
+type sweepFlags struct {
+	scenario string
+	seeds    sweep.Range
+	shard    sweep.Shard
+	parallel int
+	out      string
+	swarm    bool
+	every    time.Duration
+}
+
+func parseSweepFlags(args []string, stderr io.Writer) (sweepFlags, error) {
+	f := sweepFlags{seeds: sweep.Range{Lo: 1, Hi: 1000}}
+	fs := flag.NewFlagSet("simrun sweep", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&f.scenario, "scenario", "", "built-in scenario name or path to a scenario .yaml (required)")
+	fs.Func("seeds", "seeds to run, LO-HI inclusive or one seed (default 1-1000)", func(s string) (err error) {
+		f.seeds, err = sweep.ParseRange(s)
+		return err
+	})
+	fs.Func("shard", "run only shard i of n of the seeds, as i/n counting from 0 (e.g. $JOB_COMPLETION_INDEX/4)", func(s string) (err error) {
+		f.shard, err = sweep.ParseShard(s)
+		return err
+	})
+	fs.IntVar(&f.parallel, "parallel", 0, "worker goroutines (default: one per CPU)")
+	fs.StringVar(&f.out, "out", "", "stream one JSON result line per seed to this file; if it exists, resume it")
+	fs.BoolVar(&f.swarm, "swarm", false, "swarm mode: each seed draws its own fault mix instead of the scenario's nemeses")
+	fs.DurationVar(&f.every, "progress", 5*time.Second, "when stderr is not a terminal, print a progress line this often")
+	if err := fs.Parse(args); err != nil {
+		return f, err
+	}
+	switch {
+	case fs.NArg() > 0:
+		return f, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	case f.scenario == "":
+		return f, errors.New("-scenario is required (see `simrun list`)")
+	case f.parallel < 0:
+		return f, fmt.Errorf("-parallel %d: must be 0 (one per CPU) or more", f.parallel)
+	}
+	return f, nil
+}
+
+// cmdSweep implements `simrun sweep`: many seeds of one scenario in
+// parallel, a result line per seed, a summary, exit 1 if any seed failed.
+func cmdSweep(args []string, stdout, stderr io.Writer) int {
+	f, err := parseSweepFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return exitPass
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "simrun sweep: %v\n", err)
+		return exitUsage
+	}
+	s, err := scenarios.Load(f.scenario)
+	if err == nil && f.swarm {
+		err = sweep.CheckSwarm(s)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "simrun sweep: %v\n", err)
+		return exitUsage
+	}
+	cfg := sweep.Config{Scenario: s, Seeds: f.seeds, Shard: f.shard, Parallel: f.parallel, Swarm: f.swarm}
+	sum := sweep.NewSummary(s.Name)
+	out, err := openResults(f.out, &cfg, &sum, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "simrun sweep: %v\n", err)
+		return exitUsage
+	}
+	total := int64(f.shard.Size(f.seeds))
+	p := newProgress(stderr, s.Name, total, int64(sum.Seeds), f.every)
+	start := time.Now()
+	err = sweep.Run(cfg, func(l sweep.Line) error {
+		if out != nil {
+			if _, err := out.Write(l.JSON); err != nil {
+				return fmt.Errorf("-out: %w", err)
+			}
+		}
+		sum.Add(l)
+		p.update(sum)
+		return nil
+	})
+	p.finish(sum)
+	if out != nil {
+		if cerr := out.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("-out: %w", cerr)
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "simrun sweep: %v\n", err)
+		return exitUsage
+	}
+	sum.Write(stdout, time.Since(start))
+	if f.out != "" {
+		fmt.Fprintf(stdout, "results: %s\n", f.out)
+	}
+	return sum.ExitCode()
+}
+
+// openResults opens -out for appending. An existing file is a sweep to
+// resume: it is read and checked first, and a file that belongs to
+// another sweep or is damaged is left exactly as it was. The seeds it
+// holds are skipped and counted in the summary.
+func openResults(path string, cfg *sweep.Config, sum **sweep.Summary, stderr io.Writer) (*os.File, error) {
+	if path == "" {
+		return nil, nil
+	}
+	existing, err := os.Open(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if err != nil {
+			return nil, fmt.Errorf("-out: %w", err)
+		}
+		return f, nil
+	case err != nil:
+		return nil, fmt.Errorf("-out: %w", err)
+	}
+	resumed, err := sweep.ReadResume(path, existing, *cfg)
+	existing.Close()
+	if err != nil {
+		return nil, fmt.Errorf("cannot resume %v; the file is left as it is (fix it, or choose another -out)", err)
+	}
+	if resumed.Cut {
+		fmt.Fprintf(stderr, "simrun sweep: %s ends in a line cut short by an interrupted write; dropping that line and re-running its seed\n", path)
+		if err := os.Truncate(path, resumed.Valid); err != nil {
+			return nil, fmt.Errorf("-out: %w", err)
+		}
+	}
+	if n := len(resumed.Done); n > 0 {
+		fmt.Fprintf(stderr, "simrun sweep: resuming %s: %d seeds already done\n", path, n)
+	}
+	cfg.Skip = func(seed uint64) bool { return resumed.Done[seed] }
+	*sum = resumed.Summary
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		return nil, fmt.Errorf("-out: %w", err)
+	}
+	return f, nil
+}
+
+// progress shows how a sweep goes: a bar on a terminal, a plain line every
+// so often otherwise (CI logs, Kubernetes pods).
+type progress struct {
+	bar      *progressbar.ProgressBar
+	w        io.Writer
+	name     string
+	total    int64
+	start    time.Time
+	startAt  int64 // seeds already done when this process started
+	every    time.Duration
+	lastLine time.Time
+	failed   int
+}
+
+func newProgress(w io.Writer, name string, total, done int64, every time.Duration) *progress {
+	p := &progress{w: w, name: name, total: total, start: time.Now(), startAt: done, every: every}
+	p.lastLine = p.start
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		p.bar = progressbar.NewOptions64(total,
+			progressbar.OptionSetWriter(w),
+			progressbar.OptionSetDescription(name+" (0 failed)"),
+			progressbar.OptionShowCount(),
+			progressbar.OptionShowIts(),
+			progressbar.OptionSetItsString("seeds"),
+			progressbar.OptionSetPredictTime(true),
+			progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionClearOnFinish(),
+		)
+		_ = p.bar.Set64(done)
+	}
+	return p
+}
+
+func (p *progress) update(sum *sweep.Summary) {
+	if p.bar != nil {
+		if sum.Failed != p.failed {
+			p.failed = sum.Failed
+			p.bar.Describe(fmt.Sprintf("%s (%d failed)", p.name, sum.Failed))
+		}
+		_ = p.bar.Set64(int64(sum.Seeds))
+		return
+	}
+	if p.every > 0 && time.Since(p.lastLine) >= p.every {
+		p.lastLine = time.Now()
+		p.line(sum)
+	}
+}
+
+// line is the plain progress line: done/total, failures, rate and ETA.
+func (p *progress) line(sum *sweep.Summary) {
+	ran := int64(sum.Seeds) - p.startAt
+	elapsed := time.Since(p.start)
+	rate := float64(ran) / elapsed.Seconds()
+	eta := "?"
+	if rate > 0 {
+		eta = (time.Duration(float64(p.total-int64(sum.Seeds))/rate) * time.Second).Round(time.Second).String()
+	}
+	fmt.Fprintf(p.w, "sweep %s: %d/%d seeds, %d failed, %.1f seeds/s, ETA %s\n", p.name, sum.Seeds, p.total, sum.Failed, rate, eta)
+}
+
+func (p *progress) finish(sum *sweep.Summary) {
+	if p.bar != nil {
+		_ = p.bar.Finish()
+	}
+}

@@ -179,7 +179,7 @@ func TestShrinkWritesAReplayableScenario(t *testing.T) {
 	if code != exitFail || !strings.Contains(stdout, "before: 3 nodes") || !strings.Contains(stdout, "after:  1 nodes, 1 fault events") {
 		t.Fatalf("shrink: exit %d\n%s%s", code, stdout, errs)
 	}
-	code, stdout, errs = simrun("run", "-scenario", minimal, "-seed", seed)
+	code, stdout, errs = simrun("run", "-scenario", minimal, "-seed", seed, "-viz", filepath.Join(dir, "viz.html"))
 	if code != exitFail || !strings.Contains(stdout, "linearizability") {
 		t.Fatalf("replaying %s: exit %d\n%s%s", minimal, code, stdout, errs)
 	}

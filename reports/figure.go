@@ -164,7 +164,6 @@ func useLogX(p *plot.Plot) {
 	p.X.Tick.Marker = logTicks{}
 }
 
-
 // linearTicks labels round steps (1, 2 or 5 times a power of ten) giving
 // about six labels, with unlabelled minor ticks halfway: gonum's default
 // often labels only the ends.

@@ -8,8 +8,6 @@ import (
 	"html/template"
 	"strings"
 	"time"
-
-	"github.com/faultline-sim/faultline/checker"
 )
 
 //go:embed report.html.tmpl
@@ -18,6 +16,7 @@ var pageTemplateText string
 var pageTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 	"ms":  func(v float64) string { return fmt.Sprintf("%.2f", v) },
 	"num": formatNumber,
+	"inc": func(n int) int { return n + 1 },
 }).Parse(pageTemplateText))
 
 // pageData is everything the page template shows.
@@ -27,7 +26,7 @@ type pageData struct {
 	Summaries                                 []Summary
 	Grid                                      seedGrid
 	Figures                                   []figureView
-	Failures                                  []failureView
+	Failures                                  []failureGroup
 	Bands                                     []Band
 	Metrics                                   metricTable
 	ScenarioYAML                              string
@@ -60,6 +59,15 @@ type failureView struct {
 	Detail                          string
 	Repro                           string
 	Visualization, Schedule, Shrunk string
+}
+
+// failureGroup is one protocol's failing runs: the first in full, the
+// rest as table rows.
+type failureGroup struct {
+	Protocol, Colour string
+	Runs             int
+	First            failureView
+	Rest             []failureView
 }
 
 type metricTable struct {
@@ -131,22 +139,36 @@ func buildGrid(c *Comparison, res Results) seedGrid {
 	return g
 }
 
-func failures(res Results) []failureView {
-	var out []failureView
-	for _, r := range res.Runs {
-		if r.Verdict.Passed() {
-			continue
+func failures(res Results) []failureGroup {
+	var out []failureGroup
+	for _, s := range res.Protocols {
+		g := failureGroup{Protocol: s.Protocol, Colour: s.Colour, Runs: s.Runs}
+		for _, r := range res.Runs {
+			if r.Protocol != s.Protocol || r.Verdict.Passed() {
+				continue
+			}
+			if g.First.Protocol == "" {
+				g.First = failure(r)
+			} else {
+				g.Rest = append(g.Rest, failure(r))
+			}
 		}
-		v := r.Verdict
-		f := failureView{Protocol: r.Protocol, Seed: r.Seed, Outcome: v.Outcome.String(), Property: v.Property,
-			Event: v.Event, Detail: v.Detail, Repro: r.Repro,
-			Visualization: r.Visualization, Schedule: r.Schedule, Shrunk: r.Shrunk}
-		if v.At > 0 || v.Outcome == checker.Violation {
-			f.Where = fmt.Sprintf("at %v", time.Duration(v.At))
+		if g.First.Protocol != "" {
+			out = append(out, g)
 		}
-		out = append(out, f)
 	}
 	return out
+}
+
+func failure(r RunRecord) failureView {
+	v := r.Verdict
+	f := failureView{Protocol: r.Protocol, Seed: r.Seed, Outcome: v.Outcome.String(), Property: v.Property,
+		Event: v.Event, Detail: v.Detail, Repro: r.Repro,
+		Visualization: r.Visualization, Schedule: r.Schedule, Shrunk: r.Shrunk}
+	if v.At > 0 {
+		f.Where = fmt.Sprintf("at %v", time.Duration(v.At))
+	}
+	return f
 }
 
 // buildMetricTable lists every protocol metric, one row each, one column
@@ -179,5 +201,5 @@ func formatNumber(v float64) string {
 	case v >= 100:
 		return fmt.Sprintf("%.1f", v)
 	}
-	return fmt.Sprintf("%.3g", v)
+	return fmt.Sprintf("%.4g", v)
 }

@@ -27,6 +27,18 @@ type Results struct {
 	// fault intervals (the same for every protocol).
 	ShownSeed  uint64 `json:"shown_seed"`
 	FaultBands []Band `json:"fault_bands"`
+	// Plots are the figures written, with their files and the PNG's size.
+	Plots []PlotFile `json:"plots"`
+}
+
+// PlotFile is one figure of the report.
+type PlotFile struct {
+	Name     string `json:"name"`
+	Title    string `json:"title"`
+	PNG      string `json:"png"`
+	SVG      string `json:"svg"`
+	WidthPx  int    `json:"width_px"`
+	HeightPx int    `json:"height_px"`
 }
 
 // RunRecord is one protocol's run under one seed: scenarios.Result without
@@ -54,9 +66,13 @@ type RunRecord struct {
 	Shrunk        string `json:"shrunk_schedule,omitempty"`
 }
 
-func buildResults(c *Comparison, summaries []Summary, files artifacts) Results {
+func buildResults(c *Comparison, summaries []Summary, files artifacts, figs []renderedFigure) Results {
 	res := Results{Scenario: c.Scenario.Name, Description: c.Scenario.Description, Command: c.Command,
 		Seeds: c.Seeds, Protocols: summaries, Jitter: jitterPoints(c), FaultBands: []Band{}}
+	for _, f := range figs {
+		w, h := f.pngPixels()
+		res.Plots = append(res.Plots, PlotFile{Name: f.Name, Title: f.Title, PNG: f.PNGPath, SVG: f.SVGPath, WidthPx: w, HeightPx: h})
+	}
 	if len(c.Seeds) > 0 {
 		res.ShownSeed = c.Seeds[c.shown()]
 	}

@@ -53,7 +53,7 @@ func Write(dir string, c *Comparison) (*Report, error) {
 		return nil, err
 	}
 	summaries := Summarize(c)
-	res := buildResults(c, summaries, files)
+	res := buildResults(c, summaries, files, figs)
 	data, err := marshalResults(res)
 	if err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -161,7 +162,11 @@ func runCompare(f compareFlags, command string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	if f.json {
-		data, _ := os.ReadFile(rep.Dir + "/results.json")
+		data, err := os.ReadFile(filepath.Join(rep.Dir, "results.json"))
+		if err != nil {
+			fmt.Fprintf(stderr, "simrun compare: %v\n", err)
+			return exitUsage
+		}
 		stdout.Write(data)
 	} else {
 		printComparison(stdout, c, runs, time.Since(start), rep)
@@ -205,7 +210,11 @@ func printComparison(w io.Writer, c *reports.Comparison, runs int, wall time.Dur
 			s.ThroughputOpsPerSec, s.LatencyMs.P50, s.LatencyMs.P99, s.LatencyMs.Max, s.MessagesPerOp)
 	}
 	printCompareFailures(w, c)
-	fmt.Fprintf(w, "\nreport: %s\n", rep.HTML)
+	where := rep.HTML
+	if abs, err := filepath.Abs(where); err == nil {
+		where = abs
+	}
+	fmt.Fprintf(w, "\nreport: %s\n", where)
 }
 
 func verdictText(v map[string]int) string {

@@ -5,15 +5,29 @@ import (
 	"io"
 )
 
-// cmdDefault is `simrun` with no arguments: run the default scenario and
-// say what to try next.
+// cmdDefault is `simrun` with no arguments: the main job, a side-by-side
+// comparison of every protocol under the default scenario, written to
+// ./faultline-report/, then what to try next.
 func cmdDefault(stdout, stderr io.Writer) int {
-	fmt.Fprintf(stdout, "simrun: no command given, so running the default scenario %q with seed 1.\n\n", defaultScenario)
-	code := cmdRun([]string{"-scenario", defaultScenario, "-seed", "1"}, stdout, stderr)
+	f, err := parseCompareFlags(nil, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "simrun: %v\n", err)
+		return exitUsage
+	}
+	fmt.Fprintf(stdout, "simrun: no command given, so comparing the protocols side by side under the built-in scenario %s, seeds %s, into ./%s/\n\n",
+		f.scenario, compareDefaultSeeds, f.out)
+	code := runCompare(f, "simrun compare", stdout, stderr)
 	fmt.Fprintln(stdout, "\nNext:")
-	fmt.Fprintln(stdout, "  simrun list                                  built-in scenarios and protocols")
-	fmt.Fprintln(stdout, "  simrun run -scenario register-faults -seed 7 the same protocol under crashes and partitions")
-	fmt.Fprintln(stdout, "  simrun run -scenario NAME -seed N -json      one run as JSON")
-	fmt.Fprintln(stdout, "  simrun check -model register HISTORY.jsonl   check a recorded history")
+	next := [][2]string{
+		{"open " + f.out + "/report.html", "the report: summary, plots, failures, repro commands"},
+		{"simrun compare -scenario compare-basic -out basic", "the same protocols without faults"},
+		{"simrun compare -protocols rabia,pac -seeds 1-50", "more seeds, fewer protocols"},
+		{"simrun run -scenario rabia-partition -seed 7", "one run in detail (simrun list: every scenario)"},
+		{"simrun sweep -h; simrun shrink -h", "many seeds; a failing seed made minimal"},
+		{"simrun check -model counter HISTORY.jsonl", "check a recorded history"},
+	}
+	for _, n := range next {
+		fmt.Fprintf(stdout, "  %-50s %s\n", n[0], n[1])
+	}
 	return code
 }

@@ -88,5 +88,12 @@
 // phases_per_decision, fast_path_fraction (slots first decided in phase 1),
 // messages_per_decided_request, and commit latency from a slot's first
 // proposal to each decision, in message delays on the causal path
-// (commit_latency_delays_*; 3 on the fast path) and in virtual ns.
+// (commit_latency_delays_*; 3 on the fast path) and in virtual ns. Under
+// load every replica already holds the next request when a slot starts, so
+// the fast path takes 3 one-way delays in time as well; a lone request to an
+// idle 5-replica cluster takes 4, because its proxy proposes while its
+// peers still learn of the request, and they need a third proposal (Q = 3)
+// that leaves only then. params.metrics_window splits the ⊥ and phase
+// metrics into windows of virtual time (window_NN.*), which is how
+// rabia-jitter draws ⊥ slots and phases rising with jitter in one run.
 package rabia

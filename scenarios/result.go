@@ -3,6 +3,7 @@ package scenarios
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/faultline-sim/faultline/checker"
@@ -125,7 +126,9 @@ func (r *run) stopVerdict() (checker.Verdict, bool) {
 	case sim.StopPanic:
 		return checker.Verdict{Outcome: checker.NodePanic, Property: "node_panic", Detail: st.Detail, At: int64(st.At), Node: int(st.Node)}, true
 	case sim.StopViolation:
-		return checker.Verdict{Outcome: checker.Violation, Property: propertyOf(st.Detail), Detail: st.Detail, At: int64(st.At), Node: int(st.Node), Event: st.Detail}, true
+		prop := propertyOf(st.Detail)
+		event := strings.TrimSpace(strings.TrimPrefix(st.Detail, prop+":"))
+		return checker.Verdict{Outcome: checker.Violation, Property: prop, At: int64(st.At), Node: int(st.Node), Event: event}, true
 	case sim.StopEventBudget, sim.StopTimeBudget:
 		return checker.Verdict{Outcome: checker.BudgetExhausted, Property: "budget", Detail: st.Detail, At: int64(st.At)}, true
 	}

@@ -1,0 +1,126 @@
+package scenarios
+
+import (
+	"strings"
+	"testing"
+)
+
+const validScenario = `name: t
+description: test
+protocol: register
+machine: register
+nodes: 3
+network: {latency: {kind: fixed, min: 1ms}}
+clients: {count: 2, timeout: 100ms}
+workload: {mix: {read: 1, write: 1}, max_value: 3}
+phases: {faults: 1s, heal: 1s}
+`
+
+func TestBuiltinScenariosAllLoad(t *testing.T) {
+	all, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) < 2 {
+		t.Fatalf("only %d built-in scenarios", len(all))
+	}
+	for _, s := range all {
+		if s.Description == "" {
+			t.Errorf("%s has no description for `simrun list`", s.Name)
+		}
+	}
+}
+
+func TestValidScenarioParses(t *testing.T) {
+	s, err := Parse([]byte(validScenario), "t.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Nodes != 3 || s.Clients.Count != 2 || s.Source != "t.yaml" {
+		t.Fatalf("parsed %+v", s)
+	}
+}
+
+// Each bad input gets an error that names the file, the place and what was
+// expected.
+func TestBadScenariosGiveClearErrors(t *testing.T) {
+	cases := []struct {
+		name, replace, with string
+		want                []string
+	}{
+		{"unknown field", "nodes: 3", "nodes: 3\nnodez: 4", []string{"t.yaml", "line 6", "nodez"}},
+		{"unknown nested field", "timeout: 100ms", "timeout: 100ms, tmeout: 1s", []string{"line 7", "tmeout"}},
+		{"cluster size 0", "nodes: 3", "nodes: 0", []string{"nodes: 0 must be between 1"}},
+		{"negative duration", "faults: 1s", "faults: -1s", []string{"phases.faults: -1s is negative"}},
+		{"loss above 1", "min: 1ms}}", "min: 1ms}, loss: 1.5}", []string{"loss 1.5 is not a probability"}},
+		{"bad duration", "timeout: 100ms", "timeout: soon", []string{"line 7", "soon"}},
+		{"unknown protocol", "protocol: register", "protocol: raft", []string{`protocol: "raft" is not one of`}},
+		{"unknown op", "read: 1", "raed: 1", []string{`unknown op "raed"`}},
+		{"bad latency kind", "kind: fixed", "kind: gaussian", []string{`latency kind "gaussian"`}},
+		{"fault node out of range", "phases:", "faults: [{at: 1s, kind: crash, node: 5}]\nphases:", []string{"faults[0]", "node: 5 is not a replica"}},
+		{"unknown fault kind", "phases:", "faults: [{at: 1s, kind: meteor}]\nphases:", []string{`kind: "meteor" is not one of`}},
+		{"bad nemesis", "phases:", "nemesis: [{kind: crash, every: 0s, duration: [1ms, 2ms]}]\nphases:", []string{"nemesis[0]", "every"}},
+		{"wrong type", "nodes: 3", "nodes: three", []string{"line 5", "three"}},
+		{"unknown param", "machine: register", "machine: register\nparams: {retransmit: 5}", []string{"params", "retransmit"}},
+		{"missing name", "name: t", "", []string{"name: missing"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			src := strings.Replace(validScenario, c.replace, c.with, 1)
+			_, err := Parse([]byte(src), "t.yaml")
+			if err == nil {
+				t.Fatalf("no error for:\n%s", src)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestUnknownScenarioNameSaysWhereToLook(t *testing.T) {
+	_, err := Load("no-such-scenario")
+	if err == nil || !strings.Contains(err.Error(), "simrun list") {
+		t.Fatalf("error %v should point at simrun list", err)
+	}
+}
+
+func TestMarshalledScenarioParsesBackTheSame(t *testing.T) {
+	s, err := Load("register-faults")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := s.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := Parse(out, "round-trip")
+	if err != nil {
+		t.Fatalf("re-parse: %v\n%s", err, out)
+	}
+	a, b := Run(s, 5, Options{NoLinearizability: true}), Run(back, 5, Options{NoLinearizability: true})
+	if a.TraceHash != b.TraceHash {
+		t.Fatalf("round-tripped scenario runs differently: %s vs %s", a.TraceHash, b.TraceHash)
+	}
+}
+
+// FuzzParse: no input makes the loader panic; whatever it accepts is valid.
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(validScenario))
+	f.Add([]byte("name: x\nnodes: -1"))
+	f.Add([]byte("{}"))
+	f.Add([]byte("- a\n- b"))
+	f.Add([]byte("name: [unclosed"))
+	f.Add([]byte(strings.Replace(validScenario, "phases:", "faults: [{at: 1s, kind: partition, groups: [[0], [1, 2]]}]\nphases:", 1)))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := Parse(data, "fuzz")
+		if err != nil {
+			return
+		}
+		if err := s.Validate(); err != nil {
+			t.Fatalf("Parse accepted a scenario that does not validate: %v", err)
+		}
+	})
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/faultline-sim/faultline/reports"
 	"github.com/faultline-sim/faultline/scenarios"
+	"github.com/faultline-sim/faultline/sweep"
 )
 
 // DefaultScenario is the built-in scenario `simrun compare` runs without
@@ -31,6 +32,10 @@ type Config struct {
 	Jitter          []float64
 	JitterProtocols []string
 	JitterSeeds     int
+	// ShrinkRuns, if positive, shrinks the first violating seed of each
+	// protocol with sweep.Shrink, spending at most this many runs on each;
+	// the report links the minimal scenario.
+	ShrinkRuns int
 	// Workers bounds how many runs execute at once (default GOMAXPROCS).
 	Workers int
 	// Progress, if set, is called after each run finishes (from one
@@ -108,8 +113,21 @@ func Run(cfg Config) (*reports.Comparison, error) {
 	if err != nil {
 		return nil, err
 	}
-	execute(jobs, cfg.Workers, cfg.Progress)
-	return assemble(cfg, variants, jobs), nil
+	shrinks := 0
+	if cfg.ShrinkRuns > 0 {
+		shrinks = len(cfg.Protocols) // an upper bound for the progress total
+	}
+	progress := func(done, total int, run string) {
+		if cfg.Progress != nil {
+			cfg.Progress(done, total+shrinks, run)
+		}
+	}
+	execute(jobs, cfg.Workers, progress)
+	c := assemble(cfg, variants, jobs)
+	if cfg.ShrinkRuns > 0 {
+		shrinkFirstFailures(c, cfg, len(jobs), progress)
+	}
+	return c, nil
 }
 
 // variantsOf is the scenario as each protocol runs it.
@@ -155,36 +173,74 @@ func plan(cfg Config, variants []*scenarios.Scenario) ([]*job, error) {
 	return jobs, nil
 }
 
-// execute runs the jobs on up to workers goroutines. Each job writes only
-// its own result, so the outcome does not depend on scheduling.
-func execute(jobs []*job, workers int, progress func(done, total int, run string)) {
+// shrinkFirstFailures shrinks each protocol's first violating seed, one
+// protocol per worker. A shrink that fails to reproduce is left out: the
+// report still has the run's full schedule.
+func shrinkFirstFailures(c *reports.Comparison, cfg Config, done int, progress func(done, total int, run string)) {
+	var jobs []func()
+	var mu sync.Mutex
+	runs := done
+	for i := range c.Protocols {
+		p := &c.Protocols[i]
+		for _, r := range p.Runs {
+			if r.Verdict.Outcome.ExitCode() != 1 {
+				continue
+			}
+			jobs = append(jobs, func() {
+				shrunk, err := sweep.Shrink(p.Scenario, r.Seed, sweep.ShrinkOptions{MaxRuns: cfg.ShrinkRuns})
+				mu.Lock()
+				defer mu.Unlock()
+				done++
+				progress(done, runs, fmt.Sprintf("shrank %s seed %d", p.Name, r.Seed))
+				if err == nil {
+					p.Shrunk = map[uint64]*scenarios.Scenario{r.Seed: shrunk.Minimal}
+				}
+			})
+			break
+		}
+	}
+	parallel(jobs, cfg.Workers)
+}
+
+// parallel runs fns on up to workers goroutines.
+func parallel(fns []func(), workers int) {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	next := make(chan *job)
-	var mu sync.Mutex
+	next := make(chan func())
 	var wg sync.WaitGroup
-	done := 0
-	for range min(workers, len(jobs)) {
+	for range min(workers, len(fns)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for j := range next {
-				j.result = scenarios.Run(j.scenario, j.seed, scenarios.Options{})
-				mu.Lock()
-				done++
-				if progress != nil {
-					progress(done, len(jobs), j.String())
-				}
-				mu.Unlock()
+			for fn := range next {
+				fn()
 			}
 		}()
 	}
-	for _, j := range jobs {
-		next <- j
+	for _, fn := range fns {
+		next <- fn
 	}
 	close(next)
 	wg.Wait()
+}
+
+// execute runs the jobs on up to workers goroutines. Each job writes only
+// its own result, so the outcome does not depend on scheduling.
+func execute(jobs []*job, workers int, progress func(done, total int, run string)) {
+	var mu sync.Mutex
+	done := 0
+	fns := make([]func(), len(jobs))
+	for i, j := range jobs {
+		fns[i] = func() {
+			j.result = scenarios.Run(j.scenario, j.seed, scenarios.Options{})
+			mu.Lock()
+			defer mu.Unlock()
+			done++
+			progress(done, len(jobs), j.String())
+		}
+	}
+	parallel(fns, workers)
 }
 
 func (j *job) String() string {

@@ -156,3 +156,29 @@ func TestDefaultProtocolsServeTheMachineInReportOrder(t *testing.T) {
 		t.Errorf("Order = %v", got)
 	}
 }
+
+// With ShrinkRuns, a protocol's first violating seed comes back with a
+// minimal scenario that still fails under that seed.
+func TestShrinkAttachesAMinimalFailingScenario(t *testing.T) {
+	if _, ok := scenarios.Protocols["pac"]; !ok {
+		t.Skip("pac is not registered")
+	}
+	s := load(t, "compare-faults")
+	c, err := compare.Run(compare.Config{Scenario: s, Protocols: []string{"register", "pac"}, Seeds: []uint64{1}, ShrinkRuns: 40})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Protocols[1].Runs[0].Verdict.Passed() {
+		t.Skip("pac passed seed 1")
+	}
+	if len(c.Protocols[0].Shrunk) != 0 {
+		t.Error("register passed yet has a shrunk scenario")
+	}
+	min, ok := c.Protocols[1].Shrunk[1]
+	if !ok {
+		t.Fatal("pac's failing seed 1 was not shrunk")
+	}
+	if r := scenarios.Run(min, 1, scenarios.Options{}); r.Verdict.Passed() {
+		t.Errorf("the shrunk scenario passes: %v", r.Verdict)
+	}
+}

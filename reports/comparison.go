@@ -1,7 +1,6 @@
 package reports
 
 import (
-	"github.com/faultline-sim/faultline/faults"
 	"github.com/faultline-sim/faultline/scenarios"
 )
 
@@ -28,9 +27,9 @@ type ProtocolRuns struct {
 	// through Scenario.WithProtocol, plus any per-protocol adjustment).
 	Scenario *scenarios.Scenario
 	Runs     []*scenarios.Result
-	// Shrunk holds, by seed, a smaller fault schedule that still fails,
-	// when the caller found one.
-	Shrunk map[uint64]faults.Schedule
+	// Shrunk holds, by seed, a minimal scenario that still fails the same
+	// way under that seed, when the caller made one (sweep.Shrink).
+	Shrunk map[uint64]*scenarios.Scenario
 }
 
 // JitterRun is one run of the jitter sweep.

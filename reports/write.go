@@ -193,7 +193,7 @@ func (w *writer) failureFiles(c *Comparison) (artifacts, error) {
 				return nil, err
 			}
 			if shrunk, ok := p.Shrunk[r.Seed]; ok {
-				if f.shrunk, err = w.schedule(c, p, stem+"-shrunk.yaml", shrunk); err != nil {
+				if f.shrunk, err = w.scenario("schedules/"+stem+"-shrunk.yaml", shrunk); err != nil {
 					return nil, err
 				}
 			}
@@ -218,11 +218,14 @@ func (w *writer) schedule(c *Comparison, p ProtocolRuns, name string, s faults.S
 	}
 	replay := sc.Clone()
 	replay.Faults, replay.Nemesis = s, nil
-	data, err := replay.Marshal()
+	return w.scenario("schedules/"+name, replay)
+}
+
+func (w *writer) scenario(rel string, s *scenarios.Scenario) (string, error) {
+	data, err := s.Marshal()
 	if err != nil {
-		return "", fmt.Errorf("report: schedule %s: %w", name, err)
+		return "", fmt.Errorf("report: %s: %w", rel, err)
 	}
-	rel := "schedules/" + name
 	return rel, w.file(rel, data)
 }
 

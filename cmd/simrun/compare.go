@@ -29,6 +29,7 @@ type compareFlags struct {
 	jitter      []float64
 	jitterSeeds int
 	workers     int
+	shrinkRuns  int
 	json        bool
 }
 
@@ -48,6 +49,7 @@ func parseCompareFlags(args []string, stderr io.Writer) (compareFlags, error) {
 	jitter := fs.String("jitter", "0,25,50,75,100", "jitter sweep levels for rabia, in % of the mean one-way delay; \"none\" skips the sweep")
 	fs.IntVar(&f.jitterSeeds, "jitter-seeds", 3, "seeds per jitter level (the first ones of -seeds)")
 	fs.IntVar(&f.workers, "workers", 0, "runs at once (default: GOMAXPROCS)")
+	fs.IntVar(&f.shrinkRuns, "shrink", 0, "shrink the first violating seed of each protocol, spending at most this many runs on each (0: don't)")
 	fs.BoolVar(&f.json, "json", false, "print results.json to stdout instead of the text summary")
 	if err := fs.Parse(args); err != nil {
 		return f, err
@@ -64,6 +66,9 @@ func parseCompareFlags(args []string, stderr io.Writer) (compareFlags, error) {
 	}
 	if *protocols != "" {
 		f.protocols = strings.Split(*protocols, ",")
+	}
+	if f.shrinkRuns < 0 {
+		return f, fmt.Errorf("-shrink: %d is negative", f.shrinkRuns)
 	}
 	if f.jitterSeeds < 1 {
 		return f, fmt.Errorf("-jitter-seeds: %d must be at least 1", f.jitterSeeds)
@@ -145,7 +150,7 @@ func runCompare(f compareFlags, command string, stdout, stderr io.Writer) int {
 		protocols = compare.DefaultProtocols(s.Machine)
 	}
 	cfg := compare.Config{Scenario: s, Protocols: protocols, Seeds: f.seeds, Jitter: f.jitter,
-		JitterProtocols: []string{"rabia"}, JitterSeeds: f.jitterSeeds, Workers: f.workers, Command: command}
+		JitterProtocols: []string{"rabia"}, JitterSeeds: f.jitterSeeds, Workers: f.workers, ShrinkRuns: f.shrinkRuns, Command: command}
 	start := time.Now()
 	bar := newCompareProgress(stderr)
 	cfg.Progress = bar.update

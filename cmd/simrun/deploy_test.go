@@ -33,7 +33,9 @@ func TestDeployJobRunsAValidSweep(t *testing.T) {
 		Spec struct {
 			CompletionMode string `yaml:"completionMode"`
 			Completions    int
-			Template       struct{ Spec struct{ Containers []container } }
+			Template       struct {
+				Spec struct{ Containers []container }
+			}
 		}
 	}
 	dec := yaml.NewDecoder(f)

@@ -224,7 +224,7 @@ func (k *Kernel) deliver(ev *event) {
 	k.inflight--
 	e := k.ents[ev.to]
 	if !e.up || k.net.link(ev.from, ev.to).blocked {
-		k.metrics.Add("net.dropped", 1)
+		k.metrics.dropped++
 		return
 	}
 	if e.paused {
@@ -233,7 +233,7 @@ func (k *Kernel) deliver(ev *event) {
 	}
 	k.events++
 	k.fold(uint64(ev.at), 1, uint64(ev.from)<<32|uint64(uint32(ev.to)), contentHash(ev.msg))
-	k.metrics.Add("net.delivered", 1)
+	k.metrics.delivered++
 	k.traceMessage(ev)
 	k.call(e, func() { e.node.Receive(e.env, ev.from, ev.msg) })
 }
@@ -288,18 +288,18 @@ func (k *Kernel) send(e *entity, to NodeID, m Message) {
 	if int(to) < 0 || int(to) >= len(k.ents) {
 		panic(fmt.Sprintf("node %d sent to unknown address %d", e.id, to))
 	}
-	k.metrics.Add("net.sent", 1)
+	k.metrics.sent++
 	k.metrics.countType(m)
 	now := k.now.Add(e.sendDelay)
 	copies, at1, at2 := k.net.route(e.id, to, now)
 	if copies == 0 {
-		k.metrics.Add("net.lost", 1)
+		k.metrics.lost++
 		return
 	}
 	k.inflight += copies
 	k.schedule(event{at: at1, kind: evMessage, to: to, from: e.id, msg: m})
 	if copies == 2 {
-		k.metrics.Add("net.duplicated", 1)
+		k.metrics.duplicated++
 		k.schedule(event{at: at2, kind: evMessage, to: to, from: e.id, msg: m})
 	}
 }

@@ -9,23 +9,29 @@ import (
 // order, so no map order reaches an output.
 type Metrics struct {
 	values map[string]int64
-	types  map[reflect.Type]int64
+	types  map[reflect.Type]*int64
+	// The kernel's hot counters are fields, not map entries: they change
+	// on every event.
+	sent, delivered, dropped, lost, duplicated int64
+	lastType                                   reflect.Type
+	lastCount                                  *int64
 }
 
 func newMetrics() *Metrics {
-	return &Metrics{values: map[string]int64{}, types: map[reflect.Type]int64{}}
+	return &Metrics{values: map[string]int64{}, types: map[reflect.Type]*int64{}}
 }
 
 // Add adds delta to the named counter.
 func (m *Metrics) Add(name string, delta int64) { m.values[name] += delta }
 
 // Get reads one counter (0 if never touched).
-func (m *Metrics) Get(name string) int64 { return m.values[name] }
+func (m *Metrics) Get(name string) int64 { return m.Map()[name] }
 
 // Names lists every counter in ascending order.
 func (m *Metrics) Names() []string {
-	names := make([]string, 0, len(m.values))
-	for n := range m.values {
+	all := m.Map()
+	names := make([]string, 0, len(all))
+	for n := range all {
 		names = append(names, n)
 	}
 	slices.Sort(names)
@@ -40,14 +46,27 @@ func (m *Metrics) Map() map[string]int64 {
 		out[n] = v
 	}
 	for t, v := range m.types {
-		out["msg."+typeName(t)] += v
+		out["msg."+typeName(t)] += *v
 	}
+	out["net.sent"], out["net.delivered"], out["net.dropped"] = m.sent, m.delivered, m.dropped
+	out["net.lost"], out["net.duplicated"] = m.lost, m.duplicated
 	return out
 }
 
 // countType counts one sent message by its dynamic type. reflect.TypeOf is
 // a pointer read, and the name is only built when metrics are read.
-func (m *Metrics) countType(msg any) { m.types[reflect.TypeOf(msg)]++ }
+func (m *Metrics) countType(msg any) {
+	t := reflect.TypeOf(msg)
+	if t != m.lastType || m.lastCount == nil {
+		c, ok := m.types[t]
+		if !ok {
+			c = new(int64)
+			m.types[t] = c
+		}
+		m.lastType, m.lastCount = t, c
+	}
+	*m.lastCount++
+}
 
 func typeName(t reflect.Type) string {
 	if t == nil {

@@ -160,7 +160,7 @@ func runCompare(f compareFlags, command string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "simrun compare: %v\n", err)
 		return exitUsage
 	}
-	runs := bar.total
+	runs := len(c.Protocols)*len(c.Seeds) + len(c.Jitter)
 	rep, err := reports.Write(f.out, c)
 	if err != nil {
 		fmt.Fprintf(stderr, "simrun compare: %v\n", err)
@@ -251,30 +251,41 @@ func printCompareFailures(w io.Writer, c *reports.Comparison) {
 	}
 }
 
-// compareProgress shows a bar on a terminal and nothing elsewhere (the
-// summary follows within seconds).
+// compareProgress shows a bar on a terminal; elsewhere (CI logs) a plain
+// line every few seconds, so a long comparison is visibly alive.
 type compareProgress struct {
-	bar   *progressbar.ProgressBar
-	w     io.Writer
-	total int
+	bar      *progressbar.ProgressBar
+	w        io.Writer
+	terminal bool
+	start    time.Time
+	lastLine time.Time
 }
 
+const compareProgressEvery = 5 * time.Second
+
 func newCompareProgress(w io.Writer) *compareProgress {
-	p := &compareProgress{w: w}
+	p := &compareProgress{w: w, start: time.Now()}
+	p.lastLine = p.start
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		p.terminal = true
+	}
 	return p
 }
 
 func (p *compareProgress) update(done, total int, run string) {
-	p.total = total
-	if p.bar == nil {
-		f, ok := p.w.(*os.File)
-		if !ok || !term.IsTerminal(int(f.Fd())) {
-			return
+	if !p.terminal {
+		if time.Since(p.lastLine) >= compareProgressEvery {
+			p.lastLine = time.Now()
+			fmt.Fprintf(p.w, "compare: %d/%d runs (%s), %v\n", done, total, run, time.Since(p.start).Round(time.Second))
 		}
+		return
+	}
+	if p.bar == nil {
 		p.bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(p.w), progressbar.OptionShowCount(),
 			progressbar.OptionSetItsString("runs"), progressbar.OptionShowIts(), progressbar.OptionSetPredictTime(true),
 			progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
 	}
+	p.bar.ChangeMax(total)
 	p.bar.Describe("compare: " + run)
 	_ = p.bar.Set(done)
 }

@@ -61,6 +61,10 @@ func HistoryOf(ops []*sim.Operation) checker.History {
 // normalize brings protocol values into the history's value domain
 // (integers as int64, lists as []any).
 func normalize(v any) any {
+	switch v.(type) {
+	case nil, int64, string, bool:
+		return v // already in the domain: the common case, kept cheap
+	}
 	n, err := checker.NormalizeValue(v)
 	if err != nil {
 		return v

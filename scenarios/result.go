@@ -68,7 +68,6 @@ func (r *run) result() *Result {
 		SimTimeNs:  int64(r.k.Now()),
 		Ops:        countOps(ops),
 		LatencyMs:  latencyQuantiles(ops),
-		Metrics:    r.metrics(),
 		FaultCount: len(r.schedule),
 		Repro:      r.s.Repro(r.seed),
 		Schedule:   r.schedule,
@@ -78,6 +77,7 @@ func (r *run) result() *Result {
 	}
 	res.Checks = r.verdicts(res)
 	res.Verdict = checker.Worst(res.Checks...)
+	res.Metrics = r.metrics() // after the checks: monitors derive numbers in Final
 	return res
 }
 

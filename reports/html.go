@@ -30,7 +30,14 @@ type pageData struct {
 	Bands                                     []Band
 	Metrics                                   metricTable
 	ScenarioYAML                              string
+	Variants                                  []variantView
 	Files                                     []string
+}
+
+// variantView says how one protocol ran the common scenario: its params
+// and the checks it was held to.
+type variantView struct {
+	Protocol, Colour, Params, Checks string
 }
 
 type figureView struct {
@@ -88,7 +95,8 @@ func renderHTML(c *Comparison, res Results, figs []renderedFigure, files []strin
 	d := pageData{Scenario: c.Scenario.Name, Description: c.Scenario.Description, Command: c.Command,
 		SeedsText: seedsText(c.Seeds), ShownSeed: res.ShownSeed, Summaries: res.Protocols,
 		Grid: buildGrid(c, res), Failures: failures(res), Bands: res.FaultBands,
-		Metrics: buildMetricTable(res.Protocols), ScenarioYAML: string(yaml), Files: files}
+		Metrics: buildMetricTable(res.Protocols), ScenarioYAML: string(yaml), Files: files,
+		Variants: variants(c, res)}
 	for _, f := range figs {
 		w, h := f.pngPixels()
 		d.Figures = append(d.Figures, figureView{Name: f.Name, Title: f.Title, Caption: f.Caption,
@@ -100,6 +108,34 @@ func renderHTML(c *Comparison, res Results, figs []renderedFigure, files []strin
 		return nil, fmt.Errorf("report.html: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+func variants(c *Comparison, res Results) []variantView {
+	var out []variantView
+	for i, p := range c.Protocols {
+		sc := p.Scenario
+		if sc == nil {
+			sc = c.Scenario
+		}
+		v := variantView{Protocol: p.Name, Colour: res.Protocols[i].Colour, Params: "defaults",
+			Checks: "linearizability (porcupine, " + sc.Machine + " model)"}
+		if len(sc.Params) > 0 {
+			var parts []string
+			for _, k := range sortedKeys(sc.Params) {
+				parts = append(parts, fmt.Sprintf("%s: %v", k, sc.Params[k]))
+			}
+			v.Params = strings.Join(parts, ", ")
+		}
+		if sc.Checks.Linearizable != nil && !*sc.Checks.Linearizable {
+			v.Checks = "not linearizability (the protocol does not promise it)"
+		}
+		if sc.Checks.Liveness {
+			v.Checks += "; liveness after the heal"
+		}
+		v.Checks += "; the protocol's own invariants"
+		out = append(out, v)
+	}
+	return out
 }
 
 // seedsText says which seeds ran, as ranges: "1–5, 9 (6 seeds)".

@@ -44,7 +44,7 @@ type JitterRun struct {
 // shown is the seed whose timeline the time-series plots draw: the first.
 func (c *Comparison) shown() int { return 0 }
 
-// run returns protocol p's run of the shown seed, or nil.
+// shownRun returns p's run of the shown seed, or nil.
 func (p ProtocolRuns) shownRun(c *Comparison) *scenarios.Result {
 	if i := c.shown(); i < len(p.Runs) {
 		return p.Runs[i]

@@ -37,10 +37,10 @@ func figures(c *Comparison) []figure {
 // latencyCDF: for each protocol, the fraction of completed operations
 // (every seed pooled) at or below each latency.
 func latencyCDF(c *Comparison, colours map[string]color.RGBA) (figure, bool) {
-	any := false
+	completed := false
 	for _, p := range c.Protocols {
 		for _, r := range p.Runs {
-			any = any || len(latenciesMs(r)) > 0
+			completed = completed || len(latenciesMs(r)) > 0
 		}
 	}
 	f := figure{Name: "latency-cdf", Title: "Latency distribution",
@@ -67,7 +67,7 @@ func latencyCDF(c *Comparison, colours map[string]color.RGBA) (figure, bool) {
 		}
 		return p
 	})
-	return f, any
+	return f, completed
 }
 
 // cdfPoints samples the empirical CDF of ms at no more than n points

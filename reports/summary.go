@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"sort"
@@ -33,6 +34,9 @@ type Summary struct {
 	Metrics map[string]float64 `json:"metrics"`
 	// Highlights are the few protocol metrics the summary table shows.
 	Highlights []Highlight `json:"highlights"`
+	// Note warns when the numbers mean little: no operation completed ok
+	// (typically every request was refused), with the first error seen.
+	Note string `json:"note,omitempty"`
 }
 
 // Highlight is one labelled protocol metric.
@@ -77,7 +81,22 @@ func summarize(c *Comparison, p ProtocolRuns) Summary {
 	}
 	s.Metrics = protocolMetrics(p.Runs)
 	s.Highlights = highlights(p.Name, s.Metrics)
+	s.Note = note(s, p.Runs)
 	return s
+}
+
+func note(s Summary, runs []*scenarios.Result) string {
+	if s.Ops.OK > 0 || s.Ops.Invoked == 0 {
+		return ""
+	}
+	for _, r := range runs {
+		for _, op := range r.Operations {
+			if op.Status == sim.OpFail {
+				return fmt.Sprintf("no operation completed ok; the first failed with %q (%s %s)", op.Err, op.Op.F, op.Op.Key)
+			}
+		}
+	}
+	return "no operation completed ok"
 }
 
 // clientWindow is how long clients were working in run r: through the

@@ -147,8 +147,12 @@ func printJSON(w io.Writer, res *scenarios.Result) {
 func printResult(w io.Writer, res *scenarios.Result) {
 	fmt.Fprintf(w, "scenario %s (protocol %s), seed %d\n", res.Scenario, res.Protocol, res.Seed)
 	fmt.Fprintf(w, "verdict: %s\n", res.Verdict.Outcome)
+	width := 0
 	for _, v := range res.Checks {
-		fmt.Fprintf(w, "  %-16s %-10s %s\n", v.Property, v.Outcome, firstLine(v.Detail))
+		width = max(width, len(v.Property))
+	}
+	for _, v := range res.Checks {
+		fmt.Fprintf(w, "  %-*s  %-16s %s\n", width, v.Property, v.Outcome, firstLine(v.Detail))
 	}
 	fmt.Fprintf(w, "trace-hash=%s\n", res.TraceHash)
 	fmt.Fprintf(w, "events=%d virtual-time=%v wall-time=%v fault-events=%d\n",

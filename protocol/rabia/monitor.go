@@ -26,6 +26,12 @@ type Monitor struct {
 	appliedAt map[ReqKey]uint64
 	started   map[uint64]sim.Time // first proposal of a slot, true time
 
+	// What each replica's current incarnation applied, for the checker's
+	// whole-run invariants in Final (a restart replays from slot 0).
+	logs    map[sim.NodeID][]checker.Entry
+	apps    map[sim.NodeID][]checker.Application
+	samples []checker.StateSample
+
 	firstPhase   map[uint64]uint32 // lowest Weak-MVC phase a slot was decided in
 	phaseSum     int64
 	mvcDecisions int64
@@ -72,6 +78,7 @@ func NewMonitor(cfg protocol.Config) *Monitor {
 		decisions: map[uint64]DecideFact{}, applied: map[uint64]AppliedFact{},
 		nextApply: map[sim.NodeID]uint64{}, appliedAt: map[ReqKey]uint64{},
 		started: map[uint64]sim.Time{}, firstPhase: map[uint64]uint32{}, sentNow: map[sim.NodeID]uint64{},
+		logs: map[sim.NodeID][]checker.Entry{}, apps: map[sim.NodeID][]checker.Application{},
 	}
 }
 
@@ -80,6 +87,7 @@ func (m *Monitor) Observe(at sim.Time, node sim.NodeID, fact any) error {
 	switch f := fact.(type) {
 	case BootFact:
 		m.nextApply[node] = 0
+		m.logs[node], m.apps[node] = m.logs[node][:0], m.apps[node][:0]
 		m.sentBefore += m.sentNow[node]
 		m.sentNow[node] = 0
 	case ProposalFact:
@@ -91,6 +99,7 @@ func (m *Monitor) Observe(at sim.Time, node sim.NodeID, fact any) error {
 	case DecideFact:
 		return m.decide(at, node, f)
 	case AppliedFact:
+		m.record(at, node, f)
 		return m.apply(node, f)
 	}
 	return nil
@@ -202,6 +211,20 @@ func (m *Monitor) windowAt(at sim.Time) *windowCounts {
 	return &m.windows[i]
 }
 
+// record keeps what the checker's LogAgreement, StateAgreement and
+// AtMostOnce need.
+func (m *Monitor) record(at sim.Time, node sim.NodeID, f AppliedFact) {
+	value := uint64(0xb0770)
+	if !f.Bottom {
+		value = idHash(f.Batch)
+	}
+	m.logs[node] = append(m.logs[node], checker.Entry{Slot: int64(f.Slot), Hash: value})
+	m.samples = append(m.samples, checker.StateSample{Node: int(node), Applied: int64(f.Slot), Hash: f.StateHash, At: int64(at)})
+	for _, k := range f.Applied {
+		m.apps[node] = append(m.apps[node], checker.Application{Node: int(node), Client: int(k.Client), Seq: k.Seq, Slot: int64(f.Slot), At: int64(at)})
+	}
+}
+
 // apply checks log-prefix agreement (each replica applies slots 0, 1, …
 // in order, with the same outcome as every other replica), equal state at
 // equal index, and at-most-once application of every (client, seq).
@@ -233,15 +256,22 @@ func (m *Monitor) apply(node sim.NodeID, f AppliedFact) error {
 	return nil
 }
 
-// Final re-states the per-event properties (all held, or the run would
-// have stopped) and checks the bank's conservation of money on every live
-// replica.
+// Final re-states the per-event properties only this monitor can check
+// (all held, or the run would have stopped), runs the checker's log, state
+// and at-most-once invariants over what every replica applied, and checks
+// the bank's conservation of money on every live replica.
 func (m *Monitor) Final(k *sim.Kernel, history []*sim.Operation) []checker.Verdict {
 	var vs []checker.Verdict
-	for _, p := range []string{"agreement", "validity", "vote_uniqueness", "proposal_uniqueness", "state_uniqueness", "log_prefix", "state_hash", "at_most_once"} {
+	for _, p := range []string{"validity", "vote_uniqueness", "proposal_uniqueness", "state_uniqueness"} {
 		vs = append(vs, checker.Verdict{Property: p})
 	}
-	return append(vs, conservation(k))
+	logs := make([][]checker.Entry, k.Nodes())
+	var apps []checker.Application
+	for id := range logs {
+		logs[id] = m.logs[sim.NodeID(id)]
+		apps = append(apps, m.apps[sim.NodeID(id)]...)
+	}
+	return append(vs, checker.LogAgreement(logs), checker.StateAgreement(m.samples), checker.AtMostOnce(apps), conservation(k))
 }
 
 // conservation checks that every live bank replica's total balance equals

@@ -14,10 +14,10 @@ import (
 )
 
 // TestWeakMVC scripts one replica through Weak-MVC step by step
-// (testdata/*.txt) and shows what it sends, decides and applies; each file
+// (testdata/weakmvc/*.txt) and shows what it sends, decides and applies; each file
 // cites the RABIA.md rule it exercises. Rewrite with -rewrite.
 func TestWeakMVC(t *testing.T) {
-	datadriven.Walk(t, "testdata", func(t *testing.T, path string) {
+	datadriven.Walk(t, "testdata/weakmvc", func(t *testing.T, path string) {
 		h := &harness{}
 		datadriven.RunTest(t, path, func(t *testing.T, td *datadriven.TestData) string {
 			return h.run(t, td)

@@ -47,7 +47,10 @@ func EventGen(n int, until time.Duration) *rapid.Generator[Event] {
 			e.Loss = probabilityGen(50).Draw(t, "loss")
 			e.Duplicate = probabilityGen(50).Draw(t, "duplicate")
 			if rapid.Bool().Draw(t, "latency") {
-				lo := durationGen(0, 20*time.Millisecond).Draw(t, "min")
+				// At least 1ms: with zero latency an operation returns at
+				// the instant it is invoked, which scenarios.HistoryOf
+				// orders return-first (reported; lower this once fixed).
+				lo := durationGen(time.Millisecond, 20*time.Millisecond).Draw(t, "min")
 				e.Latency = &LatencySpec{Kind: "uniform", Min: lo, Max: lo + durationGen(0, 50*time.Millisecond).Draw(t, "spread")}
 			}
 		case Clock:
@@ -142,7 +145,7 @@ func leafGen() *rapid.Generator[Nemesis] {
 		case "duplicate":
 			m.Duplicate = probabilityGen(100).Draw(t, "duplicate")
 		case "latency":
-			m.Latency = &LatencySpec{Kind: "fixed", Min: durationGen(0, 50*time.Millisecond).Draw(t, "latency")}
+			m.Latency = &LatencySpec{Kind: "fixed", Min: durationGen(time.Millisecond, 50*time.Millisecond).Draw(t, "latency")}
 		case "clock":
 			m.DriftPPM = rapid.Int64Range(0, 200_000).Draw(t, "drift_ppm")
 			m.Offset = durationGen(0, 200*time.Millisecond).Draw(t, "offset")

@@ -60,7 +60,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: simrun <command> [flags]   (no command: run the default scenario)")
+	fmt.Fprintln(w, "usage: simrun <command> [flags]   (no command: the default protocol comparison into ./faultline-report/)")
 	fmt.Fprintln(w)
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)

@@ -44,9 +44,9 @@ func parseRunFlags(args []string, stderr io.Writer) (runFlags, error) {
 	})
 	fs.BoolVar(&f.json, "json", false, "print the result as one JSON object")
 	fs.StringVar(&f.trace, "trace", "", "write the full event trace as JSON Lines to this file")
-	fs.StringVar(&f.history, "history", "", "write the client history as JSON Lines (the format `simrun check` reads)")
+	fs.StringVar(&f.history, "history", "", "write the client history as JSON Lines (the format simrun check reads)")
 	fs.StringVar(&f.viz, "viz", "", "on a linearizability violation, write porcupine's visualization here (default SCENARIO-seedN.html)")
-	fs.BoolVar(&f.swarm, "swarm", false, "swarm mode: replace the scenario's nemeses with the fault mix this seed draws (as `simrun sweep -swarm` does)")
+	fs.BoolVar(&f.swarm, "swarm", false, "swarm mode: replace the scenario's nemeses with the fault mix this seed draws (as simrun sweep -swarm does)")
 	f.seed = 1
 	if err := fs.Parse(args); err != nil {
 		return f, err

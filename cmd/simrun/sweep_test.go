@@ -210,3 +210,13 @@ func TestRunSwarmReproducesASweepLine(t *testing.T) {
 		t.Fatalf("repro lacks -swarm: %s", b)
 	}
 }
+
+// TestSweepPrintsProgressLines: off a terminal, a sweep prints plain
+// progress lines (done/total, failures, rate, ETA) every -progress.
+func TestSweepPrintsProgressLines(t *testing.T) {
+	dir := t.TempDir()
+	code, _, errs := simrun("sweep", "-scenario", amnesiacFile(t, dir), "-seeds", "1-6", "-parallel", "1", "-progress", "1ns")
+	if code == exitUsage || !strings.Contains(errs, "sweep amnesiac-faults: 6/6 seeds, ") || !strings.Contains(errs, "seeds/s, ETA") {
+		t.Fatalf("exit %d, stderr:\n%s", code, errs)
+	}
+}

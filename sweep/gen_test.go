@@ -93,7 +93,7 @@ func expectFailure(t *testing.T, prop func(*rapid.T)) bool {
 func TestRapidShrinksTheAmnesiacFailure(t *testing.T) {
 	base := short(amnesiacScenario(t))
 	base.Checks.Timeout = time.Second // a violating history can take porcupine long; unknown is not a failure here
-	base.Nodes = 1 // so that every crash rapid draws is of the store
+	base.Nodes = 1                    // so that every crash rapid draws is of the store
 	var last *scenarios.Scenario
 	var lastSeed uint64
 	prop := func(t *rapid.T) {

@@ -287,10 +287,11 @@ func (s *Summary) Write(w io.Writer, elapsed time.Duration) {
 	writeCounts(w, "failures by property", s.ByProp)
 	writeCounts(w, "undecided", s.Unsure)
 	if len(s.First) > 0 {
-		fmt.Fprintln(w, "first failing seeds (reproduce, then shrink with `simrun shrink -scenario ... -seed N`):")
+		fmt.Fprintln(w, "first failing seeds:")
 		for _, l := range s.First {
 			fmt.Fprintf(w, "  seed %-8d %-16s %s\n", l.Seed, l.Verdict.Property, l.Repro)
 		}
+		fmt.Fprintf(w, "shrink the first: %s\n", strings.Replace(s.First[0].Repro, "simrun run ", "simrun shrink ", 1))
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"runtime"
+	"runtime/debug"
 	"sync"
 
 	"github.com/faultline-sim/faultline/checker"
@@ -52,6 +53,25 @@ func lineOf(res *scenarios.Result) Line {
 	}
 	return Line{Scenario: res.Scenario, Seed: res.Seed, Verdict: res.Verdict, TraceHash: res.TraceHash,
 		Repro: res.Repro, JSON: append(b, '\n')}
+}
+
+// runLine runs one seed. A panic outside the nodes (the kernel or a
+// checker; a node's own panic is already a verdict) becomes that seed's
+// undecided result instead of ending a sweep of thousands of seeds.
+func runLine(cfg Config, seed uint64) (l Line) {
+	defer func() {
+		if p := recover(); p != nil {
+			v := checker.Verdict{Outcome: checker.Unknown, Property: "harness_panic",
+				Detail: fmt.Sprintf("panic outside the protocol: %v\n%s", p, debug.Stack())}
+			res := &scenarios.Result{Scenario: cfg.Scenario.Name, Protocol: cfg.Scenario.Protocol, Seed: seed,
+				Verdict: v, Checks: []checker.Verdict{v}, Repro: cfg.Scenario.Repro(seed)}
+			if cfg.Swarm {
+				res.Repro += " -swarm"
+			}
+			l = lineOf(res)
+		}
+	}()
+	return lineOf(RunSeed(cfg.Scenario, seed, cfg.Swarm, scenarios.Options{}))
 }
 
 // Run runs every seed of the sweep that Skip does not name and hands each
@@ -104,7 +124,7 @@ func Run(cfg Config, emit func(Line) error) error {
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				results <- done{j.index, lineOf(RunSeed(cfg.Scenario, j.seed, cfg.Swarm, scenarios.Options{}))}
+				results <- done{j.index, runLine(cfg, j.seed)}
 			}
 		}()
 	}

@@ -9,8 +9,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/faultline-sim/faultline/checker"
+	"github.com/faultline-sim/faultline/protocol"
 	"github.com/faultline-sim/faultline/scenarios"
+	"github.com/faultline-sim/faultline/sim"
 	"github.com/faultline-sim/faultline/sweep"
+	"github.com/faultline-sim/faultline/sweep/sweeptest"
 	"pgregory.net/rapid"
 )
 
@@ -349,5 +353,42 @@ func TestSummaryCountsAndListsFirstFailures(t *testing.T) {
 	sum.Write(&out, 0)
 	if !strings.Contains(out.String(), fmt.Sprintf("simrun run -scenario amnesiac-faults.yaml -seed %d", failing[0])) {
 		t.Fatalf("summary lacks the first repro command:\n%s", out.String())
+	}
+}
+
+// panicky is the amnesiac store with a monitor that panics (registered
+// in init, before any sweep runs).
+var panicky = func() protocol.Definition {
+	def := sweeptest.Amnesiac
+	def.Name = "panicky-test"
+	def.NewMonitor = func(protocol.Config) protocol.Monitor { return panickyMonitor{} }
+	return def
+}()
+
+func init() { scenarios.Protocols[panicky.Name] = panicky }
+
+// panickyMonitor's Final panics: a bug in the harness, not the protocol.
+type panickyMonitor struct{}
+
+func (panickyMonitor) Observe(sim.Time, sim.NodeID, any) error { return nil }
+func (panickyMonitor) Final(*sim.Kernel, []*sim.Operation) []checker.Verdict {
+	panic("checker bug")
+}
+func (panickyMonitor) Metrics() map[string]float64 { return nil }
+
+// TestHarnessPanicIsOneUndecidedSeed: a panic outside the nodes ends that
+// seed's run as undecided, with the panic in its detail, and the sweep
+// goes on.
+func TestHarnessPanicIsOneUndecidedSeed(t *testing.T) {
+	s := amnesiacScenario(t).Clone()
+	s.Protocol = panicky.Name
+	lines := collect(t, sweep.Config{Scenario: s, Seeds: sweep.Range{Lo: 1, Hi: 3}, Parallel: 2})
+	if len(lines) != 3 {
+		t.Fatalf("got %d lines, want 3", len(lines))
+	}
+	for _, l := range lines {
+		if !l.Undecided() || l.Verdict.Property != "harness_panic" || !strings.Contains(l.Verdict.Detail, "checker bug") {
+			t.Fatalf("seed %d: %+v; want an undecided harness_panic", l.Seed, l.Verdict)
+		}
 	}
 }

@@ -220,3 +220,24 @@ func TestSweepPrintsProgressLines(t *testing.T) {
 		t.Fatalf("exit %d, stderr:\n%s", code, errs)
 	}
 }
+
+// TestSweepDropsALineCutShort: a result file whose last line was cut by
+// an interrupted write is resumed: that line goes, its seed runs again.
+func TestSweepDropsALineCutShort(t *testing.T) {
+	dir := t.TempDir()
+	scenario := amnesiacFile(t, dir)
+	out := filepath.Join(dir, "r.jsonl")
+	simrun("sweep", "-scenario", scenario, "-seeds", "1-3", "-out", out)
+	data, _ := os.ReadFile(out)
+	cut := data[:len(data)-20] // seed 3's line, cut short
+	if err := os.WriteFile(out, cut, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, errs := simrun("sweep", "-scenario", scenario, "-seeds", "1-3", "-out", out)
+	if code == exitUsage || !strings.Contains(errs, "cut short") || !strings.Contains(errs, "2 seeds already done") {
+		t.Fatalf("exit %d\n%s%s", code, stdout, errs)
+	}
+	if got := stableLines(t, out); len(got) != 3 {
+		t.Fatalf("after resuming, %d lines; want 3", len(got))
+	}
+}

@@ -304,21 +304,44 @@ func (sh *shrinker) fewerNodes() bool {
 // and the heal phase.
 func (sh *shrinker) shorterPhases() bool {
 	progress := false
+	// First try ending the fault phase just after the first bad event: a
+	// run is the same up to any instant whatever comes later, so what
+	// clients do after the violation is often noise.
+	if at := time.Duration(sh.res.Verdict.At).Truncate(time.Millisecond) + time.Millisecond; at > time.Millisecond && at < sh.cur.Phases.Faults {
+		progress = sh.try(sh.withFaultPhase(at), fmt.Sprintf("phases.faults %v, just past the first bad event", at))
+	}
 	if p := sh.cur.Phases.Faults / 2; p >= 10*time.Millisecond {
-		c := sh.cur.Clone()
-		c.Phases.Faults = p
-		c.Faults = slices.DeleteFunc(slices.Clone(c.Faults), func(e faults.Event) bool { return e.At >= p })
-		progress = sh.try(c, fmt.Sprintf("phases.faults %v", p))
+		progress = sh.try(sh.withFaultPhase(p), fmt.Sprintf("phases.faults %v", p)) || progress
+	}
+	// A bad event in the heal phase: clients work through its first half,
+	// so a heal phase of twice the time to the bad event keeps them going
+	// until it.
+	if in := time.Duration(sh.res.Verdict.At) - sh.cur.Phases.Faults; in > 0 && 2*in+2*time.Millisecond < sh.cur.Phases.Heal {
+		h := (2*in + 2*time.Millisecond).Truncate(time.Millisecond)
+		progress = sh.try(sh.withHealPhase(h), fmt.Sprintf("phases.heal %v, just past the first bad event", h)) || progress
 	}
 	if h := sh.cur.Phases.Heal / 2; h >= 10*time.Millisecond {
-		c := sh.cur.Clone()
-		c.Phases.Heal = h
-		if c.Checks.Recovery >= h/2 { // keep some of the heal phase for liveness to test
-			c.Checks.Recovery = h / 4
-		}
-		progress = sh.try(c, fmt.Sprintf("phases.heal %v", h)) || progress
+		progress = sh.try(sh.withHealPhase(h), fmt.Sprintf("phases.heal %v", h)) || progress
 	}
 	return progress
+}
+
+func (sh *shrinker) withHealPhase(h time.Duration) *scenarios.Scenario {
+	c := sh.cur.Clone()
+	c.Phases.Heal = h
+	if c.Checks.Recovery >= h/2 { // keep some of the heal phase for liveness to test
+		c.Checks.Recovery = h / 4
+	}
+	return c
+}
+
+// withFaultPhase is the current scenario with a fault phase of length p,
+// without the faults that would fall after it.
+func (sh *shrinker) withFaultPhase(p time.Duration) *scenarios.Scenario {
+	c := sh.cur.Clone()
+	c.Phases.Faults = p
+	c.Faults = slices.DeleteFunc(slices.Clone(c.Faults), func(e faults.Event) bool { return e.At >= p })
+	return c
 }
 
 // smallerWorkload drops operation kinds from the mix and keys from the

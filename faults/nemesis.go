@@ -23,6 +23,10 @@ import (
 //
 // For bounds how long any of them is active (0: to the end of the window
 // it is given, the fault phase at the top level).
+//
+// The loss, duplicate and latency kinds share one setting of the whole
+// network: when any of them ends it restores the scenario's network, which
+// also ends one of the others that overlaps it.
 type Nemesis struct {
 	Kind     string           `yaml:"kind,omitempty"` // crash, stop, partition, clog, loss, duplicate, latency, clock, quiet
 	Every    time.Duration    `yaml:"every,omitempty"`

@@ -2,6 +2,7 @@ package sweep_test
 
 import (
 	"fmt"
+	"runtime/debug"
 	"testing"
 	"time"
 
@@ -20,6 +21,7 @@ func BenchmarkSweep(b *testing.B) {
 		s, _ = scenarios.Load("register-basic")
 	}
 	const seeds = 100
+	defer debug.SetGCPercent(debug.SetGCPercent(400)) // as simrun sweep does
 	for _, parallel := range []int{1, 2} {
 		b.Run(fmt.Sprintf("%s/parallel=%d", s.Name, parallel), func(b *testing.B) {
 			start := time.Now()

@@ -2,6 +2,8 @@ package scenarios
 
 import (
 	"fmt"
+	"github.com/faultline-sim/faultline/checker"
+	"github.com/faultline-sim/faultline/faults"
 	"runtime"
 	"sync"
 	"testing"
@@ -91,4 +93,39 @@ func ExampleRun() {
 	res := Run(s, 1, Options{})
 	fmt.Println(res.Verdict.Outcome, res.Ops.Invoked > 0, res.Repro)
 	// Output: pass true simrun run -scenario register-basic -seed 1
+}
+
+// A zero-latency operation returns at the instant it was invoked; its
+// invoke must still come first in the history, and a reply must still come
+// before the next invocation it prompted at the same instant.
+func TestHistoryKeepsOrderAtEqualTimes(t *testing.T) {
+	s, err := Load("register-basic")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Nodes = 1
+	s.Network.Latency = faults.LatencySpec{Kind: "fixed", Min: 0}
+	s.Disk.SyncLatency = 0
+	s.Clients.Think = 0
+	s.Clients.MaxOps = 5
+	s.Checks.Liveness = false
+	res := Run(s, 1, Options{})
+	if !res.Verdict.Passed() || res.Ops.OK+res.Ops.Fail != res.Ops.Invoked {
+		t.Fatalf("%v: %d ok and %d failed of %d", res.Verdict, res.Ops.OK, res.Ops.Fail, res.Ops.Invoked)
+	}
+	open := map[int]bool{}
+	for i, ev := range res.History {
+		switch ev.Type {
+		case checker.Invoke:
+			if open[ev.Process] {
+				t.Fatalf("event %d: process %d invoked twice", i, ev.Process)
+			}
+			open[ev.Process] = true
+		default:
+			if !open[ev.Process] {
+				t.Fatalf("event %d: %v returns before its invoke", i, ev)
+			}
+			open[ev.Process] = false
+		}
+	}
 }

@@ -35,6 +35,9 @@ type Scenario struct {
 	Nemesis     []faults.Nemesis `yaml:"nemesis,omitempty"`
 	Checks      Checks           `yaml:"checks,omitempty"`
 	Budgets     Budgets          `yaml:"budgets,omitempty"`
+	// Seed is the seed `simrun run` uses when no -seed is given: a shrunk
+	// scenario carries the seed it fails under, so the file alone replays.
+	Seed uint64 `yaml:"seed,omitempty"`
 
 	// Source is where the scenario came from: its embedded name or a path.
 	// The repro command uses it.

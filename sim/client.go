@@ -108,6 +108,11 @@ type Operation struct {
 	Err      string
 	Node     NodeID // the replica that answered, or was last tried
 	Attempts int
+	// InvokeOrder and ReturnOrder number invocations and returns in the
+	// order they happened, which virtual time alone cannot tell for
+	// events at the same instant (a zero-latency operation returns at the
+	// time it was invoked).
+	InvokeOrder, ReturnOrder uint64
 }
 
 // Latency is the operation's duration; only meaningful once it returned.
@@ -181,7 +186,8 @@ func (c *client) next() {
 	}
 	c.ops++
 	c.seq++
-	c.cur = &Operation{Client: c.index, Seq: c.seq, Op: op, Invoke: k.now, Return: Never}
+	k.opOrder++
+	c.cur = &Operation{Client: c.index, Seq: c.seq, Op: op, Invoke: k.now, Return: Never, InvokeOrder: k.opOrder}
 	k.history = append(k.history, c.cur)
 	c.attempt, c.maybe = 0, false
 	c.send()
@@ -270,6 +276,8 @@ func (c *client) finish(s OpStatus, v any, err string) {
 	op.Status, op.Value, op.Err = s, v, err
 	if s != OpUnknown {
 		op.Return = k.now
+		k.opOrder++
+		op.ReturnOrder = k.opOrder
 	}
 	k.fold(uint64(k.now), 5, uint64(c.index), op.Seq, uint64(s), fnv64(fmt.Sprint(v, err)))
 	c.cur = nil

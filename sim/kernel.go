@@ -71,6 +71,7 @@ type Kernel struct {
 	history  []*Operation
 	seed     uint64
 	inflight int
+	opOrder  uint64 // numbers client invocations and returns in order
 }
 
 // New builds a kernel with cfg.Nodes replicas, not yet started.

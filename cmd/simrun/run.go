@@ -22,6 +22,7 @@ const defaultScenario = "register-basic"
 type runFlags struct {
 	scenario string
 	seed     uint64
+	seedSet  bool
 	json     bool
 	trace    string
 	history  string
@@ -34,12 +35,12 @@ func parseRunFlags(args []string, stderr io.Writer) (runFlags, error) {
 	fs := flag.NewFlagSet("simrun run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&f.scenario, "scenario", defaultScenario, "built-in scenario name or path to a scenario .yaml")
-	fs.Func("seed", "the run's seed, a non-negative integer (default 1)", func(s string) error {
+	fs.Func("seed", "the run's seed, a non-negative integer (default: the scenario's seed: field, else 1)", func(s string) error {
 		v, err := strconv.ParseUint(s, 10, 64)
 		if err != nil {
 			return fmt.Errorf("%q is not a non-negative integer", s)
 		}
-		f.seed = v
+		f.seed, f.seedSet = v, true
 		return nil
 	})
 	fs.BoolVar(&f.json, "json", false, "print the result as one JSON object")
@@ -73,6 +74,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "simrun run: %v\n", err)
 		return exitUsage
+	}
+	if !f.seedSet && s.Seed != 0 {
+		f.seed = s.Seed
 	}
 	res, err := runWithFiles(s, f)
 	if err != nil {

@@ -75,16 +75,20 @@ func cmdShrink(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "after:  %s\n", res.After)
 	fmt.Fprintf(stdout, "(%d runs)\n", res.Runs)
 	fmt.Fprintf(stdout, "minimal schedule:\n")
+	if len(res.Minimal.Faults) == 0 {
+		fmt.Fprintf(stdout, "  (no fault events: the workload alone breaks it)\n")
+	}
 	for _, e := range res.Minimal.Faults {
 		fmt.Fprintf(stdout, "  %s\n", e)
 	}
-	fmt.Fprintf(stdout, "wrote %s; replay with: simrun run -scenario %s -seed %d\n", path, path, seed)
+	fmt.Fprintf(stdout, "wrote %s; replay with: simrun run -scenario %s (its seed: field is %d)\n", path, path, seed)
 	return res.Result.Verdict.Outcome.ExitCode()
 }
 
 // writeMinimal writes the minimal scenario, headed by the command that
 // replays it (the seed is part of the failure).
 func writeMinimal(path string, res *sweep.Shrunk) error {
+	res.Minimal.Seed = res.Seed // so `simrun run -scenario FILE` alone replays it
 	body, err := res.Minimal.Marshal()
 	if err != nil {
 		return err

@@ -179,9 +179,9 @@ func TestShrinkWritesAReplayableScenario(t *testing.T) {
 	if code != exitFail || !strings.Contains(stdout, "before: 3 nodes") || !strings.Contains(stdout, "after:  1 nodes, 1 fault events") {
 		t.Fatalf("shrink: exit %d\n%s%s", code, stdout, errs)
 	}
-	code, stdout, errs = simrun("run", "-scenario", minimal, "-seed", seed, "-viz", filepath.Join(dir, "viz.html"))
-	if code != exitFail || !strings.Contains(stdout, "linearizability") {
-		t.Fatalf("replaying %s: exit %d\n%s%s", minimal, code, stdout, errs)
+	code, stdout, errs = simrun("run", "-scenario", minimal, "-viz", filepath.Join(dir, "viz.html"))
+	if code != exitFail || !strings.Contains(stdout, "linearizability") || !strings.Contains(stdout, "seed "+seed) {
+		t.Fatalf("replaying %s without -seed (its seed: field): exit %d\n%s%s", minimal, code, stdout, errs)
 	}
 	if code, _, errs := simrun("shrink", "-scenario", "register-basic", "-seed", "1"); code != exitUsage || !strings.Contains(errs, "nothing to shrink") {
 		t.Fatalf("shrinking a passing seed: exit %d, %s", code, errs)

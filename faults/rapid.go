@@ -47,10 +47,9 @@ func EventGen(n int, until time.Duration) *rapid.Generator[Event] {
 			e.Loss = probabilityGen(50).Draw(t, "loss")
 			e.Duplicate = probabilityGen(50).Draw(t, "duplicate")
 			if rapid.Bool().Draw(t, "latency") {
-				// At least 1ms: with zero latency an operation returns at
-				// the instant it is invoked, which scenarios.HistoryOf
-				// orders return-first (reported; lower this once fixed).
-				lo := durationGen(time.Millisecond, 20*time.Millisecond).Draw(t, "min")
+				// Zero is included on purpose: a zero-latency operation
+				// returns at the instant it was invoked.
+				lo := durationGen(0, 20*time.Millisecond).Draw(t, "min")
 				e.Latency = &LatencySpec{Kind: "uniform", Min: lo, Max: lo + durationGen(0, 50*time.Millisecond).Draw(t, "spread")}
 			}
 		case Clock:

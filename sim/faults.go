@@ -125,13 +125,9 @@ func (k *Kernel) Clog(from, to NodeID, until Time) { k.net.link(from, to).clogUn
 // SetLink changes the latency, loss and duplication of from -> to.
 func (k *Kernel) SetLink(from, to NodeID, l Link) { k.net.link(from, to).Link = l }
 
-// SetAllLinks changes every link, between replicas and to clients alike,
-// without touching partitions or clogs.
-func (k *Kernel) SetAllLinks(l Link) {
-	for i := range k.net.links {
-		k.net.links[i].Link = l
-	}
-}
+// SetAllLinks changes every link, between replicas and to clients alike
+// (client links never duplicate), without touching partitions or clogs.
+func (k *Kernel) SetAllLinks(l Link) { k.net.setAll(l) }
 
 // SetClock jumps replica id's clock by offset and sets its drift in parts
 // per million (+1000 runs 0.1% fast). Drift must be above -1,000,000.

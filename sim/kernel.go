@@ -189,7 +189,7 @@ func (k *Kernel) stopWith(s Stop) {
 
 func (k *Kernel) boot() {
 	if k.net == nil {
-		k.net = newNetwork(len(k.ents), k.cfg.Network, Stream(k.seed, "network"))
+		k.net = newNetwork(len(k.ents), k.cfg.Nodes, k.cfg.Network, Stream(k.seed, "network"))
 	}
 	for _, e := range k.ents {
 		if !e.booted {

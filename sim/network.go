@@ -107,18 +107,35 @@ type linkState struct {
 // network holds every directed link between participants (replicas and
 // clients), indexed from*size+to.
 type network struct {
-	size  int
-	base  Link
-	links []linkState
-	rng   *rand.Rand
+	size     int
+	replicas int // participants below this are replicas, the rest clients
+	base     Link
+	links    []linkState
+	rng      *rand.Rand
 }
 
-func newNetwork(size int, base Link, rng *rand.Rand) *network {
-	n := &network{size: size, base: base, rng: rng, links: make([]linkState, size*size)}
-	for i := range n.links {
-		n.links[i].Link = base
-	}
+func newNetwork(size, replicas int, base Link, rng *rand.Rand) *network {
+	n := &network{size: size, replicas: replicas, base: base, rng: rng, links: make([]linkState, size*size)}
+	n.setAll(base)
 	return n
+}
+
+// setAll gives every link l. A link to or from a client never duplicates:
+// a client talks to a replica over a connection (TCP, HTTP) that may lose
+// or delay a request but never delivers it twice; only an application-level
+// retry does that, and clients model retries themselves.
+func (n *network) setAll(l Link) {
+	client := l
+	client.Duplicate = 0
+	for from := 0; from < n.size; from++ {
+		for to := 0; to < n.size; to++ {
+			if from < n.replicas && to < n.replicas {
+				n.links[from*n.size+to].Link = l
+			} else {
+				n.links[from*n.size+to].Link = client
+			}
+		}
+	}
 }
 
 func (n *network) link(from, to NodeID) *linkState {
@@ -162,7 +179,7 @@ func (n *network) arrival(l *linkState, now Time) Time {
 // heal restores every link to the base configuration.
 func (n *network) heal() {
 	for i := range n.links {
-		last := n.links[i].lastArrival
-		n.links[i] = linkState{Link: n.base, lastArrival: last}
+		n.links[i] = linkState{lastArrival: n.links[i].lastArrival}
 	}
+	n.setAll(n.base)
 }

@@ -82,7 +82,7 @@ var pinned = []struct {
 }{
 	{"pac-concurrent", 1, pac.PropertyInvalidTransition, "applied p0.1 transition(Running)"},
 	{"pac-lossy", 3, pac.PropertyLostAck, "whose Commit never reached node 1"},
-	{"pac-lossy", 45, "linearizability", `ok get "Stopped"`},
+	{"pac-lossy", 71, "linearizability", `ok get "Stopped"`},
 	{"pac-crash", 1, pac.PropertyLostAck, "restarted from the initial state"},
 	{"pac-clock-skew", 3, pac.PropertyLostAck, "stale_timestamp"},
 }

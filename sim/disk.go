@@ -33,43 +33,47 @@ type DiskConfig struct {
 	SyncLatency time.Duration
 }
 
-// memDisk keeps a durable image and a volatile one. Writes go to the
-// volatile image and are remembered as dirty; Sync copies dirty entries to
-// the durable image; a crash throws the volatile image away.
-type memDisk struct {
+// MemDisk is the kernel's Disk. It keeps a durable image and a volatile
+// one: writes go to the volatile image and are remembered as dirty, Sync
+// copies dirty entries to the durable image, a crash throws the volatile
+// image away. Tests that drive a node by hand, without a kernel, use it
+// directly (NewMemDisk, Crash, Syncs).
+type MemDisk struct {
 	kv, durableKV     map[string][]byte
 	logs, durableLogs map[string][][]byte
 	dirtyKV           map[string]bool
 	dirtyLogs         map[string]bool
 	onSync            func()
 	bytesWritten      int64
+	syncs             int64
 }
 
-func newMemDisk() *memDisk {
-	return &memDisk{
+// NewMemDisk returns an empty disk.
+func NewMemDisk() *MemDisk {
+	return &MemDisk{
 		kv: map[string][]byte{}, durableKV: map[string][]byte{},
 		logs: map[string][][]byte{}, durableLogs: map[string][][]byte{},
 		dirtyKV: map[string]bool{}, dirtyLogs: map[string]bool{},
 	}
 }
 
-func (d *memDisk) Put(key string, value []byte) {
+func (d *MemDisk) Put(key string, value []byte) {
 	d.kv[key] = slices.Clone(value)
 	d.dirtyKV[key] = true
 	d.bytesWritten += int64(len(key) + len(value))
 }
 
-func (d *memDisk) Get(key string) ([]byte, bool) {
+func (d *MemDisk) Get(key string) ([]byte, bool) {
 	v, ok := d.kv[key]
 	return v, ok
 }
 
-func (d *memDisk) Delete(key string) {
+func (d *MemDisk) Delete(key string) {
 	delete(d.kv, key)
 	d.dirtyKV[key] = true
 }
 
-func (d *memDisk) Keys(prefix string) []string {
+func (d *MemDisk) Keys(prefix string) []string {
 	var keys []string
 	for k := range d.kv {
 		if strings.HasPrefix(k, prefix) {
@@ -80,15 +84,15 @@ func (d *memDisk) Keys(prefix string) []string {
 	return keys
 }
 
-func (d *memDisk) Append(log string, record []byte) {
+func (d *MemDisk) Append(log string, record []byte) {
 	d.logs[log] = append(d.logs[log], slices.Clone(record))
 	d.dirtyLogs[log] = true
 	d.bytesWritten += int64(len(record))
 }
 
-func (d *memDisk) Log(log string) [][]byte { return d.logs[log] }
+func (d *MemDisk) Log(log string) [][]byte { return d.logs[log] }
 
-func (d *memDisk) Sync() {
+func (d *MemDisk) Sync() {
 	for k := range d.dirtyKV {
 		if v, ok := d.kv[k]; ok {
 			d.durableKV[k] = v
@@ -102,13 +106,17 @@ func (d *memDisk) Sync() {
 	}
 	clear(d.dirtyKV)
 	clear(d.dirtyLogs)
+	d.syncs++
 	if d.onSync != nil {
 		d.onSync()
 	}
 }
 
-// crash forgets every write since the last Sync.
-func (d *memDisk) crash() {
+// Syncs counts the calls to Sync.
+func (d *MemDisk) Syncs() int64 { return d.syncs }
+
+// Crash forgets every write since the last Sync, as a node crash does.
+func (d *MemDisk) Crash() {
 	d.kv = maps.Clone(d.durableKV)
 	d.logs = make(map[string][][]byte, len(d.durableLogs))
 	for l, recs := range d.durableLogs {

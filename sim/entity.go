@@ -11,7 +11,7 @@ type entity struct {
 	node      Node
 	env       *env
 	rng       *rand.Rand
-	disk      *memDisk
+	disk      *MemDisk
 	clock     clock
 	timers    timerSlab
 	up        bool // not crashed

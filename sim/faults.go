@@ -41,7 +41,7 @@ func (k *Kernel) Crash(id NodeID) {
 	e.node = nil
 	e.inc++
 	e.timers.reset()
-	e.disk.crash()
+	e.disk.Crash()
 	k.metrics.Add("fault.crashes", 1)
 }
 

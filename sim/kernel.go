@@ -99,7 +99,7 @@ func New(cfg Config) *Kernel {
 }
 
 func (k *Kernel) newEntity(id NodeID, stream string) *entity {
-	e := &entity{id: id, rng: Stream(k.seed, stream), disk: newMemDisk(), clock: clock{rate: ppmScale}}
+	e := &entity{id: id, rng: Stream(k.seed, stream), disk: NewMemDisk(), clock: clock{rate: ppmScale}}
 	e.env = &env{k: k, e: e}
 	e.disk.onSync = func() { k.onSync(e) }
 	return e

@@ -17,41 +17,6 @@ import (
 
 const clientID = sim.NodeID(1000)
 
-type fakeDisk struct {
-	kv, durable map[string][]byte
-	syncs       int
-}
-
-func newFakeDisk() *fakeDisk {
-	return &fakeDisk{kv: map[string][]byte{}, durable: map[string][]byte{}}
-}
-
-func (d *fakeDisk) Put(k string, v []byte)      { d.kv[k] = slices.Clone(v) }
-func (d *fakeDisk) Get(k string) ([]byte, bool) { v, ok := d.kv[k]; return v, ok }
-func (d *fakeDisk) Delete(k string)             { delete(d.kv, k) }
-func (d *fakeDisk) Append(string, []byte)       { panic("gcounter does not use logs") }
-func (d *fakeDisk) Log(string) [][]byte         { return nil }
-func (d *fakeDisk) Sync()                       { d.durable = cloneMap(d.kv); d.syncs++ }
-func (d *fakeDisk) crash()                      { d.kv = cloneMap(d.durable) }
-func (d *fakeDisk) Keys(prefix string) []string {
-	var keys []string
-	for k := range d.kv {
-		if strings.HasPrefix(k, prefix) {
-			keys = append(keys, k)
-		}
-	}
-	slices.Sort(keys)
-	return keys
-}
-
-func cloneMap(m map[string][]byte) map[string][]byte {
-	out := make(map[string][]byte, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
-}
-
 type fakeTimer struct {
 	id  sim.TimerID
 	at  sim.Time
@@ -66,7 +31,7 @@ type envelope struct {
 type fakeEnv struct {
 	w      *world
 	id     sim.NodeID
-	disk   *fakeDisk
+	disk   *sim.MemDisk
 	rng    *rand.Rand
 	timers []fakeTimer
 }
@@ -126,7 +91,7 @@ func newWorld(t *testing.T, n int, p Params) *world {
 	w := &world{t: t, p: p, cut: map[[2]sim.NodeID]bool{}, counts: map[string]int64{}}
 	for i := 0; i < n; i++ {
 		w.peers = append(w.peers, sim.NodeID(i))
-		w.envs = append(w.envs, &fakeEnv{w: w, id: sim.NodeID(i), disk: newFakeDisk(), rng: sim.Stream(1, fmt.Sprintf("node/%d", i))})
+		w.envs = append(w.envs, &fakeEnv{w: w, id: sim.NodeID(i), disk: sim.NewMemDisk(), rng: sim.Stream(1, fmt.Sprintf("node/%d", i))})
 		w.nodes = append(w.nodes, nil)
 	}
 	for i := 0; i < n; i++ {
@@ -144,7 +109,7 @@ func (w *world) restart(i int) {
 func (w *world) crash(i int) {
 	w.nodes[i] = nil
 	w.envs[i].timers = nil
-	w.envs[i].disk.crash()
+	w.envs[i].disk.Crash()
 }
 
 // isolate cuts every link between replica i and the others.

@@ -128,7 +128,7 @@ func describeState(w *world) string {
 		for _, name := range n.tab.names {
 			fmt.Fprintf(&b, " %s=%v", name, n.tab.get(name))
 		}
-		fmt.Fprintf(&b, " (disk syncs %d)\n", w.envs[i].disk.syncs)
+		fmt.Fprintf(&b, " (disk syncs %d)\n", w.envs[i].disk.Syncs())
 	}
 	return b.String()
 }

@@ -66,7 +66,7 @@ func TestConfigureStatuses(t *testing.T) {
 func TestIncrementRejectsBadBodies(t *testing.T) {
 	w := newWorld(t, 3, Params{})
 	w.do(0, inc("a", "7", ""))
-	syncs := w.envs[0].disk.syncs
+	syncs := w.envs[0].disk.Syncs()
 	bad := []any{"", " 3", "3 ", "+3", "-1", "1.5", "1e3", "0x10", "abc", "9223372036854775808", nil, -2, 1.0, true}
 	for _, body := range bad {
 		r := w.do(0, inc("a", body, ""))
@@ -77,7 +77,7 @@ func TestIncrementRejectsBadBodies(t *testing.T) {
 	if v := w.nodes[0].Value("a"); v != 7 {
 		t.Fatalf("rejected increments changed the value to %d", v)
 	}
-	if s := w.envs[0].disk.syncs; s != syncs {
+	if s := w.envs[0].disk.Syncs(); s != syncs {
 		t.Fatalf("rejected increments synced the disk %d times", s-syncs)
 	}
 	good := []struct {
@@ -100,11 +100,11 @@ func TestIncrementRejectsBadBodies(t *testing.T) {
 // Incrementing by 0 answers the total and writes nothing.
 func TestIncrementByZeroChangesNothing(t *testing.T) {
 	w := newWorld(t, 3, Params{})
-	syncs := w.envs[0].disk.syncs
+	syncs := w.envs[0].disk.Syncs()
 	if r := w.do(0, inc("z", "0", "")); r.Status != StatusOK || r.Value != 0 {
 		t.Fatalf("increment by 0: %+v", r)
 	}
-	if w.envs[0].disk.syncs != syncs || len(w.nodes[0].Counters()) != 0 {
+	if w.envs[0].disk.Syncs() != syncs || len(w.nodes[0].Counters()) != 0 {
 		t.Fatal("increment by 0 wrote to disk or created the counter")
 	}
 }

@@ -3,7 +3,6 @@ package rabia
 import (
 	"fmt"
 	"math/rand/v2"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -52,10 +51,10 @@ func (h *harness) run(t *testing.T, td *datadriven.TestData) string {
 		td.ScanArgs(t, "id", &id)
 		h.cfg = protocol.Config{Nodes: n, Machine: "counter", Seed: 1}
 		h.batches = map[string]*Batch{}
-		h.env = &fakeEnv{id: sim.NodeID(id), n: n, disk: newFakeDisk(), h: h}
+		h.env = &fakeEnv{id: sim.NodeID(id), n: n, disk: sim.NewMemDisk(), h: h}
 		h.start()
 	case "restart":
-		h.env.disk.crash()
+		h.env.disk.Crash()
 		h.start()
 	case "client":
 		var seq uint64
@@ -129,7 +128,7 @@ func (h *harness) value(t *testing.T, td *datadriven.TestData) int8 {
 type fakeEnv struct {
 	id    sim.NodeID
 	n     int
-	disk  *fakeDisk
+	disk  *sim.MemDisk
 	h     *harness
 	lines []string
 	sends map[string][]sim.NodeID // message text -> recipients
@@ -218,35 +217,4 @@ func (e *fakeEnv) describe(m sim.Message) string {
 		return fmt.Sprintf("reply seq %d status %d value %v %s", m.Seq, m.Status, m.Value, m.Err)
 	}
 	return fmt.Sprintf("%T %+v", m, m)
-}
-
-// fakeDisk is a disk with sync semantics: crash keeps only synced writes.
-type fakeDisk struct{ kv, durable map[string][]byte }
-
-func newFakeDisk() *fakeDisk { return &fakeDisk{kv: map[string][]byte{}, durable: map[string][]byte{}} }
-
-func (d *fakeDisk) Put(k string, v []byte)      { d.kv[k] = slices.Clone(v) }
-func (d *fakeDisk) Get(k string) ([]byte, bool) { v, ok := d.kv[k]; return v, ok }
-func (d *fakeDisk) Delete(k string)             { delete(d.kv, k) }
-func (d *fakeDisk) Append(string, []byte)       { panic("rabia does not use disk logs") }
-func (d *fakeDisk) Log(string) [][]byte         { return nil }
-func (d *fakeDisk) Sync()                       { d.durable = clone(d.kv) }
-func (d *fakeDisk) crash()                      { d.kv = clone(d.durable) }
-func clone(m map[string][]byte) map[string][]byte {
-	out := make(map[string][]byte, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
-}
-
-func (d *fakeDisk) Keys(prefix string) []string {
-	var ks []string
-	for k := range d.kv {
-		if strings.HasPrefix(k, prefix) {
-			ks = append(ks, k)
-		}
-	}
-	slices.Sort(ks)
-	return ks
 }

@@ -31,6 +31,8 @@ type Result struct {
 	// Visualization is where porcupine's picture of a linearizability
 	// violation was written, if it was.
 	Visualization string `json:"visualization,omitempty"`
+	// TraceError is why the trace (Options.Trace) could not be written.
+	TraceError string `json:"trace_error,omitempty"`
 
 	// Not in the JSON: the raw material for reports, shrinking and
 	// `-history`.

@@ -27,6 +27,9 @@ func Run(s *Scenario, seed uint64, opts Options) *Result {
 	r := newRun(s, seed, opts)
 	r.execute()
 	res := r.result()
+	if err := r.k.FlushTrace(); err != nil {
+		res.TraceError = err.Error()
+	}
 	res.WallNs = time.Since(wallStart).Nanoseconds()
 	return res
 }

@@ -112,6 +112,9 @@ func runWithFiles(s *scenarios.Scenario, f runFlags) (*scenarios.Result, error) 
 		defer hf.Close()
 	}
 	res := sweep.RunSeed(s, f.seed, f.swarm, opts)
+	if res.TraceError != "" {
+		return nil, fmt.Errorf("-trace: %s", res.TraceError)
+	}
 	if hf != nil {
 		if err := checker.WriteHistory(hf, res.History); err != nil {
 			return nil, fmt.Errorf("-history: %w", err)

@@ -27,7 +27,8 @@
 //	budgets: {max_events: 2000000, max_time: 1m}
 //
 // Phases: during the fault phase clients run the workload while the
-// schedule plays; at its end every fault is healed. During the first half
+// schedule plays; at its end every fault is healed, the network's own loss
+// and duplication included (the heal phase keeps the scenario's latency). During the first half
 // of the heal phase clients keep working (liveness: the operations they
 // invoke after the recovery window must complete); in the second half they
 // are quiet so replicas can converge before the final checks. With

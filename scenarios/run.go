@@ -99,17 +99,27 @@ func (r *run) execute() {
 	r.addClients()
 	if s.Phases.Faults > 0 {
 		r.healAt = sim.Time(s.Phases.Faults)
-		r.k.At(r.healAt, "phase: heal", r.k.Heal)
+		r.k.At(r.healAt, "phase: heal", r.heal)
 		r.stop = r.k.Run(r.healAt)
 	} else {
 		r.runUntilClientsIdle()
 		r.healAt = r.k.Now()
-		r.k.Heal()
+		r.heal()
 	}
 	r.endAt = r.healAt.Add(s.Phases.Heal)
 	if r.stop.Reason == sim.StopDone {
 		r.stop = r.k.Run(r.endAt)
 	}
+}
+
+// heal starts the heal phase: every fault is removed, and so are the
+// scenario's own loss and duplication — they are faults too, and liveness
+// is judged on a network that delivers (with the scenario's latency).
+func (r *run) heal() {
+	r.k.Heal()
+	calm := r.s.baseLink()
+	calm.Loss, calm.Duplicate = 0, 0
+	r.k.SetAllLinks(calm)
 }
 
 // runUntilClientsIdle advances in small steps until the workload is done;

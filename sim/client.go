@@ -143,8 +143,11 @@ type client struct {
 
 // AddClients adds cfg.Count clients after the replicas (and earlier
 // clients). Each draws from its own stream "client/<index>". Call before
-// the first Run.
+// the first Run and before any fault method.
 func (k *Kernel) AddClients(cfg ClientConfig) {
+	if k.net != nil {
+		panic("sim: AddClients after the run started or a fault was applied; add clients first")
+	}
 	c := cfg
 	for i := 0; i < cfg.Count; i++ {
 		index := len(k.clients)

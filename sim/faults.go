@@ -107,7 +107,7 @@ func (k *Kernel) Partition(groups [][]NodeID) {
 	}
 	for a := 0; a < k.cfg.Nodes; a++ {
 		for b := 0; b < k.cfg.Nodes; b++ {
-			k.net.link(NodeID(a), NodeID(b)).blocked = group[a] != group[b]
+			k.network().link(NodeID(a), NodeID(b)).blocked = group[a] != group[b]
 		}
 	}
 	k.metrics.Add("fault.partitions", 1)
@@ -115,19 +115,19 @@ func (k *Kernel) Partition(groups [][]NodeID) {
 
 // Block cuts the link from -> to in that direction only (an asymmetric
 // partition); Unblock restores it.
-func (k *Kernel) Block(from, to NodeID)   { k.net.link(from, to).blocked = true }
-func (k *Kernel) Unblock(from, to NodeID) { k.net.link(from, to).blocked = false }
+func (k *Kernel) Block(from, to NodeID)   { k.network().link(from, to).blocked = true }
+func (k *Kernel) Unblock(from, to NodeID) { k.network().link(from, to).blocked = false }
 
 // Clog holds every message on from -> to until `until`, then lets them
 // through together.
-func (k *Kernel) Clog(from, to NodeID, until Time) { k.net.link(from, to).clogUntil = until }
+func (k *Kernel) Clog(from, to NodeID, until Time) { k.network().link(from, to).clogUntil = until }
 
 // SetLink changes the latency, loss and duplication of from -> to.
-func (k *Kernel) SetLink(from, to NodeID, l Link) { k.net.link(from, to).Link = l }
+func (k *Kernel) SetLink(from, to NodeID, l Link) { k.network().link(from, to).Link = l }
 
 // SetAllLinks changes every link, between replicas and to clients alike
 // (client links never duplicate), without touching partitions or clogs.
-func (k *Kernel) SetAllLinks(l Link) { k.net.setAll(l) }
+func (k *Kernel) SetAllLinks(l Link) { k.network().setAll(l) }
 
 // SetClock jumps replica id's clock by offset and sets its drift in parts
 // per million (+1000 runs 0.1% fast). Drift must be above -1,000,000.
@@ -142,7 +142,7 @@ func (k *Kernel) SetClock(id NodeID, offset time.Duration, driftPPM int64) {
 // (no partition, clog, or changed loss), stopped replicas resume, crashed
 // ones restart and clocks stop drifting (their offset stays).
 func (k *Kernel) Heal() {
-	k.net.heal()
+	k.network().heal()
 	for i := 0; i < k.cfg.Nodes; i++ {
 		e := k.ents[i]
 		if e.clock.rate != ppmScale {

@@ -187,10 +187,17 @@ func (k *Kernel) stopWith(s Stop) {
 	}
 }
 
-func (k *Kernel) boot() {
+// network builds the network on first use: by then every participant is
+// known (AddClients refuses to add more).
+func (k *Kernel) network() *network {
 	if k.net == nil {
 		k.net = newNetwork(len(k.ents), k.cfg.Nodes, k.cfg.Network, Stream(k.seed, "network"))
 	}
+	return k.net
+}
+
+func (k *Kernel) boot() {
+	k.network()
 	for _, e := range k.ents {
 		if !e.booted {
 			e.booted = true

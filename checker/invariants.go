@@ -45,6 +45,9 @@ func LogAgreement(logs [][]Entry) Verdict {
 		}
 	}
 	bad.Property = "agreement"
+	if bad.Outcome == Pass {
+		bad.Detail = fmt.Sprintf("%d replicas' logs agree on all %d slots they share", len(logs), len(first))
+	}
 	return bad
 }
 
@@ -82,7 +85,8 @@ func StateAgreement(samples []StateSample) Verdict {
 			}
 		}
 	}
-	return Verdict{Property: "state_agreement"}
+	return Verdict{Property: "state_agreement",
+		Detail: fmt.Sprintf("%d state samples at %d applied indexes: equal index, equal state", len(samples), len(first))}
 }
 
 // Application records that a replica applied client request (Client, Seq)
@@ -115,7 +119,7 @@ func AtMostOnce(apps []Application) Verdict {
 		}
 		seen[k] = a
 	}
-	return Verdict{Property: "at_most_once"}
+	return Verdict{Property: "at_most_once", Detail: fmt.Sprintf("%d applications, none of a request already applied on that replica", len(apps))}
 }
 
 // CounterReading is one replica's value of one named counter, read after
@@ -150,7 +154,8 @@ func GCounterConvergence(final []CounterReading, h History) Verdict {
 			return convergenceViolation(rs[0], fmt.Sprintf("counter %q converged to %d, outside [%d acknowledged, %d invoked]", name, v, s.acked, s.invoked))
 		}
 	}
-	return Verdict{Property: "convergence"}
+	return Verdict{Property: "convergence",
+		Detail: fmt.Sprintf("%d counters: every replica agrees, within [acknowledged, invoked]", len(byCounter))}
 }
 
 func convergenceViolation(r CounterReading, detail string) Verdict {
@@ -241,5 +246,5 @@ func CounterReadBounds(h History) Verdict {
 			}
 		}
 	}
-	return Verdict{Property: "read_bounds"}
+	return Verdict{Property: "read_bounds", Detail: "every read lies within [acknowledged before it began, invoked before it returned]"}
 }

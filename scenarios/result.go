@@ -125,13 +125,13 @@ func (r *run) verdicts(res *Result) []checker.Verdict {
 func (r *run) stopVerdict() (checker.Verdict, bool) {
 	st := r.stop
 	switch st.Reason {
-	case sim.StopPanic:
+	case sim.EndPanic:
 		return checker.Verdict{Outcome: checker.NodePanic, Property: "node_panic", Detail: st.Detail, At: int64(st.At), Node: int(st.Node)}, true
-	case sim.StopViolation:
+	case sim.EndViolation:
 		prop := propertyOf(st.Detail)
 		event := strings.TrimSpace(strings.TrimPrefix(st.Detail, prop+":"))
 		return checker.Verdict{Outcome: checker.Violation, Property: prop, At: int64(st.At), Node: int(st.Node), Event: event}, true
-	case sim.StopEventBudget, sim.StopTimeBudget:
+	case sim.EndEventBudget, sim.EndTimeBudget:
 		return checker.Verdict{Outcome: checker.BudgetExhausted, Property: "budget", Detail: st.Detail, At: int64(st.At)}, true
 	}
 	return checker.Verdict{}, false

@@ -44,7 +44,7 @@ type run struct {
 	k        *sim.Kernel
 	monitor  protocol.Monitor
 	schedule faults.Schedule
-	stop     sim.Stop
+	stop     sim.End
 	healAt   sim.Time
 	endAt    sim.Time
 }
@@ -107,7 +107,7 @@ func (r *run) execute() {
 		r.heal()
 	}
 	r.endAt = r.healAt.Add(s.Phases.Heal)
-	if r.stop.Reason == sim.StopDone {
+	if r.stop.Reason == sim.EndDone {
 		r.stop = r.k.Run(r.endAt)
 	}
 }
@@ -126,7 +126,7 @@ func (r *run) heal() {
 // stepping never changes what happens, only where Run pauses.
 func (r *run) runUntilClientsIdle() {
 	const step = sim.Time(10 * time.Millisecond)
-	for r.stop.Reason == sim.StopDone && !r.k.ClientsIdle() {
+	for r.stop.Reason == sim.EndDone && !r.k.ClientsIdle() {
 		r.stop = r.k.Run(r.k.Now() + step)
 	}
 }

@@ -55,7 +55,7 @@ func (v *env) Observe(fact any) {
 		return
 	}
 	if err := k.cfg.Observer(k.now, v.e.id, fact); err != nil {
-		k.stopWith(Stop{Reason: StopViolation, At: k.now, Node: v.e.id, Detail: err.Error()})
+		k.stopWith(End{Reason: EndViolation, At: k.now, Node: v.e.id, Detail: err.Error()})
 	}
 }
 

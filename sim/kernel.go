@@ -24,30 +24,30 @@ type Config struct {
 	// Trace, if set, receives every delivered event as one JSON line.
 	Trace io.Writer
 	// Observer, if set, sees every fact a node reports with env.Observe. An
-	// error stops the run with StopViolation: the first bad event.
+	// error stops the run with EndViolation: the first bad event.
 	Observer func(at Time, node NodeID, fact any) error
 }
 
-// StopReason says why a run stopped.
-type StopReason int
+// EndReason says why a run stopped.
+type EndReason int
 
 const (
-	StopDone        StopReason = iota // reached the requested time or was halted
-	StopEventBudget                   // MaxEvents delivered
-	StopTimeBudget                    // MaxTime reached with work left
-	StopPanic                         // a node panicked
-	StopViolation                     // the Observer reported a violation
+	EndDone        EndReason = iota // reached the requested time or was halted
+	EndEventBudget                  // MaxEvents delivered
+	EndTimeBudget                   // MaxTime reached with work left
+	EndPanic                        // a node panicked
+	EndViolation                    // the Observer reported a violation
 )
 
 var stopNames = [...]string{"done", "event_budget", "time_budget", "node_panic", "violation"}
 
-func (r StopReason) String() string { return stopNames[r] }
+func (r EndReason) String() string { return stopNames[r] }
 
-// Stop is how and where a run ended.
-type Stop struct {
-	Reason StopReason
+// End is how and where a run ended.
+type End struct {
+	Reason EndReason
 	At     Time
-	Node   NodeID // StopPanic, StopViolation: the node
+	Node   NodeID // EndPanic, EndViolation: the node
 	Detail string // panic value and stack, or the violation
 }
 
@@ -64,7 +64,7 @@ type Kernel struct {
 	hash     uint64
 	events   int64
 	metrics  *Metrics
-	stop     *Stop
+	stop     *End
 	halted   bool
 	trace    *traceWriter
 	clients  []*client
@@ -143,7 +143,7 @@ func (k *Kernel) Halt() { k.halted = true }
 // Run boots nodes that have not started yet, then delivers events in
 // (time, sequence) order until virtual time `until`, a halt, a budget or a
 // failure. It can be called again with a later time to continue.
-func (k *Kernel) Run(until Time) Stop {
+func (k *Kernel) Run(until Time) End {
 	k.boot()
 	k.halted = false
 	for k.stop == nil && !k.halted {
@@ -152,14 +152,14 @@ func (k *Kernel) Run(until Time) Stop {
 			break
 		}
 		if k.events >= k.cfg.MaxEvents {
-			k.stopWith(Stop{Reason: StopEventBudget, At: k.now,
+			k.stopWith(End{Reason: EndEventBudget, At: k.now,
 				Detail: fmt.Sprintf("event budget of %d events exhausted at %v", k.cfg.MaxEvents, k.now)})
 			break
 		}
 		ev := k.queue.pop()
 		if ev.at > k.cfg.MaxTime {
 			k.now = k.cfg.MaxTime
-			k.stopWith(Stop{Reason: StopTimeBudget, At: k.now,
+			k.stopWith(End{Reason: EndTimeBudget, At: k.now,
 				Detail: fmt.Sprintf("virtual time budget of %v exhausted with work pending", time.Duration(k.cfg.MaxTime))})
 			break
 		}
@@ -169,7 +169,7 @@ func (k *Kernel) Run(until Time) Stop {
 	if k.stop != nil {
 		return *k.stop
 	}
-	return Stop{Reason: StopDone, At: k.now}
+	return End{Reason: EndDone, At: k.now}
 }
 
 func (k *Kernel) advanceIdle(until Time) {
@@ -181,7 +181,7 @@ func (k *Kernel) advanceIdle(until Time) {
 	}
 }
 
-func (k *Kernel) stopWith(s Stop) {
+func (k *Kernel) stopWith(s End) {
 	if k.stop == nil {
 		k.stop = &s
 	}
@@ -266,7 +266,7 @@ func (k *Kernel) fire(ev *event) {
 func (k *Kernel) call(e *entity, handler func()) {
 	defer func() {
 		if r := recover(); r != nil {
-			k.stopWith(Stop{Reason: StopPanic, At: k.now, Node: e.id,
+			k.stopWith(End{Reason: EndPanic, At: k.now, Node: e.id,
 				Detail: fmt.Sprintf("node %d panicked at %v: %v\n%s", e.id, k.now, r, debug.Stack())})
 		}
 	}()

@@ -245,7 +245,7 @@ func TestEventBudgetEndsTheRunWithAStop(t *testing.T) {
 			onRecv: func(env Env, from NodeID, m Message) { env.Send(from, m) }}
 	}})
 	stop := k.Run(Never)
-	if stop.Reason != StopEventBudget || k.Events() != 100 {
+	if stop.Reason != EndEventBudget || k.Events() != 100 {
 		t.Fatalf("stop = %v after %d events, want event_budget after 100", stop.Reason, k.Events())
 	}
 }
@@ -258,7 +258,7 @@ func TestTimeBudgetEndsTheRunWithAStop(t *testing.T) {
 		return p
 	}})
 	stop := k.Run(Never)
-	if stop.Reason != StopTimeBudget || stop.At != Time(time.Second) {
+	if stop.Reason != EndTimeBudget || stop.At != Time(time.Second) {
 		t.Fatalf("stop = %+v, want time_budget at 1s", stop)
 	}
 }
@@ -273,7 +273,7 @@ func TestNodePanicBecomesAStopNamingNodeAndTime(t *testing.T) {
 		p.onTimer = func(env Env, tag any) { panic("invariant broken") }
 	})
 	stop := k.Run(Time(time.Second))
-	if stop.Reason != StopPanic || stop.Node != 2 || stop.At != Time(7*time.Millisecond) {
+	if stop.Reason != EndPanic || stop.Node != 2 || stop.At != Time(7*time.Millisecond) {
 		t.Fatalf("stop = %v node %d at %v, want node_panic node 2 at 7ms", stop.Reason, stop.Node, stop.At)
 	}
 	if !strings.Contains(stop.Detail, "invariant broken") {
@@ -295,7 +295,7 @@ func TestObserverErrorStopsTheRunAtTheFirstBadFact(t *testing.T) {
 				onTimer: func(env Env, tag any) { n++; env.Observe(n); env.SetTimer(time.Millisecond, nil) }}
 		}})
 	stop := k.Run(Time(time.Second))
-	if stop.Reason != StopViolation || stop.At != Time(3*time.Millisecond) {
+	if stop.Reason != EndViolation || stop.At != Time(3*time.Millisecond) {
 		t.Fatalf("stop = %+v, want violation at 3ms", stop)
 	}
 }

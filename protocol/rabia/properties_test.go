@@ -149,7 +149,7 @@ func TestRetriesToOtherProxiesApplyOnce(t *testing.T) {
 	})
 	k.AddClients(sim.ClientConfig{Count: 1, Codec: rabia.Codec{}, Workload: oneOp{sim.Op{F: "increment", Value: int64(5)}},
 		Timeout: 1500 * time.Microsecond, Retries: 20, RetryOther: true, MaxOps: 1})
-	if stop := k.Run(sim.Time(time.Second)); stop.Reason != sim.StopDone {
+	if stop := k.Run(sim.Time(time.Second)); stop.Reason != sim.EndDone {
 		t.Fatalf("run stopped: %v %s", stop.Reason, stop.Detail)
 	}
 	op := k.History()[0]

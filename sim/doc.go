@@ -15,9 +15,9 @@
 //   - One root seed fans out into named, independent streams ([Stream]):
 //     adding a node or a client never changes another stream's draws.
 //   - A node's handler runs to completion before the next event; a panic in
-//     it ends the run with a [EndPanic] stop naming node, time and value.
+//     it ends the run with an [EndPanic] end naming node, time and value.
 //   - Every run has budgets (events and virtual time). Running out ends the
-//     run with a stop reason, never a hang.
+//     run with an [EndReason], never a hang.
 //   - Every delivered event folds into the trace hash, so the same scenario
 //     and seed give the same hash on any machine and any GOMAXPROCS.
 //

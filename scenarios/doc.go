@@ -25,6 +25,7 @@
 //	  - {kind: partition, every: 1s, duration: [200ms, 800ms]}
 //	checks: {linearizable: true, liveness: true}
 //	budgets: {max_events: 2000000, max_time: 1m}
+//	seed: 7                     # optional: the seed `simrun run` uses without -seed
 //
 // Phases: during the fault phase clients run the workload while the
 // schedule plays; at its end every fault is healed, the network's own loss

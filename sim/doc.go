@@ -21,6 +21,14 @@
 //   - Every delivered event folds into the trace hash, so the same scenario
 //     and seed give the same hash on any machine and any GOMAXPROCS.
 //
+// One departure from a fully symmetric network, on purpose: links between
+// a client and a replica lose and delay messages like any other but never
+// duplicate them, because clients talk over connections (TCP, HTTP) that
+// deliver a request at most once; duplicates come only from a client's own
+// retries, which the client models. Duplicating client requests in the
+// network made protocols without request ids (CounterDB) fail for a reason
+// their real deployments never see.
+//
 // The kernel is single-threaded: one Kernel must only be used from one
 // goroutine, but independent kernels share nothing and run in parallel.
 package sim

@@ -240,7 +240,14 @@ func (k *Kernel) deliver(ev *event) {
 		return
 	}
 	k.events++
-	k.fold(uint64(ev.at), 1, uint64(ev.from)<<32|uint64(uint32(ev.to)), contentHash(ev.msg))
+	sum := contentHash(ev.msg)
+	if sum != ev.sum {
+		k.stopWith(End{Reason: EndViolation, At: k.now, Node: ev.from, Detail: fmt.Sprintf(
+			"message_immutability: node %d changed a %T after sending it to %d (messages are values once sent; copy before reusing)",
+			ev.from, ev.msg, ev.to)})
+		return
+	}
+	k.fold(uint64(ev.at), 1, uint64(ev.from)<<32|uint64(uint32(ev.to)), sum)
 	k.metrics.delivered++
 	k.traceMessage(ev)
 	k.call(e, func() { e.node.Receive(e.env, ev.from, ev.msg) })
@@ -305,10 +312,11 @@ func (k *Kernel) send(e *entity, to NodeID, m Message) {
 		return
 	}
 	k.inflight += copies
-	k.schedule(event{at: at1, kind: evMessage, to: to, from: e.id, msg: m})
+	sum := contentHash(m) // checked again on delivery: a sent message must not change
+	k.schedule(event{at: at1, kind: evMessage, to: to, from: e.id, msg: m, sum: sum})
 	if copies == 2 {
 		k.metrics.duplicated++
-		k.schedule(event{at: at2, kind: evMessage, to: to, from: e.id, msg: m})
+		k.schedule(event{at: at2, kind: evMessage, to: to, from: e.id, msg: m, sum: sum})
 	}
 }
 

@@ -337,3 +337,31 @@ func TestLossAndDuplicationHappenAtTheirRates(t *testing.T) {
 		t.Fatalf("%d deliveries of %d sends with loss 0.3, dup 0.2; want about 16800", got, sent)
 	}
 }
+
+// shared is a message whose content is a slice: sending it and then
+// changing the slice is the bug the kernel must catch.
+type shared struct{ vals []int }
+
+func (s shared) TraceHash() uint64 {
+	h := uint64(0)
+	for _, v := range s.vals {
+		h = h*31 + uint64(v)
+	}
+	return h
+}
+
+func TestMutatingASentMessageIsAViolation(t *testing.T) {
+	k, _ := cluster(t, 2, fixed1ms, func(p *probe) {
+		p.onStart = func(env Env) {
+			if env.ID() == 0 {
+				m := shared{vals: []int{1, 2}}
+				env.Send(1, m)
+				m.vals[0] = 9 // the network still holds m
+			}
+		}
+	})
+	end := k.Run(Time(time.Second))
+	if end.Reason != EndViolation || end.Node != 0 || !strings.Contains(end.Detail, "message_immutability") {
+		t.Fatalf("end = %+v, want a message_immutability violation by node 0", end)
+	}
+}

@@ -20,6 +20,7 @@ type event struct {
 	inc   uint32  // incarnation of `to` a timer belongs to
 	timer TimerID // evTimer: which timer
 	msg   Message // evMessage: the message; evTimer: the tag
+	sum   uint64  // evMessage: the message's TraceHash when it was sent
 	act   *action // evAction
 }
 

@@ -42,7 +42,7 @@ func (v *env) SetTimer(d time.Duration, tag any) TimerID {
 	}
 	id := v.e.timers.add()
 	at := v.k.now.Add(v.e.clock.trueDuration(d))
-	v.k.schedule(event{at: at, kind: evTimer, to: v.e.id, inc: v.e.inc, timer: id, msg: tag})
+	v.k.schedule(event{at: at, kind: evTimer, to: v.e.id, inc: v.e.inc, aux: uint64(id), msg: tag})
 	return id
 }
 

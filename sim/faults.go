@@ -20,7 +20,7 @@ func (k *Kernel) At(t Time, name string, fn func()) {
 		t = k.now
 	}
 	k.seq++ // actions get ids from the same counter: stable and unique
-	k.schedule(event{at: t, kind: evAction, act: &action{id: int(k.seq), name: name, fn: fn}})
+	k.schedule(event{at: t, kind: evAction, msg: &action{id: int(k.seq), name: name, fn: fn}})
 }
 
 func (k *Kernel) replica(id NodeID) *entity {

@@ -218,9 +218,10 @@ func (k *Kernel) dispatch(ev *event) {
 	switch ev.kind {
 	case evAction:
 		k.events++
-		k.fold(uint64(ev.at), 3, uint64(ev.act.id))
+		act := ev.msg.(*action)
+		k.fold(uint64(ev.at), 3, uint64(act.id))
 		k.traceAction(ev)
-		ev.act.fn()
+		act.fn()
 	case evMessage:
 		k.deliver(ev)
 	case evTimer:
@@ -241,7 +242,7 @@ func (k *Kernel) deliver(ev *event) {
 	}
 	k.events++
 	sum := contentHash(ev.msg)
-	if sum != ev.sum {
+	if sum != ev.aux {
 		k.stopWith(End{Reason: EndViolation, At: k.now, Node: ev.from, Detail: fmt.Sprintf(
 			"message_immutability: node %d changed a %T after sending it to %d (messages are values once sent; copy before reusing)",
 			ev.from, ev.msg, ev.to)})
@@ -255,11 +256,11 @@ func (k *Kernel) deliver(ev *event) {
 
 func (k *Kernel) fire(ev *event) {
 	e := k.ents[ev.to]
-	if !e.up || ev.inc != e.inc || !e.timers.take(ev.timer) {
+	if !e.up || ev.inc != e.inc || !e.timers.take(TimerID(ev.aux)) {
 		return // cancelled, or belongs to an incarnation that crashed
 	}
 	if e.paused {
-		e.timers.keep(ev.timer)
+		e.timers.keep(TimerID(ev.aux))
 		e.held = append(e.held, *ev)
 		return
 	}
@@ -313,10 +314,10 @@ func (k *Kernel) send(e *entity, to NodeID, m Message) {
 	}
 	k.inflight += copies
 	sum := contentHash(m) // checked again on delivery: a sent message must not change
-	k.schedule(event{at: at1, kind: evMessage, to: to, from: e.id, msg: m, sum: sum})
+	k.schedule(event{at: at1, kind: evMessage, to: to, from: e.id, msg: m, aux: sum})
 	if copies == 2 {
 		k.metrics.duplicated++
-		k.schedule(event{at: at2, kind: evMessage, to: to, from: e.id, msg: m, sum: sum})
+		k.schedule(event{at: at2, kind: evMessage, to: to, from: e.id, msg: m, aux: sum})
 	}
 }
 

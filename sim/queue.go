@@ -12,16 +12,17 @@ const (
 // event is one entry of the queue. It is stored by value so that pushing
 // and popping allocate nothing once the queue has grown.
 type event struct {
-	at    Time
-	seq   uint64
-	kind  eventKind
-	to    NodeID
-	from  NodeID
-	inc   uint32  // incarnation of `to` a timer belongs to
-	timer TimerID // evTimer: which timer
-	msg   Message // evMessage: the message; evTimer: the tag
-	sum   uint64  // evMessage: the message's TraceHash when it was sent
-	act   *action // evAction
+	at   Time
+	seq  uint64
+	kind eventKind
+	to   NodeID
+	from NodeID
+	inc  uint32 // incarnation of `to` a timer belongs to
+	// aux is the timer's TimerID for evTimer, and for evMessage the
+	// message's TraceHash when it was sent (checked on delivery). One field
+	// serves both to keep the event, which the heap moves, small.
+	aux uint64
+	msg any // evMessage: the message; evTimer: the tag; evAction: *action
 }
 
 // before orders events by (time, sequence): the only order the kernel knows.

@@ -67,7 +67,7 @@ func (k *Kernel) traceAction(ev *event) {
 	if k.trace == nil {
 		return
 	}
-	k.trace.write(traceLine{T: int64(ev.at), Kind: "action", Value: ev.act.name})
+	k.trace.write(traceLine{T: int64(ev.at), Kind: "action", Value: ev.msg.(*action).name})
 }
 
 // FlushTrace writes out buffered trace lines and reports the first write

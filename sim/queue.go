@@ -33,9 +33,14 @@ func (e *event) before(o *event) bool {
 	return e.seq < o.seq
 }
 
-// eventQueue is a binary min-heap of events, typed to avoid the boxing that
-// container/heap would cost on every push and pop.
+// eventQueue is a 4-ary min-heap of events, typed to avoid the boxing that
+// container/heap would cost on every push and pop. Four children per node
+// halve the depth of a binary heap, and sifting moves a hole instead of
+// swapping: each level copies one event, not two.
 type eventQueue struct{ items []event }
+
+// arity is how many children a heap node has.
+const arity = 4
 
 func (q *eventQueue) Len() int { return len(q.items) }
 
@@ -43,43 +48,52 @@ func (q *eventQueue) push(e event) {
 	q.items = append(q.items, e)
 	i := len(q.items) - 1
 	for i > 0 {
-		p := (i - 1) / 2
-		if !q.items[i].before(&q.items[p]) {
+		p := (i - 1) / arity
+		if !e.before(&q.items[p]) {
 			break
 		}
-		q.items[i], q.items[p] = q.items[p], q.items[i]
+		q.items[i] = q.items[p]
 		i = p
 	}
+	q.items[i] = e
 }
 
 // pop removes and returns the earliest event. The queue must not be empty.
 func (q *eventQueue) pop() event {
 	top := q.items[0]
 	last := len(q.items) - 1
-	q.items[0] = q.items[last]
+	moving := q.items[last]
 	q.items[last] = event{} // drop references so the GC can reclaim messages
 	q.items = q.items[:last]
-	q.down(0)
+	if last > 0 {
+		q.down(moving)
+	}
 	return top
 }
 
-func (q *eventQueue) down(i int) {
+// down places e, which replaces the root, by moving the hole at the root
+// down past every child that is earlier than e.
+func (q *eventQueue) down(e event) {
 	n := len(q.items)
+	i := 0
 	for {
-		l := 2*i + 1
-		if l >= n {
-			return
+		first := arity*i + 1
+		if first >= n {
+			break
 		}
-		m := l
-		if r := l + 1; r < n && q.items[r].before(&q.items[l]) {
-			m = r
+		m := first
+		for c := first + 1; c < first+arity && c < n; c++ {
+			if q.items[c].before(&q.items[m]) {
+				m = c
+			}
 		}
-		if !q.items[m].before(&q.items[i]) {
-			return
+		if !q.items[m].before(&e) {
+			break
 		}
-		q.items[i], q.items[m] = q.items[m], q.items[i]
+		q.items[i] = q.items[m]
 		i = m
 	}
+	q.items[i] = e
 }
 
 // peek returns the earliest event without removing it.

@@ -286,35 +286,35 @@ const bankMagic = "faultline/bank/v1"
 func (b *Bank) Snapshot() []byte {
 	e := newEncoder(bankMagic)
 	accts := b.ListAccounts()
-	e.uvarint(uint64(len(accts)))
+	e.Uvarint(uint64(len(accts)))
 	for _, a := range accts {
-		e.str(a.ID)
-		e.varint(a.Balance)
+		e.Str(a.ID)
+		e.Varint(a.Balance)
 	}
-	e.uvarint(uint64(len(b.txs)))
+	e.Uvarint(uint64(len(b.txs)))
 	for _, t := range b.txs {
-		e.str(string(t.Kind))
-		e.str(t.From)
-		e.str(t.To)
-		e.varint(t.Amount)
+		e.Str(string(t.Kind))
+		e.Str(t.From)
+		e.Str(t.To)
+		e.Varint(t.Amount)
 	}
-	return e.b
+	return e.Bytes()
 }
 
 // Restore implements Machine. Transaction ids are positions, so they are
 // not stored.
 func (b *Bank) Restore(data []byte) error {
 	d := newDecoder(data, bankMagic)
-	n := d.count()
+	n := d.Count()
 	balances := make(map[string]int64, n)
-	for i := 0; i < n && d.err == nil; i++ {
-		id := d.str()
-		balances[id] = d.varint()
+	for i := 0; i < n && d.Err() == nil; i++ {
+		id := d.Str()
+		balances[id] = d.Varint()
 	}
-	m := d.count()
+	m := d.Count()
 	txs := make([]Transaction, 0, m)
-	for i := 0; i < m && d.err == nil; i++ {
-		t := Transaction{ID: uint64(i) + 1, Kind: TxKind(d.str()), From: d.str(), To: d.str(), Amount: d.varint()}
+	for i := 0; i < m && d.Err() == nil; i++ {
+		t := Transaction{ID: uint64(i) + 1, Kind: TxKind(d.Str()), From: d.Str(), To: d.Str(), Amount: d.Varint()}
 		txs = append(txs, t)
 	}
 	if err := d.finish(); err != nil {

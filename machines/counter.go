@@ -87,15 +87,15 @@ const counterMagic = "faultline/counter/v1"
 // Snapshot implements Machine.
 func (c *Counter) Snapshot() []byte {
 	e := newEncoder(counterMagic)
-	e.varint(c.value)
-	e.uvarint(c.ops)
-	return e.b
+	e.Varint(c.value)
+	e.Uvarint(c.ops)
+	return e.Bytes()
 }
 
 // Restore implements Machine.
 func (c *Counter) Restore(b []byte) error {
 	d := newDecoder(b, counterMagic)
-	v, ops := d.varint(), d.uvarint()
+	v, ops := d.Varint(), d.Uvarint()
 	if err := d.finish(); err != nil {
 		return fmt.Errorf("counter restore: %w", err)
 	}

@@ -149,27 +149,27 @@ const kvMagic = "faultline/kv/v1"
 // stores encode to equal bytes.
 func (s *KV) Snapshot() []byte {
 	e := newEncoder(kvMagic)
-	e.uvarint(uint64(len(s.entries)))
+	e.Uvarint(uint64(len(s.entries)))
 	for _, k := range s.Keys() {
 		ent := s.entries[k]
-		e.str(k)
-		e.str(ent.Value)
-		e.uvarint(ent.Version)
+		e.Str(k)
+		e.Str(ent.Value)
+		e.Uvarint(ent.Version)
 	}
-	return e.b
+	return e.Bytes()
 }
 
 // Restore implements Machine.
 func (s *KV) Restore(b []byte) error {
 	d := newDecoder(b, kvMagic)
-	n := d.count()
+	n := d.Count()
 	entries := make(map[string]Entry, n)
 	prev := ""
-	for i := 0; i < n && d.err == nil; i++ {
-		k := d.str()
-		ent := Entry{Value: d.str(), Version: d.uvarint()}
-		if d.err == nil && (checkKey(k) != nil || (i > 0 && k <= prev)) {
-			d.err = fmt.Errorf("key %d (%q) invalid or out of order", i, k)
+	for i := 0; i < n && d.Err() == nil; i++ {
+		k := d.Str()
+		ent := Entry{Value: d.Str(), Version: d.Uvarint()}
+		if d.Err() == nil && (checkKey(k) != nil || (i > 0 && k <= prev)) {
+			d.Fail(fmt.Errorf("key %d (%q) invalid or out of order", i, k))
 		}
 		entries[k], prev = ent, k
 	}

@@ -83,14 +83,14 @@ const lifecycleMagic = "faultline/lifecycle/v1"
 // Snapshot implements Machine.
 func (l *Lifecycle) Snapshot() []byte {
 	e := newEncoder(lifecycleMagic)
-	e.uvarint(uint64(l.state))
-	return e.b
+	e.Uvarint(uint64(l.state))
+	return e.Bytes()
 }
 
 // Restore implements Machine.
 func (l *Lifecycle) Restore(b []byte) error {
 	d := newDecoder(b, lifecycleMagic)
-	s := d.uvarint()
+	s := d.Uvarint()
 	err := d.finish()
 	if err == nil && s >= uint64(len(stateNames)) {
 		err = fmt.Errorf("state %d out of range", s)

@@ -67,15 +67,15 @@ const registerMagic = "faultline/register/v1"
 // Snapshot implements Machine.
 func (r *Register) Snapshot() []byte {
 	e := newEncoder(registerMagic)
-	e.bool(r.set)
-	e.varint(r.value)
-	return e.b
+	e.Bool(r.set)
+	e.Varint(r.value)
+	return e.Bytes()
 }
 
 // Restore implements Machine.
 func (r *Register) Restore(b []byte) error {
 	d := newDecoder(b, registerMagic)
-	set, v := d.bool(), d.varint()
+	set, v := d.Bool(), d.Varint()
 	if err := d.finish(); err != nil {
 		return fmt.Errorf("register restore: %w", err)
 	}

@@ -15,7 +15,7 @@ import (
 // simulatedDirs hold code that runs inside a simulation. It must not read
 // the wall clock, use global randomness or start goroutines: the kernel is
 // the only source of time and randomness, and one goroutine runs a seed.
-var simulatedDirs = []string{"sim", "protocol", "machines", "faults", "checker"}
+var simulatedDirs = []string{"sim", "protocol", "machines", "faults", "checker", "internal"}
 
 // forbiddenTime are the time package's functions that read or wait on the
 // wall clock.

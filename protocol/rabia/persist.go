@@ -72,15 +72,16 @@ func (nd *Node) persistSlot(env sim.Env, sl *slot) {
 		return
 	}
 	w := &writer{}
-	w.uvarint(sl.s)
-	w.str(string(sl.proposal.enc))
-	w.uvarint(uint64(sl.phase))
+	w.Uvarint(sl.s)
+	w.Str(string(sl.proposal.enc))
+	w.Uvarint(uint64(sl.phase))
 	for p := uint32(1); p <= sl.phase; p++ {
 		st := round(&sl.states, p, nd.th.n)[nd.id]
 		vo := round(&sl.votes, p, nd.th.n)[nd.id]
-		w.b = append(w.b, byte(st+1), byte(vo+1))
+		w.Byte(byte(st + 1))
+		w.Byte(byte(vo + 1))
 	}
-	env.Disk().Put(keyMVC, w.b)
+	env.Disk().Put(keyMVC, w.Bytes())
 	env.Disk().Sync()
 }
 
@@ -91,11 +92,11 @@ func (nd *Node) resumeSlot(env sim.Env) {
 	if !ok {
 		return
 	}
-	r := &reader{b: rec}
-	s := r.uvarint()
-	enc := r.str()
-	phase := uint32(r.uvarint())
-	if r.err != nil || s != nd.Next() {
+	r := newReader(rec)
+	s := r.Uvarint()
+	enc := r.Str()
+	phase := uint32(r.Uvarint())
+	if r.Err() != nil || s != nd.Next() {
 		return // a slot the log already covers
 	}
 	b, err := decodeBatch([]byte(enc))
@@ -106,11 +107,11 @@ func (nd *Node) resumeSlot(env sim.Env) {
 	sl.started, sl.proposal, sl.phase, sl.startedAt = true, b, phase, env.Now()
 	sl.proposals[nd.id] = b
 	for p := uint32(1); p <= phase; p++ {
-		if len(r.b) < 2 {
+		st := int8(r.Byte()) - 1
+		vo := int8(r.Byte()) - 1
+		if r.Err() != nil {
 			panic(fmt.Sprintf("rabia: node %d: corrupt slot record", nd.id))
 		}
-		st, vo := int8(r.b[0])-1, int8(r.b[1])-1
-		r.b = r.b[2:]
 		round(&sl.states, p, nd.th.n)[nd.id] = st
 		round(&sl.votes, p, nd.th.n)[nd.id] = vo
 		sl.state, sl.voted = st, vo != none

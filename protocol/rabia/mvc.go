@@ -110,15 +110,7 @@ func (nd *Node) onState(env sim.Env, from sim.NodeID, m State) {
 	if sl == nil || m.Phase == 0 || (m.Value != zero && m.Value != one) {
 		return
 	}
-	r := round(&sl.states, m.Phase, nd.th.n)
-	if r[from] != none {
-		return
-	}
-	r[from] = m.Value
-	sl.heard(m.Depth)
-	if sl.s == nd.Next() {
-		nd.advance(env, sl)
-	}
+	nd.record(env, sl, &sl.states, from, m.Phase, m.Value, m.Depth)
 }
 
 func (nd *Node) onVote(env sim.Env, from sim.NodeID, m Vote) {
@@ -126,12 +118,19 @@ func (nd *Node) onVote(env sim.Env, from sim.NodeID, m Vote) {
 	if sl == nil || m.Phase == 0 || m.Value < zero || m.Value > question {
 		return
 	}
-	r := round(&sl.votes, m.Phase, nd.th.n)
+	nd.record(env, sl, &sl.votes, from, m.Phase, m.Value, m.Depth)
+}
+
+// record keeps the first STATE or VOTE a replica sent in a phase (one
+// message of each kind per replica per step; later copies are ignored) and
+// lets the current slot advance on it.
+func (nd *Node) record(env sim.Env, sl *slot, rounds *[][]int8, from sim.NodeID, phase uint32, value int8, depth uint32) {
+	r := round(rounds, phase, nd.th.n)
 	if r[from] != none {
 		return
 	}
-	r[from] = m.Value
-	sl.heard(m.Depth)
+	r[from] = value
+	sl.heard(depth)
 	if sl.s == nd.Next() {
 		nd.advance(env, sl)
 	}

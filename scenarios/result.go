@@ -140,15 +140,11 @@ func (r *run) stopVerdict() (checker.Verdict, bool) {
 // propertyOf takes the property name from a monitor's error, which by
 // convention starts "property: ...".
 func propertyOf(detail string) string {
-	for i := 0; i < len(detail); i++ {
-		if detail[i] == ':' {
-			return detail[:i]
-		}
-		if detail[i] == ' ' {
-			break
-		}
+	prop, _, ok := strings.Cut(detail, ":")
+	if !ok || strings.ContainsRune(prop, ' ') {
+		return "invariant"
 	}
-	return "invariant"
+	return prop
 }
 
 // liveness: every operation invoked after the recovery window of the heal

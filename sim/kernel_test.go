@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -169,21 +170,12 @@ func reachability(t *testing.T, n int, fault func(k *Kernel)) string {
 	for a := 0; a < n; a++ {
 		row := ""
 		for b := 0; b < n; b++ {
-			got := a == b || slicesContains(probes[b].got, fmt.Sprintf("%d:%d", a, a))
+			got := a == b || slices.Contains(probes[b].got, fmt.Sprintf("%d:%d", a, a))
 			row += map[bool]string{true: "1", false: "0"}[got]
 		}
 		rows = append(rows, row)
 	}
 	return strings.Join(rows, " ")
-}
-
-func slicesContains(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 func TestPartitionsBlockExactlyTheLinksTheyName(t *testing.T) {

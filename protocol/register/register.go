@@ -93,6 +93,7 @@ type node struct {
 type pending struct {
 	req    request
 	next   durable
+	snap   []byte // next, encoded once: sent on every retransmit, then stored
 	result machines.Result
 	acks   map[sim.NodeID]bool
 }
@@ -183,7 +184,7 @@ func (n *node) startNext(env sim.Env) {
 	res := m.Apply(machines.Command{F: r.Op.F, Key: r.Op.Key, Value: r.Op.Value})
 	next := durable{Index: n.state.Index + 1, Machine: m.Snapshot(), Answered: cloneAnswered(n.state.Answered)}
 	next.Answered[answeredKey(r.Request)] = reply{Seq: r.Seq, Value: res.Value, Err: res.Err}
-	n.inflight = &pending{req: r, next: next, result: res, acks: map[sim.NodeID]bool{primary: true}}
+	n.inflight = &pending{req: r, next: next, snap: encode(next), result: res, acks: map[sim.NodeID]bool{primary: true}}
 	n.broadcast(env)
 	n.maybeCommit(env)
 }
@@ -197,7 +198,7 @@ func cloneAnswered(m map[string]reply) map[string]reply {
 }
 
 func (n *node) broadcast(env sim.Env) {
-	snap := encode(n.inflight.next)
+	snap := n.inflight.snap
 	for _, p := range env.Peers() {
 		if !n.inflight.acks[p] {
 			env.Send(p, replicate{Index: n.inflight.next.Index, Snapshot: snap})
@@ -233,7 +234,7 @@ func (n *node) maybeCommit(env sim.Env) {
 		return
 	}
 	n.state = p.next
-	env.Disk().Put("state", encode(p.next))
+	env.Disk().Put("state", p.snap)
 	env.Disk().Sync()
 	env.Observe(Committed{Index: p.next.Index})
 	env.Count("register.committed", 1)

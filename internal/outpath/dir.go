@@ -1,0 +1,181 @@
+package outpath
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// MarkerFile is the file that marks a directory as a Faultline report and
+// lists the files Faultline wrote into it.
+const MarkerFile = ".faultline-report"
+
+// marker is MarkerFile's content.
+type marker struct {
+	Kind    string   `json:"faultline"` // "report"
+	Version int      `json:"version"`
+	Files   []string `json:"files"` // slash-separated, relative to the directory
+}
+
+const markerKind, markerVersion = "report", 1
+
+// Dir is a report directory opened for writing. Faultline owns the files
+// it writes there, and nothing else.
+type Dir struct {
+	path string
+	// old are the files the marker listed: the previous report, which
+	// Clean removes. Empty for a new or adopted directory.
+	old []string
+}
+
+// CheckDir reports whether path may be written as a report directory:
+// nil if nothing is there, it is empty, it carries the marker, or force
+// is set; a *RefusedError otherwise.
+func CheckDir(path string, force bool) error {
+	_, err := inspectDir(path, force)
+	return err
+}
+
+// OpenDir checks path as CheckDir does and creates it if missing.
+func OpenDir(path string, force bool) (*Dir, error) {
+	d, err := inspectDir(path, force)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(path, 0o755); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+func inspectDir(path string, force bool) (*Dir, error) {
+	d := &Dir{path: path}
+	info, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return d, nil
+	case err != nil:
+		return nil, err
+	case !info.IsDir():
+		return nil, noForce(path, "is a file, not a directory")
+	}
+	m, err := readMarker(path)
+	switch {
+	case err == nil:
+		d.old = m.Files
+		return d, nil
+	case !errors.Is(err, fs.ErrNotExist):
+		if force {
+			return d, nil
+		}
+		return nil, &RefusedError{Path: path, Reason: "has a damaged " + MarkerFile + " (" + err.Error() + ")",
+			Hint: "choose another path, or pass -force to write into it; nothing in it is deleted"}
+	}
+	empty, err := isEmpty(path)
+	if err != nil {
+		return nil, err
+	}
+	if !empty && !force {
+		return nil, &RefusedError{Path: path, Reason: "exists and is not a Faultline report (it has no " + MarkerFile + " file)",
+			Hint: "choose another path, or pass -force to write into it; nothing in it is deleted"}
+	}
+	return d, nil
+}
+
+func isEmpty(dir string) (bool, error) {
+	f, err := os.Open(dir)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	_, err = f.Readdirnames(1)
+	if errors.Is(err, io.EOF) {
+		return true, nil
+	}
+	return false, err
+}
+
+// readMarker reads and checks dir's marker. Every listed file must be a
+// local path inside dir, so a hand-edited marker cannot make Clean remove
+// anything outside it.
+func readMarker(dir string) (marker, error) {
+	var m marker
+	data, err := os.ReadFile(filepath.Join(dir, MarkerFile))
+	if err != nil {
+		return m, err
+	}
+	if err := json.Unmarshal(data, &m); err != nil {
+		return m, fmt.Errorf("not JSON: %v", err)
+	}
+	if m.Kind != markerKind || m.Version != markerVersion {
+		return m, fmt.Errorf(`expected {"faultline":%q,"version":%d,...}`, markerKind, markerVersion)
+	}
+	for _, f := range m.Files {
+		if !filepath.IsLocal(filepath.FromSlash(f)) || f == MarkerFile {
+			return m, fmt.Errorf("lists %q, which is not a file inside the directory", f)
+		}
+	}
+	return m, nil
+}
+
+// Path is the directory.
+func (d *Dir) Path() string { return d.path }
+
+// Clean removes the files the previous report listed, then those of their
+// parent directories inside the report that are left empty. Files the
+// marker does not list — the user's — are never touched.
+func (d *Dir) Clean() error {
+	parents := map[string]bool{}
+	for _, rel := range d.old {
+		p := filepath.Join(d.path, filepath.FromSlash(rel))
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("report directory: %w", err)
+		}
+		for dir := filepath.Dir(filepath.FromSlash(rel)); dir != "."; dir = filepath.Dir(dir) {
+			parents[dir] = true
+		}
+	}
+	// Deepest first, so a/b goes before a. Remove fails on a directory
+	// that is not empty, which is exactly when it must stay.
+	depth := func(p string) int { return strings.Count(p, string(filepath.Separator)) }
+	dirs := slices.SortedFunc(maps.Keys(parents), func(a, b string) int { return depth(b) - depth(a) })
+	for _, rel := range dirs {
+		_ = os.Remove(filepath.Join(d.path, rel))
+	}
+	d.old = nil
+	return nil
+}
+
+// Commit writes the marker listing files (slash-separated, relative to
+// the directory): the report Faultline now owns there.
+func (d *Dir) Commit(files []string) error {
+	m := marker{Kind: markerKind, Version: markerVersion, Files: slices.Sorted(slices.Values(files))}
+	data, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(d.path, MarkerFile)
+	tmp, err := os.CreateTemp(d.path, "."+MarkerFile+".*.faultline-tmp")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	_, err = tmp.Write(append(data, '\n'))
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	return err
+}

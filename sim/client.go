@@ -28,7 +28,7 @@ type Request struct {
 type ReplyStatus int
 
 const (
-	ReplyOK      ReplyStatus = iota // it happened; Value is the result
+	ReplyOK      ReplyStatus = iota // it happened; Value is the result, or Err the machine error it ended with
 	ReplyFail                       // it definitely did not happen; Err may name a machine error
 	ReplyUnknown                    // the replica cannot tell (e.g. a 408): it may have happened
 	ReplyRetry                      // not done, try again (e.g. not configured, not the leader)
@@ -221,6 +221,14 @@ func (c *client) Receive(env Env, from NodeID, m Message) {
 	c.cur.Node = from
 	switch r.Status {
 	case ReplyOK:
+		if r.Err != "" {
+			// Applied, with a machine error as its result: the operation
+			// completed, whatever earlier attempts did (the replica
+			// answers for this very request, e.g. from an at-most-once
+			// table).
+			c.finish(OpFail, r.Value, r.Err)
+			return
+		}
 		c.finish(OpOK, r.Value, "")
 	case ReplyFail:
 		if c.maybe {

@@ -181,3 +181,28 @@ func TestBadRequestGetsClearErrorAndChangesNothing(t *testing.T) {
 		t.Fatalf("%d slots decided for a refused request, want 0", d)
 	}
 }
+
+// TestMachineErrorAfterARetryIsCompleted (issue 13 part 6): a command
+// applied with a machine error is a completed operation with that error,
+// even when the client's first attempt timed out and the answer comes to a
+// retry. rabia-bank -swarm seeds 22 and 23 left such operations unknown.
+func TestMachineErrorAfterARetryIsCompleted(t *testing.T) {
+	cfg := protocol.Config{Nodes: 3, Machine: "bank", Seed: 3}
+	k := sim.New(sim.Config{
+		Seed: 3, Nodes: 3,
+		NewNode: func(id sim.NodeID) sim.Node { return rabia.Definition.NewNode(cfg, id) },
+		Network: sim.Link{Latency: sim.Latency{Kind: sim.LatencyFixed, Min: time.Millisecond}},
+	})
+	k.AddClients(sim.ClientConfig{Count: 1, Codec: rabia.Codec{}, Workload: oneOp{sim.Op{F: "create_account", Key: "a", Value: int64(5)}},
+		Timeout: 1500 * time.Microsecond, Retries: 20, RetryOther: true, MaxOps: 2})
+	if stop := k.Run(sim.Time(time.Second)); stop.Reason != sim.EndDone {
+		t.Fatalf("run stopped: %v %s", stop.Reason, stop.Detail)
+	}
+	h := k.History()
+	if len(h) != 2 || h[0].Status != sim.OpOK {
+		t.Fatalf("history %+v, want the first create_account ok", h)
+	}
+	if op := h[1]; op.Status != sim.OpFail || op.Err != "account_exists" || op.Attempts < 2 {
+		t.Fatalf("second create_account ended %v %q after %d attempts, want fail account_exists after a retry", op.Status, op.Err, op.Attempts)
+	}
+}

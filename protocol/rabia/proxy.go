@@ -36,11 +36,13 @@ func (nd *Node) onClient(env sim.Env, from sim.NodeID, r ClientRequest) {
 	}
 }
 
+// reply answers a request that was applied: ReplyOK with the machine's
+// result, its error included. A machine error (account_exists) is the
+// outcome of this very (client, seq), applied once, so the client must
+// record it as completed even if an earlier attempt timed out; ReplyFail
+// would say it never happened and, after a timeout, leave it unknown.
 func reply(seq uint64, res machines.Result) ClientReply {
-	if res.Err != "" {
-		return ClientReply{Seq: seq, Status: sim.ReplyFail, Err: res.Err}
-	}
-	return ClientReply{Seq: seq, Status: sim.ReplyOK, Value: res.Value}
+	return ClientReply{Seq: seq, Status: sim.ReplyOK, Value: res.Value, Err: res.Err}
 }
 
 // stamp turns the open requests into a batch stamped with (this proxy's

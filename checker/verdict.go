@@ -19,6 +19,10 @@ const (
 	Unknown                        // the checker could not decide (timeout, undecidable)
 	BudgetExhausted                // the run hit its event or time budget first
 	NodePanic                      // a node panicked; Verdict.Node says which
+	// HarnessError: the harness itself failed (a panic in fault or
+	// workload generation, a monitor, a checker or the kernel). The run
+	// decided nothing; it is a bug to report, never a pass.
+	HarnessError
 )
 
 var outcomeNames = [...]string{
@@ -27,6 +31,7 @@ var outcomeNames = [...]string{
 	Unknown:         "unknown",
 	BudgetExhausted: "budget_exhausted",
 	NodePanic:       "node_panic",
+	HarnessError:    "harness_error",
 }
 
 // String returns the stable lower-case name used in JSON and reports.
@@ -39,7 +44,8 @@ func (o Outcome) String() string {
 
 // ExitCode maps the outcome onto simrun's exit codes: 0 pass, 1 a property
 // violated (a panic is a violated property: the node must not panic), 3 the
-// run could not decide. Exit code 2 (bad input) never comes from a verdict.
+// run could not decide, a harness error included. Exit code 2 (bad input)
+// never comes from a verdict.
 func (o Outcome) ExitCode() int {
 	switch o {
 	case Pass:
@@ -59,10 +65,12 @@ func (o Outcome) severity() int {
 		return 0
 	case BudgetExhausted:
 		return 2
-	case NodePanic:
+	case HarnessError:
 		return 3
-	case Violation:
+	case NodePanic:
 		return 4
+	case Violation:
+		return 5
 	default:
 		return 1
 	}
@@ -108,7 +116,7 @@ type Verdict struct {
 func (v Verdict) Passed() bool { return v.Outcome == Pass }
 
 // Worst returns the most severe verdict, ordered Violation > NodePanic >
-// BudgetExhausted > Unknown > Pass; the first one wins ties so the earliest
+// HarnessError > BudgetExhausted > Unknown > Pass; the first one wins ties so the earliest
 // reported problem is kept. Worst of nothing is a Pass.
 func Worst(vs ...Verdict) Verdict {
 	var w Verdict

@@ -78,8 +78,12 @@ func (r *run) result() *Result {
 		HealAt:     r.healAt,
 	}
 	res.Checks = r.verdicts(res)
+	// After the checks: monitors derive numbers in Final.
+	r.guard("collecting the monitor's metrics", func() { res.Metrics = r.metrics() })
+	if r.harness != nil && !slices.ContainsFunc(res.Checks, func(v checker.Verdict) bool { return v.Outcome == checker.HarnessError }) {
+		res.Checks = append(res.Checks, *r.harness)
+	}
 	res.Verdict = checker.Worst(res.Checks...)
-	res.Metrics = r.metrics() // after the checks: monitors derive numbers in Final
 	return res
 }
 
@@ -114,7 +118,12 @@ func (r *run) verdicts(res *Result) []checker.Verdict {
 		out = append(out, r.liveness())
 	}
 	if r.monitor != nil {
-		out = append(out, r.monitor.Final(r.k, r.k.History())...)
+		var final []checker.Verdict
+		if r.guard("running the monitor's final check", func() { final = r.monitor.Final(r.k, r.k.History()) }) {
+			out = append(out, final...)
+		} else {
+			out = append(out, *r.harness)
+		}
 	}
 	if len(out) == 0 {
 		out = append(out, checker.Verdict{Outcome: checker.Pass, Property: "run", Detail: "ran to the end; no checks configured"})
@@ -123,9 +132,19 @@ func (r *run) verdicts(res *Result) []checker.Verdict {
 }
 
 func (r *run) stopVerdict() (checker.Verdict, bool) {
+	if r.harness != nil {
+		return *r.harness, true
+	}
 	st := r.stop
 	switch st.Reason {
 	case sim.EndPanic:
+		if int(st.Node) >= r.s.Nodes {
+			// Clients are the harness's: their panic is the workload's or
+			// the client codec's, not a replica's.
+			return checker.Verdict{Outcome: checker.HarnessError, Property: "harness_error", At: int64(st.At),
+				Detail: fmt.Sprintf("harness error: client %d (the workload generator or the protocol's client codec) panicked, not a replica: %s",
+					int(st.Node)-r.s.Nodes, st.Detail)}, true
+		}
 		return checker.Verdict{Outcome: checker.NodePanic, Property: "node_panic", Detail: st.Detail, At: int64(st.At), Node: int(st.Node)}, true
 	case sim.EndViolation:
 		prop := propertyOf(st.Detail)

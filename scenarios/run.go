@@ -3,8 +3,10 @@ package scenarios
 import (
 	"fmt"
 	"io"
+	"runtime/debug"
 	"time"
 
+	"github.com/faultline-sim/faultline/checker"
 	"github.com/faultline-sim/faultline/faults"
 	"github.com/faultline-sim/faultline/protocol"
 	"github.com/faultline-sim/faultline/sim"
@@ -19,16 +21,25 @@ type Options struct {
 	NoLinearizability bool
 }
 
-// Run executes scenario s under seed and checks it. It never panics on a
-// protocol's behalf: a node panic, an invariant violation or an exhausted
-// budget all come back as the Result's verdict.
+// Run executes scenario s under seed and checks it. It never panics: a
+// node panic, an invariant violation or an exhausted budget come back as
+// the Result's verdict, and so does a panic of the harness itself (fault or
+// workload generation, the monitor, a checker), as a harness error with
+// the seed and the repro command.
 func Run(s *Scenario, seed uint64, opts Options) *Result {
 	wallStart := time.Now() // the one wall-clock read: the run's reported wall time
-	r := newRun(s, seed, opts)
-	r.execute()
-	res := r.result()
-	if err := r.k.FlushTrace(); err != nil {
-		res.TraceError = err.Error()
+	r := &run{s: s, seed: seed, opts: opts}
+	var res *Result
+	if r.guard("building the run", r.build) && r.guard("running", r.execute) {
+		r.guard("checking the run", func() { res = r.result() })
+	}
+	if res == nil {
+		res = r.harnessResult()
+	}
+	if r.k != nil {
+		if err := r.k.FlushTrace(); err != nil {
+			res.TraceError = err.Error()
+		}
 	}
 	res.WallNs = time.Since(wallStart).Nanoseconds()
 	return res
@@ -47,31 +58,42 @@ type run struct {
 	stop     sim.End
 	healAt   sim.Time
 	endAt    sim.Time
+	// harness is the run's first harness error, if it had one.
+	harness *checker.Verdict
 }
 
-func newRun(s *Scenario, seed uint64, opts Options) *run {
-	r := &run{s: s, seed: seed, opts: opts, def: Protocols[s.Protocol], cfg: s.protocolConfig(seed)}
+// build makes the monitor and the kernel.
+func (r *run) build() {
+	s := r.s
+	r.def, r.cfg = Protocols[s.Protocol], s.protocolConfig(r.seed)
 	if r.def.NewMonitor != nil {
 		r.monitor = r.def.NewMonitor(r.cfg)
 	}
 	r.k = sim.New(sim.Config{
-		Seed:      seed,
+		Seed:      r.seed,
 		Nodes:     s.Nodes,
 		NewNode:   func(id sim.NodeID) sim.Node { return r.def.NewNode(r.cfg, id) },
 		Network:   s.baseLink(),
 		Disk:      sim.DiskConfig{SyncLatency: s.Disk.SyncLatency},
 		MaxEvents: s.Budgets.MaxEvents,
 		MaxTime:   r.maxTime(),
-		Trace:     opts.Trace,
+		Trace:     r.opts.Trace,
 		Observer:  r.observe,
 	})
-	return r
 }
 
-func (r *run) observe(at sim.Time, node sim.NodeID, fact any) error {
+// observe hands a node's fact to the monitor. A monitor that panics is a
+// harness error, not the node's: the node only reported what it did.
+func (r *run) observe(at sim.Time, node sim.NodeID, fact any) (err error) {
 	if r.monitor == nil {
 		return nil
 	}
+	defer func() {
+		if p := recover(); p != nil {
+			r.fail(harnessVerdict(fmt.Sprintf("the monitor checked a fact node %d reported at %v", node, at), p, debug.Stack()))
+			err = fmt.Errorf("harness_error: the monitor panicked")
+		}
+	}()
 	return r.monitor.Observe(at, node, fact)
 }
 

@@ -56,12 +56,16 @@ func (k *Kernel) Restart(id NodeID) {
 	k.startEntity(e)
 }
 
+// startEntity boots e. The constructor runs inside call, so a node that
+// panics while being built is a node panic like any other.
 func (k *Kernel) startEntity(e *entity) {
 	e.up = true
-	if !e.isClient {
-		e.node = k.cfg.NewNode(e.id)
-	}
-	k.call(e, func() { e.node.Start(e.env) })
+	k.call(e, func() {
+		if !e.isClient {
+			e.node = k.cfg.NewNode(e.id)
+		}
+		e.node.Start(e.env)
+	})
 }
 
 // Stop freezes replica id with its state, like SIGSTOP or a long GC pause:

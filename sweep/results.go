@@ -235,6 +235,9 @@ type Summary struct {
 	ByProp    map[string]int // failed seeds by property
 	Unsure    map[string]int // undecided seeds by property
 	First     []Line         // the first FirstFailures failing seeds (JSON dropped)
+	// Harness lists the first FirstFailures seeds that ended in a harness
+	// error (counted in Undecided): a bug to report, with its repro.
+	Harness []Line
 }
 
 // NewSummary starts an empty summary of a sweep of scenario.
@@ -256,6 +259,10 @@ func (s *Summary) Add(l Line) {
 	case l.Undecided():
 		s.Undecided++
 		s.Unsure[l.Verdict.Outcome.String()+" "+l.Verdict.Property]++
+		if l.HarnessError() && len(s.Harness) < FirstFailures {
+			l.JSON = nil
+			s.Harness = append(s.Harness, l)
+		}
 	default:
 		s.Passed++
 	}
@@ -292,6 +299,12 @@ func (s *Summary) Write(w io.Writer, elapsed time.Duration) {
 			fmt.Fprintf(w, "  seed %-8d %-16s %s\n", l.Seed, l.Verdict.Property, l.Repro)
 		}
 		fmt.Fprintf(w, "shrink the first: %s\n", strings.Replace(s.First[0].Repro, "simrun run ", "simrun shrink ", 1))
+	}
+	if len(s.Harness) > 0 {
+		fmt.Fprintln(w, "harness errors (a bug in the harness, not a verdict on the protocol; please report):")
+		for _, l := range s.Harness {
+			fmt.Fprintf(w, "  seed %-8d %s\n", l.Seed, l.Repro)
+		}
 	}
 }
 

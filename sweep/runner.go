@@ -40,8 +40,12 @@ type Line struct {
 // node panic).
 func (l Line) Failed() bool { return l.Verdict.Outcome.ExitCode() == 1 }
 
-// Undecided reports whether the seed's checks could not decide.
+// Undecided reports whether the seed's checks could not decide (a harness
+// error included: it decided nothing).
 func (l Line) Undecided() bool { return l.Verdict.Outcome.ExitCode() == 3 }
+
+// HarnessError reports whether the seed ended in a harness error.
+func (l Line) HarnessError() bool { return l.Verdict.Outcome == checker.HarnessError }
 
 // lineOf keeps what a sweep needs of a result and lets the rest go.
 func lineOf(res *scenarios.Result) Line {
@@ -55,14 +59,15 @@ func lineOf(res *scenarios.Result) Line {
 		Repro: res.Repro, JSON: append(b, '\n')}
 }
 
-// runLine runs one seed. A panic outside the nodes (the kernel or a
-// checker; a node's own panic is already a verdict) becomes that seed's
-// undecided result instead of ending a sweep of thousands of seeds.
+// runLine runs one seed. scenarios.Run already turns every panic of a run
+// into a verdict; one outside it (swarm mode's draw) becomes that seed's
+// harness error, with its repro command, instead of ending a sweep of
+// thousands of seeds.
 func runLine(cfg Config, seed uint64) (l Line) {
 	defer func() {
 		if p := recover(); p != nil {
-			v := checker.Verdict{Outcome: checker.Unknown, Property: "harness_panic",
-				Detail: fmt.Sprintf("panic outside the protocol: %v\n%s", p, debug.Stack())}
+			v := checker.Verdict{Outcome: checker.HarnessError, Property: "harness_error",
+				Detail: fmt.Sprintf("harness error: panic: %v\n%s", p, debug.Stack())}
 			res := &scenarios.Result{Scenario: cfg.Scenario.Name, Protocol: cfg.Scenario.Protocol, Seed: seed,
 				Verdict: v, Checks: []checker.Verdict{v}, Repro: cfg.Scenario.Repro(seed)}
 			if cfg.Swarm {

@@ -377,8 +377,9 @@ func (panickyMonitor) Final(*sim.Kernel, []*sim.Operation) []checker.Verdict {
 func (panickyMonitor) Metrics() map[string]float64 { return nil }
 
 // TestHarnessPanicIsOneUndecidedSeed: a panic outside the nodes ends that
-// seed's run as undecided, with the panic in its detail, and the sweep
-// goes on.
+// seed's run as a harness error (undecided, never a pass), with the panic
+// in its detail and its repro command, and the sweep goes on; the summary
+// lists the seed with its repro.
 func TestHarnessPanicIsOneUndecidedSeed(t *testing.T) {
 	s := amnesiacScenario(t).Clone()
 	s.Protocol = panicky.Name
@@ -386,9 +387,19 @@ func TestHarnessPanicIsOneUndecidedSeed(t *testing.T) {
 	if len(lines) != 3 {
 		t.Fatalf("got %d lines, want 3", len(lines))
 	}
+	sum := sweep.NewSummary(s.Name)
 	for _, l := range lines {
-		if !l.Undecided() || l.Verdict.Property != "harness_panic" || !strings.Contains(l.Verdict.Detail, "checker bug") {
-			t.Fatalf("seed %d: %+v; want an undecided harness_panic", l.Seed, l.Verdict)
+		if !l.Undecided() || !l.HarnessError() || l.Verdict.Property != "harness_error" || !strings.Contains(l.Verdict.Detail, "checker bug") {
+			t.Fatalf("seed %d: %+v; want an undecided harness_error", l.Seed, l.Verdict)
 		}
+		if !strings.HasSuffix(l.Repro, fmt.Sprintf("-seed %d", l.Seed)) {
+			t.Fatalf("seed %d: repro %q", l.Seed, l.Repro)
+		}
+		sum.Add(l)
+	}
+	var out bytes.Buffer
+	sum.Write(&out, 0)
+	if sum.ExitCode() != 3 || !strings.Contains(out.String(), "harness errors") || !strings.Contains(out.String(), lines[0].Repro) {
+		t.Fatalf("exit %d, summary:\n%s", sum.ExitCode(), out.String())
 	}
 }

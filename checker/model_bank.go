@@ -3,16 +3,19 @@ package checker
 import (
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/faultline-sim/faultline/machines"
 )
 
-// bankAcct is one account in the bank model.
+// bankAcct is one account in the bank model: its balance and how many
+// transactions changed it.
 type bankAcct struct {
 	id  string
 	bal int64
+	txs int64
 }
 
 // bankState is the bank model's state: accounts sorted by id. It is never
@@ -24,37 +27,40 @@ func (s bankState) find(id string) (int, bool) {
 	return i, i < len(s) && s[i].id == id
 }
 
-// with returns a copy of s with id's balance set, inserting it if new.
-func (s bankState) with(id string, bal int64) bankState {
-	i, ok := s.find(id)
+// with returns a copy of s with a's entry set, inserting it if new.
+func (s bankState) with(a bankAcct) bankState {
+	i, ok := s.find(a.id)
 	out := make(bankState, 0, len(s)+1)
 	out = append(out, s[:i]...)
-	out = append(out, bankAcct{id, bal})
+	out = append(out, a)
 	if ok {
 		i++
 	}
 	return append(out, s[i:]...)
 }
 
-func (s bankState) balance(id string) (int64, bool) {
+func (s bankState) get(id string) (bankAcct, bool) {
 	if i, ok := s.find(id); ok {
-		return s[i].bal, true
+		return s[i], true
 	}
-	return 0, false
+	return bankAcct{}, false
+}
+
+// changed is the account after one more transaction leaves it at bal.
+func (a bankAcct) changed(bal int64) bankAcct { return bankAcct{a.id, bal, a.txs + 1} }
+
+func (a bankAcct) value() map[string]any {
+	return map[string]any{"id": a.id, "balance": a.bal, "transaction_count": a.txs}
 }
 
 func bankErr(c machines.Code) Output { return Output{Err: string(c)} }
 
-func bankIDError(id string) bool {
-	return id == "" || len([]rune(id)) > machines.MaxAccountIDChars
-}
-
 func bankAmountError(a int64) bool { return a < 1 || a > machines.MaxAmount }
 
-// bankSpec mirrors machines.Bank, including its order of error checks (ids,
-// same account, amount, existence, funds, overflow). Transfers couple
-// accounts, so the bank model is not partitioned. The transaction history
-// is not modelled: get_transaction_history is checked for its error only.
+// bankSpec mirrors machines.Bank, including the seed's order of error
+// checks for each command. Transfers couple accounts, so the bank model is
+// not partitioned. The transaction history is not modelled:
+// get_transaction_history is checked for its error only.
 var bankSpec = &spec{
 	name: "bank",
 	init: func() any { return bankState(nil) },
@@ -66,31 +72,20 @@ var bankSpec = &spec{
 		"get_balance":             isNull,
 		"get_account":             isNull,
 		"list_accounts":           isNull,
-		"get_transaction_history": isNull,
+		"get_transaction_history": isNullOrInt,
 	},
 	reads: map[string]func(any) error{
 		"get_balance":   isInt,
 		"get_account":   isAccount,
-		"list_accounts": isStringList,
+		"list_accounts": listOf(isAccount),
 	},
 	quiet: map[string]bool{"get_transaction_history": true},
 	apply: bankApply,
-	equal: func(a, b any) bool {
-		x, y := a.(bankState), b.(bankState)
-		if len(x) != len(y) {
-			return false
-		}
-		for i := range x {
-			if x[i] != y[i] {
-				return false
-			}
-		}
-		return true
-	},
+	equal: func(a, b any) bool { return slices.Equal(a.(bankState), b.(bankState)) },
 	hash: func(state any) uint64 {
 		h := fnv.New64a()
 		for _, a := range state.(bankState) {
-			fmt.Fprintf(h, "%s\x00%d\x00", a.id, a.bal)
+			fmt.Fprintf(h, "%s\x00%d\x00%d\x00", a.id, a.bal, a.txs)
 		}
 		return h.Sum64()
 	},
@@ -107,11 +102,11 @@ func bankApply(state any, in Input) (any, Output) {
 	s := state.(bankState)
 	switch in.F {
 	case "list_accounts":
-		ids := []any{}
+		out := []any{}
 		for _, a := range s {
-			ids = append(ids, a.id)
+			out = append(out, a.value())
 		}
-		return s, Output{Value: ids}
+		return s, Output{Value: out}
 	case "create_account":
 		return bankCreate(s, in.Key, in.Value.(int64))
 	case "deposit", "withdraw":
@@ -119,94 +114,94 @@ func bankApply(state any, in Input) (any, Output) {
 	case "transfer":
 		p := in.Value.([]any)
 		return bankTransfer(s, in.Key, p[0].(string), p[1].(int64))
+	case "get_transaction_history":
+		if n, ok := in.Value.(int64); ok && n < 0 {
+			return s, bankErr(machines.ErrBadCommand)
+		}
+		return s, Output{}
 	}
-	if bankIDError(in.Key) {
-		return s, bankErr(machines.ErrInvalidAccountID)
-	}
-	bal, ok := s.balance(in.Key)
+	a, ok := s.get(in.Key)
 	if !ok {
 		return s, bankErr(machines.ErrNoSuchAccount)
 	}
 	switch in.F {
 	case "get_balance":
-		return s, Output{Value: bal}
+		return s, Output{Value: a.bal}
 	case "get_account":
-		return s, Output{Value: map[string]any{"id": in.Key, "balance": bal}}
-	case "get_transaction_history":
-		return s, Output{}
+		return s, Output{Value: a.value()}
 	}
 	return s, bankErr(machines.ErrBadCommand)
 }
 
 func bankCreate(s bankState, id string, initial int64) (any, Output) {
-	switch _, exists := s.balance(id); {
-	case bankIDError(id):
+	switch _, exists := s.get(id); {
+	case id == "" || len(id) > machines.MaxAccountIDBytes:
 		return s, bankErr(machines.ErrInvalidAccountID)
-	case initial != 0 && bankAmountError(initial):
-		return s, bankErr(machines.ErrInvalidAmount)
+	case initial < 0:
+		return s, bankErr(machines.ErrNegativeInitialBalance)
 	case exists:
 		return s, bankErr(machines.ErrAccountExists)
 	}
-	return s.with(id, initial), Output{Value: initial}
+	a := bankAcct{id: id, bal: initial}
+	return s.with(a), Output{Value: a.value()}
 }
 
 func bankMove(s bankState, f, id string, amount int64) (any, Output) {
-	bal, exists := s.balance(id)
+	a, exists := s.get(id)
 	switch {
-	case bankIDError(id):
-		return s, bankErr(machines.ErrInvalidAccountID)
 	case bankAmountError(amount):
 		return s, bankErr(machines.ErrInvalidAmount)
 	case !exists:
 		return s, bankErr(machines.ErrNoSuchAccount)
-	case f == "withdraw" && bal < amount:
+	case f == "withdraw" && a.bal < amount:
 		return s, bankErr(machines.ErrInsufficientFunds)
-	case f == "deposit" && bal+amount < bal:
+	case f == "deposit" && a.bal+amount < a.bal:
 		return s, bankErr(machines.ErrOverflow)
 	}
 	if f == "withdraw" {
 		amount = -amount
 	}
-	return s.with(id, bal+amount), Output{Value: bal + amount}
+	return s.with(a.changed(a.bal + amount)), Output{Value: a.bal + amount}
 }
 
 func bankTransfer(s bankState, from, to string, amount int64) (any, Output) {
-	fb, fromOK := s.balance(from)
-	tb, toOK := s.balance(to)
+	src, fromOK := s.get(from)
+	dst, toOK := s.get(to)
 	switch {
-	case bankIDError(from), bankIDError(to):
-		return s, bankErr(machines.ErrInvalidAccountID)
-	case from == to:
-		return s, bankErr(machines.ErrSameAccount)
 	case bankAmountError(amount):
 		return s, bankErr(machines.ErrInvalidAmount)
+	case from == to:
+		return s, bankErr(machines.ErrSameAccount)
 	case !fromOK, !toOK:
 		return s, bankErr(machines.ErrNoSuchAccount)
-	case fb < amount:
+	case src.bal < amount:
 		return s, bankErr(machines.ErrInsufficientFunds)
-	case tb+amount < tb:
+	case dst.bal+amount < dst.bal:
 		return s, bankErr(machines.ErrOverflow)
 	}
-	return s.with(from, fb-amount).with(to, tb+amount), Output{Value: fb - amount}
+	return s.with(src.changed(src.bal - amount)).with(dst.changed(dst.bal + amount)), Output{}
 }
 
 func isAccount(v any) error {
 	m, ok := v.(map[string]any)
-	if !ok || len(m) != 2 || isString(m["id"]) != nil || isInt(m["balance"]) != nil {
-		return fmt.Errorf(`expected {"id": string, "balance": integer}, got %s`, formatValue(v))
+	if !ok || len(m) != 3 || isString(m["id"]) != nil || isInt(m["balance"]) != nil || isInt(m["transaction_count"]) != nil {
+		return fmt.Errorf(`expected {"id": string, "balance": integer, "transaction_count": integer}, got %s`, formatValue(v))
 	}
 	return nil
 }
 
-func isStringList(v any) error {
-	l, ok := v.([]any)
-	if !ok {
-		return fmt.Errorf("expected a list of strings, got %s", formatValue(v))
-	}
-	for _, e := range l {
-		if isString(e) != nil {
-			return fmt.Errorf("expected a list of strings, got %s", formatValue(v))
+// listOf checks a list whose elements all pass each.
+func listOf(each func(any) error) func(any) error {
+	return func(v any) error {
+		l, ok := v.([]any)
+		if !ok {
+			return fmt.Errorf("expected a list, got %s", formatValue(v))
 		}
+		for i, e := range l {
+			if err := each(e); err != nil {
+				return fmt.Errorf("element %d: %w", i, err)
+			}
+		}
+		return nil
 	}
-	return nil
 }

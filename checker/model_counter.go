@@ -30,16 +30,16 @@ var counterSpec = &spec{
 		case "set":
 			return in.Value.(int64), Output{Value: in.Value}
 		case "increment":
-			return counterAdd(v, in.Value.(int64))
+			return counterAdd(v, in.Value.(int64), machines.ErrOverflow)
 		case "decrement":
 			n := in.Value.(int64)
 			if n == math.MinInt64 { // -n does not exist; v - n fits only when v < 0
 				if v >= 0 {
-					return v, Output{Err: string(machines.ErrOverflow)}
+					return v, Output{Err: string(machines.ErrUnderflow)}
 				}
 				return v - n, Output{Value: v - n}
 			}
-			return counterAdd(v, -n)
+			return counterAdd(v, -n, machines.ErrUnderflow)
 		}
 		return v, Output{Err: string(machines.ErrBadCommand)}
 	},
@@ -47,16 +47,13 @@ var counterSpec = &spec{
 	describe: func(state any) string { return fmt.Sprint(state.(int64)) },
 }
 
-// counterAdd adds with the machine's overflow rules, detected by the sign
-// of the wrapped sum rather than by comparing against the limits as the
-// machine does.
-func counterAdd(v, n int64) (any, Output) {
-	r := v + n
-	switch {
-	case n > 0 && r < v:
-		return v, Output{Err: string(machines.ErrOverflow)}
-	case n < 0 && r > v:
-		return v, Output{Err: string(machines.ErrUnderflow)}
+// counterAdd adds with the machine's range rule, detected by the sign of
+// the wrapped sum rather than by comparing against the limits as the
+// machine does. A sum outside int64 fails with the command's own error
+// (the seed's: overflow for increment, underflow for decrement).
+func counterAdd(v, n int64, outside machines.Code) (any, Output) {
+	if r := v + n; (n > 0 && r < v) || (n < 0 && r > v) {
+		return v, Output{Err: string(outside)}
 	}
-	return r, Output{Value: r}
+	return v + n, Output{Value: v + n}
 }

@@ -1,6 +1,7 @@
 package checker
 
 import (
+	"maps"
 	"math"
 	"reflect"
 	"strings"
@@ -17,7 +18,7 @@ import (
 func genInput(name string) *rapid.Generator[Input] {
 	num := rapid.SampledFrom([]int64{math.MinInt64, -1, 0, 1, 3, machines.MaxAmount, machines.MaxAmount + 1, math.MaxInt64 - 1, math.MaxInt64})
 	key := rapid.SampledFrom([]string{"a", "b", "", strings.Repeat("k", machines.MaxKeyBytes), strings.Repeat("k", machines.MaxKeyBytes+1)})
-	acct := rapid.SampledFrom([]string{"a", "b", "", strings.Repeat("é", machines.MaxAccountIDChars), strings.Repeat("é", machines.MaxAccountIDChars+1)})
+	acct := rapid.SampledFrom([]string{"a", "b", "", strings.Repeat("é", machines.MaxAccountIDBytes/2), strings.Repeat("é", machines.MaxAccountIDBytes/2+1), strings.Repeat("x", machines.MaxAccountIDBytes+1)})
 	str := rapid.SampledFrom([]string{"", "x", "yz", strings.Repeat("v", machines.MaxValueBytes/2), strings.Repeat("w", machines.MaxValueBytes/2+1)})
 	state := rapid.SampledFrom([]string{"Init", "Running", "Stopped"})
 	pick := func(t *rapid.T, fs ...string) string { return rapid.SampledFrom(fs).Draw(t, "f") }
@@ -50,6 +51,8 @@ func genInput(name string) *rapid.Generator[Input] {
 				return Input{F: f, Key: acct.Draw(t, "id"), Value: num.Draw(t, "n")}
 			case "transfer":
 				return Input{F: f, Key: acct.Draw(t, "from"), Value: []any{acct.Draw(t, "to"), num.Draw(t, "n")}}
+			case "get_transaction_history":
+				return Input{F: f, Key: acct.Draw(t, "id"), Value: rapid.SampledFrom([]any{nil, int64(0), int64(2), int64(-1)}).Draw(t, "limit")}
 			default:
 				return Input{F: f, Key: acct.Draw(t, "id")}
 			}
@@ -170,9 +173,14 @@ func tamper(v any) any {
 	case bool:
 		return !x
 	case []any:
-		return append(append([]any{}, x...), "zz")
+		if len(x) > 0 {
+			return append([]any{tamper(x[0])}, x[1:]...)
+		}
+		return []any{map[string]any{"id": "zz", "balance": int64(0), "transaction_count": int64(0)}}
 	case map[string]any:
-		return map[string]any{"id": x["id"], "balance": tamper(x["balance"])}
+		out := maps.Clone(x)
+		out["balance"] = tamper(x["balance"])
+		return out
 	}
 	panic("tamper: " + reflect.TypeOf(v).String())
 }

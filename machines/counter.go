@@ -6,9 +6,10 @@ import (
 )
 
 // Counter is the seed's counter SMR: an int64 value and a count of the
-// operations that changed it. Overflow and underflow are errors that leave
-// the value unchanged. Reads (Get) are not counted, so a read never changes
-// the state hash.
+// operations that changed it. A failed increment is overflow and a failed
+// decrement underflow, as the seed names them; both leave the value
+// unchanged. Reads (Get) and failed commands are not counted, so neither
+// changes the state hash (see the fidelity table in doc.go).
 //
 // Apply vocabulary: increment (n), decrement (n), set (v), get (null), reset
 // (null). Successful writes answer with the new value; get answers with the
@@ -22,20 +23,24 @@ type Counter struct {
 // NewCounter returns a counter at zero.
 func NewCounter() *Counter { return &Counter{} }
 
-// Increment adds n (which may be negative) and returns the new value.
+// Increment adds n (which may be negative) and returns the new value. Like
+// the seed's checked_add, any result outside int64 is ErrOverflow, even one
+// below the range.
 func (c *Counter) Increment(n int64) (int64, error) {
 	v, err := addChecked(c.value, n)
 	if err != nil {
-		return c.value, err
+		return c.value, ErrOverflow
 	}
 	return c.store(v), nil
 }
 
 // Decrement subtracts n (which may be negative) and returns the new value.
+// Like the seed's checked_sub, any result outside int64 is ErrUnderflow,
+// even one above the range.
 func (c *Counter) Decrement(n int64) (int64, error) {
 	v, err := subChecked(c.value, n)
 	if err != nil {
-		return c.value, err
+		return c.value, ErrUnderflow
 	}
 	return c.store(v), nil
 }

@@ -29,10 +29,10 @@ func ExampleNew() {
 	}
 	fmt.Println(a.StateHash() == b.StateHash(), a.(*machines.Bank).TotalMoney())
 	// Output:
-	// create_account -> 100
-	// create_account -> 0
+	// create_account -> map[balance:100 id:alice transaction_count:0]
+	// create_account -> map[balance:0 id:bob transaction_count:0]
 	// transfer -> error insufficient_funds
-	// transfer -> 40
+	// transfer -> <nil>
 	// get_balance -> 60
 	// true 100
 }

@@ -47,13 +47,15 @@ func TestCounterCommandsAndErrors(t *testing.T) {
 		{f: "set", value: int64(math.MaxInt64 - 1), want: int64(math.MaxInt64 - 1)},
 		{f: "increment", value: int64(1), want: int64(math.MaxInt64)},
 		{f: "increment", value: int64(1), err: ErrOverflow},
-		{f: "decrement", value: int64(-1), err: ErrOverflow},
-		{f: "decrement", value: int64(math.MinInt64), err: ErrOverflow},
+		// The seed names the command, not the direction: a failed decrement
+		// is "Underflow" even when it would pass the top of the range.
+		{f: "decrement", value: int64(-1), err: ErrUnderflow},
+		{f: "decrement", value: int64(math.MinInt64), err: ErrUnderflow},
 		{f: "set", value: int64(math.MinInt64), want: int64(math.MinInt64)},
 		{f: "decrement", value: int64(1), err: ErrUnderflow},
-		{f: "increment", value: int64(-1), err: ErrUnderflow},
+		{f: "increment", value: int64(-1), err: ErrOverflow},
 		{f: "reset", want: int64(0)},
-		{f: "decrement", value: int64(math.MinInt64), err: ErrOverflow},
+		{f: "decrement", value: int64(math.MinInt64), err: ErrUnderflow},
 		{f: "increment", value: "x", err: ErrBadCommand},
 		{f: "increment", value: nil, err: ErrBadCommand},
 		{f: "multiply", value: int64(2), err: ErrBadCommand},
@@ -139,48 +141,86 @@ func TestKVStoreFull(t *testing.T) {
 	}
 }
 
-func TestBankCommandsAndErrors(t *testing.T) {
-	id50 := strings.Repeat("é", MaxAccountIDChars) // 50 characters, 100 bytes
+// TestBankFollowsTheSeed walks the rabia-rs banking example's commands in
+// its order of checks: ids only at creation (50 bytes), amount before
+// existence, source before destination, no transaction for opening an
+// account, history newest first with an optional account and limit.
+func TestBankFollowsTheSeed(t *testing.T) {
+	id50 := strings.Repeat("é", MaxAccountIDBytes/2) // 25 characters, 50 bytes
+	acct := func(id string, bal, n int64) map[string]any {
+		return map[string]any{"id": id, "balance": bal, "transaction_count": n}
+	}
+	tx := func(id int64, kind, from, to string, amount int64) map[string]any {
+		return map[string]any{"id": id, "kind": kind, "from": from, "to": to, "amount": amount}
+	}
 	runSteps(t, NewBank(), []step{
 		{f: "list_accounts", want: []any{}},
-		{f: "create_account", key: "bob", value: int64(0), want: int64(0)},
-		{f: "create_account", key: "alice", value: int64(100), want: int64(100)},
+		{f: "create_account", key: "bob", value: int64(0), want: acct("bob", 0, 0)},
+		{f: "create_account", key: "alice", value: int64(100), want: acct("alice", 100, 0)},
 		{f: "create_account", key: "alice", value: int64(5), err: ErrAccountExists},
 		{f: "create_account", key: "", value: int64(5), err: ErrInvalidAccountID},
-		{f: "create_account", key: id50, value: int64(1), want: int64(1)},
+		{f: "create_account", key: "", value: int64(-5), err: ErrInvalidAccountID}, // id before balance
+		{f: "create_account", key: id50, value: int64(1), want: acct(id50, 1, 0)},
 		{f: "create_account", key: id50 + "x", value: int64(1), err: ErrInvalidAccountID},
-		{f: "create_account", key: "carol", value: int64(-1), err: ErrInvalidAmount},
-		{f: "create_account", key: "carol", value: int64(MaxAmount + 1), err: ErrInvalidAmount},
+		{f: "create_account", key: "alice", value: int64(-1), err: ErrNegativeInitialBalance}, // balance before existence
+		{f: "create_account", key: "rich", value: int64(MaxAmount + 1), want: acct("rich", MaxAmount+1, 0)},
 		{f: "deposit", key: "bob", value: int64(MaxAmount), want: int64(MaxAmount)},
 		{f: "deposit", key: "bob", value: int64(MaxAmount + 1), err: ErrInvalidAmount},
 		{f: "deposit", key: "bob", value: int64(0), err: ErrInvalidAmount},
 		{f: "deposit", key: "nobody", value: int64(1), err: ErrNoSuchAccount},
+		{f: "deposit", key: "", value: int64(0), err: ErrInvalidAmount}, // amount before existence, ids unchecked
+		{f: "deposit", key: "", value: int64(1), err: ErrNoSuchAccount},
 		{f: "withdraw", key: "alice", value: int64(101), err: ErrInsufficientFunds},
 		{f: "withdraw", key: "alice", value: int64(40), want: int64(60)},
 		{f: "withdraw", key: "alice", value: int64(-3), err: ErrInvalidAmount},
-		{f: "transfer", key: "alice", value: []any{"bob", int64(60)}, want: int64(0)},
+		{f: "withdraw", key: "nobody", value: int64(-3), err: ErrInvalidAmount},
+		{f: "transfer", key: "alice", value: []any{"bob", int64(60)}, want: nil},
 		{f: "transfer", key: "alice", value: []any{"bob", int64(1)}, err: ErrInsufficientFunds},
 		{f: "transfer", key: "alice", value: []any{"alice", int64(1)}, err: ErrSameAccount},
+		{f: "transfer", key: "nobody", value: []any{"nobody", int64(0)}, err: ErrInvalidAmount},
+		{f: "transfer", key: "nobody", value: []any{"nobody", int64(1)}, err: ErrSameAccount},
 		{f: "transfer", key: "alice", value: []any{"nobody", int64(1)}, err: ErrNoSuchAccount},
 		{f: "transfer", key: "nobody", value: []any{"alice", int64(1)}, err: ErrNoSuchAccount},
-		{f: "transfer", key: "alice", value: []any{"", int64(1)}, err: ErrInvalidAccountID},
+		{f: "transfer", key: "alice", value: []any{"", int64(1)}, err: ErrNoSuchAccount},
 		{f: "transfer", key: "alice", value: []any{"bob", int64(0)}, err: ErrInvalidAmount},
 		{f: "transfer", key: "alice", value: []any{"bob"}, err: ErrBadCommand},
 		{f: "transfer", key: "alice", value: "bob", err: ErrBadCommand},
 		{f: "get_balance", key: "bob", want: int64(MaxAmount + 60)},
 		{f: "get_balance", key: "nobody", err: ErrNoSuchAccount},
-		{f: "get_balance", key: "", err: ErrInvalidAccountID},
-		{f: "get_account", key: "alice", want: map[string]any{"id": "alice", "balance": int64(0)}},
-		{f: "list_accounts", want: []any{"alice", "bob", id50}},
+		{f: "get_balance", key: "", err: ErrNoSuchAccount},
+		{f: "get_account", key: "alice", want: acct("alice", 0, 2)},
+		{f: "get_account", key: "bob", want: acct("bob", MaxAmount+60, 2)},
+		{f: "list_accounts", want: []any{acct("alice", 0, 2), acct("bob", MaxAmount+60, 2), acct("rich", MaxAmount+1, 0), acct(id50, 1, 0)}},
 		{f: "get_transaction_history", key: "alice", want: []any{
-			map[string]any{"id": int64(2), "kind": "create", "from": "", "to": "alice", "amount": int64(100)},
-			map[string]any{"id": int64(5), "kind": "withdraw", "from": "alice", "to": "", "amount": int64(40)},
-			map[string]any{"id": int64(6), "kind": "transfer", "from": "alice", "to": "bob", "amount": int64(60)},
+			tx(3, "transfer", "alice", "bob", 60),
+			tx(2, "withdraw", "alice", "", 40),
 		}},
-		{f: "get_transaction_history", key: "nobody", err: ErrNoSuchAccount},
+		{f: "get_transaction_history", key: "", want: []any{
+			tx(3, "transfer", "alice", "bob", 60),
+			tx(2, "withdraw", "alice", "", 40),
+			tx(1, "deposit", "", "bob", MaxAmount),
+		}},
+		{f: "get_transaction_history", key: "bob", value: int64(1), want: []any{tx(3, "transfer", "alice", "bob", 60)}},
+		{f: "get_transaction_history", key: "", value: int64(0), want: []any{}},
+		{f: "get_transaction_history", key: "", value: int64(-1), err: ErrBadCommand},
+		{f: "get_transaction_history", key: "nobody", want: []any{}},
 		{f: "deposit", key: "bob", value: "1", err: ErrBadCommand},
 		{f: "close_account", key: "bob", value: int64(1), err: ErrBadCommand},
 	})
+}
+
+// TestBankTransferOverflowIsAnError: the seed adds to the destination
+// unchecked; here it is an error that changes nothing.
+func TestBankTransferOverflowIsAnError(t *testing.T) {
+	b := NewBank()
+	b.CreateAccount("a", 10)
+	b.CreateAccount("full", math.MaxInt64)
+	if err := b.Transfer("a", "full", 1); err != ErrOverflow {
+		t.Fatalf("Transfer into a full account = %v, want %v", err, ErrOverflow)
+	}
+	if bal, _ := b.GetBalance("a"); bal != 10 {
+		t.Fatalf("source balance %d after a failed transfer, want 10", bal)
+	}
 }
 
 func TestBankConservesMoney(t *testing.T) {
@@ -197,6 +237,9 @@ func TestBankConservesMoney(t *testing.T) {
 	b.Withdraw("b", 3)
 	if got := b.TotalMoney(); got != 504 {
 		t.Fatalf("TotalMoney() = %d after +7 -3, want 504", got)
+	}
+	if got := b.Inflow(); got != 504 {
+		t.Fatalf("Inflow() = %d, want the 500 opened with +7 -3", got)
 	}
 }
 

@@ -96,12 +96,7 @@ func observe(m Machine) string {
 		}
 		return s
 	case *Bank:
-		s := fmt.Sprint(x.ListAccounts())
-		for _, a := range x.ListAccounts() {
-			txs, _ := x.GetTransactionHistory(a.ID)
-			s += fmt.Sprint(txs)
-		}
-		return s
+		return fmt.Sprint(x.ListAccounts(), x.GetTransactionHistory("", -1))
 	case *Lifecycle:
 		return x.State().String()
 	}

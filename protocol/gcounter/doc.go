@@ -45,7 +45,6 @@
 //
 //   - An actor is a replica's decimal id; an entry naming no replica counts
 //     toward the cluster size N but is never reachable.
-//   - '$' names are refused (403) on every counter endpoint, reads included.
 //   - A body is validated before the conflict check: garbage sent to a
 //     configured replica is a 400, a valid list a 409.
 //   - The requester's own slot of $AAEWAIT$-N-M starts at 1; M is unique
@@ -54,6 +53,43 @@
 //     counter, the earliest moment the reference's polling could see it.
 //   - The configuration and a boot counter are synced whatever the policy;
 //     the policy governs counters only.
+//
+// # Fidelity to the seed
+//
+// Each row is a behaviour the README (or, where it is silent, the
+// reference code urbanserj/counterdb) documents, what this package does,
+// and whether that is a match (=) or a deliberate deviation (≠) with its
+// reason. The seed's weaknesses are kept: the harness exists to find them.
+//
+//	behaviour                                   | here                                  |
+//	POST /config: 204, 400 bad body, 409 once   | the same; body checked before the     | =
+//	  set (even the same list)                  |   conflict                            |
+//	Content-Type: application/json required     | requests carry no headers             | ≠ nothing to get wrong in a
+//	                                            |                                       |   simulated request
+//	node ids: unique positive numbers           | replica ids 0..N-1 in decimal         | ≠ the kernel's ids; only their
+//	                                            |                                       |   order and uniqueness matter
+//	counter requests before /config             | 503                                   | = (reference: service_available)
+//	increment body: binary_to_integer, ≥ 0      | '+7', '-0', '007' accepted; '-1', ' 7',| =
+//	                                            |   '7.0', '' are 400                   |
+//	integers are unbounded (Erlang bignums)     | a counter past 2^63-1 is a 400        | ≠ int64 counters
+//	increment answers 200 with the new value    | 200 with this replica's total         | =
+//	wait=W: 200, or 408 with the value at the   | the same; the increment stays applied | = README (the reference
+//	  deadline                                  |   so a retried 408 counts twice       |   code answers 202 there)
+//	wait=quorum is ⌊N/2⌋+1; R+W>N is consistent | the same; monitor checks read bounds  | =
+//	wait=all, wait=1..N (reference)             | the same                              | =
+//	any other wait (0, N+1, "Quorum", " 2")     | ignored: the request does not wait    | = (reference qs_val_wait);
+//	                                            |                                       |   a scenario file may not
+//	                                            |                                       |   ask for one (typo guard)
+//	'$' names: 403 on increment, after the body | the same; reads of '$' counters are   | = (reference handler)
+//	  is parsed; reads are served               |   served and not bounds-checked       |
+//	GET value: local, not consistent            | the same                              | =
+//	consistent_value: $AAE$-N-M, AAE every 30 s | the same; aae_period default 30 s     | = README (reference: 10 s)
+//	  (README), $AAEWAIT$ reaching N, 5 minutes |   consistent_timeout default 5 m      |
+//	  then 408 with the best value              |                                       |
+//	AAE sends whole snapshots, system keys too, | the same; snapshots grow forever      | =
+//	  never deleted                             |                                       |
+//	dets storage                                | simulated disk, sync: ack (default)   | ≠ dets' own flush timing is
+//	                                            |   or periodic                         |   a parameter, not a guess
 //
 // The package never reads time or randomness except through sim.Env, never
 // starts goroutines and never does I/O.

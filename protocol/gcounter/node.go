@@ -113,11 +113,6 @@ func (n *Node) serve(env sim.Env, req ClientRequest) {
 	case req.Name == "":
 		n.respond(env, req, StatusBadRequest, 0, "counter name is empty")
 		return
-	case IsSystem(req.Name):
-		// The README reserves these names for the handshake; the reference
-		// refuses them on every counter endpoint.
-		n.respond(env, req, StatusForbidden, 0, "names starting with '$' are reserved")
-		return
 	}
 	switch req.Method {
 	case MethodIncrement:

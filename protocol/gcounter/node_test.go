@@ -67,7 +67,7 @@ func TestIncrementRejectsBadBodies(t *testing.T) {
 	w := newWorld(t, 3, Params{})
 	w.do(0, inc("a", "7", ""))
 	syncs := w.envs[0].disk.Syncs()
-	bad := []any{"", " 3", "3 ", "+3", "-1", "1.5", "1e3", "0x10", "abc", "9223372036854775808", nil, -2, 1.0, true}
+	bad := []any{"", " 3", "3 ", "+-3", "-1", "1.5", "1e3", "0x10", "abc", "9223372036854775808", nil, -2, 1.0, true}
 	for _, body := range bad {
 		r := w.do(0, inc("a", body, ""))
 		if r.Status != StatusBadRequest {
@@ -109,42 +109,63 @@ func TestIncrementByZeroChangesNothing(t *testing.T) {
 	}
 }
 
-// Names starting with '$' belong to the consistent_value handshake.
+// Names starting with '$' belong to the consistent_value handshake. As in
+// the reference handler, only increments refuse them (after parsing the
+// body); reads of system counters are served.
 func TestReservedNames(t *testing.T) {
 	w := newWorld(t, 3, Params{})
-	for _, req := range []ClientRequest{inc("$AAE$-0-1", "1", ""), get("$AAEWAIT$-0-1", ""), consistent("$x")} {
-		if r := w.do(0, req); r.Status != StatusForbidden {
-			t.Errorf("%v %q: status %d, want 403", req.Method, req.Name, r.Status)
-		}
+	if r := w.do(0, inc("$AAE$-0-1", "1", "")); r.Status != StatusForbidden {
+		t.Errorf("increment of a '$' name: status %d, want 403", r.Status)
+	}
+	if r := w.do(0, inc("$AAE$-0-1", "x", "")); r.Status != StatusBadRequest {
+		t.Errorf("increment of a '$' name with a bad body: status %d, want 400 (body is parsed first)", r.Status)
+	}
+	if r := w.do(0, get("$AAEWAIT$-0-1", "")); r.Status != StatusOK || r.Value != 0 {
+		t.Errorf("value of a '$' name: %+v, want 200 with 0", r)
 	}
 	if r := w.do(0, inc("", "1", "")); r.Status != StatusBadRequest {
 		t.Errorf("empty name: status %d, want 400", r.Status)
 	}
 }
 
-// An invalid wait is a 400 that applies nothing; valid ones are 1..N,
-// quorum and all.
+// Increment bodies are Erlang's binary_to_integer, then at least 0.
+func TestIncrementBodyParsing(t *testing.T) {
+	w := newWorld(t, 3, Params{})
+	for body, want := range map[string]int{"7": 200, "+7": 200, "-0": 200, "007": 200,
+		"-1": 400, "": 400, " 7": 400, "7 ": 400, "7.0": 400, "1e3": 400, "+-7": 400, "++7": 400, "0x10": 400,
+		"9223372036854775808": 400} {
+		if r := w.do(0, inc("b", body, "")); r.Status != want {
+			t.Errorf("increment body %q: status %d, want %d", body, r.Status, want)
+		}
+	}
+}
+
+// wait= values follow the reference's qs_val_wait: 1..N, quorum and all
+// count; anything else is ignored and the request runs with no wait.
 func TestWaitValues(t *testing.T) {
-	w := newWorld(t, 5, Params{})
-	for _, wait := range []string{"0", "6", "-1", " 2", "2.0", "Quorum", "ALL", "majority"} {
-		if r := w.do(0, inc("a", "1", wait)); r.Status != StatusBadRequest {
-			t.Errorf("increment wait=%q: status %d, want 400", wait, r.Status)
-		}
-		if r := w.do(0, get("a", wait)); r.Status != StatusBadRequest {
-			t.Errorf("value wait=%q: status %d, want 400", wait, r.Status)
-		}
-	}
-	if v := w.nodes[0].Value("a"); v != 0 {
-		t.Fatalf("increments with a bad wait were applied: value %d", v)
-	}
-	want := map[string]int{"": 1, "1": 1, "3": 3, "5": 5, "quorum": 3, "all": 5}
+	want := map[string]int{"": 1, "1": 1, "3": 3, "5": 5, "+2": 2, "quorum": 3, "all": 5,
+		"0": 1, "6": 1, "-1": 1, " 2": 1, "2.0": 1, "Quorum": 1, "ALL": 1, "majority": 1}
 	for s, n := range want {
-		if got, err := parseWait(s, 5); err != nil || got != n {
-			t.Errorf("parseWait(%q, 5) = %d, %v; want %d", s, got, err, n)
+		if got := parseWait(s, 5); got != n {
+			t.Errorf("parseWait(%q, 5) = %d; want %d", s, got, n)
 		}
 	}
-	if got, _ := parseWait("quorum", 4); got != 3 {
+	if got := parseWait("quorum", 4); got != 3 {
 		t.Errorf("quorum of 4 = %d, want 3", got)
+	}
+	w := newWorld(t, 5, Params{})
+	if r := w.do(0, inc("a", "1", "majority")); r.Status != StatusOK || r.Value != 1 {
+		t.Errorf("increment wait=majority: %+v, want 200 with 1 (the wait is ignored)", r)
+	}
+	for _, p := range []string{"1", "+5", "quorum", "all", ""} {
+		if err := validWaitParam(p, 5); err != nil {
+			t.Errorf("scenario write_wait %q refused: %v", p, err)
+		}
+	}
+	for _, p := range []string{"0", "6", "quorun", " 2"} {
+		if err := validWaitParam(p, 5); err == nil {
+			t.Errorf("scenario write_wait %q accepted: CounterDB would ignore it, so the scenario must not", p)
+		}
 	}
 }
 

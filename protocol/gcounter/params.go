@@ -3,6 +3,7 @@ package gcounter
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/faultline-sim/faultline/protocol"
@@ -52,7 +53,8 @@ type Params struct {
 	// SyncInterval is the periodic policy's interval (default 1s).
 	SyncInterval time.Duration `yaml:"sync_interval"`
 	// WriteWait and ReadWait are the wait= parameters the client codec puts
-	// on increments and gets: "" (local), an integer, "quorum" or "all".
+	// on increments and gets: "" (local), an integer in 1..N, "quorum" or
+	// "all".
 	WriteWait string `yaml:"write_wait"`
 	ReadWait  string `yaml:"read_wait"`
 	// Expect is the read guarantee the monitor checks for gets: "auto"
@@ -115,10 +117,10 @@ func (p Params) validate(n int) error {
 	default:
 		return fmt.Errorf("params.expect: %q is not one of auto, read_your_writes, stale_ok", p.Expect)
 	}
-	if _, err := parseWait(p.WriteWait, n); err != nil {
+	if err := validWaitParam(p.WriteWait, n); err != nil {
 		return fmt.Errorf("params.write_wait: %w", err)
 	}
-	if _, err := parseWait(p.ReadWait, n); err != nil {
+	if err := validWaitParam(p.ReadWait, n); err != nil {
 		return fmt.Errorf("params.read_wait: %w", err)
 	}
 	return nil
@@ -133,48 +135,57 @@ func (p Params) readYourWrites(n int) bool {
 	case ExpectStaleOK:
 		return false
 	}
-	w, _ := parseWait(p.WriteWait, n)
-	r, _ := parseWait(p.ReadWait, n)
-	return r+w > n
+	return parseWait(p.ReadWait, n)+parseWait(p.WriteWait, n) > n
 }
 
-// parseWait turns a wait= value into a replica count for a cluster of n:
-// "" is 1 (this replica alone), "quorum" is ⌊n/2⌋+1, "all" is n, and a
-// decimal integer must lie in 1..n. Anything else is an error: an invalid
-// wait is a 400, never silently ignored.
-func parseWait(s string, n int) (int, error) {
+// parseWait turns a wait= value into a replica count for a cluster of n,
+// as the reference's qs_val_wait does: "" is 1 (this replica alone),
+// "quorum" is ⌊n/2⌋+1, "all" is n, an integer in 1..n is itself, and
+// anything else is ignored, so the request runs as if it had no wait. A
+// typo silently drops the consistency a client asked for: that is
+// CounterDB's behaviour, kept so the harness can show its cost.
+func parseWait(s string, n int) int {
 	switch s {
-	case "":
-		return 1, nil
 	case "quorum":
-		return n/2 + 1, nil
+		return n/2 + 1
 	case "all":
-		return n, nil
+		return n
 	}
-	w, ok := parseCount(s)
-	if !ok || w < 1 || w > uint64(n) {
-		return 0, fmt.Errorf("wait %q is not an integer in 1..%d, \"quorum\" or \"all\"", s, n)
+	if w, ok := parseInteger(s); ok && w >= 1 && w <= int64(n) {
+		return int(w)
 	}
-	return int(w), nil
+	return 1
 }
 
-// parseCount is the strict non-negative integer parse CounterDB applies to
-// request bodies: ASCII digits only, no sign, no space, no fraction, and the
-// value must fit in an int64.
-func parseCount(s string) (uint64, bool) {
-	if s == "" {
-		return 0, false
+// validWaitParam checks a scenario's write_wait/read_wait for a cluster of
+// n: "", "quorum", "all" or an integer in 1..n. CounterDB would silently
+// ignore anything else; in a scenario file it is a mistake, so it is
+// refused before the run.
+func validWaitParam(s string, n int) error {
+	if w, ok := parseInteger(s); (ok && w >= 1 && w <= int64(n)) || s == "" || s == "quorum" || s == "all" {
+		return nil
 	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return 0, false
-		}
+	return fmt.Errorf("%q is not an integer in 1..%d, \"quorum\" or \"all\" (CounterDB would ignore it and not wait)", s, n)
+}
+
+// parseInteger is Erlang's binary_to_integer, which CounterDB applies to
+// increment bodies and wait values: an optional '+' or '-', then one or
+// more ASCII digits, nothing else (no space, no fraction). Erlang integers
+// are unbounded; here the value must fit in an int64.
+func parseInteger(s string) (int64, bool) {
+	digits := strings.TrimPrefix(strings.TrimPrefix(s, "+"), "-")
+	if len(s)-len(digits) > 1 || digits == "" || strings.Trim(digits, "0123456789") != "" {
+		return 0, false
 	}
 	v, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		return 0, false
-	}
-	return uint64(v), true
+	return v, err == nil
+}
+
+// parseCount is CounterDB's increment body parse: binary_to_integer, then
+// the value must be at least 0 ("-0" and "+7" are accepted, "-1" is not).
+func parseCount(s string) (uint64, bool) {
+	v, ok := parseInteger(s)
+	return uint64(v), ok && v >= 0
 }
 
 // parseAmount reads an increment body as clients send it: a string parsed

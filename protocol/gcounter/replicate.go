@@ -61,14 +61,15 @@ func (n *Node) newID() uint64 {
 // increment adds a strictly parsed n to this replica's slot, persists it,
 // and answers at once (wait 1) or once W replicas hold the counter.
 func (n *Node) increment(env sim.Env, req ClientRequest) {
-	w, err := parseWait(req.Wait, n.n)
-	if err != nil {
-		n.respond(env, req, StatusBadRequest, 0, err.Error())
-		return
-	}
+	w := parseWait(req.Wait, n.n)
 	amount, ok := parseAmount(req.Body)
 	if !ok {
 		n.respond(env, req, StatusBadRequest, 0, "body must be a non-negative integer")
+		return
+	}
+	if IsSystem(req.Name) {
+		// The reference parses the body first, then refuses the name.
+		n.respond(env, req, StatusForbidden, 0, "names starting with '$' are reserved")
 		return
 	}
 	if amount > uint64(maxValue-n.tab.value(req.Name)) {
@@ -143,11 +144,7 @@ func (n *Node) mergeCounter(name string, slots []uint64) {
 
 // value answers the local value (wait 1) or merges R replicas' copies first.
 func (n *Node) value(env sim.Env, req ClientRequest) {
-	r, err := parseWait(req.Wait, n.n)
-	if err != nil {
-		n.respond(env, req, StatusBadRequest, 0, err.Error())
-		return
-	}
+	r := parseWait(req.Wait, n.n)
 	if r <= 1 {
 		n.respond(env, req, StatusOK, n.tab.value(req.Name), "")
 		return

@@ -22,7 +22,7 @@ func ExampleRun() {
 	}
 	dir, _ := os.MkdirTemp("", "faultline-report")
 	defer os.RemoveAll(dir)
-	if _, err := reports.Write(dir, c); err != nil {
+	if _, err := reports.Write(dir, c, false); err != nil {
 		panic(err)
 	}
 	for _, sum := range reports.Summarize(c) {

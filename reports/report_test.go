@@ -40,7 +40,7 @@ func registerComparison(t *testing.T, workers int) *reports.Comparison {
 func writeReport(t *testing.T, c *reports.Comparison) (string, *reports.Report) {
 	t.Helper()
 	dir := t.TempDir()
-	rep, err := reports.Write(dir, c)
+	rep, err := reports.Write(dir, c, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/faultline-sim/faultline/checker"
 	"github.com/faultline-sim/faultline/faults"
+	"github.com/faultline-sim/faultline/internal/outpath"
 	"github.com/faultline-sim/faultline/scenarios"
 )
 
@@ -25,25 +26,32 @@ type Report struct {
 // vizTimeout bounds drawing one porcupine visualization.
 const vizTimeout = 30 * time.Second
 
-// The files Write owns in a report directory. It replaces them on every
-// write and leaves everything else alone.
-var (
-	ownedFiles = []string{"report.html", "results.json", "latencies.csv"}
-	ownedDirs  = []string{"plots", "viz", "schedules"}
-)
+// CheckDir reports whether Write may write a report into dir, so a
+// command can refuse before it runs anything (see Write).
+func CheckDir(dir string, force bool) error { return outpath.CheckDir(dir, force) }
 
 // Write writes the report of c into dir (created if missing): report.html,
 // results.json, latencies.csv, plots/NAME.{png,svg}, and for each failing
 // run its replayable fault schedule under schedules/ and porcupine's
 // visualization under viz/ (for a linearizability violation).
-func Write(dir string, c *Comparison) (*Report, error) {
+//
+// The directory follows Faultline's output policy (internal/outpath): its
+// .faultline-report marker lists the files written, and a new report
+// removes only the files the previous one listed. A directory without the
+// marker that is not empty is refused unless force, and even then nothing
+// in it is deleted.
+func Write(dir string, c *Comparison, force bool) (*Report, error) {
 	if err := c.validate(); err != nil {
 		return nil, err
 	}
-	w := &writer{dir: dir}
-	if err := w.clean(); err != nil {
+	d, err := outpath.OpenDir(dir, force)
+	if err != nil {
 		return nil, err
 	}
+	if err := d.Clean(); err != nil {
+		return nil, err
+	}
+	w := &writer{dir: dir}
 	files, err := w.failureFiles(c)
 	if err != nil {
 		return nil, err
@@ -76,6 +84,9 @@ func Write(dir string, c *Comparison) (*Report, error) {
 		return nil, err
 	}
 	slices.Sort(w.written)
+	if err := d.Commit(w.written); err != nil {
+		return nil, fmt.Errorf("report directory: %w", err)
+	}
 	return &Report{Dir: dir, HTML: filepath.Join(dir, "report.html"), Files: w.written}, nil
 }
 
@@ -103,23 +114,6 @@ func (c *Comparison) validate() error {
 type writer struct {
 	dir     string
 	written []string
-}
-
-func (w *writer) clean() error {
-	if err := os.MkdirAll(w.dir, 0o755); err != nil {
-		return fmt.Errorf("report directory: %w", err)
-	}
-	for _, f := range ownedFiles {
-		if err := os.Remove(filepath.Join(w.dir, f)); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("report directory: %w", err)
-		}
-	}
-	for _, d := range ownedDirs {
-		if err := os.RemoveAll(filepath.Join(w.dir, d)); err != nil {
-			return fmt.Errorf("report directory: %w", err)
-		}
-	}
-	return nil
 }
 
 func (w *writer) file(rel string, data []byte) error {

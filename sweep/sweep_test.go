@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/faultline-sim/faultline/checker"
+	"github.com/faultline-sim/faultline/internal/outpath"
 	"github.com/faultline-sim/faultline/protocol"
 	"github.com/faultline-sim/faultline/scenarios"
 	"github.com/faultline-sim/faultline/sim"
@@ -167,8 +168,11 @@ func TestSweepIsDeterministic(t *testing.T) {
 func parseAll(t *testing.T, data []byte) []sweep.Line {
 	t.Helper()
 	var out []sweep.Line
-	for _, b := range bytes.SplitAfter(data, []byte("\n")) {
+	for i, b := range bytes.SplitAfter(data, []byte("\n")) {
 		if len(b) == 0 {
+			continue
+		}
+		if _, err := outpath.ParseHeader(b); i == 0 && err == nil {
 			continue
 		}
 		l, err := sweep.ParseLine(b)
@@ -236,13 +240,13 @@ func TestReadResumeRejectsAnotherSweepsFile(t *testing.T) {
 	tests := []struct {
 		name, file, want string
 	}{
-		{"garbage", ok + "not json\n", "results.jsonl:2: not a result object"},
-		{"not a result", ok + "{}\n", "results.jsonl:2: not a result object"},
-		{"other scenario", line("register-basic", 1, ""), `results.jsonl:1: a result of scenario "register-basic"`},
-		{"other shard", line("amnesiac-faults", 2, ""), "results.jsonl:1: seed 2 is not in this sweep"},
+		{"garbage", ok + "not json\n", "results.jsonl:3: not a result object"},
+		{"not a result", ok + "{}\n", "results.jsonl:3: not a result object"},
+		{"other scenario", line("register-basic", 1, ""), `results.jsonl:2: a result of scenario "register-basic"`},
+		{"other shard", line("amnesiac-faults", 2, ""), "results.jsonl:2: seed 2 is not in this sweep"},
 		{"out of range", line("amnesiac-faults", 21, ""), "seed 21 is not in this sweep"},
 		{"swarm", line("amnesiac-faults", 1, "simrun run -swarm"), "seed 1 was run with -swarm, this sweep without"},
-		{"order", line("amnesiac-faults", 3, "") + ok, "results.jsonl:2: seed 1 comes after seed 3"},
+		{"order", line("amnesiac-faults", 3, "") + ok, "results.jsonl:3: seed 1 comes after seed 3"},
 		{"duplicate", ok + ok, "seed 1 comes after seed 1"},
 	}
 	for _, tt := range tests {

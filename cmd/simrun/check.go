@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/faultline-sim/faultline/checker"
+	"github.com/faultline-sim/faultline/internal/outpath"
 )
 
 // checkExitUsage is simrun's exit code for bad input or usage; the other
@@ -26,7 +28,8 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	model := fs.String("model", "", "model of the history: "+strings.Join(checker.ModelNames(), ", "))
 	timeout := fs.Duration("timeout", 30*time.Second, "give up (exit 3) after this long; 0 means never")
-	viz := fs.String("viz", "", "write the visualization of a violation here (default: HISTORY.html)")
+	viz := fs.String("viz", "", "write the visualization of a violation here (default: HISTORY.html in the current directory, or a numbered variant that clobbers nothing)")
+	force := fs.Bool("force", false, "replace a -viz file that simrun did not write (default: refuse it and leave it as it is)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: simrun check -model %s [-timeout 30s] [-viz out.html] HISTORY.jsonl\n", strings.Join(checker.ModelNames(), "|"))
 		fs.PrintDefaults()
@@ -52,6 +55,12 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		return checkExitUsage
 	}
 	path := fs.Arg(0)
+	if *viz != "" {
+		if err := outpath.Check(*viz, outpath.HTML, *force); err != nil {
+			fmt.Fprintf(stderr, "simrun check: -viz: %v\n", err)
+			return checkExitUsage
+		}
+	}
 	h, err := checkLoadHistory(path, *model)
 	if err != nil {
 		fmt.Fprintf(stderr, "simrun check: %v\n", err)
@@ -61,7 +70,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "%s: %s\n", path, verdict)
 	switch verdict.Outcome {
 	case checker.Violation:
-		checkReportViolation(stdout, stderr, verdict, info, checkVizPath(path, *viz), *timeout)
+		checkReportViolation(stdout, stderr, verdict, info, checkVizPath(path, *viz), *force, *timeout)
 	case checker.Unknown:
 		fmt.Fprintln(stderr, "simrun check: undecided, which is not a pass; raise -timeout to search longer")
 	}
@@ -86,34 +95,47 @@ func checkLoadHistory(path, model string) (checker.History, error) {
 	return h, nil
 }
 
+// checkVizPath is where the picture goes: -viz, else HISTORY.html in the
+// current directory — never next to the history, in the user's data — or
+// the first numbered variant of it that holds nothing simrun did not
+// write. "" if none is free.
 func checkVizPath(history, flagValue string) string {
 	if flagValue != "" {
 		return flagValue
 	}
-	return history + ".html"
+	path, err := outpath.Free(filepath.Base(history)+".html", outpath.HTML)
+	if err != nil {
+		return ""
+	}
+	return path
 }
 
 // checkReportViolation prints where the violation is and writes the picture.
 // The verdict is already decided; a failure to draw only warns.
-func checkReportViolation(stdout, stderr io.Writer, v checker.Verdict, info checker.LinearizabilityInfo, path string, timeout time.Duration) {
+func checkReportViolation(stdout, stderr io.Writer, v checker.Verdict, info checker.LinearizabilityInfo, path string, force bool, timeout time.Duration) {
 	if info.Partition != "" {
 		fmt.Fprintf(stdout, "failing part: %s\n", info.Partition)
 	}
 	if v.Event != "" {
 		fmt.Fprintf(stdout, "first bad event: %s\n", v.Event)
 	}
-	f, err := os.Create(path)
+	if path == "" {
+		fmt.Fprintln(stderr, "simrun check: no visualization: no free file name in the current directory; pass -viz")
+		return
+	}
+	f, err := outpath.Create(path, outpath.HTML, force)
 	if err != nil {
 		fmt.Fprintf(stderr, "simrun check: visualization: %v\n", err)
 		return
 	}
 	werr := checker.WriteVisualization(f, info, timeout)
-	if cerr := f.Close(); werr == nil {
-		werr = cerr
-	}
 	if errors.Is(werr, checker.ErrNothingToVisualize) {
-		os.Remove(path)
+		f.Abort()
 		fmt.Fprintf(stderr, "simrun check: no visualization: %v\n", werr)
+		return
+	}
+	if cerr := f.Commit(); cerr != nil {
+		fmt.Fprintf(stderr, "simrun check: visualization: %v\n", cerr)
 		return
 	}
 	if werr != nil {

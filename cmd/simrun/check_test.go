@@ -63,14 +63,19 @@ func TestCheckExitCodes(t *testing.T) {
 			if last := args[len(args)-1]; strings.HasPrefix(last, "@") {
 				hist = copyToTemp(t, last[1:])
 				args[len(args)-1] = hist
+				t.Chdir(t.TempDir()) // the default visualization goes to the current directory
 			}
 			code, out, errs := runCheck(args...)
 			if code != c.code || !strings.Contains(out, c.wantOut) || !strings.Contains(errs, c.wantErr) {
 				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s\nwant stdout ~ %q, stderr ~ %q", code, c.code, out, errs, c.wantOut, c.wantErr)
 			}
 			if c.writesViz {
-				if _, err := os.Stat(hist + ".html"); err != nil || !strings.Contains(out, "visualization: "+hist+".html") {
-					t.Fatalf("visualization not written next to the history or not reported: %v\n%s", err, out)
+				name := filepath.Base(hist) + ".html"
+				if _, err := os.Stat(name); err != nil || !strings.Contains(out, "visualization: "+name) {
+					t.Fatalf("visualization not written to the current directory or not reported: %v\n%s", err, out)
+				}
+				if _, err := os.Stat(hist + ".html"); err == nil {
+					t.Fatalf("visualization written next to the history, in the user's data directory")
 				}
 			}
 		})

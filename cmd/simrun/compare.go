@@ -31,6 +31,7 @@ type compareFlags struct {
 	workers     int
 	shrinkRuns  int
 	json        bool
+	force       bool
 }
 
 const (
@@ -45,7 +46,8 @@ func parseCompareFlags(args []string, stderr io.Writer) (compareFlags, error) {
 	protocols := fs.String("protocols", "", "comma-separated protocols to compare (default: every registered protocol serving the scenario's machine: "+strings.Join(compare.DefaultProtocols("counter"), ",")+")")
 	fs.StringVar(&f.scenario, "scenario", compare.DefaultScenario, "built-in scenario name or path to a scenario .yaml: the common ground")
 	seeds := fs.String("seeds", compareDefaultSeeds, "seeds to run every protocol under: N, A-B, or a comma-separated mix")
-	fs.StringVar(&f.out, "out", compareDefaultOut, "directory to write the report into")
+	fs.StringVar(&f.out, "out", compareDefaultOut, "directory to write the report into (one simrun did not write is refused unless empty)")
+	fs.BoolVar(&f.force, "force", false, "write into an -out directory simrun did not write (replacing files of the report's names, deleting nothing)")
 	jitter := fs.String("jitter", "0,25,50,75,100", "jitter sweep levels for rabia, in % of the mean one-way delay; \"none\" skips the sweep")
 	fs.IntVar(&f.jitterSeeds, "jitter-seeds", 3, "seeds per jitter level (the first ones of -seeds)")
 	fs.IntVar(&f.workers, "workers", 0, "runs at once (default: GOMAXPROCS)")
@@ -136,13 +138,20 @@ func cmdCompare(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "simrun compare: %v\n", err)
 		return exitUsage
 	}
-	return runCompare(f, compareCommand(args), stdout, stderr)
+	return runCompare(f, "simrun compare", compareCommand(args), stdout, stderr)
 }
 
-func runCompare(f compareFlags, command string, stdout, stderr io.Writer) int {
+// runCompare runs the comparison and writes the report; name prefixes its
+// error messages ("simrun compare", or "simrun" for the default command).
+func runCompare(f compareFlags, name, command string, stdout, stderr io.Writer) int {
 	s, err := scenarios.Load(f.scenario)
+	if err == nil {
+		if err = reports.CheckDir(f.out, f.force); err != nil {
+			err = fmt.Errorf("-out: %w", err)
+		}
+	}
 	if err != nil {
-		fmt.Fprintf(stderr, "simrun compare: %v\n", err)
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return exitUsage
 	}
 	protocols := f.protocols
@@ -157,19 +166,19 @@ func runCompare(f compareFlags, command string, stdout, stderr io.Writer) int {
 	c, err := compare.Run(cfg)
 	bar.finish()
 	if err != nil {
-		fmt.Fprintf(stderr, "simrun compare: %v\n", err)
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return exitUsage
 	}
 	runs := len(c.Protocols)*len(c.Seeds) + len(c.Jitter)
-	rep, err := reports.Write(f.out, c)
+	rep, err := reports.Write(f.out, c, f.force)
 	if err != nil {
-		fmt.Fprintf(stderr, "simrun compare: %v\n", err)
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return exitUsage
 	}
 	if f.json {
 		data, err := os.ReadFile(filepath.Join(rep.Dir, "results.json"))
 		if err != nil {
-			fmt.Fprintf(stderr, "simrun compare: %v\n", err)
+			fmt.Fprintf(stderr, "%s: %v\n", name, err)
 			return exitUsage
 		}
 		stdout.Write(data)

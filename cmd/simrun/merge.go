@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/faultline-sim/faultline/internal/outpath"
 	"github.com/faultline-sim/faultline/sweep"
 )
 
@@ -17,9 +18,10 @@ import (
 func cmdMerge(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("simrun merge", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	outPath := fs.String("out", "", "also write the merged results, sorted by seed, to this new file")
+	outPath := fs.String("out", "", "also write the merged results, sorted by seed, to this file (a results file simrun wrote is replaced)")
+	force := fs.Bool("force", false, "replace an -out file that simrun did not write (default: refuse it and leave it as it is)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: simrun merge [-out merged.jsonl] shard-0.jsonl shard-1.jsonl ...")
+		fmt.Fprintln(stderr, "usage: simrun merge [-out merged.jsonl] [-force] shard-0.jsonl shard-1.jsonl ...")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -33,7 +35,7 @@ func cmdMerge(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitUsage
 	}
-	sum, err := mergeFiles(fs.Args(), *outPath)
+	sum, err := mergeFiles(fs.Args(), *outPath, *force)
 	if err != nil {
 		fmt.Fprintf(stderr, "simrun merge: %v\n", err)
 		return exitUsage
@@ -45,7 +47,9 @@ func cmdMerge(args []string, stdout, stderr io.Writer) int {
 	return sum.ExitCode()
 }
 
-func mergeFiles(paths []string, outPath string) (*sweep.Summary, error) {
+// mergeFiles merges the result files at paths. The merged file is moved
+// into place only when complete, so a failed merge leaves -out as it was.
+func mergeFiles(paths []string, outPath string, force bool) (*sweep.Summary, error) {
 	var inputs []sweep.Input
 	for _, p := range paths {
 		f, err := os.Open(p)
@@ -53,26 +57,39 @@ func mergeFiles(paths []string, outPath string) (*sweep.Summary, error) {
 			return nil, err
 		}
 		defer f.Close()
+		if outPath != "" && sameFile(f, outPath) {
+			return nil, fmt.Errorf("-out %s is also an input; write the merge to a new file", outPath)
+		}
 		inputs = append(inputs, sweep.Input{Name: p, R: f})
 	}
 	if outPath == "" {
 		return sweep.Merge(inputs, nil)
 	}
-	out, err := os.OpenFile(outPath, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	out, err := outpath.Create(outPath, outpath.Results, force)
 	if err != nil {
-		return nil, fmt.Errorf("-out: %w (merge never overwrites a file)", err)
+		return nil, fmt.Errorf("-out: %w", err)
 	}
 	w := bufio.NewWriter(out)
 	sum, err := sweep.Merge(inputs, w)
 	if err == nil {
 		err = w.Flush()
 	}
-	if cerr := out.Close(); err == nil {
-		err = cerr
-	}
 	if err != nil {
-		os.Remove(outPath) // a half-merged file would mislead
+		out.Abort()
 		return nil, err
 	}
+	if err := out.Commit(); err != nil {
+		return nil, fmt.Errorf("-out: %w", err)
+	}
 	return sum, nil
+}
+
+// sameFile reports whether the open file f is the file at path.
+func sameFile(f *os.File, path string) bool {
+	a, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	b, err := os.Stat(path)
+	return err == nil && os.SameFile(a, b)
 }

@@ -6,12 +6,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/faultline-sim/faultline/checker"
+	"github.com/faultline-sim/faultline/internal/outpath"
 	"github.com/faultline-sim/faultline/scenarios"
 	"github.com/faultline-sim/faultline/sweep"
 )
@@ -29,6 +29,7 @@ type runFlags struct {
 	history  string
 	viz      string
 	swarm    bool
+	force    bool
 }
 
 func parseRunFlags(args []string, stderr io.Writer) (runFlags, error) {
@@ -48,6 +49,7 @@ func parseRunFlags(args []string, stderr io.Writer) (runFlags, error) {
 	fs.StringVar(&f.trace, "trace", "", "write the full event trace as JSON Lines to this file")
 	fs.StringVar(&f.history, "history", "", "write the client history as JSON Lines (the format simrun check reads)")
 	fs.StringVar(&f.viz, "viz", "", "on a linearizability violation, write porcupine's visualization here (default SCENARIO-seedN.html)")
+	fs.BoolVar(&f.force, "force", false, "replace -trace, -history and -viz files that simrun did not write (default: refuse them and leave them as they are)")
 	fs.BoolVar(&f.swarm, "swarm", false, "swarm mode: replace the scenario's nemeses with the fault mix this seed draws (as simrun sweep -swarm does)")
 	f.seed = 1
 	if err := fs.Parse(args); err != nil {
@@ -55,6 +57,16 @@ func parseRunFlags(args []string, stderr io.Writer) (runFlags, error) {
 	}
 	if fs.NArg() > 0 {
 		return f, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	named := map[string]string{}
+	for _, o := range [][2]string{{"-trace", f.trace}, {"-history", f.history}, {"-viz", f.viz}} {
+		if o[1] == "" {
+			continue
+		}
+		if other, ok := named[o[1]]; ok {
+			return f, fmt.Errorf("%s and %s name the same file %s", other, o[0], o[1])
+		}
+		named[o[1]] = o[0]
 	}
 	return f, nil
 }
@@ -92,32 +104,47 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	return res.Verdict.Outcome.ExitCode()
 }
 
-// runWithFiles runs s and writes the trace and history files the flags ask
-// for. A file that cannot be created is bad input, reported before running.
+// runWithFiles runs s and writes the trace and history files the flags
+// ask for, under the output policy (internal/outpath): an existing file
+// simrun did not write is refused before anything runs, unless -force.
+// The files appear only when complete.
 func runWithFiles(s *scenarios.Scenario, f runFlags) (*scenarios.Result, error) {
+	if f.viz != "" {
+		if err := outpath.Check(f.viz, outpath.HTML, f.force); err != nil {
+			return nil, fmt.Errorf("-viz: %w", err)
+		}
+	}
 	var opts scenarios.Options
+	var tf, hf *outpath.File
+	var err error
 	if f.trace != "" {
-		tf, err := os.Create(f.trace)
-		if err != nil {
+		if tf, err = outpath.Create(f.trace, outpath.JSONL, f.force); err != nil {
 			return nil, fmt.Errorf("-trace: %w", err)
 		}
-		defer tf.Close()
+		defer tf.Abort()
 		opts.Trace = tf
 	}
-	var hf *os.File
 	if f.history != "" {
-		var err error
-		if hf, err = os.Create(f.history); err != nil {
+		if hf, err = outpath.Create(f.history, outpath.JSONL, f.force); err != nil {
 			return nil, fmt.Errorf("-history: %w", err)
 		}
-		defer hf.Close()
+		defer hf.Abort()
 	}
 	res := sweep.RunSeed(s, f.seed, f.swarm, opts)
 	if res.TraceError != "" {
 		return nil, fmt.Errorf("-trace: %s", res.TraceError)
 	}
+	if tf != nil {
+		if err := tf.Commit(); err != nil {
+			return nil, fmt.Errorf("-trace: %w", err)
+		}
+	}
 	if hf != nil {
-		if err := checker.WriteHistory(hf, res.History); err != nil {
+		err := checker.WriteHistory(hf, res.History)
+		if err == nil {
+			err = hf.Commit()
+		}
+		if err != nil {
 			return nil, fmt.Errorf("-history: %w", err)
 		}
 	}
@@ -126,21 +153,26 @@ func runWithFiles(s *scenarios.Scenario, f runFlags) (*scenarios.Result, error) 
 }
 
 // writeVisualization draws porcupine's picture of a linearizability
-// violation, after the verdict is decided and under its own time limit.
+// violation, after the verdict is decided and under its own time limit:
+// to -viz, else to SCENARIO-seedN.html in the current directory, or the
+// first numbered variant of it that holds nothing simrun did not write.
 func writeVisualization(res *scenarios.Result, f runFlags) {
 	if res.Lin == nil || res.Lin.FirstBad < 0 || res.Verdict.Property != "linearizability" || res.Verdict.Passed() {
 		return
 	}
 	path := f.viz
 	if path == "" {
-		path = fmt.Sprintf("%s-seed%d.html", res.Scenario, res.Seed)
+		var err error
+		if path, err = outpath.Free(fmt.Sprintf("%s-seed%d.html", res.Scenario, res.Seed), outpath.HTML); err != nil {
+			return
+		}
 	}
-	out, err := os.Create(path)
+	out, err := outpath.Create(path, outpath.HTML, f.force)
 	if err != nil {
 		return
 	}
-	defer out.Close()
-	if checker.WriteVisualization(out, *res.Lin, 30*time.Second) == nil {
+	defer out.Abort()
+	if checker.WriteVisualization(out, *res.Lin, 30*time.Second) == nil && out.Commit() == nil {
 		res.Visualization = path
 	}
 }

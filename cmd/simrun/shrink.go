@@ -5,9 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
+	"strings"
 
+	"github.com/faultline-sim/faultline/internal/outpath"
 	"github.com/faultline-sim/faultline/scenarios"
 	"github.com/faultline-sim/faultline/sweep"
 )
@@ -31,7 +32,8 @@ func cmdShrink(args []string, stdout, stderr io.Writer) int {
 		seed, seedSet = v, true
 		return nil
 	})
-	out := fs.String("out", "", "write the minimal scenario here (default SCENARIO-seedN-min.yaml)")
+	out := fs.String("out", "", "write the minimal scenario here (default SCENARIO-seedN-min.yaml, or a numbered variant that clobbers nothing)")
+	force := fs.Bool("force", false, "replace an -out file that simrun did not write (default: refuse it and leave it as it is)")
 	swarm := fs.Bool("swarm", false, "the seed failed in swarm mode (as its repro command says)")
 	maxRuns := fs.Int("max-runs", 400, "stop after this many runs with the smallest failure found so far")
 	verbose := fs.Bool("v", false, "print every step that made the run smaller")
@@ -42,7 +44,7 @@ func cmdShrink(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	if fs.NArg() > 0 || *name == "" || !seedSet {
-		fmt.Fprintln(stderr, "usage: simrun shrink -scenario NAME -seed N [-out minimal.yaml] [-swarm]")
+		fmt.Fprintln(stderr, "usage: simrun shrink -scenario NAME -seed N [-out minimal.yaml] [-force] [-swarm]")
 		return exitUsage
 	}
 	s, err := scenarios.Load(*name)
@@ -53,9 +55,10 @@ func cmdShrink(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "simrun shrink: %v\n", err)
 		return exitUsage
 	}
-	path := *out
-	if path == "" {
-		path = fmt.Sprintf("%s-seed%d-min.yaml", s.Name, seed)
+	path, err := shrinkOutPath(*out, s.Name, seed, *force)
+	if err != nil {
+		fmt.Fprintf(stderr, "simrun shrink: -out: %v\n", err)
+		return exitUsage
 	}
 	opts := sweep.ShrinkOptions{Swarm: *swarm, MaxRuns: *maxRuns}
 	if *verbose {
@@ -66,7 +69,7 @@ func cmdShrink(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "simrun shrink: %v\n", err)
 		return exitUsage
 	}
-	if err := writeMinimal(path, res); err != nil {
+	if err := writeMinimal(path, res, *force); err != nil {
 		fmt.Fprintf(stderr, "simrun shrink: -out: %v\n", err)
 		return exitUsage
 	}
@@ -85,14 +88,26 @@ func cmdShrink(args []string, stdout, stderr io.Writer) int {
 	return res.Result.Verdict.Outcome.ExitCode()
 }
 
-// writeMinimal writes the minimal scenario, headed by the command that
-// replays it (the seed is part of the failure).
-func writeMinimal(path string, res *sweep.Shrunk) error {
+// shrinkOutPath is where the minimal scenario goes, checked before the
+// (long) shrink so that a refusal costs nothing: -out under the output
+// policy, or a default name in the current directory that clobbers
+// nothing.
+func shrinkOutPath(out, scenario string, seed uint64, force bool) (string, error) {
+	if out == "" {
+		return outpath.Free(fmt.Sprintf("%s-seed%d-min.yaml", scenario, seed), outpath.YAML)
+	}
+	return out, outpath.Check(out, outpath.YAML, force)
+}
+
+// writeMinimal writes the minimal scenario, headed by Faultline's mark
+// and the command that replays it (the seed is part of the failure).
+func writeMinimal(path string, res *sweep.Shrunk, force bool) error {
 	res.Minimal.Seed = res.Seed // so `simrun run -scenario FILE` alone replays it
 	body, err := res.Minimal.Marshal()
 	if err != nil {
 		return err
 	}
-	head := fmt.Sprintf("# %s\n# replay: simrun run -scenario %s -seed %d\n", res.Minimal.Description, path, res.Seed)
-	return os.WriteFile(path, append([]byte(head), body...), 0o644)
+	desc := strings.Join(strings.Fields(res.Minimal.Description), " ") // one comment line
+	head := fmt.Sprintf("# %s\n# replay: simrun run -scenario %s -seed %d\n", desc, path, res.Seed)
+	return outpath.WriteFile(path, outpath.YAML, force, append([]byte(head), body...))
 }

@@ -23,6 +23,7 @@ type sweepFlags struct {
 	parallel int
 	out      string
 	swarm    bool
+	force    bool
 	every    time.Duration
 }
 
@@ -40,7 +41,8 @@ func parseSweepFlags(args []string, stderr io.Writer) (sweepFlags, error) {
 		return err
 	})
 	fs.IntVar(&f.parallel, "parallel", 0, "worker goroutines (default: one per CPU)")
-	fs.StringVar(&f.out, "out", "", "stream one JSON result line per seed to this file; if it exists, resume it")
+	fs.StringVar(&f.out, "out", "", "stream one JSON result line per seed to this file; if it holds results of this same sweep, resume it")
+	fs.BoolVar(&f.force, "force", false, "replace an -out file that is not a results file of this sweep (default: refuse it and leave it as it is)")
 	fs.BoolVar(&f.swarm, "swarm", false, "swarm mode: each seed draws its own fault mix instead of the scenario's nemeses")
 	fs.DurationVar(&f.every, "progress", 5*time.Second, "when stderr is not a terminal, print a progress line this often")
 	if err := fs.Parse(args); err != nil {
@@ -78,7 +80,7 @@ func cmdSweep(args []string, stdout, stderr io.Writer) int {
 	}
 	cfg := sweep.Config{Scenario: s, Seeds: f.seeds, Shard: f.shard, Parallel: f.parallel, Swarm: f.swarm}
 	sum := sweep.NewSummary(s.Name)
-	out, err := openResults(f.out, &cfg, &sum, stderr)
+	out, err := openResults(f, &cfg, &sum, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "simrun sweep: %v\n", err)
 		return exitUsage
@@ -128,46 +130,30 @@ func lessGC() (restore func()) {
 	return func() { debug.SetGCPercent(old) }
 }
 
-// openResults opens -out for appending. An existing file is a sweep to
-// resume: it is read and checked first, and a file that belongs to
-// another sweep or is damaged is left exactly as it was. The seeds it
-// holds are skipped and counted in the summary.
-func openResults(path string, cfg *sweep.Config, sum **sweep.Summary, stderr io.Writer) (*os.File, error) {
-	if path == "" {
+// openResults opens -out under the output policy (see internal/outpath):
+// a results file of this same sweep is resumed, its seeds skipped and
+// counted in the summary; any other existing file is refused and left
+// exactly as it was, unless -force.
+func openResults(f sweepFlags, cfg *sweep.Config, sum **sweep.Summary, stderr io.Writer) (*os.File, error) {
+	if f.out == "" {
 		return nil, nil
 	}
-	existing, err := os.Open(path)
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-		if err != nil {
-			return nil, fmt.Errorf("-out: %w", err)
-		}
-		return f, nil
-	case err != nil:
+	out, resumed, opened, err := sweep.OpenResults(f.out, *cfg, f.force)
+	if err != nil {
 		return nil, fmt.Errorf("-out: %w", err)
 	}
-	resumed, err := sweep.ReadResume(path, existing, *cfg)
-	existing.Close()
-	if err != nil {
-		return nil, fmt.Errorf("cannot resume %v; the file is left as it is (fix it, or choose another -out)", err)
+	if opened.Replaced {
+		fmt.Fprintf(stderr, "simrun sweep: -force: %s replaced by a new results file\n", f.out)
 	}
-	if resumed.Cut {
-		fmt.Fprintf(stderr, "simrun sweep: %s ends in a line cut short by an interrupted write; dropping that line and re-running its seed\n", path)
-		if err := os.Truncate(path, resumed.Valid); err != nil {
-			return nil, fmt.Errorf("-out: %w", err)
-		}
+	if opened.Dropped > 0 {
+		fmt.Fprintf(stderr, "simrun sweep: %s ended in a line cut short by an interrupted write; dropped it (%d bytes) and its seed runs again\n", f.out, opened.Dropped)
 	}
 	if n := len(resumed.Done); n > 0 {
-		fmt.Fprintf(stderr, "simrun sweep: resuming %s: %d seeds already done\n", path, n)
+		fmt.Fprintf(stderr, "simrun sweep: resuming %s: %d seeds already done\n", f.out, n)
 	}
 	cfg.Skip = func(seed uint64) bool { return resumed.Done[seed] }
 	*sum = resumed.Summary
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
-	if err != nil {
-		return nil, fmt.Errorf("-out: %w", err)
-	}
-	return f, nil
+	return out, nil
 }
 
 // progress shows how a sweep goes: a bar on a terminal, a plain line every

@@ -8,6 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/faultline-sim/faultline/internal/outpath"
+	"github.com/faultline-sim/faultline/scenarios"
+	"github.com/faultline-sim/faultline/sweep"
 	"github.com/faultline-sim/faultline/sweep/sweeptest"
 )
 
@@ -30,15 +33,20 @@ func amnesiacFile(t *testing.T, dir string) string {
 	return path
 }
 
-// stableLines reads a result file, dropping each line's wall-clock time.
+// stableLines reads a result file, checking its header and dropping each
+// line's wall-clock time.
 func stableLines(t *testing.T, path string) []string {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
+	head, body, _ := strings.Cut(string(data), "\n")
+	if _, err := outpath.ParseHeader([]byte(head)); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
 	var out []string
-	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+	for _, line := range strings.Split(strings.TrimSpace(body), "\n") {
 		var m map[string]any
 		if err := json.Unmarshal([]byte(line), &m); err != nil {
 			t.Fatalf("%s: %v", path, err)
@@ -83,8 +91,8 @@ func TestSweepShardsMergeToTheWholeSweep(t *testing.T) {
 			t.Errorf("line %d differs:\nwhole:  %s\nmerged: %s", i, a[i], b[i])
 		}
 	}
-	if code, _, errs := simrun("merge", "-out", merged, shards[0]); code != exitUsage || !strings.Contains(errs, "never overwrites") {
-		t.Fatalf("merge onto an existing file: exit %d, %s", code, errs)
+	if code, _, errs := simrun(append([]string{"merge", "-out", shards[0]}, shards...)...); code != exitUsage || !strings.Contains(errs, "is also an input") {
+		t.Fatalf("merge onto one of its inputs: exit %d, %s", code, errs)
 	}
 }
 
@@ -94,9 +102,10 @@ func TestSweepShardsMergeToTheWholeSweep(t *testing.T) {
 func TestSweepBadInput(t *testing.T) {
 	dir := t.TempDir()
 	corrupt := filepath.Join(dir, "corrupt.jsonl")
-	corruptData := []byte(`{"scenario":"register-basic","seed":1,"verdict":{"outcome":"pass"}}` + "\n" + "{not json\n")
+	head := `{"faultline":"sweep-results","version":1,"scenario":"register-basic","settings":{"scenario_hash":"` + scenarioHash(t, "register-basic") + `","swarm":false,"seeds_from":1,"shard":"0/1"}}` + "\n"
+	corruptData := []byte(head + `{"scenario":"register-basic","seed":1,"verdict":{"outcome":"pass"}}` + "\n" + "{not json\n")
 	other := filepath.Join(dir, "other.jsonl")
-	otherData := []byte(`{"scenario":"register-faults","seed":1,"verdict":{"outcome":"pass"}}` + "\n")
+	otherData := []byte(strings.Replace(head, "register-basic", "register-faults", 1) + `{"scenario":"register-faults","seed":1,"verdict":{"outcome":"pass"}}` + "\n")
 	noFaults := filepath.Join(dir, "no-faults.yaml")
 	for path, data := range map[string][]byte{corrupt: corruptData, other: otherData,
 		noFaults: []byte(strings.NewReplacer("phases: {faults: 2s, heal: 1s}", "phases: {faults: 0s, heal: 1s}",
@@ -118,8 +127,8 @@ func TestSweepBadInput(t *testing.T) {
 		{"no scenario", []string{}, "-scenario is required"},
 		{"negative parallel", []string{"-scenario", "register-basic", "-parallel", "-1"}, "-parallel -1"},
 		{"stray argument", []string{"-scenario", "register-basic", "extra"}, `unexpected argument "extra"`},
-		{"corrupt resume file", []string{"-scenario", "register-basic", "-seeds", "1-3", "-out", corrupt}, "corrupt.jsonl:2: not a result object"},
-		{"another sweep's file", []string{"-scenario", "register-basic", "-seeds", "1-3", "-out", other}, `other.jsonl:1: a result of scenario "register-faults"`},
+		{"corrupt resume file", []string{"-scenario", "register-basic", "-seeds", "1-3", "-out", corrupt}, "corrupt.jsonl:3: not a result object"},
+		{"another sweep's file", []string{"-scenario", "register-basic", "-seeds", "1-3", "-out", other}, `other.jsonl holds results of scenario "register-faults", not "register-basic"`},
 		{"swarm without a fault phase", []string{"-scenario", noFaults, "-swarm"}, "has no fault phase (phases.faults is 0)"},
 	}
 	for _, tt := range tests {
@@ -240,4 +249,15 @@ func TestSweepDropsALineCutShort(t *testing.T) {
 	if got := stableLines(t, out); len(got) != 3 {
 		t.Fatalf("after resuming, %d lines; want 3", len(got))
 	}
+}
+
+// scenarioHash is the scenario_hash a sweep of the built-in scenario name
+// records in its results header.
+func scenarioHash(t *testing.T, name string) string {
+	t.Helper()
+	s, err := scenarios.Load(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sweep.ScenarioHash(s)
 }

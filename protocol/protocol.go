@@ -42,7 +42,9 @@ type Definition struct {
 type Monitor interface {
 	// Observe checks one fact a node reported through env.Observe. An
 	// error stops the run as a violation: it is the first bad event, so it
-	// should name the property, the node and what it saw.
+	// should name the property, the node and what it saw. A *Violation
+	// error keeps the event and its detail apart in the run's verdict;
+	// any other error's text must start "property: ".
 	Observe(at sim.Time, node sim.NodeID, fact any) error
 	// Final checks the end state once the heal phase is over: k gives the
 	// live nodes (k.Node) and history the clients' operations. It returns
@@ -52,6 +54,17 @@ type Monitor interface {
 	// decision), keyed by name.
 	Metrics() map[string]float64
 }
+
+// Violation is the error a Monitor's Observe returns to stop a run at the
+// first bad event, with the three parts a verdict shows: the property, the
+// event (what happened, when and where) and the detail (why it is bad).
+type Violation struct {
+	Property string
+	Event    string
+	Detail   string
+}
+
+func (v *Violation) Error() string { return v.Property + ": " + v.Event + ": " + v.Detail }
 
 // DecodeParams strictly decodes params into `into` (a pointer to a struct
 // with yaml tags): an unknown key or a wrong type is an error naming it.

@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/faultline-sim/faultline/checker"
 	"github.com/faultline-sim/faultline/faults"
+	"github.com/faultline-sim/faultline/protocol"
 	"github.com/faultline-sim/faultline/sim"
 )
 
@@ -147,6 +149,11 @@ func (r *run) stopVerdict() (checker.Verdict, bool) {
 		}
 		return checker.Verdict{Outcome: checker.NodePanic, Property: "node_panic", Detail: st.Detail, At: int64(st.At), Node: int(st.Node)}, true
 	case sim.EndViolation:
+		var v *protocol.Violation
+		if errors.As(r.violation, &v) {
+			return checker.Verdict{Outcome: checker.Violation, Property: v.Property, At: int64(st.At), Node: int(st.Node),
+				Event: v.Event, Detail: v.Detail}, true
+		}
 		prop := propertyOf(st.Detail)
 		event := strings.TrimSpace(strings.TrimPrefix(st.Detail, prop+":"))
 		return checker.Verdict{Outcome: checker.Violation, Property: prop, At: int64(st.At), Node: int(st.Node), Event: event}, true

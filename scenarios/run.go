@@ -60,6 +60,8 @@ type run struct {
 	endAt    sim.Time
 	// harness is the run's first harness error, if it had one.
 	harness *checker.Verdict
+	// violation is the monitor's error that stopped the run, if one did.
+	violation error
 }
 
 // build makes the monitor and the kernel.
@@ -94,7 +96,11 @@ func (r *run) observe(at sim.Time, node sim.NodeID, fact any) (err error) {
 			err = fmt.Errorf("harness_error: the monitor panicked")
 		}
 	}()
-	return r.monitor.Observe(at, node, fact)
+	err = r.monitor.Observe(at, node, fact)
+	if err != nil && r.violation == nil {
+		r.violation = err
+	}
+	return err
 }
 
 // maxTime is the virtual-time budget: the scenario's, or twice the phases

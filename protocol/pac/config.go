@@ -20,6 +20,16 @@ type Params struct {
 	// ConsensusTimeout is how long a proposer waits for a majority of
 	// acknowledgments before it gives the proposal up. Default 5s.
 	ConsensusTimeout time.Duration `yaml:"consensus_timeout"`
+	// TimestampResolution is the grain of the timestamps a proposer stamps
+	// on its proposals: its clock is truncated to a whole multiple of it.
+	// Default 1s, the seed's (it stamps with as_secs()), so every Commit
+	// of one second carries the same timestamp and the stale-Commit guard
+	// cannot tell them apart. 1ns keeps the clock's full precision.
+	TimestampResolution time.Duration `yaml:"timestamp_resolution"`
+	// CheckVeto makes PropertyVeto fail the run. A proposal that a
+	// majority acknowledged but one Reject killed is an availability
+	// finding, not a safety one, so by default it is only reported.
+	CheckVeto bool `yaml:"check_veto"`
 }
 
 // The seed's defaults.
@@ -27,6 +37,7 @@ const (
 	DefaultRetryAttempts    = 3
 	DefaultRetryDelay       = 100 * time.Millisecond
 	DefaultConsensusTimeout = 5 * time.Second
+	DefaultTimestampRes     = time.Second
 )
 
 // machineNames are the state machines PAC runs; the first is the default.
@@ -53,6 +64,9 @@ func ParseParams(cfg protocol.Config) (Params, error) {
 	if p.ConsensusTimeout == 0 {
 		p.ConsensusTimeout = DefaultConsensusTimeout
 	}
+	if p.TimestampResolution == 0 {
+		p.TimestampResolution = DefaultTimestampRes
+	}
 	switch {
 	case p.RetryAttempts < 1:
 		return p, fmt.Errorf("retry_attempts: %d is not at least 1", p.RetryAttempts)
@@ -60,6 +74,8 @@ func ParseParams(cfg protocol.Config) (Params, error) {
 		return p, fmt.Errorf("retry_delay: %v is negative", p.RetryDelay)
 	case p.ConsensusTimeout < 0:
 		return p, fmt.Errorf("consensus_timeout: %v is negative", p.ConsensusTimeout)
+	case p.TimestampResolution < 0:
+		return p, fmt.Errorf("timestamp_resolution: %v is negative", p.TimestampResolution)
 	}
 	return p, nil
 }

@@ -15,8 +15,8 @@ func TestParams(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p != (Params{RetryAttempts: 3, RetryDelay: 100 * time.Millisecond, ConsensusTimeout: 5 * time.Second}) {
-		t.Errorf("defaults: got %+v, want the seed's 3 x 100ms and 5s", p)
+	if p != (Params{RetryAttempts: 3, RetryDelay: 100 * time.Millisecond, ConsensusTimeout: 5 * time.Second, TimestampResolution: time.Second}) {
+		t.Errorf("defaults: got %+v, want the seed's 3 x 100ms, 5s and whole-second timestamps", p)
 	}
 	p, err = ParseParams(protocol.Config{Params: map[string]any{"retry_attempts": 5, "retry_delay": "20ms", "consensus_timeout": "1s"}})
 	if err != nil || p.RetryAttempts != 5 || p.RetryDelay != 20*time.Millisecond || p.ConsensusTimeout != time.Second {
@@ -30,6 +30,8 @@ func TestParams(t *testing.T) {
 		{protocol.Config{Nodes: 3, Params: map[string]any{"retry_delay": "-1s"}}, "retry_delay"},
 		{protocol.Config{Nodes: 3, Params: map[string]any{"consensus_timeout": "soon"}}, "consensus_timeout"},
 		{protocol.Config{Nodes: 3, Params: map[string]any{"retries": 2}}, "retries"},
+		{protocol.Config{Nodes: 3, Params: map[string]any{"timestamp_resolution": "-1ms"}}, "timestamp_resolution"},
+		{protocol.Config{Nodes: 3, Params: map[string]any{"check_veto": "maybe"}}, "check_veto"},
 		{protocol.Config{Nodes: 3, Machine: "bank"}, "machine"},
 		{protocol.Config{Nodes: 0}, "nodes"},
 	} {

@@ -16,8 +16,9 @@
 //     copy decides) and, if it is invalid, answers the client with the
 //     machine's error at once;
 //  2. broadcasts a [Proposal] with a deterministic [ProposalID] (its node
-//     ID and its own count of proposals) and a Timestamp read from its own,
-//     possibly skewed or drifting, clock;
+//     ID, the instant it booted and its own count of proposals) and a
+//     Timestamp read from its own, possibly skewed or drifting, clock at
+//     the seed's resolution: whole seconds (params.timestamp_resolution);
 //  3. counts itself as the first acknowledgment. A peer validates the
 //     command against its own current state and answers [Acknowledgment]
 //     or [Reject], recording nothing: a peer acknowledges any number of
@@ -35,10 +36,14 @@
 // applies its own Commit subject only to the machine: the timestamp guard
 // is for other nodes' Commits.
 //
-// The seed's retry mechanism resends a Proposal to peers that have not
-// answered, retry_attempts sends in all, retry_delay apart (defaults 3 ×
-// 100ms); the consensus timeout (default 5s) gives a proposal up and
-// answers the client failed, or unknown if a Commit had already left.
+// The seed's retry mechanism covers every send: a Proposal is resent to
+// peers that have not answered, and a Commit to peers that have not
+// confirmed it ([CommitReceived], the transport's receipt: a simulated
+// send never fails, so the receipt is how a sender learns the send went
+// through), retry_attempts sends in all, retry_delay apart (defaults 3 ×
+// 100ms). A lost receipt therefore means a resent Commit. The consensus
+// timeout (default 5s) gives a proposal up and answers the client failed,
+// or unknown if a Commit had already left.
 // Reads ("get") are answered from the node's own state: the seed has no
 // read protocol.
 //
@@ -49,14 +54,20 @@
 // # What goes wrong, and why
 //
 // Nothing orders concurrent proposals, so two proposers can both commit
-// Init → Running; a lost or reordered Commit leaves a replica behind for
-// good, and it then rejects or ignores everything after; a duplicated
-// Commit of an increment is applied twice (the timestamp guard lets equal
-// timestamps through); a restarted replica is back at Init; and timestamps
-// from skewed clocks make replicas ignore Commits that the proposer
-// applied and acknowledged. The [Definition]'s monitor names these as
-// [PropertyInvalidTransition], [PropertyLostAck] and [PropertyDivergence];
-// the scenario runner adds porcupine's linearizability check.
+// Init → Running; a Commit lost through every retry, or reordered, leaves
+// a replica behind for good, and it then rejects or ignores everything
+// after; a single Reject from such a replica vetoes a proposal a majority
+// acknowledged; whole-second timestamps make the guard let every Commit
+// of the same second through, so a duplicated or resent Commit is applied
+// again once the machine has cycled back (Init → Running → Stopped → Init
+// fits in a second), and a late Commit takes a replica back to an old
+// state; a restarted replica is back at Init; and timestamps from skewed
+// clocks make replicas ignore Commits that the proposer applied and
+// acknowledged. The [Definition]'s monitor names these as
+// [PropertyInvalidTransition], [PropertyLostAck], [PropertyDivergence]
+// and [PropertyVeto] (reported always, failing the run only with
+// params.check_veto); the scenario runner adds porcupine's
+// linearizability check.
 //
 // # Metrics
 //

@@ -19,6 +19,6 @@ func Example() {
 	fmt.Println(res.Repro)
 	// Output:
 	// violation lost_acknowledged_transition
-	// at 1.379948231s node 1 ignored Commit p0.40 transition(Running): stale_timestamp (its state Init)
+	// at 1.414264382s node 2 ignored Commit p0.41 transition(Stopped): stale_timestamp (its state Running)
 	// simrun run -scenario pac-clock-skew -seed 3
 }

@@ -38,6 +38,27 @@ type Ignored struct {
 // IgnoredStale is Ignored.Reason for a Commit older than the last applied.
 const IgnoredStale = "stale_timestamp"
 
+// Voted is reported when a peer answers a Proposal: Ack true for an
+// Acknowledgment, false for a Reject with the machine's error Err.
+type Voted struct {
+	ID        ProposalID
+	Timestamp sim.Time
+	Ack       bool
+	Err       string
+	State     string // the peer's state when it answered
+}
+
+// Vetoed is reported when a Reject ends one of the node's own proposals:
+// By rejected it with Err. Whether a majority had acknowledged it anyway
+// is for the monitor to say, from the peers' Voted facts.
+type Vetoed struct {
+	ID        ProposalID
+	Command   machines.Command
+	Timestamp sim.Time
+	By        sim.NodeID
+	Err       string
+}
+
 // Answered is reported when a node answers a client's write. ID is the
 // proposal that decided it (zero if none was made: an invalid request).
 type Answered struct {
@@ -61,6 +82,20 @@ func (f Applied) TraceHash() uint64 {
 // TraceHash implements sim.TraceHasher.
 func (f Ignored) TraceHash() uint64 {
 	return hashWords(2, f.ID.hash(), commandHash(f.Command), uint64(f.Timestamp), hashString(f.Reason))
+}
+
+// TraceHash implements sim.TraceHasher.
+func (f Voted) TraceHash() uint64 {
+	ack := uint64(0)
+	if f.Ack {
+		ack = 1
+	}
+	return hashWords(4, f.ID.hash(), uint64(f.Timestamp), ack, hashString(f.Err), hashString(f.State))
+}
+
+// TraceHash implements sim.TraceHasher.
+func (f Vetoed) TraceHash() uint64 {
+	return hashWords(5, f.ID.hash(), commandHash(f.Command), uint64(f.Timestamp), uint64(f.By), hashString(f.Err))
 }
 
 // TraceHash implements sim.TraceHasher.

@@ -82,7 +82,9 @@ func (e *testEnv) Send(to sim.NodeID, m sim.Message) {
 
 func (e *testEnv) Observe(fact any) {
 	h := e.h
-	if _, ok := fact.(Booted); !ok {
+	switch fact.(type) {
+	case Booted, Voted: // Voted repeats the Acknowledgment or Reject sent
+	default:
 		fmt.Fprintf(&h.out, "%snode %d: %s\n", h.depth, e.id, h.formatFact(fact))
 	}
 	if err := h.mon.Observe(h.now, e.id, fact); err != nil {
@@ -100,6 +102,8 @@ func format(m sim.Message) string {
 		return fmt.Sprintf("Reject %s %s", m.ID, m.Err)
 	case Commit:
 		return fmt.Sprintf("Commit %s %s ts=%v", m.ID, describe(m.Command), m.Timestamp)
+	case CommitReceived:
+		return fmt.Sprintf("Receipt %s", m.ID)
 	case ClientReply:
 		s := []string{"ok", "fail", "unknown", "retry"}[m.Status]
 		if m.Value != nil {
@@ -119,6 +123,8 @@ func (h *harness) formatFact(f any) string {
 		return fmt.Sprintf("applied %s %s ts=%v -> %s", f.ID, describe(f.Command), f.Timestamp, f.State)
 	case Ignored:
 		return fmt.Sprintf("ignored %s %s ts=%v: %s (state %s, last ts=%v)", f.ID, describe(f.Command), f.Timestamp, f.Reason, f.State, f.Last)
+	case Vetoed:
+		return fmt.Sprintf("vetoed %s %s by node %d: %s", f.ID, describe(f.Command), f.By, f.Err)
 	case Answered:
 		return fmt.Sprintf("answered client%d seq=%d %s", int(f.Client)-len(h.nodes), f.Seq, []string{"ok", "fail", "unknown", "retry"}[f.Status])
 	}
@@ -133,6 +139,14 @@ func newHarness(t testing.TB, td *datadriven.TestData) *harness {
 		var a int
 		td.ScanArgs(t, "attempts", &a)
 		cfg.Params["retry_attempts"] = a
+	}
+	if td.HasArg("resolution") {
+		var r time.Duration
+		td.ScanArgs(t, "resolution", &r)
+		cfg.Params["timestamp_resolution"] = r.String()
+	}
+	if td.HasArg("check_veto") {
+		cfg.Params["check_veto"] = true
 	}
 	if err := validate(cfg); err != nil {
 		t.Fatal(err)
@@ -209,7 +223,7 @@ func (h *harness) run(t *testing.T, td *datadriven.TestData) {
 	case "state":
 		h.state()
 	case "check":
-		for _, v := range h.mon.final(h.nodes) {
+		for _, v := range h.mon.final(h.nodes, h.now) {
 			fmt.Fprintf(&h.out, "%s: %s\n", v.Property, v.Outcome)
 			if v.Event != "" {
 				fmt.Fprintf(&h.out, "  first bad event: %s\n", v.Event)

@@ -7,19 +7,26 @@ import (
 	"github.com/faultline-sim/faultline/sim"
 )
 
-// ProposalID names a proposal: the proposer and its own running count of
-// proposals. It is deterministic, unlike the seed's random UUIDs, and like
-// everything else in PAC it lives in memory only: a proposer that crashes
-// and restarts counts from 1 again, so an ID can name two different
-// proposals across a restart.
+// ProposalID names a proposal: the proposer, the instant it booted (on
+// its own clock) and its own running count of proposals. The seed names
+// proposals with random UUIDs; this name is deterministic and just as
+// unique: a restarted proposer counts from 1 again, but under a new Boot.
 type ProposalID struct {
 	Node sim.NodeID
+	Boot sim.Time
 	N    uint64
 }
 
-func (id ProposalID) String() string { return fmt.Sprintf("p%d.%d", id.Node, id.N) }
+// String is "p0.16", or "p0.16@1.3s" for a proposer that booted at 1.3s
+// on its clock (after a restart, or with a clock that started skewed).
+func (id ProposalID) String() string {
+	if id.Boot == 0 {
+		return fmt.Sprintf("p%d.%d", id.Node, id.N)
+	}
+	return fmt.Sprintf("p%d.%d@%v", id.Node, id.N, id.Boot)
+}
 
-func (id ProposalID) hash() uint64 { return uint64(uint32(id.Node))<<40 ^ id.N }
+func (id ProposalID) hash() uint64 { return hashWords(uint64(uint32(id.Node)), uint64(id.Boot), id.N) }
 
 // Proposal asks every peer whether Command is a valid next step from its
 // own current state. Timestamp is the proposer's clock when it proposed.
@@ -56,6 +63,16 @@ type Commit struct {
 	Timestamp sim.Time
 }
 
+// CommitReceived tells a Commit's sender that it arrived. It is not one
+// of the seed's protocol messages but its transport's: the seed's send
+// succeeds once the peer's connection took the bytes and retries
+// otherwise, and a simulated Send never fails, so the receipt is how a
+// sender learns which sends to retry.
+type CommitReceived struct {
+	ID        ProposalID
+	Timestamp sim.Time
+}
+
 // ClientRequest carries a simulated client's request to a node.
 type ClientRequest struct{ sim.Request }
 
@@ -71,6 +88,7 @@ const (
 	kindCommit
 	kindRequest
 	kindReply
+	kindReceived
 )
 
 // TraceHash implements sim.TraceHasher.
@@ -91,6 +109,11 @@ func (m Reject) TraceHash() uint64 {
 // TraceHash implements sim.TraceHasher.
 func (m Commit) TraceHash() uint64 {
 	return hashWords(kindCommit, m.ID.hash(), commandHash(m.Command), uint64(m.Timestamp))
+}
+
+// TraceHash implements sim.TraceHasher.
+func (m CommitReceived) TraceHash() uint64 {
+	return hashWords(kindReceived, m.ID.hash(), uint64(m.Timestamp))
 }
 
 // TraceHash implements sim.TraceHasher.

@@ -26,17 +26,13 @@ const (
 	// PropertyDivergence: after heal every live replica is in the same
 	// state. Checked after heal.
 	PropertyDivergence = "replica_divergence"
+	// PropertyVeto: no proposal that a majority of the cluster
+	// acknowledged is killed by a single Reject (the seed's veto: one
+	// replica that is behind blocks what the majority accepted). It is an
+	// availability finding, not a safety one: it fails the run only with
+	// protocol.params.check_veto, and is reported either way.
+	PropertyVeto = "vetoed_majority_proposal"
 )
-
-// Violation is the error Monitor.Observe returns to stop a run at its
-// first bad event. Its text starts with the property's name.
-type Violation struct {
-	Property string
-	Event    string // the first bad event, for a person
-	Detail   string // why it is bad
-}
-
-func (v *Violation) Error() string { return v.Property + ": " + v.Event + ": " + v.Detail }
 
 // commitKey names one proposal across restarts: a restarted proposer
 // counts its IDs from 1 again, but not at the same instant of its clock.
@@ -111,6 +107,17 @@ type monitor struct {
 	acks     []ack
 	restarts int
 	invalid  *checker.Verdict // the online check's violation, if it fired
+
+	checkVeto bool
+	acked     map[commitKey][]sim.NodeID // peers that acknowledged a proposal
+	vetoes    []veto
+}
+
+// veto is a proposal a Reject ended.
+type veto struct {
+	at       sim.Time
+	proposer sim.NodeID
+	f        Vetoed
 }
 
 func newMonitor(cfg protocol.Config) *monitor {
@@ -118,7 +125,8 @@ func newMonitor(cfg protocol.Config) *monitor {
 	if err != nil {
 		panic(fmt.Sprintf("pac: monitor: %v", err))
 	}
-	m := &monitor{ref: ref, first: map[commitKey]record{}}
+	p, _ := ParseParams(cfg) // Validate has refused bad params already
+	m := &monitor{ref: ref, first: map[commitKey]record{}, acked: map[commitKey][]sim.NodeID{}, checkVeto: p.CheckVeto}
 	for i := 0; i < cfg.Nodes; i++ {
 		m.nodes = append(m.nodes, newReplica())
 	}
@@ -149,6 +157,13 @@ func (m *monitor) Observe(at sim.Time, node sim.NodeID, fact any) error {
 		return m.checkSequence(key, rec)
 	case Ignored:
 		r.ignored[commitKey{f.ID, f.Timestamp}] = record{at: at, node: node, cmd: f.Command, reason: f.Reason, state: f.State}
+	case Voted:
+		if f.Ack {
+			key := commitKey{f.ID, f.Timestamp}
+			m.acked[key] = append(m.acked[key], node)
+		}
+	case Vetoed:
+		m.vetoes = append(m.vetoes, veto{at: at, proposer: node, f: f})
 	case Answered:
 		if f.Status == sim.ReplyOK && f.ID != (ProposalID{}) {
 			m.acks = append(m.acks, ack{at: at, node: node, f: f})
@@ -172,7 +187,7 @@ func (m *monitor) checkSequence(key commitKey, rec record) error {
 			detail += fmt.Sprintf(" (that state came from %s %s, first applied by node %d at %v)",
 				m.lastKey.ID, describe(m.lastRec.cmd), m.lastRec.node, m.lastRec.at)
 		}
-		v := &Violation{Property: PropertyInvalidTransition,
+		v := &protocol.Violation{Property: PropertyInvalidTransition,
 			Event:  fmt.Sprintf("at %v node %d applied %s %s", rec.at, rec.node, key.ID, describe(rec.cmd)),
 			Detail: detail}
 		m.invalid = &checker.Verdict{Outcome: checker.Violation, Property: v.Property,
@@ -186,10 +201,12 @@ func (m *monitor) checkSequence(key commitKey, rec record) error {
 // Final implements protocol.Monitor. Violations come first, earliest first
 // bad event first, so checker.Worst picks the earliest.
 func (m *monitor) Final(k *sim.Kernel, history []*sim.Operation) []checker.Verdict {
-	return m.final(m.liveNodes(k))
+	return m.final(m.liveNodes(k), k.Now())
 }
 
-func (m *monitor) final(live []*node) []checker.Verdict {
+// final checks the end state at time end: a violation whose cause has no
+// earlier instant is placed there, never at time zero.
+func (m *monitor) final(live []*node, end sim.Time) []checker.Verdict {
 	invalid := checker.Verdict{Property: PropertyInvalidTransition,
 		Detail: fmt.Sprintf("the %d Commits, in the order they were first applied, are valid transitions", len(m.first))}
 	if m.invalid != nil {
@@ -198,7 +215,8 @@ func (m *monitor) final(live []*node) []checker.Verdict {
 	vs := []checker.Verdict{
 		invalid,
 		m.checkLostAcks(live),
-		m.checkDivergence(live),
+		m.checkDivergence(live, end),
+		m.checkVetoes(),
 	}
 	slices.SortStableFunc(vs, func(a, b checker.Verdict) int {
 		switch {
@@ -273,6 +291,13 @@ func (m *monitor) lostAck(a ack, key commitKey, id sim.NodeID, r *replica) check
 	case ignored:
 		v.At = int64(rec.at)
 		v.Event = fmt.Sprintf("at %v node %d ignored Commit %s %s: %s (its state %s)", rec.at, id, key.ID, describe(rec.cmd), rec.reason, rec.state)
+		if rec.reason != IgnoredStale {
+			// The machine refused it: node id's state had already left
+			// the cluster's, and that departure is the cause.
+			if at, ev := m.departure(id, a.node); at < rec.at {
+				v.At, v.Event = int64(at), ev
+			}
+		}
 	case r.everHeld[key].cmd.F != "":
 		held := r.everHeld[key].at
 		boot := r.restartAfter(held)
@@ -292,7 +317,7 @@ func (m *monitor) lostAck(a ack, key commitKey, id sim.NodeID, r *replica) check
 // checkDivergence compares the live replicas' final states. The largest
 // group of equal states is the reference; the first bad event is the
 // earliest point where a replica outside it departed from the reference.
-func (m *monitor) checkDivergence(live []*node) checker.Verdict {
+func (m *monitor) checkDivergence(live []*node, end sim.Time) checker.Verdict {
 	if len(live) < 2 {
 		return checker.Verdict{Property: PropertyDivergence, Detail: "fewer than two live replicas to compare"}
 	}
@@ -328,6 +353,9 @@ func (m *monitor) checkDivergence(live []*node) checker.Verdict {
 			continue
 		}
 		at, ev := m.departure(n.id, ref.id)
+		if at == sim.Never {
+			at = end
+		}
 		if !found || at < sim.Time(v.At) {
 			v.At, v.Event, found = int64(at), ev, true
 		}
@@ -337,7 +365,8 @@ func (m *monitor) checkDivergence(live []*node) checker.Verdict {
 
 // departure finds the earliest event that set replica x apart from
 // replica ref: a restart, a Commit one applied and the other ignored or
-// never got, or the same Commits applied in another order.
+// never got, or the same Commits applied in another order. It returns
+// sim.Never, with what it found, when no single event is to blame.
 func (m *monitor) departure(x, ref sim.NodeID) (sim.Time, string) {
 	best, event := sim.Never, ""
 	consider := func(at sim.Time, ev string) {
@@ -352,17 +381,21 @@ func (m *monitor) departure(x, ref sim.NodeID) (sim.Time, string) {
 	}
 	for _, id := range []sim.NodeID{x, ref} {
 		if tw := m.nodes[id].twice; len(tw) > 0 {
-			consider(tw[0].at, fmt.Sprintf("at %v node %d applied Commit %s %s a second time (a duplicated message), reaching %s",
+			consider(tw[0].at, fmt.Sprintf("at %v node %d applied Commit %s %s a second time (a duplicated or resent message), reaching %s",
 				tw[0].at, id, tw[0].id, describe(tw[0].cmd), tw[0].state))
 		}
 	}
 	m.missing(x, ref, consider)
 	m.missing(ref, x, consider)
-	if event == "" {
-		consider(m.reordered(x, ref))
+	for _, id := range []sim.NodeID{x, ref} {
+		consider(m.wentBack(id))
 	}
-	if best == sim.Never {
-		best = 0
+	if event == "" {
+		at, ev := m.reordered(x, ref)
+		consider(at, ev)
+		if event == "" {
+			event = ev // no instant to blame: the caller places it at the end
+		}
 	}
 	return best, event
 }
@@ -384,6 +417,23 @@ func (m *monitor) missing(has, lacks sim.NodeID, consider func(sim.Time, string)
 		consider(rec.at, fmt.Sprintf("at %v node %d applied Commit %s %s, which never reached node %d",
 			rec.at, has, key.ID, describe(rec.cmd), lacks))
 	}
+}
+
+// wentBack finds the first Commit node id applied after one that the
+// cluster had committed later: a late Commit that took the node back to
+// an old state (possible whenever both carry the same timestamp, and the
+// old transition is valid again from where the node is).
+func (m *monitor) wentBack(id sim.NodeID) (sim.Time, string) {
+	r := m.nodes[id]
+	for i := 1; i < len(r.order); i++ {
+		prev, cur := m.first[r.order[i-1]], m.first[r.order[i]]
+		if cur.at < prev.at {
+			rec := r.applied[r.order[i]]
+			return rec.at, fmt.Sprintf("at %v node %d applied Commit %s %s, which the cluster committed at %v, after %s committed at %v: a late Commit took it back to an old state (%s)",
+				rec.at, id, r.order[i].ID, describe(rec.cmd), cur.at, r.order[i-1].ID, prev.at, rec.state)
+		}
+	}
+	return sim.Never, ""
 }
 
 // reordered finds the first place two replicas applied the Commits they
@@ -409,4 +459,36 @@ func (m *monitor) shared(x, y sim.NodeID) []commitKey {
 		}
 	}
 	return out
+}
+
+// checkVetoes reports the proposals that a majority acknowledged (the
+// proposer counts itself) but a Reject killed, the earliest first.
+func (m *monitor) checkVetoes() checker.Verdict {
+	need := len(m.nodes)/2 + 1
+	var found []string
+	var first checker.Verdict
+	for _, v := range m.vetoes {
+		acks := m.acked[commitKey{v.f.ID, v.f.Timestamp}]
+		if 1+len(acks) < need {
+			continue
+		}
+		found = append(found, v.f.ID.String())
+		if len(found) > 1 {
+			continue
+		}
+		first = checker.Verdict{Outcome: checker.Violation, Property: PropertyVeto, At: int64(v.at), Node: int(v.proposer),
+			Event: fmt.Sprintf("at %v node %d gave up %s %s on node %d's Reject (%s)", v.at, v.proposer, v.f.ID, describe(v.f.Command), v.f.By, v.f.Err),
+			Detail: fmt.Sprintf("nodes %v acknowledged it: with node %d, %d of %d, a majority, yet one Reject vetoed it",
+				acks, v.proposer, 1+len(acks), len(m.nodes))}
+	}
+	if len(found) == 0 {
+		return checker.Verdict{Property: PropertyVeto,
+			Detail: fmt.Sprintf("none of the %d proposals a Reject ended had a majority of acknowledgments", len(m.vetoes))}
+	}
+	first.Detail += fmt.Sprintf("; %d of %d rejected proposals had a majority", len(found), len(m.vetoes))
+	if !m.checkVeto {
+		return checker.Verdict{Property: PropertyVeto, Detail: fmt.Sprintf(
+			"reported, not checked (protocol.params.check_veto): %s: %s", first.Event, first.Detail)}
+	}
+	return first
 }

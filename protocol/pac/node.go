@@ -11,7 +11,7 @@ import (
 // Metric names (env.Count), as the seed lists them.
 const (
 	MetricSentOK       = "pac.messages.sent_ok"     // handed to the network (a sim Send never fails)
-	MetricSentFailed   = "pac.messages.sent_failed" // a Proposal a peer never answered in retry_attempts tries
+	MetricSentFailed   = "pac.messages.sent_failed" // a Proposal or Commit a peer never took in retry_attempts tries
 	MetricReceived     = "pac.messages.received"
 	MetricCommitted    = "pac.proposals.committed"
 	MetricRejected     = "pac.proposals.rejected"
@@ -41,8 +41,10 @@ type node struct {
 	applied bool     // at least one Commit applied since boot
 	lastTS  sim.Time // the timestamp of the last Commit applied
 
+	boot      sim.Time // this node's clock at Start: part of its ProposalIDs
 	nextN     uint64
 	pending   map[ProposalID]*proposal
+	outbound  map[ProposalID]*outbound // Commits still being delivered
 	inflight  map[requestKey]ProposalID
 	lastReply map[sim.NodeID]ClientReply // per client, for retried requests
 }
@@ -61,10 +63,20 @@ type proposal struct {
 	committed bool
 }
 
+// outbound is a Commit its proposer is still sending: like the seed's
+// send_message, each send to a peer is retried, retry_delay apart and
+// retry_attempts sends in all, until the peer took it (CommitReceived).
+type outbound struct {
+	Commit
+	received []bool // by node; the proposer's own slot is set at once
+	attempts int
+}
+
 // Timer tags.
 type (
-	retryTimer   struct{ ID ProposalID }
-	timeoutTimer struct{ ID ProposalID }
+	retryTimer       struct{ ID ProposalID }
+	timeoutTimer     struct{ ID ProposalID }
+	commitRetryTimer struct{ ID ProposalID }
 )
 
 // TraceHash implements sim.TraceHasher.
@@ -72,6 +84,9 @@ func (t retryTimer) TraceHash() uint64 { return hashWords(11, t.ID.hash()) }
 
 // TraceHash implements sim.TraceHasher.
 func (t timeoutTimer) TraceHash() uint64 { return hashWords(12, t.ID.hash()) }
+
+// TraceHash implements sim.TraceHasher.
+func (t commitRetryTimer) TraceHash() uint64 { return hashWords(13, t.ID.hash()) }
 
 func newNode(cfg protocol.Config, id sim.NodeID) *node {
 	p, err := ParseParams(cfg)
@@ -86,6 +101,7 @@ func newNode(cfg protocol.Config, id sim.NodeID) *node {
 	return &node{
 		id: id, params: p, machine: name, m: m,
 		pending:   map[ProposalID]*proposal{},
+		outbound:  map[ProposalID]*outbound{},
 		inflight:  map[requestKey]ProposalID{},
 		lastReply: map[sim.NodeID]ClientReply{},
 	}
@@ -97,6 +113,7 @@ func (n *node) Start(env sim.Env) {
 	for _, name := range metricNames {
 		env.Count(name, 0) // every metric appears in results, zero or not
 	}
+	n.boot = env.Now()
 	env.Observe(Booted{})
 }
 
@@ -118,7 +135,10 @@ func (n *node) Receive(env sim.Env, from sim.NodeID, m sim.Message) {
 	case Reject:
 		n.onReject(env, from, m)
 	case Commit:
+		n.send(env, from, CommitReceived{ID: m.ID, Timestamp: m.Timestamp})
 		n.onCommit(env, m)
+	case CommitReceived:
+		n.onReceived(from, m)
 	}
 }
 
@@ -129,6 +149,8 @@ func (n *node) Timer(env sim.Env, tag any) {
 		n.onRetry(env, t.ID)
 	case timeoutTimer:
 		n.onTimeout(env, t.ID)
+	case commitRetryTimer:
+		n.onCommitRetry(env, t.ID)
 	}
 }
 
@@ -163,7 +185,9 @@ func (n *node) stateName() string { return fmt.Sprint(n.m.Apply(machines.Command
 // onProposal is a peer's whole part in a proposal: validate against its
 // own state and answer, recording nothing.
 func (n *node) onProposal(env sim.Env, from sim.NodeID, p Proposal) {
-	if code := n.validate(p.Command); code != "" {
+	code := n.validate(p.Command)
+	env.Observe(Voted{ID: p.ID, Timestamp: p.Timestamp, Ack: code == "", Err: code, State: n.stateName()})
+	if code != "" {
 		n.send(env, from, Reject{ID: p.ID, Command: p.Command, Timestamp: p.Timestamp, Err: code})
 		return
 	}

@@ -1,6 +1,8 @@
 package pac
 
 import (
+	"slices"
+
 	"github.com/faultline-sim/faultline/machines"
 	"github.com/faultline-sim/faultline/sim"
 )
@@ -39,12 +41,24 @@ func (n *node) onRequest(env sim.Env, r sim.Request) {
 	n.propose(env, key, c)
 }
 
+// stamp reads this node's clock at the timestamp resolution: the seed's
+// whole seconds by default. It rounds down, towards the past, also for a
+// clock set back before zero.
+func (n *node) stamp(env sim.Env) sim.Time {
+	t, res := env.Now(), sim.Time(n.params.TimestampResolution)
+	q := t / res
+	if t%res < 0 {
+		q--
+	}
+	return q * res
+}
+
 // propose broadcasts a new Proposal stamped with this node's own clock.
 func (n *node) propose(env sim.Env, key requestKey, c machines.Command) {
 	n.nextN++
 	size := len(env.Peers())
 	p := &proposal{
-		Proposal: Proposal{ID: ProposalID{Node: n.id, N: n.nextN}, Command: c, Timestamp: env.Now()},
+		Proposal: Proposal{ID: ProposalID{Node: n.id, Boot: n.boot, N: n.nextN}, Command: c, Timestamp: n.stamp(env)},
 		req:      key,
 		acks:     make([]bool, size),
 		answered: make([]bool, size),
@@ -89,6 +103,7 @@ func (n *node) onReject(env sim.Env, from sim.NodeID, r Reject) {
 	}
 	p.answered[from] = true
 	env.Count(MetricRejected, 1)
+	env.Observe(Vetoed{ID: p.ID, Command: p.Command, Timestamp: p.Timestamp, By: from, Err: r.Err})
 	n.finish(env, p, sim.Reply{Status: sim.ReplyFail})
 }
 
@@ -99,6 +114,7 @@ func (n *node) onReject(env sim.Env, from sim.NodeID, r Reject) {
 func (n *node) commit(env sim.Env, p *proposal) {
 	c := Commit(p.Proposal)
 	n.broadcast(env, c)
+	n.deliver(env, c)
 	p.committed = true
 	env.Count(MetricCommitted, 1)
 	res := n.apply(env, c, true)
@@ -132,6 +148,50 @@ func (n *node) onRetry(env sim.Env, id ProposalID) {
 		p.attempts++
 		p.retry = env.SetTimer(n.params.RetryDelay, retryTimer{p.ID})
 	}
+}
+
+// deliver keeps resending Commit c to the peers that have not confirmed
+// it, as the seed's send_message retries a failed send.
+func (n *node) deliver(env sim.Env, c Commit) {
+	size := len(env.Peers())
+	if size == 1 || n.params.RetryAttempts == 1 {
+		return
+	}
+	o := &outbound{Commit: c, received: make([]bool, size), attempts: 1}
+	o.received[n.id] = true
+	n.outbound[c.ID] = o
+	env.SetTimer(n.params.RetryDelay, commitRetryTimer{c.ID})
+}
+
+func (n *node) onReceived(from sim.NodeID, r CommitReceived) {
+	if o, ok := n.outbound[r.ID]; ok && o.Timestamp == r.Timestamp {
+		o.received[from] = true
+	}
+}
+
+// onCommitRetry resends the Commit to each peer that has not confirmed
+// it; after the last attempt each such peer counts as a failed send.
+func (n *node) onCommitRetry(env sim.Env, id ProposalID) {
+	o, ok := n.outbound[id]
+	if !ok {
+		return
+	}
+	last := o.attempts >= n.params.RetryAttempts
+	for _, peer := range env.Peers() {
+		switch {
+		case o.received[peer]:
+		case last:
+			env.Count(MetricSentFailed, 1)
+		default:
+			n.send(env, peer, o.Commit)
+		}
+	}
+	if last || !slices.Contains(o.received, false) {
+		delete(n.outbound, id)
+		return
+	}
+	o.attempts++
+	env.SetTimer(n.params.RetryDelay, commitRetryTimer{id})
 }
 
 // onTimeout gives a proposal up. It answers failed when no Commit left

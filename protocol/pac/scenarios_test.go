@@ -81,8 +81,8 @@ var pinned = []struct {
 	event    string // a part of the first bad event
 }{
 	{"pac-concurrent", 1, pac.PropertyInvalidTransition, "applied p0.1 transition(Running)"},
-	{"pac-lossy", 3, pac.PropertyLostAck, "whose Commit never reached node 1"},
-	{"pac-lossy", 71, "linearizability", `ok get "Stopped"`},
+	{"pac-lossy", 3, pac.PropertyLostAck, "applied Commit p0.16 transition(Running) a second time"},
+	{"pac-lossy", 76, "linearizability", `ok get "Stopped"`},
 	{"pac-crash", 1, pac.PropertyLostAck, "restarted from the initial state"},
 	{"pac-clock-skew", 3, pac.PropertyLostAck, "stale_timestamp"},
 }

@@ -67,8 +67,16 @@ func (m Nemesis) validate(depth int) error {
 	if depth > maxNesting {
 		return fmt.Errorf("nested more than %d deep (does a profile refer to itself?)", maxNesting)
 	}
-	if m.For < 0 {
-		return fmt.Errorf("for: %v is negative", m.For)
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"for", m.For}, {"every", m.Every}, {"duration[0]", m.Duration[0]}, {"duration[1]", m.Duration[1]}, {"offset", m.Offset}} {
+		if d.v < 0 {
+			return fmt.Errorf("%s: %v is negative", d.name, d.v)
+		}
+		if err := CheckDuration(d.v); err != nil {
+			return fmt.Errorf("%s: %w", d.name, err)
+		}
 	}
 	set := 0
 	for _, b := range []bool{m.Kind != "", m.Profile != "", len(m.Sequence) > 0} {
@@ -131,8 +139,11 @@ func (m Nemesis) validateLeaf() error {
 			return fmt.Errorf("shapes: %q is not one of %v", s, PartitionShapes)
 		}
 	}
-	if m.Loss < 0 || m.Loss > 1 || m.Duplicate < 0 || m.Duplicate > 1 {
-		return fmt.Errorf("loss/duplicate must be probabilities in [0, 1]")
+	if err := Probability("loss", m.Loss); err != nil {
+		return err
+	}
+	if err := Probability("duplicate", m.Duplicate); err != nil {
+		return err
 	}
 	if m.DriftPPM < 0 || m.DriftPPM >= 1_000_000 {
 		return fmt.Errorf("drift_ppm: %d must be in [0, 1000000)", m.DriftPPM)
@@ -144,8 +155,35 @@ func (m Nemesis) validateLeaf() error {
 		if m.Latency == nil {
 			return fmt.Errorf("latency: a latency nemesis needs a latency distribution")
 		}
-		if err := m.Latency.Sim().Validate(); err != nil {
+		if err := m.Latency.Validate(); err != nil {
 			return fmt.Errorf("latency: %w", err)
+		}
+	}
+	return nil
+}
+
+// CheckSpan reports a nemesis whose clock offsets could add up beyond
+// MaxDuration over a fault phase of length window: a clock nemesis moves a
+// replica's clock by up to Offset each time, and the jumps accumulate.
+func (m Nemesis) CheckSpan(window time.Duration) error {
+	switch {
+	case m.Profile != "":
+		for i, step := range Profiles[m.Profile].Nemeses {
+			if err := step.CheckSpan(window); err != nil {
+				return fmt.Errorf("profile %s[%d]: %w", m.Profile, i, err)
+			}
+		}
+	case len(m.Sequence) > 0:
+		for i, step := range m.Sequence {
+			if err := step.CheckSpan(window); err != nil {
+				return fmt.Errorf("sequence[%d]: %w", i, err)
+			}
+		}
+	case m.Kind == "clock" && m.Offset > 0 && m.Every > 0:
+		// Occurrences start at least Every/2 apart.
+		occurrences := int64(window/max(m.Every/2, 1)) + 1
+		if int64(m.Offset) > int64(MaxDuration)/occurrences {
+			return fmt.Errorf("offset: up to %d jumps of up to %v over the %v fault phase could move a clock beyond the %v limit", occurrences, m.Offset, window, MaxDuration)
 		}
 	}
 	return nil

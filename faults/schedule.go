@@ -77,11 +77,19 @@ func (s Schedule) Sort() {
 }
 
 // Validate checks every event against a cluster of n replicas; errors name
-// the event's index and field.
+// the event's index and field ("faults[2]: node: ..."). The clock offsets
+// of one replica add up, so their sum must stay within MaxDuration too.
 func (s Schedule) Validate(n int) error {
+	offsets := map[int]time.Duration{}
 	for i, e := range s {
 		if err := e.validate(n); err != nil {
-			return fmt.Errorf("faults[%d] (%s at %v): %w", i, e.Kind, e.At, err)
+			return fmt.Errorf("faults[%d]: %w", i, err)
+		}
+		if e.Kind == Clock {
+			offsets[e.Node] += e.Offset
+			if err := CheckDuration(offsets[e.Node]); err != nil {
+				return fmt.Errorf("faults[%d]: offset: the clock offsets of node %d add up to %v, beyond the %v limit", i, e.Node, offsets[e.Node], MaxDuration)
+			}
 		}
 	}
 	return nil
@@ -90,6 +98,14 @@ func (s Schedule) Validate(n int) error {
 func (e Event) validate(n int) error {
 	if e.At < 0 {
 		return fmt.Errorf("at: %v is negative", e.At)
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"at", e.At}, {"duration", e.Duration}, {"offset", e.Offset}} {
+		if err := CheckDuration(d.v); err != nil {
+			return fmt.Errorf("%s: %w", d.name, err)
+		}
 	}
 	node := func(name string, v int) error {
 		if v < 0 || v >= n {
@@ -111,16 +127,31 @@ func (e Event) validate(n int) error {
 	case Crash, Restart, Stop, Resume:
 		return node("node", e.Node)
 	case Clock:
-		if e.DriftPPM <= -1_000_000 {
-			return fmt.Errorf("drift_ppm: %d would stop or reverse the clock (must be > -1000000)", e.DriftPPM)
+		if e.DriftPPM <= -1_000_000 || e.DriftPPM > 1_000_000 {
+			return fmt.Errorf("drift_ppm: %d is not in (-1000000, 1000000]: below would stop or reverse the clock, above would run it more than twice as fast", e.DriftPPM)
 		}
 		return node("node", e.Node)
 	case Net:
-		return e.link(sim.DefaultLink).Validate()
+		return e.validateNet()
 	case Heal:
 		return nil
 	}
 	return fmt.Errorf("kind: %q is not one of %s", e.Kind, kindList())
+}
+
+func (e Event) validateNet() error {
+	if err := Probability("loss", e.Loss); err != nil {
+		return err
+	}
+	if err := Probability("duplicate", e.Duplicate); err != nil {
+		return err
+	}
+	if e.Latency != nil {
+		if err := e.Latency.Validate(); err != nil {
+			return fmt.Errorf("latency: %w", err)
+		}
+	}
+	return nil
 }
 
 func validateGroups(groups [][]int, n int) error {

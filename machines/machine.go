@@ -47,6 +47,20 @@ var constructors = map[string]func() Machine{
 	"register":  func() Machine { return NewRegister() },
 }
 
+// ops lists the operations each machine's Apply serves (anything else
+// answers bad_command), for checking a workload before it runs.
+var ops = map[string][]string{
+	"bank": {"create_account", "deposit", "withdraw", "transfer", "get_balance",
+		"get_account", "list_accounts", "get_transaction_history"},
+	"counter":   {"increment", "decrement", "set", "get", "reset"},
+	"kv":        {"put", "append", "get", "delete", "exists"},
+	"lifecycle": {"transition", "get"},
+	"register":  {"read", "write", "cas"},
+}
+
+// Ops lists the operations machine name serves, nil for an unknown name.
+func Ops(name string) []string { return ops[name] }
+
 // New returns a fresh machine by name; see Names for the choices.
 func New(name string) (Machine, error) {
 	mk, ok := constructors[name]

@@ -3,6 +3,9 @@ package protocol
 import (
 	"bytes"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 
 	"github.com/faultline-sim/faultline/checker"
 	"github.com/faultline-sim/faultline/sim"
@@ -27,8 +30,19 @@ type Definition struct {
 	Summary string // one line, shown by `simrun list`
 	// Machines lists the state machines it can run; the first is the default.
 	Machines []string
-	// Validate checks cfg (its Params above all) before a run, naming the
-	// offending field. Nil means any params are rejected.
+	// Ops, if set, are the workload operations the protocol serves, in
+	// place of its machine's (nil: the machine's, see machines.Ops). A
+	// scenario whose mix names another operation is refused.
+	Ops []string
+	// Params, if set, is the zero value of the protocol's params struct
+	// (with yaml tags). A scenario's params are checked against its type
+	// before Validate, so a wrong type or an unknown key names its line
+	// and column.
+	Params any
+	// Validate checks cfg (its Params above all) before a run. Its error
+	// starts with the offending field ("params.batch_size: ..."), which is
+	// how the harness finds the line to report. Nil means any params are
+	// rejected.
 	Validate func(cfg Config) error
 	// NewNode builds replica id; it is called at boot and at every restart.
 	NewNode func(cfg Config, id sim.NodeID) sim.Node
@@ -67,19 +81,36 @@ type Violation struct {
 func (v *Violation) Error() string { return v.Property + ": " + v.Event + ": " + v.Detail }
 
 // DecodeParams strictly decodes params into `into` (a pointer to a struct
-// with yaml tags): an unknown key or a wrong type is an error naming it.
+// with yaml tags): an unknown key or a wrong type is an error naming it
+// ("params.batch_size: ...").
 func DecodeParams(params map[string]any, into any) error {
-	if len(params) == 0 {
-		return nil
-	}
-	raw, err := yaml.Marshal(params)
-	if err != nil {
-		return fmt.Errorf("params: %w", err)
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(raw))
-	dec.KnownFields(true)
-	if err := dec.Decode(into); err != nil {
-		return fmt.Errorf("params: %w", err)
+	// One key at a time, in sorted order, so an error names its field (the
+	// YAML decoder only says which type it could not fill, on "line 1" of
+	// the re-encoded params).
+	for _, key := range slices.Sorted(maps.Keys(params)) {
+		raw, err := yaml.Marshal(map[string]any{key: params[key]})
+		if err != nil {
+			return fmt.Errorf("params.%s: %w", key, err)
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(raw))
+		dec.KnownFields(true)
+		if err := dec.Decode(into); err != nil {
+			return fmt.Errorf("params.%s: %s", key, yamlReason(err))
+		}
 	}
 	return nil
+}
+
+// yamlReason is the decoder's complaint without its "yaml: unmarshal
+// errors: line 1:" framing.
+func yamlReason(err error) string {
+	msg := err.Error()
+	if te, ok := err.(*yaml.TypeError); ok && len(te.Errors) > 0 {
+		msg = te.Errors[0]
+	}
+	msg = strings.TrimPrefix(msg, "yaml: ")
+	if _, rest, ok := strings.Cut(msg, ": "); ok && strings.HasPrefix(msg, "line ") {
+		msg = rest
+	}
+	return msg
 }

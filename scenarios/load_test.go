@@ -48,19 +48,19 @@ func TestBadScenariosGiveClearErrors(t *testing.T) {
 		name, replace, with string
 		want                []string
 	}{
-		{"unknown field", "nodes: 3", "nodes: 3\nnodez: 4", []string{"t.yaml", "line 6", "nodez"}},
-		{"unknown nested field", "timeout: 100ms", "timeout: 100ms, tmeout: 1s", []string{"line 7", "tmeout"}},
+		{"unknown field", "nodes: 3", "nodes: 3\nnodez: 4", []string{"t.yaml:6:1: nodez: unknown field"}},
+		{"unknown nested field", "timeout: 100ms", "timeout: 100ms, tmeout: 1s", []string{"t.yaml:7:37: clients.tmeout: unknown field"}},
 		{"cluster size 0", "nodes: 3", "nodes: 0", []string{"nodes: 0 must be between 1"}},
 		{"negative duration", "faults: 1s", "faults: -1s", []string{"phases.faults: -1s is negative"}},
-		{"loss above 1", "min: 1ms}}", "min: 1ms}, loss: 1.5}", []string{"loss 1.5 is not a probability"}},
-		{"bad duration", "timeout: 100ms", "timeout: soon", []string{"line 7", "soon"}},
+		{"loss above 1", "min: 1ms}}", "min: 1ms}, loss: 1.5}", []string{"network.loss: 1.5 is not a probability"}},
+		{"bad duration", "timeout: 100ms", "timeout: soon", []string{"t.yaml:7:30: clients.timeout", "soon"}},
 		{"unknown protocol", "protocol: register", "protocol: raft", []string{`protocol: "raft" is not one of`}},
 		{"unknown op", "read: 1", "raed: 1", []string{`unknown op "raed"`}},
-		{"bad latency kind", "kind: fixed", "kind: gaussian", []string{`latency kind "gaussian"`}},
+		{"bad latency kind", "kind: fixed", "kind: gaussian", []string{`network.latency.kind: "gaussian"`}},
 		{"fault node out of range", "phases:", "faults: [{at: 1s, kind: crash, node: 5}]\nphases:", []string{"faults[0]", "node: 5 is not a replica"}},
 		{"unknown fault kind", "phases:", "faults: [{at: 1s, kind: meteor}]\nphases:", []string{`kind: "meteor" is not one of`}},
 		{"bad nemesis", "phases:", "nemesis: [{kind: crash, every: 0s, duration: [1ms, 2ms]}]\nphases:", []string{"nemesis[0]", "every"}},
-		{"wrong type", "nodes: 3", "nodes: three", []string{"line 5", "three"}},
+		{"wrong type", "nodes: 3", "nodes: three", []string{"t.yaml:5:8: nodes", "three"}},
 		{"unknown param", "machine: register", "machine: register\nparams: {retransmit: 5}", []string{"params", "retransmit"}},
 		{"missing name", "name: t", "", []string{"name: missing"}},
 	}

@@ -5,9 +5,11 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -108,34 +110,98 @@ type Budgets struct {
 //go:embed files/*.yaml
 var builtin embed.FS
 
+// MaxFileSize is the largest scenario file Parse and Load accept: far
+// above any real scenario, small enough that reading a wrong path (a log,
+// /dev/zero) fails at once.
+const MaxFileSize = 1 << 20
+
 // Parse decodes and validates one scenario file. name is used in errors
-// ("name:LINE: ...") and as the scenario's Source.
+// ("scenario name:LINE:COL: field: what was expected") and as the
+// scenario's Source. Every error is one line.
 func Parse(data []byte, name string) (*Scenario, error) {
+	if len(data) > MaxFileSize {
+		return nil, &fileError{file: name, line: 1, col: 1, msg: fmt.Sprintf(
+			"the file is larger than %d bytes (1 MiB), the limit for a scenario file; is it the right file?", MaxFileSize)}
+	}
+	pos, err := parseTree(data, name)
+	if err != nil {
+		return nil, err
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
+	dec.KnownFields(true) // the strict pass above already checked; this stays as a backstop
 	var s Scenario
 	if err := dec.Decode(&s); err != nil {
-		return nil, fmt.Errorf("scenario %s: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))
-	}
-	var extra any
-	if err := dec.Decode(&extra); err == nil {
-		return nil, fmt.Errorf("scenario %s: more than one YAML document; expected exactly one scenario", name)
+		return nil, yamlError(name, pos, err)
 	}
 	s.Source = name
 	s.applyDefaults()
 	if err := s.Validate(); err != nil {
-		return nil, fmt.Errorf("scenario %s: %w", name, err)
+		return nil, locate(name, pos, err)
 	}
 	return &s, nil
 }
 
+// parseTree reads the file's one YAML document as a node tree and checks
+// it strictly against Scenario (strict.go), returning the position of
+// every field.
+func parseTree(data []byte, name string) (positions, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, &fileError{file: name, line: 1, col: 1, msg: "the file is empty; expected a scenario (name, protocol, nodes, clients, workload, phases, ...)"}
+		}
+		return nil, yamlError(name, nil, err)
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err == nil {
+		return nil, &fileError{file: name, line: extra.Line, col: extra.Column, msg: "a second YAML document; expected exactly one scenario per file"}
+	} else if !errors.Is(err, io.EOF) {
+		return nil, yamlError(name, nil, err)
+	}
+	root := &doc
+	if doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 {
+		root = doc.Content[0]
+	}
+	c := &strictFile{pos: positions{}, file: name, params: paramsType, proto: protocolOf(root)}
+	c.walk(root, reflect.TypeFor[Scenario](), "")
+	if c.err != nil {
+		return nil, c.err
+	}
+	return c.pos, nil
+}
+
+// protocolOf finds the protocol: field of the root mapping, wherever it
+// is, so params before it are still checked against its type.
+func protocolOf(root *yaml.Node) string {
+	if root.Kind != yaml.MappingNode {
+		return ""
+	}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value == "protocol" {
+			return root.Content[i+1].Value
+		}
+	}
+	return ""
+}
+
+// paramsType is the Go type of a protocol's params, if it declares one.
+func paramsType(protocol string) reflect.Type {
+	def, ok := Protocols[protocol]
+	if !ok || def.Params == nil {
+		return nil
+	}
+	return reflect.TypeOf(def.Params)
+}
+
 // Load finds a scenario by embedded name (e.g. "rabia-basic") or, if
-// nameOrPath names a file (contains a slash or ends in .yaml/.yml), reads it.
+// nameOrPath names a file (contains a slash or ends in .yaml/.yml), reads it
+// (at most MaxFileSize bytes of it).
 func Load(nameOrPath string) (*Scenario, error) {
 	if isPath(nameOrPath) {
-		data, err := os.ReadFile(nameOrPath)
+		data, err := readFile(nameOrPath)
 		if err != nil {
-			return nil, fmt.Errorf("scenario %s: %w", nameOrPath, err)
+			return nil, err
 		}
 		return Parse(data, nameOrPath)
 	}
@@ -152,6 +218,33 @@ func Load(nameOrPath string) (*Scenario, error) {
 	}
 	s.Source = nameOrPath
 	return s, nil
+}
+
+// cause drops the operation and path an *fs.PathError repeats.
+func cause(err error) error {
+	if pe, ok := err.(*fs.PathError); ok {
+		return pe.Err
+	}
+	return err
+}
+
+// readFile reads a scenario file, refusing one larger than MaxFileSize
+// without reading more than one byte past the limit.
+func readFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("scenario %s: %w", path, cause(err))
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("scenario %s: cannot read it: %w", path, cause(err))
+	}
+	if len(data) > MaxFileSize {
+		return nil, &fileError{file: path, line: 1, col: 1, msg: fmt.Sprintf(
+			"the file is larger than %d bytes (1 MiB), the limit for a scenario file; is it the right file?", MaxFileSize)}
+	}
+	return data, nil
 }
 
 func isPath(s string) bool {

@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -15,6 +16,14 @@ import (
 
 // maxNodes bounds cluster size: the network keeps a link per pair.
 const maxNodes = 64
+
+// maxSyncLatency bounds one disk sync: a handler that syncs many times
+// delays its messages by the sum.
+const maxSyncLatency = time.Minute
+
+// maxWeight bounds one operation's weight in the mix, so the weights'
+// sum cannot overflow.
+const maxWeight = 1_000_000
 
 func (s *Scenario) applyDefaults() {
 	if s.Network.Latency.Kind == "" && s.Network.Latency.Min == 0 {
@@ -37,7 +46,7 @@ func (s *Scenario) applyDefaults() {
 // Validate checks every field; the error names the field and what was
 // expected.
 func (s *Scenario) Validate() error {
-	checks := []func() error{s.validateIdentity, s.validateCluster, s.validateNetwork,
+	checks := []func() error{s.validateIdentity, s.validateCluster, s.validateDurations, s.validateNetwork,
 		s.validateClients, s.validateWorkload, s.validatePhases, s.validateFaults}
 	for _, check := range checks {
 		if err := check(); err != nil {
@@ -63,6 +72,9 @@ func (s *Scenario) validateIdentity() error {
 	}
 	if def.Validate != nil {
 		if err := def.Validate(s.protocolConfig(0)); err != nil {
+			if strings.HasPrefix(err.Error(), "params") || strings.HasPrefix(err.Error(), "nodes:") || strings.HasPrefix(err.Error(), "machine:") {
+				return err // it names its field already
+			}
 			return fmt.Errorf("params: %w", err)
 		}
 	} else if len(s.Params) > 0 {
@@ -79,8 +91,8 @@ func (s *Scenario) validateCluster() error {
 	if s.Nodes < 1 || s.Nodes > maxNodes {
 		return fmt.Errorf("nodes: %d must be between 1 and %d", s.Nodes, maxNodes)
 	}
-	if s.Disk.SyncLatency < 0 {
-		return fmt.Errorf("disk.sync_latency: %v is negative", s.Disk.SyncLatency)
+	if s.Disk.SyncLatency < 0 || s.Disk.SyncLatency > maxSyncLatency {
+		return fmt.Errorf("disk.sync_latency: %v is not in [0, %v]", s.Disk.SyncLatency, maxSyncLatency)
 	}
 	if s.Budgets.MaxEvents < 0 {
 		return fmt.Errorf("budgets.max_events: %d is negative", s.Budgets.MaxEvents)
@@ -92,8 +104,59 @@ func (s *Scenario) validateCluster() error {
 }
 
 func (s *Scenario) validateNetwork() error {
-	if err := s.baseLink().Validate(); err != nil {
-		return fmt.Errorf("network: %w", err)
+	if err := s.Network.Latency.Validate(); err != nil {
+		return fmt.Errorf("network.latency: %w", err)
+	}
+	if err := faults.Probability("network.loss", s.Network.Loss); err != nil {
+		return err
+	}
+	return faults.Probability("network.duplicate", s.Network.Duplicate)
+}
+
+// validateDurations checks every duration the scenario holds, wherever it
+// is, against faults.MaxDuration: sums of them (phases, a fault's end, a
+// message's arrival) must never overflow and run time backwards. Only a
+// clock event's offset may be negative (a clock jumping back).
+func (s *Scenario) validateDurations() error {
+	return walkDurations(reflect.ValueOf(*s), "", func(path string, d time.Duration) error {
+		if d < 0 && !strings.HasSuffix(path, ".offset") || d < 0 && strings.HasPrefix(path, "nemesis") {
+			return fmt.Errorf("%s: %v is negative", path, d)
+		}
+		if err := faults.CheckDuration(d); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		return nil
+	})
+}
+
+// walkDurations calls check for every time.Duration inside v, naming it
+// by its YAML path ("faults[2].duration").
+func walkDurations(v reflect.Value, path string, check func(string, time.Duration) error) error {
+	if v.Type() == reflect.TypeFor[time.Duration]() {
+		return check(path, time.Duration(v.Int()))
+	}
+	switch v.Kind() {
+	case reflect.Pointer:
+		if !v.IsNil() {
+			return walkDurations(v.Elem(), path, check)
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			f := v.Type().Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+			if !f.IsExported() || name == "-" {
+				continue
+			}
+			if err := walkDurations(v.Field(i), join(path, name), check); err != nil {
+				return err
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			if err := walkDurations(v.Index(i), fmt.Sprintf("%s[%d]", path, i), check); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
@@ -132,13 +195,27 @@ func (s *Scenario) validateWorkload() error {
 		names = append(names, f)
 	}
 	sort.Strings(names)
+	served := s.servedOps()
+	total := 0
 	for _, f := range names {
+		field := "workload.mix." + f
+		if !pathPattern.MatchString(field) {
+			field = "workload.mix"
+		}
 		if _, ok := shapes[f]; !ok {
-			return fmt.Errorf("workload.mix: unknown op %q; known ops: %s", f, strings.Join(shapeNames(), ", "))
+			return fmt.Errorf("%s: unknown op %q; known ops: %s", field, f, strings.Join(shapeNames(), ", "))
 		}
-		if w.Mix[f] < 0 {
-			return fmt.Errorf("workload.mix.%s: weight %d is negative", f, w.Mix[f])
+		if !slices.Contains(served, f) {
+			return fmt.Errorf("%s: protocol %s with machine %s does not serve %q; it serves %s",
+				field, s.Protocol, s.Machine, f, strings.Join(served, ", "))
 		}
+		if w.Mix[f] < 0 || w.Mix[f] > maxWeight {
+			return fmt.Errorf("%s: weight %d is not in [0, %d]", field, w.Mix[f], maxWeight)
+		}
+		total += w.Mix[f]
+	}
+	if total == 0 {
+		return fmt.Errorf("workload.mix: every weight is 0, so clients would do nothing; expected at least one positive weight")
 	}
 	if w.Keys < 0 {
 		return fmt.Errorf("workload.keys: %d is negative", w.Keys)
@@ -147,6 +224,15 @@ func (s *Scenario) validateWorkload() error {
 		return fmt.Errorf("workload.max_value: %d is below min_value %d", w.MaxValue, w.MinValue)
 	}
 	return nil
+}
+
+// servedOps are the operations the scenario's protocol serves with its
+// machine.
+func (s *Scenario) servedOps() []string {
+	if ops := Protocols[s.Protocol].Ops; ops != nil {
+		return ops
+	}
+	return machines.Ops(s.Machine)
 }
 
 func (s *Scenario) validatePhases() error {
@@ -163,6 +249,10 @@ func (s *Scenario) validatePhases() error {
 	if s.Checks.Timeout < 0 || s.Checks.Recovery < 0 {
 		return fmt.Errorf("checks: timeout and recovery must not be negative")
 	}
+	if s.Checks.Liveness && p.Faults > 0 && p.Heal > 0 && s.Checks.Recovery >= p.Heal/2 {
+		return fmt.Errorf("checks.recovery: %v leaves no operation to check: clients stop halfway through the %v heal phase; expected less than %v",
+			s.Checks.Recovery, p.Heal, p.Heal/2)
+	}
 	return nil
 }
 
@@ -170,8 +260,16 @@ func (s *Scenario) validateFaults() error {
 	if err := s.Faults.Validate(s.Nodes); err != nil {
 		return err
 	}
+	for i, e := range s.Faults {
+		if s.Phases.Faults > 0 && e.At > s.Phases.Faults {
+			return fmt.Errorf("faults[%d]: at: %v is after the fault phase ends (phases.faults: %v); the heal phase has no faults", i, e.At, s.Phases.Faults)
+		}
+	}
 	for i, m := range s.Nemesis {
 		if err := m.Validate(); err != nil {
+			return fmt.Errorf("nemesis[%d]: %w", i, err)
+		}
+		if err := m.CheckSpan(s.Phases.Faults); err != nil {
 			return fmt.Errorf("nemesis[%d]: %w", i, err)
 		}
 	}

@@ -100,7 +100,16 @@ func (w *mixWorkload) intIn(lo, hi int64, r *rand.Rand) int64 {
 	if hi <= lo {
 		return lo
 	}
-	return lo + r.Int64N(hi-lo+1)
+	if span := hi - lo + 1; span > 0 {
+		return lo + r.Int64N(span)
+	}
+	// The range is wider than an int64 holds (e.g. the whole of it): draw
+	// its offset as a uint64, which wraps back into [lo, hi].
+	span := uint64(hi) - uint64(lo) + 1
+	if span == 0 {
+		return int64(r.Uint64())
+	}
+	return lo + int64(r.Uint64N(span))
 }
 
 func (w *mixWorkload) value(f string, r *rand.Rand) any {

@@ -10,6 +10,8 @@ var Definition = protocol.Definition{
 	Name:     "gcounter",
 	Summary:  "CounterDB: G-counters with AAE, wait=W/R replication and the $AAE$ consistent_value handshake",
 	Machines: []string{"counter"},
+	Ops:      []string{OpIncrement, OpGet, OpConsistentGet},
+	Params:   Params{},
 	Validate: func(cfg protocol.Config) error {
 		_, err := decodeParams(cfg)
 		return err

@@ -2,7 +2,6 @@ package pac
 
 import (
 	"fmt"
-	"maps"
 	"slices"
 	"time"
 
@@ -47,13 +46,8 @@ var machineNames = []string{"lifecycle", "counter"}
 // ParseParams decodes and checks cfg.Params, filling in defaults.
 func ParseParams(cfg protocol.Config) (Params, error) {
 	var p Params
-	// Decode key by key, in sorted order, so an error names its field
-	// (the YAML decoder only says which type it could not fill).
-	keys := slices.Sorted(maps.Keys(cfg.Params))
-	for _, k := range keys {
-		if err := protocol.DecodeParams(map[string]any{k: cfg.Params[k]}, &p); err != nil {
-			return p, fmt.Errorf("%s: %w", k, err)
-		}
+	if err := protocol.DecodeParams(cfg.Params, &p); err != nil {
+		return p, err
 	}
 	if p.RetryAttempts == 0 {
 		p.RetryAttempts = DefaultRetryAttempts
@@ -69,13 +63,13 @@ func ParseParams(cfg protocol.Config) (Params, error) {
 	}
 	switch {
 	case p.RetryAttempts < 1:
-		return p, fmt.Errorf("retry_attempts: %d is not at least 1", p.RetryAttempts)
+		return p, fmt.Errorf("params.retry_attempts: %d is not at least 1", p.RetryAttempts)
 	case p.RetryDelay < 0:
-		return p, fmt.Errorf("retry_delay: %v is negative", p.RetryDelay)
+		return p, fmt.Errorf("params.retry_delay: %v is negative", p.RetryDelay)
 	case p.ConsensusTimeout < 0:
-		return p, fmt.Errorf("consensus_timeout: %v is negative", p.ConsensusTimeout)
+		return p, fmt.Errorf("params.consensus_timeout: %v is negative", p.ConsensusTimeout)
 	case p.TimestampResolution < 0:
-		return p, fmt.Errorf("timestamp_resolution: %v is negative", p.TimestampResolution)
+		return p, fmt.Errorf("params.timestamp_resolution: %v is negative", p.TimestampResolution)
 	}
 	return p, nil
 }

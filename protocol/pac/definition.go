@@ -10,6 +10,7 @@ var Definition = protocol.Definition{
 	Name:       "pac",
 	Summary:    "proposal-ack-commit: majority acks then commit, state in memory (faithful to its seed, bugs included)",
 	Machines:   machineNames,
+	Params:     Params{},
 	Validate:   validate,
 	NewNode:    func(cfg protocol.Config, id sim.NodeID) sim.Node { return newNode(cfg, id) },
 	Codec:      func(protocol.Config) sim.ClientCodec { return codec{} },

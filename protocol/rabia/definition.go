@@ -14,6 +14,7 @@ var Definition = protocol.Definition{
 	Name:     "rabia",
 	Summary:  "leaderless SMR by randomized binary consensus (Pan et al., SOSP 2021)",
 	Machines: Machines,
+	Params:   Params{},
 	Validate: validate,
 	NewNode: func(cfg protocol.Config, id sim.NodeID) sim.Node {
 		return newNode(cfg, id)

@@ -16,6 +16,7 @@ var Definition = protocol.Definition{
 	Name:     "register",
 	Summary:  "demonstration primary-backup replication with a fixed primary (the smallest worked example)",
 	Machines: []string{"register", "counter", "kv", "bank", "lifecycle"},
+	Params:   Params{},
 	Validate: validate,
 	NewNode:  func(cfg protocol.Config, id sim.NodeID) sim.Node { return newNode(cfg, id) },
 	Codec:    func(protocol.Config) sim.ClientCodec { return codec{} },
@@ -31,13 +32,17 @@ type Params struct {
 	RetransmitMs int `yaml:"retransmit_ms"`
 }
 
+// maxRetransmitMs is an hour: a longer retransmit interval never fires in
+// a run.
+const maxRetransmitMs = 3_600_000
+
 func parseParams(cfg protocol.Config) (Params, error) {
 	p := Params{RetransmitMs: 20}
 	if err := protocol.DecodeParams(cfg.Params, &p); err != nil {
 		return p, err
 	}
-	if p.RetransmitMs <= 0 {
-		return p, fmt.Errorf("retransmit_ms: %d must be positive", p.RetransmitMs)
+	if p.RetransmitMs <= 0 || p.RetransmitMs > maxRetransmitMs {
+		return p, fmt.Errorf("params.retransmit_ms: %d is not in [1, %d]", p.RetransmitMs, maxRetransmitMs)
 	}
 	return p, nil
 }

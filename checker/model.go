@@ -62,6 +62,9 @@ var specs = map[string]*spec{
 	"kv":        kvSpec,
 	"lifecycle": lifecycleSpec,
 	"register":  registerSpec,
+	// Jepsen's and Maelstrom's workloads (model_jepsen.go).
+	"cas-register": casRegisterSpec,
+	"lin-kv":       linKVSpec,
 }
 
 // ModelNames lists the models ModelFor knows, sorted.

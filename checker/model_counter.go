@@ -7,7 +7,8 @@ import (
 	"github.com/faultline-sim/faultline/machines"
 )
 
-// counterSpec mirrors machines.Counter. The model keeps only the value:
+// counterSpec mirrors machines.Counter, and reads Jepsen's counter
+// workload (add, read) as increment and get. The model keeps only the value:
 // the machine's operation count is never observable in a history.
 var counterSpec = &spec{
 	name: "counter",
@@ -18,18 +19,21 @@ var counterSpec = &spec{
 		"set":       isInt,
 		"get":       isNull,
 		"reset":     isNull,
+		// Jepsen's counter workload: add n, read.
+		"add":  isInt,
+		"read": isNull,
 	},
-	reads: map[string]func(any) error{"get": isInt},
+	reads: map[string]func(any) error{"get": isInt, "read": isInt},
 	apply: func(state any, in Input) (any, Output) {
 		v := state.(int64)
 		switch in.F {
-		case "get":
+		case "get", "read":
 			return v, Output{Value: v}
 		case "reset":
 			return int64(0), Output{Value: int64(0)}
 		case "set":
 			return in.Value.(int64), Output{Value: in.Value}
-		case "increment":
+		case "increment", "add":
 			return counterAdd(v, in.Value.(int64), machines.ErrOverflow)
 		case "decrement":
 			n := in.Value.(int64)

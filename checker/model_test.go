@@ -70,7 +70,7 @@ func genInput(name string) *rapid.Generator[Input] {
 // predicts the machine's error code for every command, and its result for
 // every read; and the model's step accepts exactly what the machine did.
 func TestModelsAgreeWithMachines(t *testing.T) {
-	for _, name := range ModelNames() {
+	for _, name := range machines.Names() {
 		t.Run(name, func(t *testing.T) {
 			s := specs[name]
 			rapid.Check(t, func(t *rapid.T) {
@@ -106,7 +106,7 @@ func TestModelsAgreeWithMachines(t *testing.T) {
 // A sequential history recorded from a machine is linearizable, and
 // changing the value of one read in it makes it not linearizable.
 func TestMachineHistoriesAreLinearizableAndTamperingIsCaught(t *testing.T) {
-	for _, name := range ModelNames() {
+	for _, name := range machines.Names() {
 		t.Run(name, func(t *testing.T) {
 			rapid.Check(t, func(t *rapid.T) {
 				h := recordSequential(name, rapid.SliceOfN(genInput(name), 1, 25).Draw(t, "ops"))

@@ -108,7 +108,12 @@ type Verdict struct {
 	Detail   string  `json:"detail,omitempty"`
 	At       int64   `json:"at_ns,omitempty"` // virtual time of the first bad event, if known
 	Event    string  `json:"event,omitempty"` // the first bad event, described for a person
-	Node     int     `json:"node,omitempty"`  // NodePanic: which node
+	// Cause is the kind of the first bad event, a short stable name
+	// (e.g. "duplicate_apply", "stale_commit", "restart"), when the check
+	// knows it. Shrinking keeps it: a smaller run that breaks the same
+	// property for another reason is another bug.
+	Cause string `json:"cause,omitempty"`
+	Node  int    `json:"node,omitempty"` // NodePanic: which node
 }
 
 // Passed reports whether the verdict is a pass. Unknown is never a pass: a

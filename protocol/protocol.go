@@ -71,11 +71,13 @@ type Monitor interface {
 
 // Violation is the error a Monitor's Observe returns to stop a run at the
 // first bad event, with the three parts a verdict shows: the property, the
-// event (what happened, when and where) and the detail (why it is bad).
+// event (what happened, when and where) and the detail (why it is bad),
+// and optionally the event's kind.
 type Violation struct {
 	Property string
 	Event    string
 	Detail   string
+	Cause    string // the kind of event, if the monitor names it (checker.Verdict.Cause)
 }
 
 func (v *Violation) Error() string { return v.Property + ": " + v.Event + ": " + v.Detail }

@@ -152,7 +152,7 @@ func (r *run) stopVerdict() (checker.Verdict, bool) {
 		var v *protocol.Violation
 		if errors.As(r.violation, &v) {
 			return checker.Verdict{Outcome: checker.Violation, Property: v.Property, At: int64(st.At), Node: int(st.Node),
-				Event: v.Event, Detail: v.Detail}, true
+				Event: v.Event, Detail: v.Detail, Cause: v.Cause}, true
 		}
 		prop := propertyOf(st.Detail)
 		event := strings.TrimSpace(strings.TrimPrefix(st.Detail, prop+":"))

@@ -138,6 +138,25 @@ func (r *run) execute() {
 	if r.stop.Reason == sim.EndDone {
 		r.stop = r.k.Run(r.endAt)
 	}
+	r.settle()
+}
+
+// settle holds the end-of-run checks that need a quiet network (liveness,
+// convergence, a message that "never reached" a node) until nothing is in
+// flight or the recovery window has passed since the heal. A heal phase
+// at least as long as the window (the default) ends already settled, so
+// only a scenario whose heal phase is shorter than its recovery window
+// runs on here.
+func (r *run) settle() {
+	const step = sim.Time(10 * time.Millisecond)
+	limit := r.healAt.Add(r.s.Checks.Recovery)
+	for r.stop.Reason == sim.EndDone && r.k.InFlight() > 0 && r.k.Now() < limit {
+		before := r.k.Now()
+		r.stop = r.k.Run(min(before+step, limit))
+		if r.k.Now() == before {
+			return // the time budget ends here
+		}
+	}
 }
 
 // heal starts the heal phase: every fault is removed, and so are the

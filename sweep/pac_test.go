@@ -79,3 +79,35 @@ func TestPACSwarmFaultFailureShrinks(t *testing.T) {
 		t.Fatalf("replay gave %v, want %s", got.Verdict, res.Verdict.Property)
 	}
 }
+
+// TestShrinkKeepsTheCause: `simrun shrink -scenario pac-lossy -seed 3`
+// once cut the heal phase to 15ms, so a Commit still in flight at the end
+// read as one that "never reached" its node, and the same file with a
+// longer heal passed. The minimal scenario must break the same property
+// for the same cause, keep a heal phase no shorter than the recovery
+// window, and still fail when its heal phase is made four times longer.
+func TestShrinkKeepsTheCause(t *testing.T) {
+	s, err := scenarios.Load("pac-lossy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := sweep.Shrink(s, 3, sweep.ShrinkOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%s (%s)\nbefore %v\nafter  %v (%d runs)", res.Verdict.Property, res.Verdict.Cause, res.Before, res.After, res.Runs)
+	if res.Verdict.Cause == "" {
+		t.Fatalf("pac-lossy seed 3's verdict names no cause: %v", res.Verdict)
+	}
+	if got := res.Result.Verdict; got.Property != res.Verdict.Property || got.Cause != res.Verdict.Cause {
+		t.Errorf("the minimal run breaks %s (%s), the original %s (%s)", got.Property, got.Cause, res.Verdict.Property, res.Verdict.Cause)
+	}
+	if res.Minimal.Phases.Heal < s.Checks.Recovery || res.Minimal.Checks.Recovery < s.Checks.Recovery {
+		t.Errorf("heal phase %v, recovery %v: shrunk below the recovery window %v", res.Minimal.Phases.Heal, res.Minimal.Checks.Recovery, s.Checks.Recovery)
+	}
+	longer := res.Minimal.Clone()
+	longer.Phases.Heal *= 4
+	if got := scenarios.Run(longer, 3, scenarios.Options{}).Verdict; got.Property != res.Verdict.Property || got.Cause != res.Verdict.Cause {
+		t.Fatalf("with a heal phase of %v the minimal scenario gives %v, want %s (%s)", longer.Phases.Heal, got, res.Verdict.Property, res.Verdict.Cause)
+	}
+}

@@ -42,7 +42,8 @@ func (z Size) String() string {
 type Shrunk struct {
 	Seed uint64
 	// Verdict is what the original run broke; Result.Verdict is what the
-	// minimal one breaks: the same property, with the same outcome.
+	// minimal one breaks: the same property, with the same outcome and
+	// the same cause.
 	Verdict checker.Verdict
 	// Minimal has an explicit schedule (faults:) and no nemeses: run with
 	// Seed it replays the failure.
@@ -58,7 +59,12 @@ var ErrPasses = errors.New("the seed does not fail, so there is nothing to shrin
 // Shrink minimizes the failing run of s under seed: fewer fault events,
 // shorter fault windows, fewer clients and operations, fewer nodes where
 // the protocol accepts them, shorter phases and a smaller workload, while
-// the run under the same seed keeps breaking the same property. Every
+// the run under the same seed keeps breaking the same property for the
+// same cause (Verdict.Cause, when the check names one). The heal phase is
+// never cut below the scenario's recovery window, nor the window itself:
+// end-of-run checks judge a network that had time to deliver, so a
+// smaller run cannot "fail" only because a message was still in flight
+// when it ended. Every
 // candidate is a whole scenario that is run from scratch, so the answer is
 // a scenario that fails when run, not a guess.
 //
@@ -78,7 +84,8 @@ func Shrink(s *scenarios.Scenario, seed uint64, opts ShrinkOptions) (*Shrunk, er
 	if first.Verdict.Outcome.ExitCode() != 1 {
 		return nil, fmt.Errorf("%s seed %d: %s: %w", s.Name, seed, first.Verdict.Outcome, ErrPasses)
 	}
-	sh := &shrinker{seed: seed, target: first.Verdict, maxRuns: opts.MaxRuns, log: opts.Log, runs: 1}
+	sh := &shrinker{seed: seed, target: first.Verdict, maxRuns: opts.MaxRuns, log: opts.Log, runs: 1,
+		recovery: base.Checks.Recovery, decided: decided(first.Checks)}
 	cur := materialize(base, first)
 	if !sh.try(cur, "") {
 		return nil, fmt.Errorf("%s seed %d: the run with its faults made explicit no longer breaks %s (got %s); please report this",
@@ -89,6 +96,9 @@ func Shrink(s *scenarios.Scenario, seed uint64, opts ShrinkOptions) (*Shrunk, er
 	min := sh.cur.Clone()
 	min.Name = s.Name + "-min"
 	min.Description = fmt.Sprintf("%s seed %d shrunk by simrun shrink: still breaks %s", s.Name, seed, first.Verdict.Property)
+	if first.Verdict.Cause != "" {
+		min.Description += " (" + first.Verdict.Cause + ")"
+	}
 	min.Source = ""
 	return &Shrunk{Seed: seed, Verdict: first.Verdict, Minimal: min, Result: sh.res,
 		Before: sizeOf(base, first), After: sizeOf(sh.cur, sh.res), Runs: sh.runs}, nil
@@ -129,6 +139,23 @@ type shrinker struct {
 	maxRuns     int
 	log         func(string)
 	lastVerdict checker.Verdict
+	// recovery is the original scenario's recovery window: the shortest
+	// heal phase a candidate may have.
+	recovery time.Duration
+	// decided are the checks the original run decided (pass or fail): a
+	// candidate may not leave one of them undecided, as a heal phase too
+	// short for liveness to test would.
+	decided map[string]bool
+}
+
+func decided(checks []checker.Verdict) map[string]bool {
+	d := map[string]bool{}
+	for _, v := range checks {
+		if v.Outcome == checker.Pass || v.Outcome == checker.Violation {
+			d[v.Property] = true
+		}
+	}
+	return d
 }
 
 // try runs candidate c and keeps it if it still breaks the property.
@@ -139,14 +166,26 @@ func (sh *shrinker) try(c *scenarios.Scenario, step string) bool {
 	sh.runs++
 	res := scenarios.Run(c, sh.seed, scenarios.Options{})
 	sh.lastVerdict = res.Verdict
-	if res.Verdict.Outcome != sh.target.Outcome || res.Verdict.Property != sh.target.Property {
+	if !sameFailure(res.Verdict, sh.target) {
 		return false
+	}
+	for _, v := range res.Checks {
+		if sh.decided[v.Property] && v.Outcome != checker.Pass && v.Outcome != checker.Violation {
+			return false
+		}
 	}
 	sh.cur, sh.res = c, res
 	if sh.log != nil && step != "" {
 		sh.log(fmt.Sprintf("%s: %d fault events, %d clients, %d ops, %d nodes", step, len(c.Faults), c.Clients.Count, res.Ops.Invoked, c.Nodes))
 	}
 	return true
+}
+
+// sameFailure: v fails as target did, with the same outcome and property,
+// and the same cause when target names one.
+func sameFailure(v, target checker.Verdict) bool {
+	return v.Outcome == target.Outcome && v.Property == target.Property &&
+		(target.Cause == "" || v.Cause == target.Cause)
 }
 
 // round tries every kind of step once; it reports whether any helped.
@@ -317,21 +356,23 @@ func (sh *shrinker) shorterPhases() bool {
 	// so a heal phase of twice the time to the bad event keeps them going
 	// until it.
 	if in := time.Duration(sh.res.Verdict.At) - sh.cur.Phases.Faults; in > 0 && 2*in+2*time.Millisecond < sh.cur.Phases.Heal {
-		h := (2*in + 2*time.Millisecond).Truncate(time.Millisecond)
-		progress = sh.try(sh.withHealPhase(h), fmt.Sprintf("phases.heal %v, just past the first bad event", h)) || progress
+		h := max((2*in + 2*time.Millisecond).Truncate(time.Millisecond), sh.recovery)
+		if h < sh.cur.Phases.Heal {
+			progress = sh.try(sh.withHealPhase(h), fmt.Sprintf("phases.heal %v, just past the first bad event", h)) || progress
+		}
 	}
-	if h := sh.cur.Phases.Heal / 2; h >= 10*time.Millisecond {
+	if h := max(sh.cur.Phases.Heal/2, sh.recovery); h >= 10*time.Millisecond && h < sh.cur.Phases.Heal {
 		progress = sh.try(sh.withHealPhase(h), fmt.Sprintf("phases.heal %v", h)) || progress
 	}
 	return progress
 }
 
+// withHealPhase is the current scenario with a heal phase of h, never
+// shorter than the recovery window (which stays as it was).
 func (sh *shrinker) withHealPhase(h time.Duration) *scenarios.Scenario {
 	c := sh.cur.Clone()
-	c.Phases.Heal = h
-	if c.Checks.Recovery >= h/2 { // keep some of the heal phase for liveness to test
-		c.Checks.Recovery = h / 4
-	}
+	c.Phases.Heal = max(h, sh.recovery)
+	c.Checks.Recovery = sh.recovery
 	return c
 }
 

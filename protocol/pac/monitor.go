@@ -34,6 +34,28 @@ const (
 	PropertyVeto = "vetoed_majority_proposal"
 )
 
+// The causes a violation names (checker.Verdict.Cause): the kind of its
+// first bad event. Each is one of the ways PAC's design goes wrong.
+const (
+	CauseConflict     = "conflicting_commit"   // two proposals valid alone, both committed
+	CauseNeverArrived = "commit_never_arrived" // a Commit lost through every retry
+	CauseStale        = "stale_commit"         // a Commit ignored as older than the last applied
+	CauseRefused      = "commit_refused"       // a Commit the replica's machine refused: it was elsewhere
+	CauseDuplicate    = "duplicate_apply"      // the same Commit applied twice
+	CauseOldState     = "old_state_apply"      // a late Commit took a replica back to an old state
+	CauseReordered    = "reordered_apply"      // two replicas applied the same Commits in other orders
+	CauseRestart      = "restart"              // a replica restarted from the initial state
+	CauseVeto         = "veto"                 // one Reject killed what a majority acknowledged
+	CauseUnexplained  = "unexplained"
+)
+
+// finding is a candidate first bad event.
+type finding struct {
+	at    sim.Time
+	cause string
+	event string
+}
+
 // commitKey names one proposal across restarts: a restarted proposer
 // counts its IDs from 1 again, but not at the same instant of its clock.
 type commitKey struct {
@@ -187,11 +209,11 @@ func (m *monitor) checkSequence(key commitKey, rec record) error {
 			detail += fmt.Sprintf(" (that state came from %s %s, first applied by node %d at %v)",
 				m.lastKey.ID, describe(m.lastRec.cmd), m.lastRec.node, m.lastRec.at)
 		}
-		v := &protocol.Violation{Property: PropertyInvalidTransition,
+		v := &protocol.Violation{Property: PropertyInvalidTransition, Cause: CauseConflict,
 			Event:  fmt.Sprintf("at %v node %d applied %s %s", rec.at, rec.node, key.ID, describe(rec.cmd)),
 			Detail: detail}
 		m.invalid = &checker.Verdict{Outcome: checker.Violation, Property: v.Property,
-			Event: v.Event, Detail: v.Detail, At: int64(rec.at), Node: int(rec.node)}
+			Event: v.Event, Detail: v.Detail, At: int64(rec.at), Node: int(rec.node), Cause: CauseConflict}
 		return v
 	}
 	m.lastKey, m.lastRec = key, rec
@@ -287,31 +309,41 @@ func (m *monitor) lostAck(a ack, key commitKey, id sim.NodeID, r *replica) check
 	v := checker.Verdict{Outcome: checker.Violation, Property: PropertyLostAck, Node: int(id),
 		Detail: fmt.Sprintf("client %d's %s was answered ok by node %d at %v (proposal %s) but node %d does not hold it",
 			int(a.f.Client)-len(m.nodes), describe(a.f.Command), a.node, a.at, key.ID, id)}
+	var f finding
 	switch rec, ignored := r.ignored[key]; {
 	case ignored:
-		v.At = int64(rec.at)
-		v.Event = fmt.Sprintf("at %v node %d ignored Commit %s %s: %s (its state %s)", rec.at, id, key.ID, describe(rec.cmd), rec.reason, rec.state)
+		f = ignoredFinding(rec, id, key)
 		if rec.reason != IgnoredStale {
 			// The machine refused it: node id's state had already left
 			// the cluster's, and that departure is the cause.
-			if at, ev := m.departure(id, a.node); at < rec.at {
-				v.At, v.Event = int64(at), ev
+			if d := m.departure(id, a.node); d.at < rec.at {
+				f = d
 			}
 		}
 	case r.everHeld[key].cmd.F != "":
 		held := r.everHeld[key].at
 		boot := r.restartAfter(held)
-		v.At = int64(boot)
-		v.Event = fmt.Sprintf("at %v node %d restarted from the initial state, losing Commit %s it applied at %v", boot, id, key.ID, held)
+		f = finding{boot, CauseRestart,
+			fmt.Sprintf("at %v node %d restarted from the initial state, losing Commit %s it applied at %v", boot, id, key.ID, held)}
 	case r.restartAfter(a.at) != sim.Never:
-		v.At = int64(a.at)
-		v.Event = fmt.Sprintf("at %v node %d answered ok for %s %s while node %d was down or missed its Commit; node %d restarted from the initial state at %v without it",
-			a.at, a.node, key.ID, describe(a.f.Command), id, id, r.restartAfter(a.at))
+		f = finding{a.at, CauseRestart, fmt.Sprintf("at %v node %d answered ok for %s %s while node %d was down or missed its Commit; node %d restarted from the initial state at %v without it",
+			a.at, a.node, key.ID, describe(a.f.Command), id, id, r.restartAfter(a.at))}
 	default:
-		v.At = int64(a.at)
-		v.Event = fmt.Sprintf("at %v node %d answered ok for %s %s, whose Commit never reached node %d", a.at, a.node, key.ID, describe(a.f.Command), id)
+		f = finding{a.at, CauseNeverArrived,
+			fmt.Sprintf("at %v node %d answered ok for %s %s, whose Commit never reached node %d", a.at, a.node, key.ID, describe(a.f.Command), id)}
 	}
+	v.At, v.Event, v.Cause = int64(f.at), f.event, f.cause
 	return v
+}
+
+// ignoredFinding is a Commit a node ignored: as stale, or because its
+// machine refused it from the state the node was in.
+func ignoredFinding(rec record, id sim.NodeID, key commitKey) finding {
+	cause := CauseRefused
+	if rec.reason == IgnoredStale {
+		cause = CauseStale
+	}
+	return finding{rec.at, cause, fmt.Sprintf("at %v node %d ignored Commit %s %s: %s (its state %s)", rec.at, id, key.ID, describe(rec.cmd), rec.reason, rec.state)}
 }
 
 // checkDivergence compares the live replicas' final states. The largest
@@ -352,57 +384,50 @@ func (m *monitor) checkDivergence(live []*node, end sim.Time) checker.Verdict {
 		if n.m.StateHash() == refHash {
 			continue
 		}
-		at, ev := m.departure(n.id, ref.id)
-		if at == sim.Never {
-			at = end
+		f := m.departure(n.id, ref.id)
+		if f.at == sim.Never {
+			f.at = end
 		}
-		if !found || at < sim.Time(v.At) {
-			v.At, v.Event, found = int64(at), ev, true
+		if !found || f.at < sim.Time(v.At) {
+			v.At, v.Event, v.Cause, found = int64(f.at), f.event, f.cause, true
 		}
 	}
 	return v
 }
 
 // departure finds the earliest event that set replica x apart from
-// replica ref: a restart, a Commit one applied and the other ignored or
-// never got, or the same Commits applied in another order. It returns
+// replica ref: a restart, a duplicate apply, a Commit one applied and the
+// other ignored or never got, a late Commit that took one back to an old
+// state, or the same Commits applied in another order. Its time is
 // sim.Never, with what it found, when no single event is to blame.
-func (m *monitor) departure(x, ref sim.NodeID) (sim.Time, string) {
-	best, event := sim.Never, ""
-	consider := func(at sim.Time, ev string) {
-		if at < best {
-			best, event = at, ev
+func (m *monitor) departure(x, ref sim.NodeID) finding {
+	best := finding{at: sim.Never}
+	consider := func(f finding) {
+		if f.at < best.at {
+			best = f
 		}
 	}
 	for _, id := range []sim.NodeID{x, ref} {
 		if r := m.nodes[id]; r.boots > 1 {
-			consider(r.bootAt, fmt.Sprintf("at %v node %d restarted from the initial state, its applied Commits lost", r.bootAt, id))
+			consider(finding{r.bootAt, CauseRestart, fmt.Sprintf("at %v node %d restarted from the initial state, its applied Commits lost", r.bootAt, id)})
 		}
-	}
-	for _, id := range []sim.NodeID{x, ref} {
 		if tw := m.nodes[id].twice; len(tw) > 0 {
-			consider(tw[0].at, fmt.Sprintf("at %v node %d applied Commit %s %s a second time (a duplicated or resent message), reaching %s",
-				tw[0].at, id, tw[0].id, describe(tw[0].cmd), tw[0].state))
+			consider(finding{tw[0].at, CauseDuplicate, fmt.Sprintf("at %v node %d applied Commit %s %s a second time (a duplicated or resent message), reaching %s",
+				tw[0].at, id, tw[0].id, describe(tw[0].cmd), tw[0].state)})
 		}
+		consider(m.wentBack(id))
 	}
 	m.missing(x, ref, consider)
 	m.missing(ref, x, consider)
-	for _, id := range []sim.NodeID{x, ref} {
-		consider(m.wentBack(id))
+	if best.event == "" {
+		best = m.reordered(x, ref) // at sim.Never if no order differs: the caller places it at the end
 	}
-	if event == "" {
-		at, ev := m.reordered(x, ref)
-		consider(at, ev)
-		if event == "" {
-			event = ev // no instant to blame: the caller places it at the end
-		}
-	}
-	return best, event
+	return best
 }
 
 // missing considers the Commits that `has` applied and `lacks` did not
 // (since both last booted).
-func (m *monitor) missing(has, lacks sim.NodeID, consider func(sim.Time, string)) {
+func (m *monitor) missing(has, lacks sim.NodeID, consider func(finding)) {
 	h, l := m.nodes[has], m.nodes[lacks]
 	for _, key := range h.order {
 		rec := h.applied[key]
@@ -410,12 +435,13 @@ func (m *monitor) missing(has, lacks sim.NodeID, consider func(sim.Time, string)
 			continue
 		}
 		if ig, ok := l.ignored[key]; ok {
-			consider(ig.at, fmt.Sprintf("at %v node %d ignored Commit %s %s: %s (its state %s), which node %d applied",
-				ig.at, lacks, key.ID, describe(ig.cmd), ig.reason, ig.state, has))
+			f := ignoredFinding(ig, lacks, key)
+			f.event += fmt.Sprintf(", which node %d applied", has)
+			consider(f)
 			continue
 		}
-		consider(rec.at, fmt.Sprintf("at %v node %d applied Commit %s %s, which never reached node %d",
-			rec.at, has, key.ID, describe(rec.cmd), lacks))
+		consider(finding{rec.at, CauseNeverArrived, fmt.Sprintf("at %v node %d applied Commit %s %s, which never reached node %d",
+			rec.at, has, key.ID, describe(rec.cmd), lacks)})
 	}
 }
 
@@ -423,31 +449,31 @@ func (m *monitor) missing(has, lacks sim.NodeID, consider func(sim.Time, string)
 // cluster had committed later: a late Commit that took the node back to
 // an old state (possible whenever both carry the same timestamp, and the
 // old transition is valid again from where the node is).
-func (m *monitor) wentBack(id sim.NodeID) (sim.Time, string) {
+func (m *monitor) wentBack(id sim.NodeID) finding {
 	r := m.nodes[id]
 	for i := 1; i < len(r.order); i++ {
 		prev, cur := m.first[r.order[i-1]], m.first[r.order[i]]
 		if cur.at < prev.at {
 			rec := r.applied[r.order[i]]
-			return rec.at, fmt.Sprintf("at %v node %d applied Commit %s %s, which the cluster committed at %v, after %s committed at %v: a late Commit took it back to an old state (%s)",
-				rec.at, id, r.order[i].ID, describe(rec.cmd), cur.at, r.order[i-1].ID, prev.at, rec.state)
+			return finding{rec.at, CauseOldState, fmt.Sprintf("at %v node %d applied Commit %s %s, which the cluster committed at %v, after %s committed at %v: a late Commit took it back to an old state (%s)",
+				rec.at, id, r.order[i].ID, describe(rec.cmd), cur.at, r.order[i-1].ID, prev.at, rec.state)}
 		}
 	}
-	return sim.Never, ""
+	return finding{at: sim.Never}
 }
 
 // reordered finds the first place two replicas applied the Commits they
 // share in different orders.
-func (m *monitor) reordered(x, ref sim.NodeID) (sim.Time, string) {
+func (m *monitor) reordered(x, ref sim.NodeID) finding {
 	a, b := m.shared(x, ref), m.shared(ref, x)
 	for i := range a {
 		if i < len(b) && a[i] != b[i] {
 			rec := m.nodes[x].applied[a[i]]
-			return rec.at, fmt.Sprintf("at %v node %d applied Commit %s %s where node %d applied %s first",
-				rec.at, x, a[i].ID, describe(rec.cmd), ref, b[i].ID)
+			return finding{rec.at, CauseReordered, fmt.Sprintf("at %v node %d applied Commit %s %s where node %d applied %s first",
+				rec.at, x, a[i].ID, describe(rec.cmd), ref, b[i].ID)}
 		}
 	}
-	return sim.Never, fmt.Sprintf("nodes %d and %d applied the same Commits in the same order (their states still differ)", x, ref)
+	return finding{sim.Never, CauseUnexplained, fmt.Sprintf("nodes %d and %d applied the same Commits in the same order (their states still differ)", x, ref)}
 }
 
 // shared lists x's applied Commits that y applied too, in x's order.
@@ -476,7 +502,7 @@ func (m *monitor) checkVetoes() checker.Verdict {
 		if len(found) > 1 {
 			continue
 		}
-		first = checker.Verdict{Outcome: checker.Violation, Property: PropertyVeto, At: int64(v.at), Node: int(v.proposer),
+		first = checker.Verdict{Outcome: checker.Violation, Property: PropertyVeto, At: int64(v.at), Node: int(v.proposer), Cause: CauseVeto,
 			Event: fmt.Sprintf("at %v node %d gave up %s %s on node %d's Reject (%s)", v.at, v.proposer, v.f.ID, describe(v.f.Command), v.f.By, v.f.Err),
 			Detail: fmt.Sprintf("nodes %v acknowledged it: with node %d, %d of %d, a majority, yet one Reject vetoed it",
 				acks, v.proposer, 1+len(acks), len(m.nodes))}

@@ -14,7 +14,7 @@ import (
 // derives the run's Rabia metrics. Every check names the property, the
 // replica and what it saw.
 type Monitor struct {
-	th        thresholds
+	th        quorum
 	proposals map[nodeSlot]BatchID
 	proposers map[slotBatch]int
 	states    map[nodeRound]int8
@@ -25,6 +25,17 @@ type Monitor struct {
 	nextApply map[sim.NodeID]uint64
 	appliedAt map[ReqKey]uint64
 	started   map[uint64]sim.Time // first proposal of a slot, true time
+
+	views    map[sim.NodeID]map[uint64]*slotView // each replica's current incarnation
+	coins    map[slotRound]int8
+	batches  map[BatchID][]Req                    // contents, as first queued (by its proxy)
+	topSlot  map[sim.NodeID]uint64                // 1 + the highest slot each replica proposed in
+	sessions map[sim.NodeID]map[sim.NodeID]uint64 // each incarnation's at-most-once table
+	held     map[sim.NodeID]map[ReqKey]sim.Time   // requests each incarnation holds, since
+	lastSeq  map[sim.NodeID]uint64                // the highest seq applied per client
+	maxPhase uint32
+	holds    int // requests replicas took into their queues, over the run
+	bound    termination
 
 	// What each replica's current incarnation applied, for the checker's
 	// whole-run invariants in Final (a restart replays from slot 0).
@@ -71,8 +82,13 @@ type (
 func NewMonitor(cfg protocol.Config) *Monitor {
 	p, _ := params(cfg) // validated before the run
 	return &Monitor{
-		window:    sim.Time(p.MetricsWindow),
-		th:        quorums(cfg.Nodes),
+		window: sim.Time(p.MetricsWindow),
+		bound:  boundsOf(p),
+		th:     newQuorum(cfg.Nodes),
+		views:  map[sim.NodeID]map[uint64]*slotView{}, coins: map[slotRound]int8{},
+		batches: map[BatchID][]Req{}, topSlot: map[sim.NodeID]uint64{},
+		sessions: map[sim.NodeID]map[sim.NodeID]uint64{}, held: map[sim.NodeID]map[ReqKey]sim.Time{},
+		lastSeq:   map[sim.NodeID]uint64{},
 		proposals: map[nodeSlot]BatchID{}, proposers: map[slotBatch]int{},
 		states: map[nodeRound]int8{}, votes: map[nodeRound]int8{}, roundVote: map[slotRound]int8{},
 		decisions: map[uint64]DecideFact{}, applied: map[uint64]AppliedFact{},
@@ -86,16 +102,25 @@ func NewMonitor(cfg protocol.Config) *Monitor {
 func (m *Monitor) Observe(at sim.Time, node sim.NodeID, fact any) error {
 	switch f := fact.(type) {
 	case BootFact:
-		m.nextApply[node] = 0
-		m.logs[node], m.apps[node] = m.logs[node][:0], m.apps[node][:0]
-		m.sentBefore += m.sentNow[node]
-		m.sentNow[node] = 0
+		m.boot(node)
+	case RecoveredFact:
+		return m.recovered(node, f)
 	case ProposalFact:
 		return m.proposal(at, node, f)
 	case StateFact:
-		return m.once(m.states, nodeRound{node, f.Slot, f.Phase}, f.Value, "state", node)
+		return m.state(node, f)
 	case VoteFact:
 		return m.vote(node, f)
+	case CoinFact:
+		return m.coin(node, f)
+	case SentFact:
+		return m.sent(node, f.MsgFact)
+	case HeardFact:
+		return m.heard(node, f.MsgFact)
+	case RequestFact:
+		m.hold(at, node, f.Key)
+	case QueuedFact:
+		return m.queued(at, node, f.Batch)
 	case DecideFact:
 		return m.decide(at, node, f)
 	case AppliedFact:
@@ -105,16 +130,54 @@ func (m *Monitor) Observe(at sim.Time, node sim.NodeID, fact any) error {
 	return nil
 }
 
+// boot forgets what the replica's previous incarnation held: its applied
+// log, its views of slots, its at-most-once table and its queue.
+func (m *Monitor) boot(node sim.NodeID) {
+	m.nextApply[node] = 0
+	m.logs[node], m.apps[node] = m.logs[node][:0], m.apps[node][:0]
+	m.sentBefore += m.sentNow[node]
+	m.sentNow[node] = 0
+	delete(m.views, node)
+	m.sessions[node] = map[sim.NodeID]uint64{}
+	m.held[node] = map[ReqKey]sim.Time{}
+}
+
+// state checks a replica's STATE step: the first time it takes step
+// (slot, phase), against RABIA.md's rule for it; every time, that it
+// repeats what it said before.
+func (m *Monitor) state(node sim.NodeID, f StateFact) error {
+	k := nodeRound{node, f.Slot, f.Phase}
+	if _, again := m.states[k]; !again {
+		rule := m.exchangeRule(node, f.Slot, f.Value)
+		if f.Phase > 1 {
+			rule = m.stateRule(node, f.Slot, f.Phase, f.Value)
+		}
+		if rule != nil {
+			return rule
+		}
+	}
+	if err := m.once(m.states, k, f.Value, "state", node); err != nil {
+		return err
+	}
+	tally(&m.view(node, f.Slot).states, f.Phase, m.th.n)[node] = f.Value
+	return nil
+}
+
 func (m *Monitor) proposal(at sim.Time, node sim.NodeID, f ProposalFact) error {
 	k := nodeSlot{node, f.Slot}
 	if prev, ok := m.proposals[k]; ok {
 		if prev != f.Batch {
 			return fmt.Errorf("proposal_uniqueness: replica %d proposed %v and then %v in slot %d", node, prev, f.Batch, f.Slot)
 		}
+		w := m.view(node, f.Slot)
+		w.props[node], w.hasP[node] = f.Batch, true
 		return nil
 	}
 	m.proposals[k] = f.Batch
 	m.proposers[slotBatch{f.Slot, f.Batch}]++
+	m.topSlot[node] = max(m.topSlot[node], f.Slot+1)
+	w := m.view(node, f.Slot)
+	w.props[node], w.hasP[node] = f.Batch, true
 	if _, ok := m.started[f.Slot]; !ok {
 		m.started[f.Slot] = at
 	}
@@ -133,18 +196,25 @@ func (m *Monitor) once(seen map[nodeRound]int8, k nodeRound, v int8, kind string
 }
 
 func (m *Monitor) vote(node sim.NodeID, f VoteFact) error {
-	if err := m.once(m.votes, nodeRound{node, f.Slot, f.Phase}, f.Value, "vote", node); err != nil {
+	k := nodeRound{node, f.Slot, f.Phase}
+	if _, again := m.votes[k]; !again {
+		if err := m.voteRule(node, f.Slot, f.Phase, f.Value); err != nil {
+			return err
+		}
+	}
+	if err := m.once(m.votes, k, f.Value, "vote", node); err != nil {
 		return err
 	}
+	tally(&m.view(node, f.Slot).votes, f.Phase, m.th.n)[node] = f.Value
 	if f.Value == question {
 		return nil
 	}
-	k := slotRound{f.Slot, f.Phase}
-	if prev, ok := m.roundVote[k]; ok && prev != f.Value {
+	r := slotRound{f.Slot, f.Phase}
+	if prev, ok := m.roundVote[r]; ok && prev != f.Value {
 		return fmt.Errorf("vote_uniqueness: replica %d voted %s in slot %d phase %d where another replica voted %s",
 			node, valueName(f.Value), f.Slot, f.Phase, valueName(prev))
 	}
-	m.roundVote[k] = f.Value
+	m.roundVote[r] = f.Value
 	return nil
 }
 
@@ -172,6 +242,16 @@ func (m *Monitor) decide(at sim.Time, node sim.NodeID, f DecideFact) error {
 		return fmt.Errorf("validity: replica %d decided %s in slot %d, proposed by %d replicas, fewer than a majority of %d",
 			node, outcomeName(false, f.Batch), f.Slot, m.proposers[slotBatch{f.Slot, f.Batch}], m.th.maj)
 	}
+	if err := m.decidedContents(node, f); err != nil {
+		return err
+	}
+	if f.Phase > 0 {
+		if err := m.decideRule(node, f); err != nil {
+			return err
+		}
+	}
+	delete(m.views[node], f.Slot)
+	m.maxPhase = max(m.maxPhase, f.Phase)
 	w := m.windowAt(at)
 	if _, ok := m.decisions[f.Slot]; !ok {
 		m.decisions[f.Slot] = f
@@ -233,6 +313,9 @@ func (m *Monitor) apply(node sim.NodeID, f AppliedFact) error {
 		return fmt.Errorf("log_prefix: replica %d applied slot %d, expected slot %d next", node, f.Slot, want)
 	}
 	m.nextApply[node] = f.Slot + 1
+	if err := m.appliedContents(node, f); err != nil {
+		return err
+	}
 	prev, ok := m.applied[f.Slot]
 	if !ok {
 		m.applied[f.Slot] = f
@@ -242,6 +325,7 @@ func (m *Monitor) apply(node sim.NodeID, f AppliedFact) error {
 			}
 			m.appliedAt[k] = f.Slot
 		}
+		m.released(f.Applied)
 		return nil
 	}
 	switch {
@@ -262,7 +346,9 @@ func (m *Monitor) apply(node sim.NodeID, f AppliedFact) error {
 // the bank's conservation of money on every live replica.
 func (m *Monitor) Final(k *sim.Kernel, history []*sim.Operation) []checker.Verdict {
 	var vs []checker.Verdict
-	for _, p := range []string{"validity", "vote_uniqueness", "proposal_uniqueness", "state_uniqueness"} {
+	for _, p := range []string{"validity", "vote_uniqueness", "proposal_uniqueness", "state_uniqueness",
+		"exchange_rule", "vote_rule", "state_rule", "decide_rule", "common_coin", "received_as_sent", "decision_as_decided",
+		"recovery", "batch_contents", "applied_contents"} {
 		// Checked on every fact as it happened; a breach would have
 		// stopped the run, so reaching Final means each held.
 		vs = append(vs, checker.Verdict{Property: p, Detail: "held at every step (checked as events happened)"})
@@ -273,7 +359,8 @@ func (m *Monitor) Final(k *sim.Kernel, history []*sim.Operation) []checker.Verdi
 		logs[id] = m.logs[sim.NodeID(id)]
 		apps = append(apps, m.apps[sim.NodeID(id)]...)
 	}
-	vs = append(vs, checker.LogAgreement(logs), checker.StateAgreement(m.samples), checker.AtMostOnce(apps))
+	vs = append(vs, checker.LogAgreement(logs), checker.StateAgreement(m.samples), checker.AtMostOnce(apps),
+		m.heldDecided(k), m.terminated())
 	if k.Nodes() > 0 && isBank(k) {
 		vs = append(vs, conservation(k))
 	}

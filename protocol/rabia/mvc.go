@@ -90,8 +90,9 @@ func (nd *Node) onProposal(env sim.Env, from sim.NodeID, m Proposal) {
 		return
 	}
 	sl.proposals[from] = m.Batch
+	env.Observe(HeardFact{MsgFact{Peer: from, Kind: KindProposal, Slot: m.Slot, Batch: m.Batch}})
 	sl.heard(m.Depth)
-	nd.enqueue(m.Batch) // the value may be new here; it joins PQ
+	nd.enqueue(env, m.Batch) // the value may be new here; it joins PQ
 	if sl.s != nd.Next() {
 		return
 	}
@@ -110,7 +111,7 @@ func (nd *Node) onState(env sim.Env, from sim.NodeID, m State) {
 	if sl == nil || m.Phase == 0 || (m.Value != zero && m.Value != one) {
 		return
 	}
-	nd.record(env, sl, &sl.states, from, m.Phase, m.Value, m.Depth)
+	nd.record(env, sl, &sl.states, from, MsgFact{Peer: from, Kind: KindState, Slot: m.Slot, Phase: m.Phase, Value: m.Value}, m.Depth)
 }
 
 func (nd *Node) onVote(env sim.Env, from sim.NodeID, m Vote) {
@@ -118,18 +119,19 @@ func (nd *Node) onVote(env sim.Env, from sim.NodeID, m Vote) {
 	if sl == nil || m.Phase == 0 || m.Value < zero || m.Value > question {
 		return
 	}
-	nd.record(env, sl, &sl.votes, from, m.Phase, m.Value, m.Depth)
+	nd.record(env, sl, &sl.votes, from, MsgFact{Peer: from, Kind: KindVote, Slot: m.Slot, Phase: m.Phase, Value: m.Value}, m.Depth)
 }
 
 // record keeps the first STATE or VOTE a replica sent in a phase (one
 // message of each kind per replica per step; later copies are ignored) and
 // lets the current slot advance on it.
-func (nd *Node) record(env sim.Env, sl *slot, rounds *[][]int8, from sim.NodeID, phase uint32, value int8, depth uint32) {
-	r := round(rounds, phase, nd.th.n)
+func (nd *Node) record(env sim.Env, sl *slot, rounds *[][]int8, from sim.NodeID, m MsgFact, depth uint32) {
+	r := round(rounds, m.Phase, nd.th.n)
 	if r[from] != none {
 		return
 	}
-	r[from] = value
+	r[from] = m.Value
+	env.Observe(HeardFact{m})
 	sl.heard(depth)
 	if sl.s == nd.Next() {
 		nd.advance(env, sl)
@@ -255,7 +257,9 @@ func (nd *Node) tally(env sim.Env, sl *slot, r []int8) {
 		nd.sendState(env, sl, sl.phase+1, zero)
 	default:
 		env.Count("rabia.coin_flips", 1)
-		nd.sendState(env, sl, sl.phase+1, coin(nd.seed, sl.s, sl.phase))
+		c := coin(nd.seed, sl.s, sl.phase)
+		env.Observe(CoinFact{Slot: sl.s, Phase: sl.phase, Value: c})
+		nd.sendState(env, sl, sl.phase+1, c)
 	}
 }
 
@@ -329,21 +333,23 @@ func (nd *Node) resend(env sim.Env, sl *slot) {
 func (nd *Node) finish(env sim.Env, sl *slot, b *Batch, byMVC bool) {
 	fact := DecideFact{Slot: sl.s, Bottom: b == nil, Depth: sl.depth, Sent: nd.sent}
 	if b != nil {
-		fact.Batch = b.ID
+		fact.Batch, fact.Reqs = b.ID, b.Reqs
 	}
 	if byMVC {
 		fact.Phase = sl.phaseWon
-		nd.broadcast(env, Decision{Slot: sl.s, Batch: b})
-		env.Count("rabia.phases", int64(sl.phaseWon))
 	}
 	if sl.started {
 		fact.Elapsed = time.Duration(env.Now() - sl.startedAt)
 	}
 	env.Observe(fact)
+	if byMVC {
+		nd.broadcast(env, Decision{Slot: sl.s, Batch: b})
+		env.Count("rabia.phases", int64(sl.phaseWon))
+	}
 	nd.commit(env, b)
 	// Later slots whose outcome arrived early finish now, in order.
 	for next := nd.slots[nd.Next()]; next != nil && next.known; next = nd.slots[nd.Next()] {
-		env.Observe(DecideFact{Slot: next.s, Bottom: next.outcome == nil, Batch: idOf(next.outcome), Sent: nd.sent})
+		env.Observe(DecideFact{Slot: next.s, Bottom: next.outcome == nil, Batch: idOf(next.outcome), Reqs: reqsOf(next.outcome), Sent: nd.sent})
 		nd.commit(env, next.outcome)
 	}
 	nd.tryStart(env)
@@ -354,6 +360,13 @@ func idOf(b *Batch) BatchID {
 		return BatchID{}
 	}
 	return b.ID
+}
+
+func reqsOf(b *Batch) []Req {
+	if b == nil {
+		return nil
+	}
+	return b.Reqs
 }
 
 // commit appends the outcome of slot Next() to the log and applies it.

@@ -98,7 +98,26 @@ func (nd *Node) Start(env sim.Env) {
 	nd.bumpEpoch(env)
 	nd.replayLog(env)
 	nd.resumeSlot(env)
+	nd.reportRecovered(env)
 	nd.kick(env)
+}
+
+// reportRecovered tells the monitor what the replica restored: its log
+// length and the steps it holds for the slot it resumed, if any.
+func (nd *Node) reportRecovered(env sim.Env) {
+	f := RecoveredFact{Next: nd.Next(), Slot: nd.Next()}
+	if sl := nd.slots[nd.Next()]; sl != nil && sl.started {
+		f.Proposal = sl.proposal
+		f.States, f.Votes = make([]int8, sl.phase+1), make([]int8, sl.phase+1)
+		for p := uint32(0); p <= sl.phase; p++ {
+			f.States[p], f.Votes[p] = none, none
+			if p > 0 {
+				f.States[p] = round(&sl.states, p, nd.th.n)[nd.id]
+				f.Votes[p] = round(&sl.votes, p, nd.th.n)[nd.id]
+			}
+		}
+	}
+	env.Observe(f)
 }
 
 // Receive handles one message from a client or a peer.
@@ -107,7 +126,7 @@ func (nd *Node) Receive(env sim.Env, from sim.NodeID, m sim.Message) {
 	case ClientRequest:
 		nd.onClient(env, from, m)
 	case Forward:
-		nd.enqueue(m.Batch)
+		nd.enqueue(env, m.Batch)
 		nd.tryStart(env)
 	case Proposal:
 		nd.onProposal(env, from, m)
@@ -182,8 +201,27 @@ func (nd *Node) broadcast(env sim.Env, m sim.Message) {
 }
 
 // send sends to a peer, counting the message for the messages-per-request
-// metric (reported in DecideFact.Sent).
+// metric (reported in DecideFact.Sent) and reporting every Weak-MVC
+// message, so the monitor checks what actually leaves the replica.
 func (nd *Node) send(env sim.Env, to sim.NodeID, m sim.Message) {
 	nd.sent++
+	if f, ok := msgFact(to, m); ok {
+		env.Observe(SentFact{f})
+	}
 	env.Send(to, m)
+}
+
+// msgFact describes a PROPOSAL, STATE, VOTE or DECISION for the monitor.
+func msgFact(peer sim.NodeID, m sim.Message) (MsgFact, bool) {
+	switch m := m.(type) {
+	case Proposal:
+		return MsgFact{Peer: peer, Kind: KindProposal, Slot: m.Slot, Batch: m.Batch}, true
+	case State:
+		return MsgFact{Peer: peer, Kind: KindState, Slot: m.Slot, Phase: m.Phase, Value: m.Value}, true
+	case Vote:
+		return MsgFact{Peer: peer, Kind: KindVote, Slot: m.Slot, Phase: m.Phase, Value: m.Value}, true
+	case Decision:
+		return MsgFact{Peer: peer, Kind: KindDecision, Slot: m.Slot, Batch: m.Batch}, true
+	}
+	return MsgFact{}, false
 }

@@ -30,11 +30,28 @@ type Params struct {
 	// into consecutive windows of virtual time ("window_03.bottom_fraction"),
 	// so one run under changing conditions draws a curve.
 	MetricsWindow time.Duration `yaml:"metrics_window"`
+	// DecideWithin is the monitor's liveness deadline for requests (RABIA.md:
+	// every request held by a live replica is eventually decided): a
+	// request a replica that is up at the end of the run has held for
+	// longer than this must have been decided. Default 500ms (within half
+	// of the shortest built-in heal phase); for
+	// scenarios whose faults last to the end, a negative value turns it off.
+	DecideWithin time.Duration `yaml:"decide_within"`
+	// MaxPhasesPerDecision, MaxPhase and MaxBottomFraction bound how hard
+	// Weak-MVC may work (the termination check): the mean phase of the
+	// run's Weak-MVC decisions, the deepest phase any slot needed, and the
+	// fraction of slots decided ⊥. The paper decides about 96% of slots in
+	// phase 1 and about 2% ⊥; the defaults (2, 20, 0.5) flag only runs far
+	// beyond that. A negative value turns a bound off.
+	MaxPhasesPerDecision float64 `yaml:"max_phases_per_decision"`
+	MaxPhase             int     `yaml:"max_phase"`
+	MaxBottomFraction    float64 `yaml:"max_bottom_fraction"`
 }
 
 const (
-	maxBatchSize      = 10_000
-	defaultRetransmit = 20 * time.Millisecond
+	maxBatchSize        = 10_000
+	defaultRetransmit   = 20 * time.Millisecond
+	defaultDecideWithin = 500 * time.Millisecond
 )
 
 // params decodes and defaults cfg.Params.
@@ -48,6 +65,18 @@ func params(cfg protocol.Config) (Params, error) {
 	}
 	if p.Retransmit == 0 {
 		p.Retransmit = defaultRetransmit
+	}
+	if p.DecideWithin == 0 {
+		p.DecideWithin = defaultDecideWithin
+	}
+	if p.MaxPhasesPerDecision == 0 {
+		p.MaxPhasesPerDecision = 2
+	}
+	if p.MaxPhase == 0 {
+		p.MaxPhase = 20
+	}
+	if p.MaxBottomFraction == 0 {
+		p.MaxBottomFraction = 0.5
 	}
 	if p.Persist == nil {
 		t := true

@@ -117,7 +117,7 @@ func (nd *Node) resumeSlot(env sim.Env) {
 		sl.state, sl.voted = st, vo != none
 	}
 	nd.slots[s] = sl
-	nd.enqueue(b)
+	nd.enqueue(env, b)
 	nd.resend(env, sl)
 	env.Count("rabia.resumed_slots", 1)
 }

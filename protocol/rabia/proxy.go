@@ -28,6 +28,7 @@ func (nd *Node) onClient(env sim.Env, from sim.NodeID, r ClientRequest) {
 	}
 	nd.pending[key]++
 	nd.open = append(nd.open, Req{Client: r.Client, Seq: r.Seq, Op: r.Op})
+	env.Observe(RequestFact{Key: key})
 	if len(nd.open) >= nd.p.BatchSize {
 		nd.stamp(env)
 	} else if !nd.flushSet {
@@ -58,7 +59,7 @@ func (nd *Node) stamp(env sim.Env) {
 		nd.pending[keyOf(r)]-- // enqueue counts it again
 	}
 	nd.open = nd.open[:0]
-	nd.enqueue(b)
+	nd.enqueue(env, b)
 	nd.broadcast(env, Forward{Batch: b})
 	env.Count("rabia.batches", 1)
 	nd.tryStart(env)
@@ -68,11 +69,12 @@ func keyOf(r Req) ReqKey { return ReqKey{Client: int32(r.Client), Seq: r.Seq} }
 
 // enqueue adds a batch learned from a proxy or a proposal to PQ, unless a
 // slot already decided it or every request in it was applied.
-func (nd *Node) enqueue(b *Batch) {
+func (nd *Node) enqueue(env sim.Env, b *Batch) {
 	if b == nil || nd.decided[b.ID] || nd.pq.has(b.ID) || nd.stale(b) {
 		return
 	}
 	nd.pq.push(b)
+	env.Observe(QueuedFact{Batch: b})
 	for _, r := range b.Reqs {
 		nd.pending[keyOf(r)]++
 	}
@@ -119,7 +121,7 @@ func (nd *Node) head() *Batch {
 func (nd *Node) applyValue(env sim.Env, s uint64, b *Batch, replay bool) {
 	fact := AppliedFact{Slot: s, Bottom: b == nil}
 	if b != nil {
-		fact.Batch = b.ID
+		fact.Batch, fact.Reqs = b.ID, b.Reqs
 		for _, r := range b.Reqs {
 			if r.Seq <= nd.sessions[r.Client].seq {
 				env.Count("rabia.duplicates_skipped", 1)

@@ -9,8 +9,12 @@
 // order whatever the parallelism, so result files compare byte for byte
 // apart from wall-clock times.
 //
-// Result files are JSON Lines, one scenarios.Result object per seed (the
-// object `simrun run -json` prints), sorted by seed. Memory stays flat
+// Result files are JSON Lines: a header (HeaderOf: kind "sweep-results",
+// the scenario and the Settings a resume must share), then one
+// scenarios.Result object per seed (the object `simrun run -json`
+// prints), sorted by seed. OpenResults resumes only a file whose header
+// matches, under the output policy of internal/outpath; Merge reads
+// header-less files of older simruns too. Memory stays flat
 // however many seeds run: a worker keeps only the encoded line of its
 // result, and the writer holds at most a few lines per worker.
 //

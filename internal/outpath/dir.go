@@ -129,8 +129,10 @@ func readMarker(dir string) (marker, error) {
 func (d *Dir) Path() string { return d.path }
 
 // Clean removes the files the previous report listed, then those of their
-// parent directories inside the report that are left empty. Files the
-// marker does not list — the user's — are never touched.
+// parent directories inside the report that are left empty, and leaves a
+// marker listing nothing, so that a report cut short is still known as
+// Faultline's. Files the marker does not list — the user's — are never
+// touched.
 func (d *Dir) Clean() error {
 	parents := map[string]bool{}
 	for _, rel := range d.old {
@@ -150,7 +152,7 @@ func (d *Dir) Clean() error {
 		_ = os.Remove(filepath.Join(d.path, rel))
 	}
 	d.old = nil
-	return nil
+	return d.Commit(nil)
 }
 
 // Commit writes the marker listing files (slash-separated, relative to

@@ -115,7 +115,8 @@ type Opened struct {
 
 // OpenResults opens path to append results of the run want describes:
 //
-//   - nothing there: a new file holding just the header is created;
+//   - nothing there: a new file holding just the header is created (a
+//     stream such as /dev/stdout gets the header and is written in place);
 //   - a results file whose header matches want, and whose body resume
 //     accepts: it is opened for appending (a last line cut short is cut
 //     off first);
@@ -131,7 +132,17 @@ func OpenResults(path string, want Header, force bool, resume ResumeFunc) (*os.F
 		return nil, Opened{}, err
 	}
 	if st == stream {
-		return nil, Opened{}, noForce(path, "is not a regular file; a results file must be one to be resumed")
+		// /dev/stdout, a pipe: nothing to resume or to lose.
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err == nil {
+			if _, err = f.Write(want.Line()); err != nil {
+				f.Close()
+			}
+		}
+		if err != nil {
+			return nil, Opened{}, err
+		}
+		return f, Opened{}, nil
 	}
 	if st == absent {
 		f, err := createResults(path, want, false)
@@ -165,11 +176,11 @@ func checkResults(path string, want Header, resume ResumeFunc) (dropped int64, e
 	first, err := br.ReadSlice('\n')
 	if err != nil {
 		// No newline within the buffer: not a header Faultline wrote.
-		return 0, refuse(path, "is not a Faultline results file (its first line is not a header)")
+		return 0, refuse(path, "exists and is not a Faultline results file (its first line is not a header)")
 	}
 	h, perr := ParseHeader(first)
 	if perr != nil {
-		return 0, refuse(path, "is not a Faultline results file ("+perr.Error()+")")
+		return 0, refuse(path, "exists and is not a Faultline results file ("+perr.Error()+")")
 	}
 	if why := h.mismatch(want); why != "" {
 		return 0, refuse(path, why)

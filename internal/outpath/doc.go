@@ -33,7 +33,8 @@
 //
 // Single files are written to a temporary file next to the target and
 // moved into place only when complete (File.Commit), so an interrupted
-// or failed command leaves the old file, or nothing, never half a file.
+// or failed command leaves the old file, or nothing, never half a file
+// (a killed process may leave a hidden .NAME.*.faultline-tmp beside it).
 // Streams that hold nothing (a character device such as /dev/null or
 // /dev/stdout, a named pipe) are written in place without -force.
 package outpath

@@ -62,7 +62,7 @@ func firstLine(path string) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	line, err := bufio.NewReader(io.LimitReader(f, maxFirstLine)).ReadSlice('\n')
+	line, err := bufio.NewReaderSize(io.LimitReader(f, maxFirstLine), maxFirstLine).ReadSlice('\n')
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
 		return nil, err
 	}
@@ -182,7 +182,7 @@ func Create(path string, f Format, force bool) (*File, error) {
 			dir = "."
 		}
 		if out.File, err = os.CreateTemp(dir, "."+base+".*.faultline-tmp"); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("cannot create %s: %w", path, unwrapPath(err))
 		}
 	}
 	if f.mark != "" {
@@ -192,6 +192,16 @@ func Create(path string, f Format, force bool) (*File, error) {
 		}
 	}
 	return out, nil
+}
+
+// unwrapPath drops the temporary file's name from an error, which would
+// only confuse: the user named the target.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 // Path is where the file will be once committed.

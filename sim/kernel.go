@@ -232,7 +232,7 @@ func (k *Kernel) dispatch(ev *event) {
 func (k *Kernel) deliver(ev *event) {
 	k.inflight--
 	e := k.ents[ev.to]
-	if !e.up || k.net.link(ev.from, ev.to).blocked {
+	if !e.up || k.net.blocked(ev.from, ev.to) {
 		k.metrics.dropped++
 		return
 	}

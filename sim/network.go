@@ -104,18 +104,27 @@ type linkState struct {
 	lastArrival Time // FIFO bookkeeping
 }
 
-// network holds every directed link between participants (replicas and
-// clients), indexed from*size+to.
+// network holds the state of every directed link between participants
+// (replicas and clients). Links between replicas are a dense matrix: there
+// are at most a few thousand, and every message between replicas reads
+// one. A link with a client at either end is stored only once it differs
+// from the default client link (a fault touched it, or it is FIFO and has
+// carried a message), so memory grows with the links in use, not with the
+// square of the participants: 10,000 clients cost nothing here until they
+// talk.
 type network struct {
 	size     int
-	replicas int // participants below this are replicas, the rest clients
-	base     Link
-	links    []linkState
+	replicas int  // participants below this are replicas, the rest clients
+	base     Link // the link between replicas
+	client   Link // the link to or from a client: base without duplication
+	dense    []linkState
+	sparse   map[int]*linkState // client links that differ from client, by from*size+to
 	rng      *rand.Rand
 }
 
 func newNetwork(size, replicas int, base Link, rng *rand.Rand) *network {
-	n := &network{size: size, replicas: replicas, base: base, rng: rng, links: make([]linkState, size*size)}
+	n := &network{size: size, replicas: replicas, rng: rng,
+		dense: make([]linkState, replicas*replicas), sparse: map[int]*linkState{}}
 	n.setAll(base)
 	return n
 }
@@ -125,28 +134,58 @@ func newNetwork(size, replicas int, base Link, rng *rand.Rand) *network {
 // or delay a request but never delivers it twice; only an application-level
 // retry does that, and clients model retries themselves.
 func (n *network) setAll(l Link) {
-	client := l
-	client.Duplicate = 0
-	for from := 0; from < n.size; from++ {
-		for to := 0; to < n.size; to++ {
-			if from < n.replicas && to < n.replicas {
-				n.links[from*n.size+to].Link = l
-			} else {
-				n.links[from*n.size+to].Link = client
-			}
-		}
+	n.base, n.client = l, l
+	n.client.Duplicate = 0
+	for i := range n.dense {
+		n.dense[i].Link = l
+	}
+	for _, s := range n.sparse { // every entry gets the same value: order cannot matter
+		s.Link = n.client
 	}
 }
 
+// link returns the state of from -> to for changing it, storing a client
+// link from now on.
 func (n *network) link(from, to NodeID) *linkState {
-	return &n.links[int(from)*n.size+int(to)]
+	if l := n.find(from, to); l != nil {
+		return l
+	}
+	l := &linkState{Link: n.client}
+	n.sparse[int(from)*n.size+int(to)] = l
+	return l
+}
+
+// find returns the state of from -> to, or nil for a client link that is
+// in its default state (n.client, not blocked, not clogged).
+func (n *network) find(from, to NodeID) *linkState {
+	if int(from) < n.replicas && int(to) < n.replicas {
+		return &n.dense[int(from)*n.replicas+int(to)]
+	}
+	return n.sparse[int(from)*n.size+int(to)]
+}
+
+// blocked reports whether from -> to is cut.
+func (n *network) blocked(from, to NodeID) bool {
+	l := n.find(from, to)
+	return l != nil && l.blocked
 }
 
 // route decides the fate of one message sent at `now`: how many copies
 // arrive (0, 1 or 2) and when. Draws happen in a fixed order so the network
 // stream is consumed identically on every run.
 func (n *network) route(from, to NodeID, now Time) (copies int, at1, at2 Time) {
-	l := n.link(from, to)
+	l := n.find(from, to)
+	if l == nil {
+		if !n.client.FIFO {
+			def := linkState{Link: n.client} // nothing to remember: read a copy
+			return n.routeOn(&def, now)
+		}
+		l = n.link(from, to) // FIFO remembers the last arrival
+	}
+	return n.routeOn(l, now)
+}
+
+func (n *network) routeOn(l *linkState, now Time) (copies int, at1, at2 Time) {
 	if l.blocked {
 		return 0, 0, 0
 	}
@@ -176,10 +215,21 @@ func (n *network) arrival(l *linkState, now Time) Time {
 	return at
 }
 
-// heal restores every link to the base configuration.
+// heal restores every link to the base configuration. Client links that
+// carry no FIFO bookkeeping are back to the default and are forgotten.
 func (n *network) heal() {
-	for i := range n.links {
-		n.links[i] = linkState{lastArrival: n.links[i].lastArrival}
+	for i := range n.dense {
+		n.dense[i] = linkState{lastArrival: n.dense[i].lastArrival}
+	}
+	for key, s := range n.sparse { // each entry is decided alone: order cannot matter
+		if s.lastArrival == 0 {
+			delete(n.sparse, key)
+			continue
+		}
+		*s = linkState{lastArrival: s.lastArrival}
 	}
 	n.setAll(n.base)
 }
+
+// links is how many link states the network stores.
+func (n *network) links() int { return len(n.dense) + len(n.sparse) }

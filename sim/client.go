@@ -182,6 +182,12 @@ func (c *client) next() {
 		c.done = true
 		return
 	}
+	if int64(len(k.history)) >= k.cfg.MaxOps {
+		c.done = true
+		k.stopWith(End{Reason: EndOpBudget, At: k.now, Detail: fmt.Sprintf(
+			"operation budget of %d recorded client operations exhausted at %v", k.cfg.MaxOps, k.now)})
+		return
+	}
 	op, ok := c.cfg.Workload.Next(c.index, c.e.rng)
 	if !ok {
 		c.done = true

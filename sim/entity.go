@@ -1,6 +1,8 @@
 package sim
 
 import (
+	"math"
+	"math/bits"
 	"math/rand/v2"
 	"time"
 )
@@ -126,7 +128,7 @@ type clock struct {
 }
 
 func (c *clock) local(t Time) Time {
-	return c.base + Time(mulDiv(int64(t-c.since), c.rate, ppmScale))
+	return c.base.Add(time.Duration(mulDiv(int64(t-c.since), c.rate, ppmScale)))
 }
 
 // trueDuration converts a local duration into true time at this rate.
@@ -137,14 +139,27 @@ func (c *clock) trueDuration(d time.Duration) time.Duration {
 // set changes the clock at true time now: offset jumps the reading, the
 // drift (in ppm, may be negative) sets its new rate.
 func (c *clock) set(now Time, offset time.Duration, driftPPM int64) {
-	c.base = c.local(now) + Time(offset)
+	c.base = c.local(now).Add(offset) // saturates: a huge offset pins the clock, never wraps it
 	c.since = now
 	c.rate = ppmScale + driftPPM
 }
 
-// mulDiv computes a*b/c without overflowing for the magnitudes a run sees
-// (a up to ~1e15 ns, b and c around 1e6).
+// mulDiv computes a*b/c (b, c > 0), truncated toward zero, with a 128-bit
+// product, saturating at the int64 limits instead of wrapping.
 func mulDiv(a, b, c int64) int64 {
-	q, r := a/c, a%c
-	return q*b + r*b/c
+	if a < 0 { // not reached by the kernel (times only grow), kept exact anyway
+		if a == math.MinInt64 {
+			a++ // -a would overflow; one nanosecond off at the limit
+		}
+		return -mulDiv(-a, b, c)
+	}
+	hi, lo := bits.Mul64(uint64(a), uint64(b))
+	if hi >= uint64(c) {
+		return math.MaxInt64
+	}
+	q, _ := bits.Div64(hi, lo, uint64(c))
+	if q > math.MaxInt64 {
+		return math.MaxInt64
+	}
+	return int64(q)
 }

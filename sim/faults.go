@@ -13,12 +13,11 @@ type action struct {
 	fn   func()
 }
 
-// At schedules fn to run at virtual time t (or now, if t is past). The name
-// appears in the trace. Use it for faults and phase changes.
+// At schedules fn to run at virtual time t. The name appears in the trace.
+// Use it for faults and phase changes. A time already past is never moved
+// to now (that would reorder the schedule silently): it ends the run as an
+// internal error.
 func (k *Kernel) At(t Time, name string, fn func()) {
-	if t < k.now {
-		t = k.now
-	}
 	k.seq++ // actions get ids from the same counter: stable and unique
 	k.schedule(event{at: t, kind: evAction, msg: &action{id: int(k.seq), name: name, fn: fn}})
 }
@@ -37,6 +36,7 @@ func (k *Kernel) Crash(id NodeID) {
 	if !e.up {
 		return
 	}
+	k.held -= len(e.held)
 	e.up, e.paused, e.held = false, false, nil
 	e.node = nil
 	e.inc++
@@ -87,6 +87,7 @@ func (k *Kernel) Resume(id NodeID) {
 	e.paused = false
 	held := e.held
 	e.held = nil
+	k.held -= len(held)
 	for _, ev := range held {
 		ev.at = k.now
 		if ev.kind == evMessage {

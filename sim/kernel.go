@@ -17,10 +17,18 @@ type Config struct {
 	NewNode func(id NodeID) Node
 	Network Link // every link starts like this; faults change links later
 	Disk    DiskConfig
-	// MaxEvents and MaxTime are the run's budgets. Zero means the default:
-	// 50 million events, one virtual hour.
-	MaxEvents int64
-	MaxTime   Time
+	// The run's budgets. Each is a count, never wall-clock time, so a
+	// budget ends a run at the same event on every machine. Zero means the
+	// default (DefaultMaxEvents, one virtual hour, DefaultMaxQueued,
+	// DefaultMaxOps).
+	MaxEvents int64 // events delivered
+	MaxTime   Time  // virtual time
+	// MaxQueued bounds the events waiting at once: messages in flight,
+	// timers, scheduled actions and deliveries held for a stopped replica.
+	// It is what bounds the kernel's memory: a message storm ends here
+	// instead of in an out-of-memory crash.
+	MaxQueued int64
+	MaxOps    int64 // client operations recorded in the history, all clients together
 	// Trace, if set, receives every delivered event as one JSON line.
 	Trace io.Writer
 	// Observer, if set, sees every fact a node reports with env.Observe. An
@@ -37,18 +45,43 @@ const (
 	EndTimeBudget                   // MaxTime reached with work left
 	EndPanic                        // a node panicked
 	EndViolation                    // the Observer reported a violation
+	EndQueueBudget                  // MaxQueued events waiting at once
+	EndOpBudget                     // MaxOps client operations recorded
+	EndInternal                     // the kernel caught itself in an impossible state: a Faultline bug
 )
 
-var stopNames = [...]string{"done", "event_budget", "time_budget", "node_panic", "violation"}
+var stopNames = [...]string{"done", "event_budget", "time_budget", "node_panic", "violation",
+	"queue_budget", "op_budget", "internal_error"}
+
+// The default budgets, sized so that a runaway scenario (a fault phase of
+// hours, a message storm) ends with a budget verdict within about a minute
+// on two cores, in well under 2 GB, while no built-in scenario comes near
+// them (scenarios' TestBuiltinScenariosStayWellUnderBudgets).
+const (
+	// DefaultMaxEvents is 10 million delivered events: 20 to 60 seconds of
+	// the shipped protocols.
+	DefaultMaxEvents = 10_000_000
+	// DefaultMaxQueued is a million waiting events: 56 MB of queue (an
+	// event is 56 bytes) plus the messages they carry.
+	DefaultMaxQueued = 1_000_000
+	// DefaultMaxOps is half a million recorded operations: a history of a
+	// few hundred MB, which porcupine can still be asked about.
+	DefaultMaxOps = 500_000
+)
 
 func (r EndReason) String() string { return stopNames[r] }
+
+// Budget reports whether the run ran out of one of its budgets.
+func (r EndReason) Budget() bool {
+	return r == EndEventBudget || r == EndTimeBudget || r == EndQueueBudget || r == EndOpBudget
+}
 
 // End is how and where a run ended.
 type End struct {
 	Reason EndReason
 	At     Time
 	Node   NodeID // EndPanic, EndViolation: the node
-	Detail string // panic value and stack, or the violation
+	Detail string // panic value and stack, the violation, or which budget ran out
 }
 
 // Kernel is the discrete-event scheduler. Use New, add clients, schedule
@@ -71,16 +104,24 @@ type Kernel struct {
 	history  []*Operation
 	seed     uint64
 	inflight int
+	held     int    // events held for stopped replicas (entity.held)
+	peak     int    // the most events ever waiting at once (queue and held)
 	opOrder  uint64 // numbers client invocations and returns in order
 }
 
 // New builds a kernel with cfg.Nodes replicas, not yet started.
 func New(cfg Config) *Kernel {
 	if cfg.MaxEvents == 0 {
-		cfg.MaxEvents = 50_000_000
+		cfg.MaxEvents = DefaultMaxEvents
 	}
 	if cfg.MaxTime == 0 {
 		cfg.MaxTime = Time(time.Hour)
+	}
+	if cfg.MaxQueued == 0 {
+		cfg.MaxQueued = DefaultMaxQueued
+	}
+	if cfg.MaxOps == 0 {
+		cfg.MaxOps = DefaultMaxOps
 	}
 	if cfg.Network.Latency.Kind == "" {
 		cfg.Network = DefaultLink
@@ -119,6 +160,21 @@ func (k *Kernel) Events() int64 { return k.events }
 
 // TraceHash is the hash of every delivered event so far.
 func (k *Kernel) TraceHash() uint64 { return k.hash }
+
+// Usage is how much of each budget the run has used so far.
+type Usage struct {
+	Events     int64 // delivered
+	PeakQueued int64 // the most events waiting at once
+	Ops        int64 // client operations recorded
+}
+
+// Usage reports the run's use of its budgets so far.
+func (k *Kernel) Usage() Usage {
+	return Usage{Events: k.events, PeakQueued: int64(k.peak), Ops: int64(len(k.history))}
+}
+
+// Config returns the run's configuration with every default filled in.
+func (k *Kernel) Config() Config { return k.cfg }
 
 // Metrics are the run's counters: the kernel's own (net.*, disk.*) and
 // whatever nodes added with env.Count.
@@ -207,10 +263,34 @@ func (k *Kernel) boot() {
 }
 
 // schedule queues an event, assigning the sequence number that breaks ties.
+// An event earlier than now would be delivered out of order (or, clamped,
+// at a time it was never meant for): that is a kernel bug or an overflow
+// that escaped saturation, so the run ends as an internal error instead.
+// A full queue ends the run on the queue budget.
 func (k *Kernel) schedule(ev event) {
+	if ev.at < k.now {
+		k.stopWith(End{Reason: EndInternal, At: k.now, Node: ev.to, Detail: fmt.Sprintf(
+			"internal error: a %s for node %d was scheduled at %v, before the current time %v (an overflow, or a kernel bug)",
+			ev.kind, ev.to, ev.at, k.now)})
+		return
+	}
 	k.seq++
 	ev.seq = k.seq
 	k.queue.push(ev)
+	k.countQueued()
+}
+
+// countQueued records the queue's new size against its peak and budget.
+func (k *Kernel) countQueued() {
+	n := k.queue.Len() + k.held
+	if n <= k.peak {
+		return
+	}
+	k.peak = n
+	if int64(n) > k.cfg.MaxQueued {
+		k.stopWith(End{Reason: EndQueueBudget, At: k.now, Detail: fmt.Sprintf(
+			"queue budget of %d waiting events exhausted at %v (messages in flight: %d)", k.cfg.MaxQueued, k.now, k.inflight)})
+	}
 }
 
 // dispatch delivers one event, converting a node panic into a stop.
@@ -238,6 +318,7 @@ func (k *Kernel) deliver(ev *event) {
 	}
 	if e.paused {
 		e.held = append(e.held, *ev)
+		k.held++ // still waiting: it moved from the queue to e.held
 		return
 	}
 	k.events++
@@ -262,6 +343,7 @@ func (k *Kernel) fire(ev *event) {
 	if e.paused {
 		e.timers.keep(TimerID(ev.aux))
 		e.held = append(e.held, *ev)
+		k.held++
 		return
 	}
 	k.events++
@@ -325,7 +407,7 @@ func (k *Kernel) send(e *entity, to NodeID, m Message) {
 func (k *Kernel) InFlight() int { return k.inflight }
 
 func (k *Kernel) onSync(e *entity) {
-	e.sendDelay += k.cfg.Disk.SyncLatency
+	e.sendDelay = addDuration(e.sendDelay, k.cfg.Disk.SyncLatency)
 	k.metrics.Add("disk.syncs", 1)
 }
 

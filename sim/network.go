@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"time"
 )
@@ -49,10 +50,18 @@ func (l Latency) Validate() error {
 	return nil
 }
 
+// draw returns one delay. It saturates instead of overflowing: a range
+// that spans every duration draws from all of them, and a tail that would
+// double past the largest duration stays there (a message that never
+// arrives), so no draw is ever negative.
 func (l Latency) draw(r *rand.Rand) time.Duration {
 	d := l.Min
 	if l.Kind != LatencyFixed && l.Max > l.Min {
-		d += time.Duration(r.Int64N(int64(l.Max-l.Min) + 1))
+		if span := int64(l.Max - l.Min); span < math.MaxInt64 {
+			d += time.Duration(r.Int64N(span + 1))
+		} else {
+			d += time.Duration(r.Int64()) // [0, MaxInt64]: span+1 would overflow
+		}
 	}
 	if l.Kind == LatencyLongTail {
 		p, maxf := l.TailProbability, l.TailMaxFactor
@@ -62,11 +71,19 @@ func (l Latency) draw(r *rand.Rand) time.Duration {
 		if maxf == 0 {
 			maxf = 64
 		}
-		for f := 1; f < maxf && r.Float64() < p; f *= 2 {
-			d *= 2
+		for f := int64(1); f < int64(maxf) && r.Float64() < p; f = satDouble(f) {
+			d = time.Duration(satDouble(int64(d)))
 		}
 	}
 	return d
+}
+
+// satDouble returns 2x, or the largest value of its type if that overflows.
+func satDouble(x int64) int64 {
+	if x > math.MaxInt64>>1 {
+		return math.MaxInt64
+	}
+	return 2 * x
 }
 
 // Link describes one direction of one link.

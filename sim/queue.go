@@ -1,5 +1,7 @@
 package sim
 
+import "fmt"
+
 // eventKind says what an event does when it is popped.
 type eventKind uint8
 
@@ -8,6 +10,18 @@ const (
 	evTimer                        // fire timer on to
 	evAction                       // run a kernel action (faults, phase changes)
 )
+
+func (k eventKind) String() string {
+	switch k {
+	case evMessage:
+		return "message"
+	case evTimer:
+		return "timer"
+	case evAction:
+		return "action"
+	}
+	return fmt.Sprintf("event kind %d", uint8(k))
+}
 
 // event is one entry of the queue. It is stored by value so that pushing
 // and popping allocate nothing once the queue has grown.

@@ -8,8 +8,22 @@ import (
 // Time is a point in virtual time: nanoseconds since the run began.
 type Time int64
 
-// Add returns t moved forward by d.
-func (t Time) Add(d time.Duration) Time { return t + Time(d) }
+// Add returns t moved by d, saturating at Never (and at the most negative
+// time) instead of wrapping around: a delay too long to represent is a
+// delay past the end of any run, never a time in the past.
+func (t Time) Add(d time.Duration) Time {
+	s := t + Time(d)
+	switch {
+	case d > 0 && s < t:
+		return Never
+	case d < 0 && s > t:
+		return -Never - 1
+	}
+	return s
+}
+
+// addDuration returns a + b, saturating like Time.Add.
+func addDuration(a, b time.Duration) time.Duration { return time.Duration(Time(a).Add(b)) }
 
 // Sub returns the duration t - u.
 func (t Time) Sub(u Time) time.Duration { return time.Duration(t - u) }

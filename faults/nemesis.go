@@ -2,6 +2,7 @@ package faults
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"time"
@@ -191,67 +192,106 @@ func (m Nemesis) CheckSpan(window time.Duration) error {
 
 // Generate draws a concrete schedule for n replicas over [0, until) from
 // the nemeses, using r (the run's "faults" stream). The nemeses run side by
-// side; every fault one starts it also ends, by `until` at the latest.
+// side; every fault one starts it also ends, by `until` at the latest. Its
+// work is bounded only by Cost(nemeses, n, until): callers that take
+// nemeses from a user use GenerateWithin.
 func Generate(nemeses []Nemesis, n int, until time.Duration, r *rand.Rand) Schedule {
-	s := generateAll(nemeses, n, 0, until, r)
-	s.Sort()
+	s, _ := GenerateWithin(nemeses, n, until, r, math.MaxInt64)
 	return s
 }
 
-func generateAll(nemeses []Nemesis, n int, from, to time.Duration, r *rand.Rand) Schedule {
+// GenerateWithin is Generate with a budget: it gives up with a
+// *BudgetError as soon as it has generated more than limit fault events
+// and sequence steps together (a quiet step generates no fault but still
+// costs one). Within the budget it draws exactly what Generate draws.
+func GenerateWithin(nemeses []Nemesis, n int, until time.Duration, r *rand.Rand, limit int64) (Schedule, error) {
+	g := &generator{n: n, r: r, limit: limit}
+	s := g.all(nemeses, 0, until)
+	if g.over() {
+		return nil, &BudgetError{Limit: limit}
+	}
+	s.Sort()
+	return s, nil
+}
+
+// generator is one run of Generate: the replicas, the stream and the work
+// done so far against the budget.
+type generator struct {
+	n     int
+	r     *rand.Rand
+	work  int64 // fault events generated plus sequence steps taken
+	limit int64
+}
+
+// spend counts k units of work and reports whether the budget still holds.
+func (g *generator) spend(k int) bool {
+	g.work += int64(k)
+	return !g.over()
+}
+
+func (g *generator) over() bool { return g.work > g.limit }
+
+func (g *generator) all(nemeses []Nemesis, from, to time.Duration) Schedule {
 	var s Schedule
 	for _, m := range nemeses {
-		s = append(s, m.generate(n, from, to, r)...)
+		if g.over() {
+			break
+		}
+		s = append(s, g.generate(m, from, to)...)
 	}
 	return s
 }
 
 // generate draws m's faults inside the window [from, to), cut short by For.
-func (m Nemesis) generate(n int, from, to time.Duration, r *rand.Rand) Schedule {
+func (g *generator) generate(m Nemesis, from, to time.Duration) Schedule {
 	if m.For > 0 {
 		to = min(to, from+m.For)
 	}
 	switch {
 	case m.Profile != "":
-		return generateAll(Profiles[m.Profile].Nemeses, n, from, to, r)
+		return g.all(Profiles[m.Profile].Nemeses, from, to)
 	case len(m.Sequence) > 0:
-		return m.generateSequence(n, from, to, r)
+		return g.sequence(m, from, to)
 	case m.Kind == quiet:
 		return nil
 	}
-	return m.generateLeaf(n, from, to, r)
+	return g.leaf(m, from, to)
 }
 
-func (m Nemesis) generateSequence(n int, from, to time.Duration, r *rand.Rand) Schedule {
+func (g *generator) sequence(m Nemesis, from, to time.Duration) Schedule {
 	var s Schedule
 	t := from
 	for rep := 0; m.Repeat == 0 || rep < m.Repeat; rep++ {
 		for _, step := range m.Sequence {
-			if t >= to {
+			if t >= to || !g.spend(1) {
 				return s
 			}
 			end := to
 			if step.For > 0 {
 				end = min(to, t+step.For)
 			}
-			s = append(s, step.generate(n, t, end, r)...)
+			s = append(s, g.generate(step, t, end)...)
 			t = end
 		}
 	}
 	return s
 }
 
-func (m Nemesis) generateLeaf(n int, from, to time.Duration, r *rand.Rand) Schedule {
+func (g *generator) leaf(m Nemesis, from, to time.Duration) Schedule {
 	var s Schedule
 	t := from
 	for {
-		t += between(r, m.Every/2, m.Every*3/2)
+		t += between(g.r, m.Every/2, m.Every*3/2)
 		if t >= to {
 			return s
 		}
-		d := between(r, m.Duration[0], m.Duration[1])
+		d := between(g.r, m.Duration[0], m.Duration[1])
 		end := min(t+d, to)
-		s = append(s, m.occurrence(n, t, end, r)...)
+		occ := m.occurrence(g.n, t, end, g.r)
+		s = append(s, occ...)
+		if !g.spend(len(occ)) {
+			return s
+		}
 		t = end
 	}
 }

@@ -43,6 +43,8 @@ type Result struct {
 	History    checker.History              `json:"-"`
 	HealAt     sim.Time                     `json:"-"`
 	Lin        *checker.LinearizabilityInfo `json:"-"`
+	// Budgets is how much of each budget the run used.
+	Budgets []BudgetUse `json:"-"`
 }
 
 // OpCounts counts client operations by outcome.
@@ -79,6 +81,7 @@ func (r *run) result() *Result {
 		History:    HistoryOf(ops),
 		HealAt:     r.healAt,
 	}
+	res.Budgets = r.budgetUse()
 	res.Checks = r.verdicts(res)
 	// After the checks: monitors derive numbers in Final.
 	r.guard("collecting the monitor's metrics", func() { res.Metrics = r.metrics() })
@@ -137,6 +140,9 @@ func (r *run) stopVerdict() (checker.Verdict, bool) {
 	if r.harness != nil {
 		return *r.harness, true
 	}
+	if r.budget != nil {
+		return *r.budget, true
+	}
 	st := r.stop
 	switch st.Reason {
 	case sim.EndPanic:
@@ -157,8 +163,11 @@ func (r *run) stopVerdict() (checker.Verdict, bool) {
 		prop := propertyOf(st.Detail)
 		event := strings.TrimSpace(strings.TrimPrefix(st.Detail, prop+":"))
 		return checker.Verdict{Outcome: checker.Violation, Property: prop, At: int64(st.At), Node: int(st.Node), Event: event}, true
-	case sim.EndEventBudget, sim.EndTimeBudget:
-		return checker.Verdict{Outcome: checker.BudgetExhausted, Property: "budget", Detail: st.Detail, At: int64(st.At)}, true
+	case sim.EndEventBudget, sim.EndTimeBudget, sim.EndQueueBudget, sim.EndOpBudget:
+		return checker.Verdict{Outcome: checker.BudgetExhausted, Property: "budget", Detail: budgetDetail(st), At: int64(st.At)}, true
+	case sim.EndInternal:
+		return checker.Verdict{Outcome: checker.HarnessError, Property: "harness_error", At: int64(st.At), Node: int(st.Node),
+			Detail: "harness error: " + st.Detail + " (a bug in Faultline, not in the scenario; please report it with the repro command)"}, true
 	}
 	return checker.Verdict{}, false
 }

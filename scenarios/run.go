@@ -60,6 +60,9 @@ type run struct {
 	endAt    sim.Time
 	// harness is the run's first harness error, if it had one.
 	harness *checker.Verdict
+	// budget is set when fault generation ran out of its budget before
+	// the run began.
+	budget *checker.Verdict
 	// violation is the monitor's error that stopped the run, if one did.
 	violation error
 }
@@ -79,6 +82,8 @@ func (r *run) build() {
 		Disk:      sim.DiskConfig{SyncLatency: s.Disk.SyncLatency},
 		MaxEvents: s.Budgets.MaxEvents,
 		MaxTime:   r.maxTime(),
+		MaxQueued: s.Budgets.MaxQueued,
+		MaxOps:    s.Budgets.MaxOperations,
 		Trace:     r.opts.Trace,
 		Observer:  r.observe,
 	})
@@ -109,10 +114,7 @@ func (r *run) maxTime() sim.Time {
 	if r.s.Budgets.MaxTime > 0 {
 		return sim.Time(r.s.Budgets.MaxTime)
 	}
-	if r.s.Phases.Faults == 0 {
-		return sim.Time(time.Hour)
-	}
-	return sim.Time(2*(r.s.Phases.Faults+r.s.Phases.Heal)) + sim.Time(time.Second)
+	return r.s.defaultMaxTime()
 }
 
 // execute runs the fault phase, heals, and runs the heal phase.
@@ -120,7 +122,16 @@ func (r *run) execute() {
 	s := r.s
 	r.schedule = append(faults.Schedule{}, s.Faults...)
 	if s.Phases.Faults > 0 {
-		r.schedule = append(r.schedule, faults.Generate(s.Nemesis, s.Nodes, s.Phases.Faults, r.k.Rand("faults"))...)
+		limit := s.faultBudget() - int64(len(s.Faults))
+		generated, err := faults.GenerateWithin(s.Nemesis, s.Nodes, s.Phases.Faults, r.k.Rand("faults"), limit)
+		if err != nil {
+			// Validate refuses scenarios that can exceed the budget; only
+			// nemeses set after it (swarm mode) get here.
+			r.budget = &checker.Verdict{Outcome: checker.BudgetExhausted, Property: "budget",
+				Detail: fmt.Sprintf("fault generation budget: %v; raise budgets.max_fault_events in the scenario if the run needs more", err)}
+			return
+		}
+		r.schedule = append(r.schedule, generated...)
 		r.schedule.Sort()
 	}
 	faults.Apply(r.k, r.schedule, s.baseLink())

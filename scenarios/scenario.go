@@ -101,10 +101,19 @@ type Checks struct {
 	Timeout time.Duration `yaml:"timeout,omitempty"`
 }
 
-// Budgets bound the run. Zero means the default (derived from phases).
+// Budgets bound the run. Each is a count or a virtual time, never
+// wall-clock time, so a budget ends a run at the same event on every
+// machine. Zero means the default; budgets.go checks up front what can be
+// known before the run.
 type Budgets struct {
-	MaxEvents int64         `yaml:"max_events,omitempty"`
-	MaxTime   time.Duration `yaml:"max_time,omitempty"`
+	MaxEvents int64         `yaml:"max_events,omitempty"` // events delivered (sim.DefaultMaxEvents)
+	MaxTime   time.Duration `yaml:"max_time,omitempty"`   // virtual time (twice the phases plus 1s)
+	// MaxFaultEvents bounds fault generation: fault events (the explicit
+	// schedule's and the nemeses') plus sequence steps taken
+	// (faults.DefaultBudget).
+	MaxFaultEvents int64 `yaml:"max_fault_events,omitempty"`
+	MaxQueued      int64 `yaml:"max_queued,omitempty"`     // events waiting at once (sim.DefaultMaxQueued)
+	MaxOperations  int64 `yaml:"max_operations,omitempty"` // client operations recorded, all clients (sim.DefaultMaxOps)
 }
 
 //go:embed files/*.yaml

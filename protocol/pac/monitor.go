@@ -43,6 +43,7 @@ const (
 	CauseRefused      = "commit_refused"       // a Commit the replica's machine refused: it was elsewhere
 	CauseDuplicate    = "duplicate_apply"      // the same Commit applied twice
 	CauseOldState     = "old_state_apply"      // a late Commit took a replica back to an old state
+	CauseOvertaken    = "overtaken_commit"     // a Commit arrived before one committed earlier and was refused
 	CauseReordered    = "reordered_apply"      // two replicas applied the same Commits in other orders
 	CauseRestart      = "restart"              // a replica restarted from the initial state
 	CauseVeto         = "veto"                 // one Reject killed what a majority acknowledged
@@ -312,7 +313,7 @@ func (m *monitor) lostAck(a ack, key commitKey, id sim.NodeID, r *replica) check
 	var f finding
 	switch rec, ignored := r.ignored[key]; {
 	case ignored:
-		f = ignoredFinding(rec, id, key)
+		f = m.ignoredFinding(rec, id, key)
 		if rec.reason != IgnoredStale {
 			// The machine refused it: node id's state had already left
 			// the cluster's, and that departure is the cause.
@@ -337,13 +338,25 @@ func (m *monitor) lostAck(a ack, key commitKey, id sim.NodeID, r *replica) check
 }
 
 // ignoredFinding is a Commit a node ignored: as stale, or because its
-// machine refused it from the state the node was in.
-func ignoredFinding(rec record, id sim.NodeID, key commitKey) finding {
-	cause := CauseRefused
+// machine refused it from the state the node was in. A refusal whose
+// reason is a Commit the cluster committed earlier but that reached the
+// node only later is the ack/reject race: the node's Reject of the new
+// proposal lost to a peer's Acknowledgment, and the late Commit then takes
+// it to an old state.
+func (m *monitor) ignoredFinding(rec record, id sim.NodeID, key commitKey) finding {
+	ev := fmt.Sprintf("at %v node %d ignored Commit %s %s: %s (its state %s)", rec.at, id, key.ID, describe(rec.cmd), rec.reason, rec.state)
 	if rec.reason == IgnoredStale {
-		cause = CauseStale
+		return finding{rec.at, CauseStale, ev}
 	}
-	return finding{rec.at, cause, fmt.Sprintf("at %v node %d ignored Commit %s %s: %s (its state %s)", rec.at, id, key.ID, describe(rec.cmd), rec.reason, rec.state)}
+	r, x := m.nodes[id], m.first[key]
+	for _, k := range r.order {
+		if y, late := r.applied[k], m.first[k]; y.at > rec.at && late.at < x.at && late.at >= r.bootAt {
+			return finding{rec.at, CauseOvertaken, ev + fmt.Sprintf(
+				": Commit %s %s, committed before it at %v, reached node %d only at %v and took it to %s",
+				k.ID, describe(y.cmd), late.at, id, y.at, y.state)}
+		}
+	}
+	return finding{rec.at, CauseRefused, ev}
 }
 
 // checkDivergence compares the live replicas' final states. The largest
@@ -435,7 +448,7 @@ func (m *monitor) missing(has, lacks sim.NodeID, consider func(finding)) {
 			continue
 		}
 		if ig, ok := l.ignored[key]; ok {
-			f := ignoredFinding(ig, lacks, key)
+			f := m.ignoredFinding(ig, lacks, key)
 			f.event += fmt.Sprintf(", which node %d applied", has)
 			consider(f)
 			continue

@@ -40,64 +40,102 @@ func TestSequentialNoFalseAlarms(t *testing.T) {
 	}
 }
 
+// classes are the six ways PAC's design goes wrong, each with the
+// built-in scenario that finds it, the first of seeds 1-200 whose verdict
+// shows it (property and cause), and a part of that seed's first bad
+// event. protocol/pac/README.md tables them; testdata/shrunk/ holds each
+// seed shrunk by `simrun shrink`.
+var classes = []struct {
+	class, scenario string
+	seed            uint64
+	property, cause string
+	event           string
+}{
+	{"lost commit", "pac-partition", 2, pac.PropertyLostAck, pac.CauseNeverArrived, "whose Commit never reached node 2"},
+	{"ack-then-reject race", "pac-race", 13, pac.PropertyLostAck, pac.CauseOvertaken, "reached node 2 only at"},
+	{"same-timestamp duplicate commit", "pac-lossy", 3, pac.PropertyLostAck, pac.CauseDuplicate, "applied Commit p0.16 transition(Running) a second time"},
+	{"clock skew", "pac-clock-skew", 3, pac.PropertyLostAck, pac.CauseStale, "stale_timestamp"},
+	{"veto", "pac-veto", 3, pac.PropertyVeto, pac.CauseVeto, "on node 2's Reject"},
+	{"crash reset", "pac-crash", 1, pac.PropertyLostAck, pac.CauseRestart, "restarted from the initial state"},
+}
+
 // faultyScenarios each find a violation of PAC within the first 200 seeds.
-var faultyScenarios = []string{"pac-concurrent", "pac-lossy", "pac-crash", "pac-clock-skew"}
+var faultyScenarios = []string{"pac-concurrent", "pac-lossy", "pac-crash", "pac-clock-skew", "pac-race", "pac-partition", "pac-veto"}
 
 // TestFaultyScenariosFindBugs sweeps each faulty scenario until the first
-// violation and fails if 200 seeds find none.
+// violation and fails if 200 seeds find none. With -long it runs all 200
+// seeds, requires every one to decide (pass or fail, never unknown), and
+// checks that each class's pinned seed is the first to show it.
 func TestFaultyScenariosFindBugs(t *testing.T) {
 	for _, name := range faultyScenarios {
 		t.Run(name, func(t *testing.T) {
 			s := load(t, name)
-			failing, props := 0, map[string]int{}
+			failing, causes, first := 0, map[string]int{}, map[string]uint64{}
 			for seed := uint64(1); seed <= 200; seed++ {
 				res := scenarios.Run(s, seed, scenarios.Options{})
-				if res.Verdict.Outcome != checker.Violation {
+				v := res.Verdict
+				if v.Outcome != checker.Pass && v.Outcome != checker.Violation {
+					t.Errorf("seed %d did not decide: %v\nreproduce with: %s", seed, v, res.Repro)
+				}
+				if v.Outcome != checker.Violation {
 					continue
 				}
 				failing++
-				props[res.Verdict.Property]++
+				key := v.Property + "/" + v.Cause
+				causes[key]++
+				if first[key] == 0 {
+					first[key] = seed
+				}
 				if !*long {
-					t.Logf("first violation at seed %d: %v", seed, res.Verdict)
+					t.Logf("first violation at seed %d: %v", seed, v)
 					return
 				}
 			}
 			if failing == 0 {
 				t.Fatalf("no violation in 200 seeds")
 			}
-			t.Logf("%d of 200 seeds violate: %v", failing, fmt.Sprint(props))
+			t.Logf("%d of 200 seeds violate: %v", failing, causes)
+			for _, c := range classes {
+				if c.scenario == name && first[c.property+"/"+c.cause] != c.seed {
+					t.Errorf("%s: first seed showing %s (%s) is %d, pinned %d", c.class, c.property, c.cause, first[c.property+"/"+c.cause], c.seed)
+				}
+			}
 		})
 	}
 }
 
-// pinned are failing seeds kept as regressions: each is the first seed of
-// its scenario that shows the bug, and the property and first bad event it
-// must keep showing. A kernel or runner change that makes one pass has
-// hidden a real bug of PAC.
-var pinned = []struct {
-	scenario string
-	seed     uint64
-	property string
-	event    string // a part of the first bad event
-}{
-	{"pac-concurrent", 1, pac.PropertyInvalidTransition, "applied p0.1 transition(Running)"},
-	{"pac-lossy", 3, pac.PropertyLostAck, "applied Commit p0.16 transition(Running) a second time"},
-	{"pac-lossy", 76, "linearizability", `ok get "Stopped"`},
-	{"pac-crash", 1, pac.PropertyLostAck, "restarted from the initial state"},
-	{"pac-clock-skew", 3, pac.PropertyLostAck, "stale_timestamp"},
+// pinned are failing seeds kept as regressions: each class's seed, and a
+// few more. A kernel or runner change that makes one pass, or fail for
+// another cause, has hidden a real bug of PAC.
+type pin struct {
+	scenario        string
+	seed            uint64
+	property, cause string
+	event           string // a part of the first bad event
+}
+
+func pinned() []pin {
+	pins := []pin{
+		{"pac-concurrent", 1, pac.PropertyInvalidTransition, pac.CauseConflict, "applied p0.1 transition(Running)"},
+		{"pac-lossy", 76, "linearizability", "", `ok get "Stopped"`},
+	}
+	for _, c := range classes {
+		pins = append(pins, pin{c.scenario, c.seed, c.property, c.cause, c.event})
+	}
+	return pins
 }
 
 // TestPinnedFailingSeeds checks the pinned seeds still fail the same way,
 // and prints (into testdata/pinned.txt) what simrun prints for them.
 func TestPinnedFailingSeeds(t *testing.T) {
 	results := map[string]*scenarios.Result{}
-	for _, p := range pinned {
+	for _, p := range pinned() {
 		res := scenarios.Run(load(t, p.scenario), p.seed, scenarios.Options{})
 		results[fmt.Sprintf("%s/%d", p.scenario, p.seed)] = res
 		v := res.Verdict
-		if v.Outcome != checker.Violation || v.Property != p.property || !strings.Contains(v.Event, p.event) {
-			t.Errorf("%s seed %d: got %v, want a %s violation whose first bad event contains %q",
-				p.scenario, p.seed, v, p.property, p.event)
+		if v.Outcome != checker.Violation || v.Property != p.property || v.Cause != p.cause || !strings.Contains(v.Event, p.event) {
+			t.Errorf("%s seed %d: got %v (cause %q), want a %s violation (cause %q) whose first bad event contains %q",
+				p.scenario, p.seed, v, v.Cause, p.property, p.cause, p.event)
 		}
 		if want := fmt.Sprintf("simrun run -scenario %s -seed %d", p.scenario, p.seed); res.Repro != want {
 			t.Errorf("%s seed %d: repro %q, want %q", p.scenario, p.seed, res.Repro, want)
@@ -113,8 +151,8 @@ func TestPinnedFailingSeeds(t *testing.T) {
 			res = scenarios.Run(load(t, name), seed, scenarios.Options{})
 		}
 		v := res.Verdict
-		return fmt.Sprintf("%s: property %q\nfirst bad event (at %v): %s\ndetail: %s\nreproduce with: %s\n",
-			v.Outcome, v.Property, time.Duration(v.At), v.Event, v.Detail, res.Repro)
+		return fmt.Sprintf("%s: property %q (cause %q)\nfirst bad event (at %v): %s\ndetail: %s\nreproduce with: %s\n",
+			v.Outcome, v.Property, v.Cause, time.Duration(v.At), v.Event, v.Detail, res.Repro)
 	})
 }
 

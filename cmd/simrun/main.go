@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/faultline-sim/faultline/mutate"
 )
 
 // Exit codes shared by every subcommand.
@@ -38,6 +40,7 @@ func commands() []command {
 		{"merge", "combine the result files of sweep shards into one summary", cmdMerge},
 		{"shrink", "minimize a failing seed to a small scenario that still fails", cmdShrink},
 		{"compare", "run protocols side by side under one scenario and write a report", cmdCompare},
+		{"mutate", "plant one bug at a time in a package and score how many its scenarios catch", cmdMutate},
 	}
 }
 
@@ -48,6 +51,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		usage(stdout)
 		return exitPass
+	}
+	if args[0] == mutate.WorkerCommand { // hidden: simrun mutate drives a mutant's build of simrun through it
+		return mutate.WorkerMain(args[1:], stdout, stderr)
 	}
 	for _, c := range commands() {
 		if c.name == args[0] {

@@ -22,6 +22,7 @@ func cmdMerge(args []string, stdout, stderr io.Writer) int {
 	force := fs.Bool("force", false, "replace an -out file that simrun did not write (default: refuse it and leave it as it is)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: simrun merge [-out merged.jsonl] [-force] shard-0.jsonl shard-1.jsonl ...")
+		fmt.Fprintln(stderr, "(sweep results, or simrun mutate results: the kind is read from the first file)")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -34,6 +35,9 @@ func cmdMerge(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "simrun merge: no result files given")
 		fs.Usage()
 		return exitUsage
+	}
+	if isMutateResults(fs.Arg(0)) {
+		return mergeMutate(fs.Args(), *outPath, *force, stdout, stderr)
 	}
 	sum, err := mergeFiles(fs.Args(), *outPath, *force)
 	if err != nil {

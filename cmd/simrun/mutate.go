@@ -1,0 +1,469 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/faultline-sim/faultline/mutate"
+	"github.com/faultline-sim/faultline/sweep"
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+)
+
+// mutateFlags are `simrun mutate`'s flags.
+type mutateFlags struct {
+	pkg, runner, scenarios, out, report, equivalent, only string
+	seeds                                               sweep.Range
+	shard                                               sweep.Shard
+	parallel, max                                       int
+	sampleSeed                                          uint64
+	timeout, every                                      time.Duration
+	json                                                bool
+}
+
+func parseMutateFlags(args []string, stderr io.Writer) (mutateFlags, error) {
+	f := mutateFlags{seeds: sweep.Range{Lo: 1, Hi: 20}}
+	fs := flag.NewFlagSet("simrun mutate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&f.pkg, "pkg", "", "the package to mutate, as the go command names it (e.g. ./protocol/rabia) (required)")
+	fs.StringVar(&f.scenarios, "scenarios", "", "comma-separated scenario names or .yaml files (default: the built-in scenarios of the package's protocol)")
+	fs.Func("seeds", "seeds per scenario, LO-HI (default 1-20)", func(s string) (err error) {
+		f.seeds, err = sweep.ParseRange(s)
+		return err
+	})
+	fs.IntVar(&f.parallel, "parallel", 0, "mutants built and run at once (default: one per CPU)")
+	fs.Func("shard", "run only shard i of n of the selected mutants, as i/n counting from 0", func(s string) (err error) {
+		f.shard, err = sweep.ParseShard(s)
+		return err
+	})
+	fs.IntVar(&f.max, "max", 200, "run at most this many mutants, sampled across files and operators (0: all)")
+	fs.Uint64Var(&f.sampleSeed, "sample-seed", 1, "seed of the -max sample")
+	fs.StringVar(&f.only, "only", "", "comma-separated mutant IDs to run instead of a sample (reproduce one)")
+	fs.StringVar(&f.out, "out", "", "stream one JSON result line per mutant to this file; if it exists, resume it")
+	fs.BoolVar(&f.json, "json", false, "print the summary as JSON")
+	fs.StringVar(&f.report, "report", "", "also write an HTML page of the results, DIR/mutation.html")
+	fs.StringVar(&f.equivalent, "equivalent", "", "file of mutants marked equivalent (default: the package's "+mutate.EquivalentFile+")")
+	fs.StringVar(&f.runner, "runner", "", "main package that runs the scenarios (default: simrun; required for a package outside Faultline's module)")
+	fs.DurationVar(&f.timeout, "timeout", 0, "wall-clock budget of one mutant's run (default: ten times the baseline's, at least 1m)")
+	fs.DurationVar(&f.every, "progress", 5*time.Second, "when stderr is not a terminal, print a progress line this often")
+	if err := fs.Parse(args); err != nil {
+		return f, err
+	}
+	switch {
+	case fs.NArg() > 0:
+		return f, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	case f.pkg == "":
+		return f, errors.New("-pkg is required, e.g. -pkg ./protocol/rabia")
+	case f.parallel < 0:
+		return f, fmt.Errorf("-parallel %d: must be 0 (one per CPU) or more", f.parallel)
+	case f.max < 0:
+		return f, fmt.Errorf("-max %d: must be 0 (all) or more", f.max)
+	}
+	return f, nil
+}
+
+// cmdMutate implements `simrun mutate`: plant one bug at a time in a
+// package, run its scenarios against each, report the mutation score.
+func cmdMutate(args []string, stdout, stderr io.Writer) int {
+	f, err := parseMutateFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return exitPass
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "simrun mutate: %v\n", err)
+		return exitUsage
+	}
+	plan, err := planMutants(f, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "simrun mutate: %v\n", err)
+		return exitUsage
+	}
+	results, code := runPlan(f, plan, stderr)
+	if code != exitPass {
+		return code
+	}
+	sum := mutate.Summarize(plan.header, results)
+	if f.json {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(sum); err != nil {
+			return exitUnknown
+		}
+	} else {
+		sum.Write(stdout)
+	}
+	if f.report != "" {
+		path, err := writeMutationReport(f.report, sum)
+		if err != nil {
+			fmt.Fprintf(stderr, "simrun mutate: -report: %v\n", err)
+			return exitUsage
+		}
+		fmt.Fprintf(stderr, "report: %s\n", path)
+	}
+	return exitPass
+}
+
+// plan is what a mutate run will do.
+type plan struct {
+	pkg      *mutate.Package
+	selected []*mutate.Mutant
+	eq       mutate.Equivalent
+	header   mutate.Header
+	runner   string
+	resumed  bool // -out existed and is being continued
+}
+
+func planMutants(f mutateFlags, stderr io.Writer) (*plan, error) {
+	pkg, err := mutate.Load(".", f.pkg)
+	if err != nil {
+		return nil, err
+	}
+	p := &plan{pkg: pkg, runner: f.runner}
+	if p.runner == "" {
+		if pkg.ModulePath != "github.com/faultline-sim/faultline" {
+			return nil, fmt.Errorf("-pkg %s is in module %s, outside Faultline: name your runner main package with -runner (see go doc github.com/faultline-sim/faultline/mutate)", f.pkg, pkg.ModulePath)
+		}
+		p.runner = mutate.SimrunRunner
+	}
+	all := mutate.Generate(pkg)
+	eq, eqFile, err := mutate.LoadEquivalent(pkg, f.equivalent)
+	if err != nil {
+		return nil, err
+	}
+	p.eq = eq
+	if stale := eq.Stale(all); len(stale) > 0 {
+		fmt.Fprintf(stderr, "simrun mutate: %s: %d IDs name no current mutant (the code changed; review them): %s\n", eqFile, len(stale), strings.Join(stale, " "))
+	}
+	var only []string
+	if f.only != "" {
+		byID := map[string]*mutate.Mutant{}
+		for _, m := range all {
+			byID[m.ID] = m
+		}
+		for _, id := range strings.Split(f.only, ",") {
+			m, ok := byID[strings.TrimSpace(id)]
+			if !ok {
+				return nil, fmt.Errorf("-only: %q is not a mutant of %s (IDs are printed by simrun mutate)", id, f.pkg)
+			}
+			only = append(only, m.ID)
+			p.selected = append(p.selected, m)
+		}
+	} else {
+		p.selected = mutate.Sample(all, f.max, f.sampleSeed)
+	}
+	p.selected = mutate.Shard(p.selected, f.shard)
+	var scen []string
+	if f.scenarios != "" {
+		scen = strings.Split(f.scenarios, ",")
+	}
+	p.header = mutate.Header{Kind: mutate.HeaderKind, Version: 1, Package: pkg.ImportPath, Runner: p.runner,
+		Scenarios: scen, Seeds: f.seeds.String(), Max: f.max, SampleSeed: f.sampleSeed, Only: only,
+		Shard: f.shard.String(), Mutants: len(all), Selected: len(p.selected)}
+	return p, nil
+}
+
+// runPlan resumes -out if it exists, runs what is left and returns every
+// selected mutant's result.
+func runPlan(f mutateFlags, p *plan, stderr io.Writer) ([]*mutate.Result, int) {
+	var results []*mutate.Result
+	out, done, err := openMutateResults(f.out, p, &results, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "simrun mutate: %v\n", err)
+		return nil, exitUsage
+	}
+	var todo []*mutate.Mutant
+	for _, m := range p.selected {
+		if !done[m.ID] {
+			todo = append(todo, m)
+		}
+	}
+	if len(todo) == 0 {
+		if out != nil && !p.resumed {
+			b, _ := json.Marshal(p.header)
+			_, err = out.Write(append(b, '\n'))
+		}
+		return results, closeOut(out, err, stderr)
+	}
+	cfg := mutate.Config{Dir: ".", Pkg: p.pkg, Runner: p.runner, Scenarios: p.header.Scenarios, Seeds: f.seeds,
+		Parallel: f.parallel, Timeout: f.timeout, Equivalent: p.eq,
+		Repro: func(m *mutate.Mutant, scenario string, seed uint64) string {
+			cmd := fmt.Sprintf("simrun mutate -pkg %s -only %s -scenarios %s -seeds %d", f.pkg, m.ID, scenario, seed)
+			if f.runner != "" {
+				cmd += " -runner " + f.runner
+			}
+			return cmd
+		},
+		Log: func(format string, args ...any) { fmt.Fprintf(stderr, "simrun mutate: "+format+"\n", args...) },
+	}
+	s, err := mutate.Prepare(cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "simrun mutate: %v\n", err)
+		if out != nil && len(done) == 0 && len(results) == 0 {
+			out.Close()
+			os.Remove(f.out) // the empty file this run created
+			out = nil
+		}
+		closeOut(out, nil, stderr)
+		return nil, exitUsage
+	}
+	defer s.Close()
+	if len(s.Skipped) > 0 {
+		fmt.Fprintf(stderr, "simrun mutate: %d scenario seeds fail without any mutant and are skipped: %s\n", len(s.Skipped), abbreviate(s.Skipped, 8))
+	}
+	if p.header.Scenarios == nil {
+		p.header.Scenarios = s.Scenarios()
+	}
+	if out != nil && !p.resumed {
+		b, _ := json.Marshal(p.header)
+		if _, err := out.Write(append(b, '\n')); err != nil {
+			return nil, closeOut(out, fmt.Errorf("-out: %w", err), stderr)
+		}
+	}
+	fmt.Fprintf(stderr, "simrun mutate: %d mutants to run (%d in the package), scenarios %s, seeds %v, %v wall budget each\n",
+		len(todo), p.header.Mutants, strings.Join(s.Scenarios(), ","), f.seeds, s.Timeout())
+	bar := newMutateProgress(stderr, int64(len(p.selected)), int64(len(results)), f.every)
+	err = s.Run(todo, func(r *mutate.Result) error {
+		if out != nil {
+			b, err := json.Marshal(r)
+			if err != nil {
+				return err
+			}
+			if _, err := out.Write(append(b, '\n')); err != nil {
+				return fmt.Errorf("-out: %w", err)
+			}
+		}
+		results = append(results, r)
+		bar.add(r)
+		return nil
+	})
+	bar.finish()
+	if code := closeOut(out, err, stderr); code != exitPass {
+		return nil, code
+	}
+	return results, exitPass
+}
+
+func closeOut(out *os.File, err error, stderr io.Writer) int {
+	if out != nil {
+		if cerr := out.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("-out: %w", cerr)
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "simrun mutate: %v\n", err)
+		return exitUnknown
+	}
+	return exitPass
+}
+
+func abbreviate(xs []string, n int) string {
+	if len(xs) <= n {
+		return strings.Join(xs, " ")
+	}
+	return strings.Join(xs[:n], " ") + fmt.Sprintf(" ... (%d more)", len(xs)-n)
+}
+
+// openMutateResults opens -out: a new file gets the header; an existing
+// one must be a results file of this same run, and is resumed (its results
+// go into results, their IDs into done). Anything else is left untouched.
+func openMutateResults(path string, p *plan, results *[]*mutate.Result, stderr io.Writer) (*os.File, map[string]bool, error) {
+	if path == "" {
+		return nil, nil, nil
+	}
+	existing, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		// Created now, so a clash shows before the baseline runs; the
+		// header follows once the runner has resolved the scenarios.
+		out, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if err != nil {
+			return nil, nil, fmt.Errorf("-out: %w", err)
+		}
+		return out, nil, nil
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("-out: %w", err)
+	}
+	file, err := mutate.ReadFile(path, existing)
+	existing.Close()
+	if err != nil {
+		return nil, nil, fmt.Errorf("cannot resume %v; the file is left as it is (fix it, or choose another -out)", err)
+	}
+	if p.header.Scenarios == nil {
+		p.header.Scenarios = file.Header.Scenarios // resolved by the runner when the file was started
+	}
+	done, err := file.Resume(path, p.header, p.selected)
+	if err != nil {
+		return nil, nil, fmt.Errorf("cannot resume: %v; the file is left as it is (choose another -out)", err)
+	}
+	if file.Cut {
+		fmt.Fprintf(stderr, "simrun mutate: %s ends in a line cut short by an interrupted write; dropping that line and re-running its mutant\n", path)
+		if err := os.Truncate(path, file.Valid); err != nil {
+			return nil, nil, fmt.Errorf("-out: %w", err)
+		}
+	}
+	if len(done) > 0 {
+		fmt.Fprintf(stderr, "simrun mutate: resuming %s: %d mutants already done\n", path, len(done))
+	}
+	*results = file.Results
+	p.resumed = true
+	out, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		return nil, nil, fmt.Errorf("-out: %w", err)
+	}
+	return out, done, nil
+}
+
+// mutateProgress shows how a mutate run goes: a bar on a terminal, a
+// plain line every so often otherwise.
+type mutateProgress struct {
+	bar                  *progressbar.ProgressBar
+	w                    io.Writer
+	total, done, startAt int64
+	survived             int
+	start, last          time.Time
+	every                time.Duration
+}
+
+func newMutateProgress(w io.Writer, total, done int64, every time.Duration) *mutateProgress {
+	p := &mutateProgress{w: w, total: total, done: done, startAt: done, start: time.Now(), every: every}
+	p.last = p.start
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		p.bar = progressbar.NewOptions64(total,
+			progressbar.OptionSetWriter(w),
+			progressbar.OptionSetDescription("mutants (0 survived)"),
+			progressbar.OptionShowCount(),
+			progressbar.OptionShowIts(),
+			progressbar.OptionSetItsString("mutants"),
+			progressbar.OptionSetPredictTime(true),
+			progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionClearOnFinish(),
+		)
+		_ = p.bar.Set64(done)
+	}
+	return p
+}
+
+func (p *mutateProgress) add(r *mutate.Result) {
+	p.done++
+	if r.Status == mutate.Survived {
+		p.survived++
+	}
+	if p.bar != nil {
+		p.bar.Describe(fmt.Sprintf("mutants (%d survived)", p.survived))
+		_ = p.bar.Set64(p.done)
+		return
+	}
+	if p.every > 0 && time.Since(p.last) >= p.every {
+		p.last = time.Now()
+		rate := float64(p.done-p.startAt) / time.Since(p.start).Minutes()
+		eta := "?"
+		if rate > 0 {
+			eta = (time.Duration(float64(p.total-p.done)/rate*60) * time.Second).Round(time.Second).String()
+		}
+		fmt.Fprintf(p.w, "mutate: %d/%d mutants, %d survived, %.1f mutants/min, ETA %s\n", p.done, p.total, p.survived, rate, eta)
+	}
+}
+
+func (p *mutateProgress) finish() {
+	if p.bar != nil {
+		_ = p.bar.Finish()
+	}
+}
+
+// writeMutationReport writes DIR/mutation.html, refusing to replace a
+// file that simrun did not write.
+func writeMutationReport(dir string, sum *mutate.Summary) (string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, "mutation.html")
+	if b, err := os.ReadFile(path); err == nil && !mutate.IsReport(b) {
+		return "", fmt.Errorf("%s exists and was not written by simrun mutate; refusing to overwrite it", path)
+	}
+	var buf strings.Builder
+	if err := mutate.WriteHTML(&buf, sum); err != nil {
+		return "", err
+	}
+	return path, os.WriteFile(path, []byte(buf.String()), 0o644)
+}
+
+// isMutateResults reports whether path starts with a mutate results
+// header (merge then combines mutants rather than seeds).
+func isMutateResults(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	line, _ := bufio.NewReader(f).ReadBytes('\n')
+	return mutate.IsResultsFile(line)
+}
+
+// mergeMutate combines the results files of mutate shards into one
+// summary and, with -out, one new results file.
+func mergeMutate(paths []string, outPath string, stdout, stderr io.Writer) int {
+	var files []*mutate.File
+	for _, p := range paths {
+		f, err := os.Open(p)
+		if err != nil {
+			fmt.Fprintf(stderr, "simrun merge: %v\n", err)
+			return exitUsage
+		}
+		file, err := mutate.ReadFile(p, f)
+		f.Close()
+		if err != nil {
+			fmt.Fprintf(stderr, "simrun merge: %v\n", err)
+			return exitUsage
+		}
+		files = append(files, file)
+	}
+	h, results, err := mutate.Merge(paths, files)
+	if err != nil {
+		fmt.Fprintf(stderr, "simrun merge: %v\n", err)
+		return exitUsage
+	}
+	if outPath != "" {
+		if err := writeMerged(outPath, h, results); err != nil {
+			fmt.Fprintf(stderr, "simrun merge: -out: %v\n", err)
+			return exitUsage
+		}
+	}
+	mutate.Summarize(h, results).Write(stdout)
+	if outPath != "" {
+		fmt.Fprintf(stdout, "merged results: %s\n", outPath)
+	}
+	return exitPass
+}
+
+func writeMerged(path string, h mutate.Header, results []*mutate.Result) error {
+	out, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return fmt.Errorf("%w (merge never overwrites a file)", err)
+	}
+	w := bufio.NewWriter(out)
+	enc := json.NewEncoder(w)
+	err = enc.Encode(h)
+	for _, r := range results {
+		if err == nil {
+			err = enc.Encode(r)
+		}
+	}
+	if err == nil {
+		err = w.Flush()
+	}
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(path) // a half-merged file would mislead
+	}
+	return err
+}

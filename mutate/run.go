@@ -1,0 +1,359 @@
+package mutate
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/faultline-sim/faultline/checker"
+	"github.com/faultline-sim/faultline/sweep"
+)
+
+// SimrunRunner is the default runner: simrun itself, for packages of
+// Faultline's own module.
+const SimrunRunner = "github.com/faultline-sim/faultline/cmd/simrun"
+
+// Config describes how to run mutants.
+type Config struct {
+	// Dir is where the go command and the runner run: the directory the
+	// user's -pkg, -runner and scenario paths are relative to.
+	Dir string
+	Pkg *Package
+	// Runner is the main package (as the go command names it from Pkg's
+	// module) whose binary runs the scenarios: simrun, or a user's own.
+	Runner    string
+	Scenarios []string // names or .yaml paths; empty: the protocol's own
+	Seeds     sweep.Range
+	// Parallel is how many mutants are built and run at once (0: one per CPU).
+	Parallel int
+	// Timeout bounds one mutant's worker in wall time; 0 derives it from the
+	// baseline (ten times its single-core time, at least a minute).
+	Timeout time.Duration
+	// MemoryLimit caps a worker's address space in bytes (0: 4 GiB).
+	MemoryLimit int64
+	// Equivalent mutants are not run: their result is their reason.
+	Equivalent Equivalent
+	// Repro builds the command that reproduces a killed mutant.
+	Repro func(m *Mutant, scenario string, seed uint64) string
+	// Log receives one line per step of the setup (may be nil).
+	Log func(format string, args ...any)
+}
+
+// Session is a prepared run: the baseline runner built, the scenarios
+// resolved and the seeds that fail unmutated known.
+type Session struct {
+	cfg       Config
+	tmp       string
+	scenarios []string
+	skipFile  string
+	Skipped   []string // scenario/seed keys the baseline failed (skipped for every mutant)
+	timeout   time.Duration
+}
+
+// Prepare builds the unmutated runner, asks it for the scenarios and runs
+// the baseline. Close removes the session's temporary files.
+func Prepare(cfg Config) (*Session, error) {
+	if cfg.Parallel <= 0 {
+		cfg.Parallel = runtime.GOMAXPROCS(0)
+	}
+	if cfg.MemoryLimit == 0 {
+		cfg.MemoryLimit = 4 << 30
+	}
+	if cfg.Log == nil {
+		cfg.Log = func(string, ...any) {}
+	}
+	tmp, err := os.MkdirTemp("", "faultline-mutate-")
+	if err != nil {
+		return nil, err
+	}
+	s := &Session{cfg: cfg, tmp: tmp}
+	if err := s.prepare(); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close removes the temporary directory.
+func (s *Session) Close() error { return os.RemoveAll(s.tmp) }
+
+// Scenarios are the scenarios each mutant runs, as the runner resolved them.
+func (s *Session) Scenarios() []string { return s.scenarios }
+
+// Timeout is the wall-clock budget of one mutant.
+func (s *Session) Timeout() time.Duration { return s.timeout }
+
+func (s *Session) prepare() error {
+	base := filepath.Join(s.tmp, "base")
+	s.cfg.Log("building the runner %s", s.cfg.Runner)
+	if out, err := s.build("", base); err != nil {
+		return fmt.Errorf("building the unmutated runner %s: %s", s.cfg.Runner, out)
+	}
+	args := []string{"-list", "-pkg", s.cfg.Pkg.ImportPath}
+	if len(s.cfg.Scenarios) > 0 {
+		args = append(args, "-scenarios", strings.Join(s.cfg.Scenarios, ","))
+	}
+	lines, _, err := s.work(context.Background(), base, args)
+	if err != nil {
+		return err
+	}
+	s.scenarios = lines[len(lines)-1].Scenarios
+	s.cfg.Log("baseline: %d scenarios × seeds %v unmutated", len(s.scenarios), s.cfg.Seeds)
+	start := time.Now()
+	lines, _, err = s.work(context.Background(), base, []string{"-baseline", "-scenarios", strings.Join(s.scenarios, ","),
+		"-seeds", s.cfg.Seeds.String(), "-parallel", fmt.Sprint(s.cfg.Parallel)})
+	if err != nil {
+		return err
+	}
+	elapsed := time.Since(start)
+	for _, l := range lines {
+		if !l.Done {
+			s.Skipped = append(s.Skipped, SkipKey(l.Scenario, l.Seed))
+		}
+	}
+	if len(lines) > 0 && lines[len(lines)-1].Runs == len(s.Skipped) {
+		return fmt.Errorf("every seed fails without any mutant (%d of %d); there is nothing to measure", len(s.Skipped), lines[len(lines)-1].Runs)
+	}
+	s.skipFile = filepath.Join(s.tmp, "skip.json")
+	b, _ := json.Marshal(append([]string{}, s.Skipped...))
+	if err := os.WriteFile(s.skipFile, b, 0o644); err != nil {
+		return err
+	}
+	s.timeout = s.cfg.Timeout
+	if s.timeout == 0 {
+		s.timeout = max(time.Minute, 10*elapsed*time.Duration(s.cfg.Parallel))
+	}
+	return nil
+}
+
+// build runs go build for the runner, with the overlay file if given, into
+// bin. On failure it returns the compiler's output.
+func (s *Session) build(overlay, bin string) (string, error) {
+	args := []string{"build", "-o", bin}
+	if overlay != "" {
+		args = append(args, "-overlay", overlay)
+	}
+	cmd := exec.Command("go", append(args, "--", s.cfg.Runner)...)
+	cmd.Dir = s.cfg.Dir
+	out, err := cmd.CombinedOutput()
+	return strings.TrimSpace(string(out)), err
+}
+
+// work runs the worker subcommand of bin and decodes its lines. A worker
+// that ends without its last line crashed: crash holds what it said.
+func (s *Session) work(ctx context.Context, bin string, args []string) (lines []workerLine, crash string, err error) {
+	cmd := exec.CommandContext(ctx, bin, append([]string{WorkerCommand, "-memory-limit", fmt.Sprint(s.cfg.MemoryLimit)}, args...)...)
+	cmd.Dir = s.cfg.Dir
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	runErr := cmd.Run()
+	sc := bufio.NewScanner(&stdout)
+	sc.Buffer(nil, 16<<20)
+	for sc.Scan() {
+		var l workerLine
+		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
+			return nil, "", fmt.Errorf("runner %s: unexpected output %q (does its main dispatch %q to mutate.WorkerMain?)", s.cfg.Runner, firstLine(sc.Text()), WorkerCommand)
+		}
+		lines = append(lines, l)
+	}
+	if len(lines) > 0 && lines[len(lines)-1].Done {
+		return lines, "", nil
+	}
+	msg := strings.TrimSpace(stderr.String())
+	if ctx.Err() != nil {
+		return lines, "", ctx.Err()
+	}
+	var exit *exec.ExitError
+	if errors.As(runErr, &exit) && exit.ExitCode() == 2 {
+		return nil, "", errors.New(msg) // bad input: a scenario name, say
+	}
+	if msg == "" && runErr != nil {
+		msg = runErr.Error()
+	}
+	return lines, msg, nil
+}
+
+// Run builds and runs each mutant, up to Parallel at once, and hands the
+// results to emit in the order of ms. If emit returns an error Run stops
+// (the mutants running finish) and returns it.
+func (s *Session) Run(ms []*Mutant, emit func(*Result) error) error {
+	type done struct {
+		i int
+		r *Result
+	}
+	next := make(chan int)
+	results := make(chan done, s.cfg.Parallel)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := range s.cfg.Parallel {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				results <- done{i, s.runMutant(w, ms[i])}
+			}
+		}()
+	}
+	go func() {
+		defer close(next)
+		for i := range ms {
+			select {
+			case next <- i:
+			case <-stop:
+				return
+			}
+		}
+	}()
+	go func() { wg.Wait(); close(results) }()
+	pending := map[int]*Result{}
+	want := 0
+	var err error
+	for d := range results {
+		if err != nil {
+			continue
+		}
+		pending[d.i] = d.r
+		for err == nil {
+			r, ok := pending[want]
+			if !ok {
+				break
+			}
+			delete(pending, want)
+			want++
+			if err = emit(r); err != nil {
+				close(stop)
+			}
+		}
+	}
+	return err
+}
+
+// runMutant builds one mutant with the overlay and runs its worker.
+func (s *Session) runMutant(worker int, m *Mutant) *Result {
+	r := &Result{Mutant: *m}
+	if reason, ok := s.cfg.Equivalent[m.ID]; ok {
+		r.Status, r.Reason = MarkedEquivalent, reason
+		return r
+	}
+	dir := filepath.Join(s.tmp, fmt.Sprintf("w%d", worker))
+	if err := s.writeOverlay(dir, m); err != nil {
+		r.Status, r.Error = NotCompiled, "harness: "+err.Error()
+		return r
+	}
+	bin := filepath.Join(dir, "runner")
+	start := time.Now()
+	out, err := s.build(filepath.Join(dir, "overlay.json"), bin)
+	r.BuildMs = time.Since(start).Milliseconds()
+	if err != nil {
+		r.Status, r.Error = NotCompiled, compilerError(out)
+		return r
+	}
+	defer os.Remove(bin)
+	start = time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
+	defer cancel()
+	lines, crash, err := s.work(ctx, bin, []string{"-scenarios", strings.Join(s.scenarios, ","),
+		"-seeds", s.cfg.Seeds.String(), "-skip", s.skipFile, "-parallel", "1"})
+	r.RunMs = time.Since(start).Milliseconds()
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		r.Status, r.Budget = TimedOut, "wall"
+		r.Error = fmt.Sprintf("the worker ran longer than %v", s.timeout)
+	case err != nil:
+		r.Status, r.Error = Survived, "harness: "+err.Error() // never reached with a good runner
+	case crash != "":
+		r.classifyCrash(crash)
+	default:
+		r.classify(lines)
+	}
+	if r.Scenario != "" && s.cfg.Repro != nil {
+		r.Repro = s.cfg.Repro(m, r.Scenario, r.Seed)
+	}
+	return r
+}
+
+func (s *Session) writeOverlay(dir string, m *Mutant) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	file := filepath.Join(dir, filepath.Base(m.Path()))
+	if err := os.WriteFile(file, m.Source(), 0o644); err != nil {
+		return err
+	}
+	b, err := json.Marshal(map[string]map[string]string{"Replace": {m.Path(): file}})
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "overlay.json"), b, 0o644)
+}
+
+// classify reads a finished worker's lines: the first seed that did not
+// pass, if any, decides.
+func (r *Result) classify(lines []workerLine) {
+	last := lines[len(lines)-1]
+	r.Runs = last.Runs
+	if len(lines) == 1 {
+		r.Status = Survived
+		return
+	}
+	first := lines[0]
+	r.Scenario, r.Seed, r.Verdict = first.Scenario, first.Seed, first.Verdict
+	switch {
+	case first.Verdict.Outcome.ExitCode() == 1:
+		r.Status = Killed
+	case first.Verdict.Outcome == checker.BudgetExhausted:
+		r.Status, r.Budget = TimedOut, budgetOf(first.Verdict.Detail)
+	default:
+		r.Status, r.Budget = TimedOut, "check"
+	}
+}
+
+// budgetOf names the budget a BudgetExhausted verdict ran out of.
+func budgetOf(detail string) string {
+	if strings.HasPrefix(detail, "virtual time budget") {
+		return "virtual_time"
+	}
+	return "events"
+}
+
+// classifyCrash: a worker that died is a caught mutant (a real sweep would
+// have died too), unless it died of the memory limit, which is a budget.
+func (r *Result) classifyCrash(msg string) {
+	r.Error = firstLines(msg, 5)
+	if strings.Contains(msg, "out of memory") || strings.Contains(msg, "cannot allocate memory") {
+		r.Status, r.Budget = TimedOut, "memory"
+		return
+	}
+	r.Status = Killed
+	r.Verdict = &checker.Verdict{Outcome: checker.NodePanic, Property: "process_crash", Detail: firstLines(msg, 5)}
+}
+
+// compilerError keeps the lines of go build's output that say what is
+// wrong.
+func compilerError(out string) string {
+	var keep []string
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, "#") {
+			continue
+		}
+		keep = append(keep, l)
+	}
+	return firstLines(strings.Join(keep, "\n"), 3)
+}
+
+func firstLine(s string) string { return firstLines(s, 1) }
+
+func firstLines(s string, n int) string {
+	lines := strings.SplitN(strings.TrimSpace(s), "\n", n+1)
+	return strings.Join(lines[:min(n, len(lines))], "\n")
+}

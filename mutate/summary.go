@@ -1,0 +1,173 @@
+package mutate
+
+import (
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+)
+
+// Counts tallies mutants by status.
+type Counts struct {
+	Killed      int            `json:"killed"`
+	TimedOut    int            `json:"timed_out"`
+	Survived    int            `json:"survived"`
+	NotCompiled int            `json:"not_compiled"`
+	Equivalent  int            `json:"equivalent"`
+	Budgets     map[string]int `json:"budgets,omitempty"` // timed out, by budget
+}
+
+func (c *Counts) add(r *Result) {
+	switch r.Status {
+	case Killed:
+		c.Killed++
+	case TimedOut:
+		c.TimedOut++
+		if c.Budgets == nil {
+			c.Budgets = map[string]int{}
+		}
+		c.Budgets[r.Budget]++
+	case Survived:
+		c.Survived++
+	case NotCompiled:
+		c.NotCompiled++
+	case MarkedEquivalent:
+		c.Equivalent++
+	}
+}
+
+// Detected is killed plus timed out: the numerator of the score.
+func (c Counts) Detected() int { return c.Killed + c.TimedOut }
+
+// Scored is the denominator: compiled and not marked equivalent.
+func (c Counts) Scored() int { return c.Killed + c.TimedOut + c.Survived }
+
+// Score is "K/M".
+func (c Counts) Score() string { return fmt.Sprintf("%d/%d", c.Detected(), c.Scored()) }
+
+// Percent is the score in percent (0 when nothing was scored).
+func (c Counts) Percent() float64 {
+	if c.Scored() == 0 {
+		return 0
+	}
+	return 100 * float64(c.Detected()) / float64(c.Scored())
+}
+
+// FileScore is one file's counts.
+type FileScore struct {
+	File string `json:"file"`
+	Counts
+	Score   string  `json:"score"`
+	Percent float64 `json:"percent"`
+}
+
+// Summary is a run's outcome, the text and JSON the CLI prints.
+type Summary struct {
+	Header  Header      `json:"run"`
+	Counts              // the package's
+	Score   string      `json:"score"`
+	Percent float64     `json:"percent"`
+	Files   []FileScore `json:"files"`
+	Results []*Result   `json:"results"`
+}
+
+// Summarize counts results per package and per file.
+func Summarize(h Header, results []*Result) *Summary {
+	s := &Summary{Header: h, Results: results}
+	files := map[string]*FileScore{}
+	for _, r := range results {
+		s.Counts.add(r)
+		f := files[r.File]
+		if f == nil {
+			f = &FileScore{File: r.File}
+			files[r.File] = f
+		}
+		f.add(r)
+	}
+	for _, name := range slices.Sorted(maps.Keys(files)) {
+		f := files[name]
+		f.Score, f.Percent = f.Counts.Score(), f.Counts.Percent()
+		s.Files = append(s.Files, *f)
+	}
+	s.Score, s.Percent = s.Counts.Score(), s.Counts.Percent()
+	return s
+}
+
+// Of lists the results with the status.
+func (s *Summary) Of(status string) []*Result {
+	var out []*Result
+	for _, r := range s.Results {
+		if r.Status == status {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Write prints the summary for people; its last line is
+// mutation-score=K/M.
+func (s *Summary) Write(w io.Writer) {
+	h := s.Header
+	fmt.Fprintf(w, "package %s: %d of its %d mutants, scenarios %s, seeds %s\n", h.Package, len(s.Results), h.Mutants, strings.Join(h.Scenarios, ","), h.Seeds)
+	fmt.Fprintf(w, "  %s\n", s.Counts.line())
+	fmt.Fprintln(w, "by file (detected/scored):")
+	for _, f := range s.Files {
+		fmt.Fprintf(w, "  %-40s %7s %6.1f%%  %s\n", f.File, f.Score, f.Percent, f.Counts.line())
+	}
+	if sv := s.Of(Survived); len(sv) > 0 {
+		fmt.Fprintf(w, "survivors (%d): bugs no scenario caught; add a check or scenario, or mark one equivalent with a reason in %s\n", len(sv), EquivalentFile)
+		for _, r := range sv {
+			fmt.Fprintf(w, "%s %s %s in %s (%d seeds passed)\n", r.ID, r.Location(), r.Operator, funcOrPackage(r.Func), r.Runs)
+			fmt.Fprint(w, indent(r.Diff, "    "))
+		}
+	}
+	if to := s.Of(TimedOut); len(to) > 0 {
+		fmt.Fprintf(w, "timed out (%d, counted as detected):\n", len(to))
+		for _, r := range to {
+			where := ""
+			if r.Scenario != "" {
+				where = fmt.Sprintf(" at %s seed %d", r.Scenario, r.Seed)
+			}
+			fmt.Fprintf(w, "  %s %s %s: %s budget%s\n", r.ID, r.Location(), r.Operator, r.Budget, where)
+		}
+	}
+	if eq := s.Of(MarkedEquivalent); len(eq) > 0 {
+		fmt.Fprintf(w, "marked equivalent (%d, not scored):\n", len(eq))
+		for _, r := range eq {
+			fmt.Fprintf(w, "  %s %s %s: %s\n", r.ID, r.Location(), r.Operator, r.Reason)
+		}
+	}
+	fmt.Fprintf(w, "mutation-score=%s\n", s.Score)
+}
+
+func (c Counts) line() string {
+	var budgets []string
+	for _, b := range slices.Sorted(maps.Keys(c.Budgets)) {
+		budgets = append(budgets, fmt.Sprintf("%s %d", b, c.Budgets[b]))
+	}
+	to := fmt.Sprint(c.TimedOut)
+	if len(budgets) > 0 {
+		to += " (" + strings.Join(budgets, ", ") + ")"
+	}
+	return fmt.Sprintf("killed %d, timed out %s, survived %d, not compiled %d, equivalent %d",
+		c.Killed, to, c.Survived, c.NotCompiled, c.Equivalent)
+}
+
+func funcOrPackage(fn string) string {
+	if fn == "" {
+		return "package scope"
+	}
+	return fn
+}
+
+func indent(s, prefix string) string {
+	lines := strings.SplitAfter(s, "\n")
+	var b strings.Builder
+	for _, l := range lines {
+		if l != "" {
+			b.WriteString(prefix + l)
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,84 @@
+// Package tally is a one-replica counter: the smallest protocol a user
+// could write, kept as the fixture that simrun mutate's tests mutate. Its
+// scenarios are scenarios/strong.yaml (checks linearizability and
+// liveness) and scenarios/weak.yaml (checks nothing), so some mutants are
+// killed by one and survive the other.
+package tally
+
+import (
+	"github.com/faultline-sim/faultline/protocol"
+	"github.com/faultline-sim/faultline/sim"
+)
+
+// Definition is the protocol, registered by cmd/extsim.
+var Definition = protocol.Definition{
+	Name:     "tally",
+	Summary:  "one replica that counts (a fixture)",
+	Machines: []string{"counter"},
+	Validate: func(protocol.Config) error { return nil },
+	NewNode:  func(protocol.Config, sim.NodeID) sim.Node { return &node{} },
+	Codec:    func(protocol.Config) sim.ClientCodec { return codec{} },
+}
+
+// maxServed is a limit no scenario reaches.
+const maxServed = 1 << 20
+
+type (
+	request struct{ sim.Request }
+	reply   struct {
+		Seq   uint64
+		Value int64
+		Err   string
+	}
+)
+
+type node struct {
+	value  int64
+	served int
+}
+
+func (n *node) Start(sim.Env)      {}
+func (n *node) Timer(sim.Env, any) {}
+
+func (n *node) Receive(env sim.Env, _ sim.NodeID, m sim.Message) {
+	req, ok := m.(request)
+	if !ok {
+		return
+	}
+	if n.served >= maxServed {
+		env.Send(req.Client, reply{Seq: req.Seq, Err: "full"})
+		return
+	}
+	n.served++
+	switch req.Op.F {
+	case "increment":
+		n.value += toInt(req.Op.Value)
+	case "get":
+	default:
+		env.Send(req.Client, reply{Seq: req.Seq, Err: "bad_command"})
+		return
+	}
+	env.Send(req.Client, reply{Seq: req.Seq, Value: n.value})
+}
+
+func toInt(v any) int64 {
+	if n, ok := v.(int64); ok {
+		return n
+	}
+	return 0
+}
+
+type codec struct{}
+
+func (codec) Encode(r sim.Request) sim.Message { return request{r} }
+
+func (codec) Decode(m sim.Message) (sim.Reply, bool) {
+	r, ok := m.(reply)
+	if !ok {
+		return sim.Reply{}, false
+	}
+	if r.Err != "" {
+		return sim.Reply{Seq: r.Seq, Status: sim.ReplyFail, Err: r.Err}, true
+	}
+	return sim.Reply{Seq: r.Seq, Status: sim.ReplyOK, Value: r.Value}, true
+}

@@ -1,0 +1,262 @@
+package mutate
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"reflect"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"sync"
+
+	"github.com/faultline-sim/faultline/checker"
+	"github.com/faultline-sim/faultline/protocol"
+	"github.com/faultline-sim/faultline/scenarios"
+	"github.com/faultline-sim/faultline/sweep"
+)
+
+// WorkerCommand is the hidden subcommand through which `simrun mutate`
+// drives a runner binary; a runner's main passes the arguments after it
+// to WorkerMain.
+const WorkerCommand = "mutate-worker"
+
+// workerLine is one line the worker prints on stdout, as JSON.
+type workerLine struct {
+	Scenarios []string         `json:"scenarios,omitempty"` // -list: the resolved scenario names
+	Scenario  string           `json:"scenario,omitempty"`  // a seed that did not pass
+	Seed      uint64           `json:"seed,omitempty"`
+	Verdict   *checker.Verdict `json:"verdict,omitempty"`
+	Repro     string           `json:"repro,omitempty"`
+	Done      bool             `json:"done,omitempty"` // the last line: the worker finished
+	Runs      int              `json:"runs,omitempty"` // seeds run
+}
+
+// job is one (scenario, seed) run.
+type job struct {
+	s    *scenarios.Scenario
+	seed uint64
+}
+
+// WorkerMain runs in a runner binary built with one mutant (or none, for
+// the baseline). It is the runner's side of `simrun mutate`, an internal
+// contract between the two: flags in, JSON lines out.
+//
+//	-list -pkg P [-scenarios a,b]   print the scenarios to run: those named, or the
+//	                                built-in ones whose protocol package P defines
+//	-baseline -scenarios a,b -seeds LO-HI   run every seed, print each that does not pass
+//	-scenarios a,b -seeds LO-HI [-skip F]   run seed-major, stop at the first seed
+//	                                        that does not pass and print it
+//
+// The last line has "done":true; a worker that ends without it crashed.
+func WorkerMain(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet(WorkerCommand, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	list := fs.Bool("list", false, "print the scenarios to run and exit")
+	baseline := fs.Bool("baseline", false, "run every seed and print each one that does not pass")
+	pkg := fs.String("pkg", "", "import path of the mutated package (for -list's default scenarios)")
+	names := fs.String("scenarios", "", "comma-separated scenario names or .yaml paths")
+	seeds := sweep.Range{Lo: 1, Hi: 20}
+	fs.Func("seeds", "seeds, LO-HI", func(s string) (err error) { seeds, err = sweep.ParseRange(s); return err })
+	skipFile := fs.String("skip", "", "JSON file of scenario/seed keys to skip (the baseline's failures)")
+	parallel := fs.Int("parallel", 1, "worker goroutines")
+	memLimit := fs.Int64("memory-limit", 0, "address-space limit in bytes (0: none)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *memLimit > 0 {
+		limitMemory(*memLimit)
+	}
+	ss, err := resolveScenarios(*names, *pkg)
+	if err != nil {
+		fmt.Fprintf(stderr, "%v\n", err)
+		return 2
+	}
+	enc := json.NewEncoder(stdout)
+	if *list {
+		var out []string
+		for _, s := range ss {
+			out = append(out, s.Source)
+		}
+		return exitOf(enc.Encode(workerLine{Scenarios: out, Done: true}))
+	}
+	skip := map[string]bool{}
+	if *skipFile != "" {
+		if err := readSkip(*skipFile, skip); err != nil {
+			fmt.Fprintf(stderr, "%v\n", err)
+			return 2
+		}
+	}
+	var jobs []job
+	for seed := seeds.Lo; seed <= seeds.Hi && seed >= seeds.Lo; seed++ {
+		for _, s := range ss {
+			if !skip[SkipKey(s.Source, seed)] {
+				jobs = append(jobs, job{s, seed})
+			}
+		}
+	}
+	runs := 0
+	err = runOrdered(jobs, max(*parallel, 1), func(l sweep.Line) bool {
+		runs++
+		if l.Verdict.Passed() {
+			return true
+		}
+		v := l.Verdict
+		err := enc.Encode(workerLine{Scenario: l.Scenario, Seed: l.Seed, Verdict: &v, Repro: l.Repro})
+		return err == nil && *baseline
+	})
+	if err == nil {
+		err = enc.Encode(workerLine{Done: true, Runs: runs})
+	}
+	return exitOf(err)
+}
+
+func exitOf(err error) int {
+	if err != nil {
+		return 3
+	}
+	return 0
+}
+
+// SkipKey names one (scenario, seed) in a skip file.
+func SkipKey(scenario string, seed uint64) string { return fmt.Sprintf("%s/%d", scenario, seed) }
+
+func readSkip(path string, into map[string]bool) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	var keys []string
+	if err := json.Unmarshal(b, &keys); err != nil {
+		return fmt.Errorf("%s: %v", path, err)
+	}
+	for _, k := range keys {
+		into[k] = true
+	}
+	return nil
+}
+
+// resolveScenarios loads the named scenarios or, with none named, the
+// built-in ones whose protocol is defined in package pkg.
+func resolveScenarios(names, pkg string) ([]*scenarios.Scenario, error) {
+	var out []*scenarios.Scenario
+	if names != "" {
+		for _, n := range strings.Split(names, ",") {
+			s, err := scenarios.Load(strings.TrimSpace(n))
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, s)
+		}
+		return out, nil
+	}
+	all, err := scenarios.Builtin()
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range all {
+		if def, ok := scenarios.Protocols[s.Protocol]; ok && definedIn(def) == pkg {
+			out = append(out, s)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no built-in scenario runs a protocol defined in package %s; name the scenarios with -scenarios (names or .yaml files)", pkg)
+	}
+	return out, nil
+}
+
+// definedIn is the import path of the package whose function builds the
+// protocol's nodes: how a scenario's protocol is matched to -pkg without
+// any table to keep up to date.
+func definedIn(def protocol.Definition) string {
+	if def.NewNode == nil {
+		return ""
+	}
+	fn := runtime.FuncForPC(reflect.ValueOf(def.NewNode).Pointer())
+	if fn == nil {
+		return ""
+	}
+	name := fn.Name() // e.g. github.com/x/y/protocol/rabia.newNode or ...rabia.init.func1
+	slash := strings.LastIndexByte(name, '/')
+	dot := strings.IndexByte(name[slash+1:], '.')
+	if dot < 0 {
+		return name
+	}
+	return name[:slash+1+dot]
+}
+
+// runOrdered runs jobs on workers goroutines and hands each result to
+// emit in job order, until emit returns false. The result is therefore the
+// same whatever the parallelism: the first job (in order) that emit stops
+// at is the one reported.
+func runOrdered(jobs []job, workers int, emit func(sweep.Line) bool) error {
+	type done struct {
+		i int
+		l sweep.Line
+	}
+	next := make(chan int)
+	results := make(chan done, workers)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				results <- done{i, runJob(jobs[i])}
+			}
+		}()
+	}
+	go func() {
+		defer close(next)
+		for i := range jobs {
+			select {
+			case next <- i:
+			case <-stop:
+				return
+			}
+		}
+	}()
+	go func() { wg.Wait(); close(results) }()
+	pending := map[int]sweep.Line{}
+	want, stopped := 0, false
+	for d := range results {
+		if stopped {
+			continue
+		}
+		pending[d.i] = d.l
+		for !stopped {
+			l, ok := pending[want]
+			if !ok {
+				break
+			}
+			delete(pending, want)
+			want++
+			if !emit(l) {
+				stopped = true
+				close(stop)
+			}
+		}
+	}
+	if !stopped && want != len(jobs) {
+		return errors.New("worker: lost results")
+	}
+	return nil
+}
+
+// runJob runs one seed; a panic outside the protocol (which the kernel
+// would have turned into a verdict) still becomes this seed's verdict.
+func runJob(j job) (l sweep.Line) {
+	defer func() {
+		if p := recover(); p != nil {
+			l = sweep.Line{Scenario: j.s.Source, Seed: j.seed, Repro: j.s.Repro(j.seed),
+				Verdict: checker.Verdict{Outcome: checker.NodePanic, Property: "harness_panic",
+					Detail: fmt.Sprintf("panic outside the nodes: %v\n%s", p, debug.Stack())}}
+		}
+	}()
+	res := sweep.RunSeed(j.s, j.seed, false, scenarios.Options{})
+	return sweep.Line{Scenario: j.s.Source, Seed: j.seed, Verdict: res.Verdict, Repro: res.Repro}
+}

@@ -22,8 +22,8 @@ func WriteHTML(w io.Writer, s *Summary) error {
 }
 
 var page = template.Must(template.New("mutation").Funcs(template.FuncMap{
-	"pct": func(f float64) string { return fmt.Sprintf("%.1f%%", f) },
-	"join": strings.Join,
+	"pct":   func(f float64) string { return fmt.Sprintf("%.1f%%", f) },
+	"join":  strings.Join,
 	"lines": func(diff string) []string { return strings.Split(strings.TrimSuffix(diff, "\n"), "\n") },
 	"class": func(line string) string {
 		switch {

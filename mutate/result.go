@@ -4,11 +4,11 @@ import "github.com/faultline-sim/faultline/checker"
 
 // The statuses of a mutant.
 const (
-	Killed      = "killed"       // a seed that passes unmutated failed: the scenarios caught it
-	TimedOut    = "timed_out"    // it ran out of a budget (Budget says which): caught, as a hang
-	Survived    = "survived"     // every seed passed: a bug the scenarios let through
-	NotCompiled = "not_compiled" // the mutated package does not build
-	MarkedEquivalent = "equivalent" // marked equivalent; not run
+	Killed           = "killed"       // a seed that passes unmutated failed: the scenarios caught it
+	TimedOut         = "timed_out"    // it ran out of a budget (Budget says which): caught, as a hang
+	Survived         = "survived"     // every seed passed: a bug the scenarios let through
+	NotCompiled      = "not_compiled" // the mutated package does not build
+	MarkedEquivalent = "equivalent"   // marked equivalent; not run
 )
 
 // Result is one mutant's outcome: one line of a results file.
@@ -36,4 +36,6 @@ func (r *Result) Detected() bool { return r.Status == Killed || r.Status == Time
 
 // Scored reports whether the mutant counts in the score: it compiled and
 // is not marked equivalent.
-func (r *Result) Scored() bool { return r.Status == Killed || r.Status == TimedOut || r.Status == Survived }
+func (r *Result) Scored() bool {
+	return r.Status == Killed || r.Status == TimedOut || r.Status == Survived
+}

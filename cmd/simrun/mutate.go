@@ -21,12 +21,12 @@ import (
 // mutateFlags are `simrun mutate`'s flags.
 type mutateFlags struct {
 	pkg, runner, scenarios, out, report, equivalent, only string
-	seeds                                               sweep.Range
-	shard                                               sweep.Shard
-	parallel, max                                       int
-	sampleSeed                                          uint64
-	timeout, every                                      time.Duration
-	json                                                bool
+	seeds                                                 sweep.Range
+	shard                                                 sweep.Shard
+	parallel, max                                         int
+	sampleSeed                                            uint64
+	timeout, every                                        time.Duration
+	json                                                  bool
 }
 
 func parseMutateFlags(args []string, stderr io.Writer) (mutateFlags, error) {

@@ -8,12 +8,13 @@ import (
 	"strings"
 )
 
-// reportMarker starts every page WriteHTML writes, so simrun can tell its
-// own page (which it may replace) from a user's file (which it must not).
-const reportMarker = "<!-- faultline mutate report -->"
+// reportMarker is in the head of every page WriteHTML writes, so simrun
+// can tell its own page (which it may replace) from a user's file (which
+// it must not).
+const reportMarker = `<meta name="generator" content="faultline simrun mutate">`
 
 // IsReport reports whether b is a page WriteHTML wrote.
-func IsReport(b []byte) bool { return bytes.HasPrefix(b, []byte(reportMarker)) }
+func IsReport(b []byte) bool { return bytes.Contains(b[:min(len(b), 512)], []byte(reportMarker)) }
 
 // WriteHTML writes the summary as one self-contained page: the score per
 // package and file, then every survivor with its diff, then the rest.
@@ -36,9 +37,9 @@ var page = template.Must(template.New("mutation").Funcs(template.FuncMap{
 		}
 		return ""
 	},
-}).Parse(reportMarker + `
-<!doctype html>
+}).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
+` + reportMarker + `
 <title>Mutation score {{.Score}} · {{.Header.Package}}</title>
 <style>
 body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:70em;color:#222;padding:0 1em}

@@ -1,5 +1,6 @@
 // Command simrun runs Faultline scenarios: one seed (`run`), many (`sweep`),
-// a recorded history (`check`), and lists what is built in (`list`).
+// a recorded history (`check`), and lists what is built in (`list`);
+// `mutate` measures how many planted bugs a protocol's scenarios catch.
 //
 // Exit codes: 0 pass, 1 a property was violated, 2 bad input or usage,
 // 3 unknown (a check or budget could not decide).

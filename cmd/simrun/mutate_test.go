@@ -1,0 +1,141 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/faultline-sim/faultline/mutate"
+)
+
+// fixtureMutants moves into the fixture module (a protocol outside
+// Faultline's module, with its own runner) and returns the IDs of a mutant
+// its strong scenario kills and of one no scenario can.
+func fixtureMutants(t *testing.T) (killed, survivor string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds mutants with the go command")
+	}
+	t.Chdir(filepath.Join("..", "..", "mutate", "testdata", "extmod"))
+	p, err := mutate.Load(".", "./tally")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range mutate.Generate(p) {
+		switch {
+		case m.Func == "(*node).Receive" && m.Operator == mutate.OpArithmetic && m.Replacement == "-=":
+			killed = m.ID
+		case m.Func == "(*node).Receive" && m.Operator == mutate.OpRemove && m.Original == "\t\treturn\n" && survivor == "":
+			survivor = m.ID
+		}
+	}
+	if killed == "" || survivor == "" {
+		t.Fatal("the fixture's mutants changed")
+	}
+	return killed, survivor
+}
+
+func mutateArgs(ids string, extra ...string) []string {
+	return append([]string{"mutate", "-pkg", "./tally", "-runner", "./cmd/extsim",
+		"-scenarios", "scenarios/weak.yaml,scenarios/strong.yaml", "-seeds", "1-2", "-only", ids}, extra...)
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
+}
+
+// TestMutateResumesAndReports: a run writes a header and one line per
+// mutant; a file cut short mid-line is resumed (only the missing mutant
+// runs again); a finished file is summarized again without building
+// anything, as JSON and as an HTML page.
+func TestMutateResumesAndReports(t *testing.T) {
+	killed, survivor := fixtureMutants(t)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "mutants.jsonl")
+	code, stdout, stderr := simrun(mutateArgs(killed+","+survivor, "-out", out)...)
+	if code != exitPass || lastLine(stdout) != "mutation-score=1/2" {
+		t.Fatalf("exit %d, last line %q; want 0 and mutation-score=1/2\n%s\n%s", code, lastLine(stdout), stdout, stderr)
+	}
+	if !strings.Contains(stdout, "survivors (1)") || !strings.Contains(stdout, survivor) {
+		t.Errorf("the summary does not list the survivor %s:\n%s", survivor, stdout)
+	}
+	data, _ := os.ReadFile(out)
+	lines := strings.SplitAfter(string(data), "\n")
+	if len(lines) != 4 || !mutate.IsResultsFile([]byte(lines[0])) {
+		t.Fatalf("results file: want a header and 2 results, got\n%s", data)
+	}
+	// An interrupted run: the second result half written.
+	if err := os.WriteFile(out, []byte(lines[0]+lines[1]+lines[2][:20]), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr = simrun(mutateArgs(killed+","+survivor, "-out", out)...)
+	if code != exitPass || lastLine(stdout) != "mutation-score=1/2" || !strings.Contains(stderr, "1 mutants already done") || !strings.Contains(stderr, "cut short") {
+		t.Fatalf("resume: exit %d, %q\n%s", code, lastLine(stdout), stderr)
+	}
+	resumed, _ := os.ReadFile(out)
+	if got := strings.Count(string(resumed), "\n"); got != 3 {
+		t.Errorf("the resumed file has %d lines, want 3", got)
+	}
+	report := filepath.Join(dir, "report")
+	code, stdout, stderr = simrun(mutateArgs(killed+","+survivor, "-out", out, "-json", "-report", report)...)
+	if code != exitPass || strings.Contains(stderr, "building") {
+		t.Fatalf("a finished file: exit %d, and it should not build anything:\n%s", code, stderr)
+	}
+	var sum mutate.Summary
+	if err := json.Unmarshal([]byte(stdout), &sum); err != nil || sum.Score != "1/2" || sum.Survived != 1 || len(sum.Files) != 1 {
+		t.Errorf("-json: score %q survived %d files %d (%v)", sum.Score, sum.Survived, len(sum.Files), err)
+	}
+	page, err := os.ReadFile(filepath.Join(report, "mutation.html"))
+	if err != nil || !mutate.IsReport(page) || !strings.Contains(string(page), survivor) {
+		t.Errorf("-report: %v; the page should list the survivor %s:\n%s", err, survivor, page)
+	}
+}
+
+// TestMutateShardsMerge: two shards' files merge into the whole run's
+// summary; a user's file is never overwritten.
+func TestMutateShardsMerge(t *testing.T) {
+	killed, survivor := fixtureMutants(t)
+	dir := t.TempDir()
+	var shards []string
+	for _, sh := range []string{"0/2", "1/2"} {
+		f := filepath.Join(dir, "shard-"+sh[:1]+".jsonl")
+		if code, _, stderr := simrun(mutateArgs(killed+","+survivor, "-shard", sh, "-out", f)...); code != exitPass {
+			t.Fatalf("shard %s: exit %d\n%s", sh, code, stderr)
+		}
+		shards = append(shards, f)
+	}
+	merged := filepath.Join(dir, "merged.jsonl")
+	code, stdout, stderr := simrun(append([]string{"merge", "-out", merged}, shards...)...)
+	if code != exitPass || !strings.Contains(stdout, "mutation-score=1/2") {
+		t.Fatalf("merge: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	mine := filepath.Join(dir, "mine.txt")
+	os.WriteFile(mine, []byte("my notes\n"), 0o644)
+	if code, _, stderr := simrun(mutateArgs(killed, "-out", mine)...); code != exitUsage || !strings.Contains(stderr, "left as it is") {
+		t.Errorf("-out a user's file: exit %d, %s", code, stderr)
+	}
+	if b, _ := os.ReadFile(mine); string(b) != "my notes\n" {
+		t.Error("a user's file was changed")
+	}
+}
+
+func TestMutateBadInput(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"mutate"}, "-pkg is required"},
+		{[]string{"mutate", "-pkg", "./protocol/register", "-max", "-1"}, "-max -1"},
+		{[]string{"mutate", "-pkg", "./nosuchpkg"}, "nosuchpkg"},
+		{[]string{"mutate", "-pkg", "../../protocol/register", "-only", "0000000000"}, `-only: "0000000000" is not a mutant`},
+	}
+	for _, tt := range tests {
+		code, _, stderr := simrun(tt.args...)
+		if code != exitUsage || !strings.Contains(stderr, tt.want) {
+			t.Errorf("simrun %s: exit %d, stderr %q; want 2 and %q", strings.Join(tt.args, " "), code, stderr, tt.want)
+		}
+	}
+}

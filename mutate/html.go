@@ -1,22 +1,14 @@
 package mutate
 
 import (
-	"bytes"
 	"fmt"
 	"html/template"
 	"io"
 	"strings"
 )
 
-// reportMarker is in the head of every page WriteHTML writes, so simrun
-// can tell its own page (which it may replace) from a user's file (which
-// it must not).
-const reportMarker = `<meta name="generator" content="faultline simrun mutate">`
-
-// IsReport reports whether b is a page WriteHTML wrote.
-func IsReport(b []byte) bool { return bytes.Contains(b[:min(len(b), 512)], []byte(reportMarker)) }
-
-// WriteHTML writes the summary as one self-contained page: the score per
+// WriteHTML writes the summary as one self-contained page (no scripts,
+// no external files): the score per
 // package and file, then every survivor with its diff, then the rest.
 func WriteHTML(w io.Writer, s *Summary) error {
 	return page.Execute(w, s)
@@ -39,8 +31,7 @@ var page = template.Must(template.New("mutation").Funcs(template.FuncMap{
 	},
 }).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
-` + reportMarker + `
-<title>Mutation score {{.Score}} · {{.Header.Package}}</title>
+<title>Mutation score {{.Score}} · {{.Run.Package}}</title>
 <style>
 body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:70em;color:#222;padding:0 1em}
 h1{font-size:1.4em;margin-bottom:.2em} h2{font-size:1.15em;margin-top:1.6em}
@@ -51,8 +42,8 @@ td:first-child,th:first-child{text-align:left} .bar{display:inline-block;height:
 .add{color:#1a7f37;background:#e6ffec;display:block} .del{color:#cf222e;background:#ffebe9;display:block} .meta{color:#888;display:block}
 code{font-size:.95em} .id{font-family:monospace;color:#555}
 </style></head><body>
-<h1>Mutation testing: {{.Header.Package}}</h1>
-<p class="muted">{{len .Results}} of the package's {{.Header.Mutants}} mutants · scenarios {{join .Header.Scenarios ", "}} · seeds {{.Header.Seeds}} · runner {{.Header.Runner}}</p>
+<h1>Mutation testing: {{.Run.Package}}</h1>
+<p class="muted">{{len .Results}} of the package's {{.Run.Mutants}} mutants · scenarios {{join .Run.Scenarios ", "}} · seeds {{.Run.Seeds}} · runner {{.Run.Runner}}</p>
 <p><span class="score">{{.Score}}</span> &nbsp;{{pct .Percent}} of the scored mutants (compiled, not marked equivalent) were caught.</p>
 <p>killed {{.Killed}} · timed out {{.TimedOut}} · survived {{.Survived}} · not compiled {{.NotCompiled}} · equivalent {{.Equivalent}}</p>
 <h2>By file</h2>

@@ -49,19 +49,20 @@ type Config struct {
 	Log func(format string, args ...any)
 }
 
-// Session is a prepared run: the baseline runner built, the scenarios
-// resolved and the seeds that fail unmutated known.
+// Session is a prepared run: the unmutated runner built and the
+// scenarios resolved; after Baseline, the seeds that fail unmutated known.
 type Session struct {
 	cfg       Config
 	tmp       string
+	base      string // the unmutated runner
 	scenarios []string
 	skipFile  string
 	Skipped   []string // scenario/seed keys the baseline failed (skipped for every mutant)
 	timeout   time.Duration
 }
 
-// Prepare builds the unmutated runner, asks it for the scenarios and runs
-// the baseline. Close removes the session's temporary files.
+// Prepare builds the unmutated runner and asks it for the scenarios.
+// Close removes the session's temporary files.
 func Prepare(cfg Config) (*Session, error) {
 	if cfg.Parallel <= 0 {
 		cfg.Parallel = runtime.GOMAXPROCS(0)
@@ -76,8 +77,8 @@ func Prepare(cfg Config) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Session{cfg: cfg, tmp: tmp}
-	if err := s.prepare(); err != nil {
+	s := &Session{cfg: cfg, tmp: tmp, base: filepath.Join(tmp, "base")}
+	if err := s.resolve(); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -90,28 +91,40 @@ func (s *Session) Close() error { return os.RemoveAll(s.tmp) }
 // Scenarios are the scenarios each mutant runs, as the runner resolved them.
 func (s *Session) Scenarios() []string { return s.scenarios }
 
-// Timeout is the wall-clock budget of one mutant.
+// Timeout is the wall-clock budget of one mutant (known after Baseline).
 func (s *Session) Timeout() time.Duration { return s.timeout }
 
-func (s *Session) prepare() error {
-	base := filepath.Join(s.tmp, "base")
+func (s *Session) resolve() error {
 	s.cfg.Log("building the runner %s", s.cfg.Runner)
-	if out, err := s.build("", base); err != nil {
+	if out, err := s.build("", s.base); err != nil {
 		return fmt.Errorf("building the unmutated runner %s: %s", s.cfg.Runner, out)
 	}
 	args := []string{"-list", "-pkg", s.cfg.Pkg.ImportPath}
 	if len(s.cfg.Scenarios) > 0 {
 		args = append(args, "-scenarios", strings.Join(s.cfg.Scenarios, ","))
 	}
-	lines, _, err := s.work(context.Background(), base, args)
+	lines, crash, err := s.work(context.Background(), s.base, args)
+	if err == nil && crash != "" {
+		err = fmt.Errorf("runner %s: %s", s.cfg.Runner, crash)
+	}
 	if err != nil {
 		return err
 	}
 	s.scenarios = lines[len(lines)-1].Scenarios
+	return nil
+}
+
+// Baseline runs every scenario seed unmutated: those that do not pass are
+// skipped for every mutant (they say nothing about it), and the wall
+// budget of a mutant is derived from how long the baseline took.
+func (s *Session) Baseline() error {
 	s.cfg.Log("baseline: %d scenarios × seeds %v unmutated", len(s.scenarios), s.cfg.Seeds)
 	start := time.Now()
-	lines, _, err = s.work(context.Background(), base, []string{"-baseline", "-scenarios", strings.Join(s.scenarios, ","),
+	lines, crash, err := s.work(context.Background(), s.base, []string{"-baseline", "-scenarios", strings.Join(s.scenarios, ","),
 		"-seeds", s.cfg.Seeds.String(), "-parallel", fmt.Sprint(s.cfg.Parallel)})
+	if err == nil && crash != "" {
+		err = fmt.Errorf("the unmutated runner crashed: %s", crash)
+	}
 	if err != nil {
 		return err
 	}
@@ -121,8 +134,8 @@ func (s *Session) prepare() error {
 			s.Skipped = append(s.Skipped, SkipKey(l.Scenario, l.Seed))
 		}
 	}
-	if len(lines) > 0 && lines[len(lines)-1].Runs == len(s.Skipped) {
-		return fmt.Errorf("every seed fails without any mutant (%d of %d); there is nothing to measure", len(s.Skipped), lines[len(lines)-1].Runs)
+	if runs := lines[len(lines)-1].Runs; runs == len(s.Skipped) {
+		return fmt.Errorf("every scenario seed fails without any mutant (%d of %d); there is nothing to measure", len(s.Skipped), runs)
 	}
 	s.skipFile = filepath.Join(s.tmp, "skip.json")
 	b, _ := json.Marshal(append([]string{}, s.Skipped...))
@@ -184,9 +197,15 @@ func (s *Session) work(ctx context.Context, bin string, args []string) (lines []
 }
 
 // Run builds and runs each mutant, up to Parallel at once, and hands the
-// results to emit in the order of ms. If emit returns an error Run stops
+// results to emit in the order of ms (running the Baseline first if it
+// has not run). If emit returns an error Run stops
 // (the mutants running finish) and returns it.
 func (s *Session) Run(ms []*Mutant, emit func(*Result) error) error {
+	if s.skipFile == "" {
+		if err := s.Baseline(); err != nil {
+			return err
+		}
+	}
 	type done struct {
 		i int
 		r *Result

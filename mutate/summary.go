@@ -64,7 +64,7 @@ type FileScore struct {
 
 // Summary is a run's outcome, the text and JSON the CLI prints.
 type Summary struct {
-	Header  Header      `json:"run"`
+	Run     Settings    `json:"run"`
 	Counts              // the package's
 	Score   string      `json:"score"`
 	Percent float64     `json:"percent"`
@@ -73,8 +73,8 @@ type Summary struct {
 }
 
 // Summarize counts results per package and per file.
-func Summarize(h Header, results []*Result) *Summary {
-	s := &Summary{Header: h, Results: results}
+func Summarize(h Settings, results []*Result) *Summary {
+	s := &Summary{Run: h, Results: results}
 	files := map[string]*FileScore{}
 	for _, r := range results {
 		s.Counts.add(r)
@@ -108,7 +108,7 @@ func (s *Summary) Of(status string) []*Result {
 // Write prints the summary for people; its last line is
 // mutation-score=K/M.
 func (s *Summary) Write(w io.Writer) {
-	h := s.Header
+	h := s.Run
 	fmt.Fprintf(w, "package %s: %d of its %d mutants, scenarios %s, seeds %s\n", h.Package, len(s.Results), h.Mutants, strings.Join(h.Scenarios, ","), h.Seeds)
 	fmt.Fprintf(w, "  %s\n", s.Counts.line())
 	fmt.Fprintln(w, "by file (detected/scored):")

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/faultline-sim/faultline/internal/outpath"
 	"github.com/faultline-sim/faultline/mutate"
 	"github.com/faultline-sim/faultline/sweep"
 	"github.com/schollz/progressbar/v3"
@@ -26,7 +27,7 @@ type mutateFlags struct {
 	parallel, max                                         int
 	sampleSeed                                            uint64
 	timeout, every                                        time.Duration
-	json                                                  bool
+	json, force                                           bool
 }
 
 func parseMutateFlags(args []string, stderr io.Writer) (mutateFlags, error) {
@@ -53,6 +54,7 @@ func parseMutateFlags(args []string, stderr io.Writer) (mutateFlags, error) {
 	fs.StringVar(&f.equivalent, "equivalent", "", "file of mutants marked equivalent (default: the package's "+mutate.EquivalentFile+")")
 	fs.StringVar(&f.runner, "runner", "", "main package that runs the scenarios (default: simrun; required for a package outside Faultline's module)")
 	fs.DurationVar(&f.timeout, "timeout", 0, "wall-clock budget of one mutant's run (default: ten times the baseline's, at least 1m)")
+	fs.BoolVar(&f.force, "force", false, "replace an -out or -report file that simrun did not write (default: refuse it and leave it as it is)")
 	fs.DurationVar(&f.every, "progress", 5*time.Second, "when stderr is not a terminal, print a progress line this often")
 	if err := fs.Parse(args); err != nil {
 		return f, err
@@ -81,16 +83,29 @@ func cmdMutate(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "simrun mutate: %v\n", err)
 		return exitUsage
 	}
-	plan, err := planMutants(f, stderr)
+	if f.report != "" {
+		if err := outpath.Check(reportPath(f.report), outpath.HTML, f.force); err != nil {
+			fmt.Fprintf(stderr, "simrun mutate: -report: %v\n", err)
+			return exitUsage
+		}
+	}
+	p, err := planMutants(f, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "simrun mutate: %v\n", err)
 		return exitUsage
 	}
-	results, code := runPlan(f, plan, stderr)
+	s, err := mutate.Prepare(p.config(f, stderr))
+	if err != nil {
+		fmt.Fprintf(stderr, "simrun mutate: %v\n", err)
+		return exitUsage
+	}
+	defer s.Close()
+	p.settings.Scenarios = s.Scenarios()
+	results, code := runPlan(f, p, s, stderr)
 	if code != exitPass {
 		return code
 	}
-	sum := mutate.Summarize(plan.header, results)
+	sum := mutate.Summarize(p.settings, results)
 	if f.json {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
@@ -101,12 +116,11 @@ func cmdMutate(args []string, stdout, stderr io.Writer) int {
 		sum.Write(stdout)
 	}
 	if f.report != "" {
-		path, err := writeMutationReport(f.report, sum)
-		if err != nil {
+		if err := writeMutationReport(f.report, f.force, sum); err != nil {
 			fmt.Fprintf(stderr, "simrun mutate: -report: %v\n", err)
-			return exitUsage
+			return exitUnknown
 		}
-		fmt.Fprintf(stderr, "report: %s\n", path)
+		fmt.Fprintf(stderr, "report: %s\n", reportPath(f.report))
 	}
 	return exitPass
 }
@@ -116,9 +130,8 @@ type plan struct {
 	pkg      *mutate.Package
 	selected []*mutate.Mutant
 	eq       mutate.Equivalent
-	header   mutate.Header
+	settings mutate.Settings
 	runner   string
-	resumed  bool // -out existed and is being continued
 }
 
 func planMutants(f mutateFlags, stderr io.Writer) (*plan, error) {
@@ -160,39 +173,17 @@ func planMutants(f mutateFlags, stderr io.Writer) (*plan, error) {
 		p.selected = mutate.Sample(all, f.max, f.sampleSeed)
 	}
 	p.selected = mutate.Shard(p.selected, f.shard)
+	p.settings = mutate.Settings{Package: pkg.ImportPath, Runner: p.runner, Seeds: f.seeds.String(),
+		Max: f.max, SampleSeed: f.sampleSeed, Only: only, Shard: f.shard.String(), Mutants: len(all), Selected: len(p.selected)}
+	return p, nil
+}
+
+func (p *plan) config(f mutateFlags, stderr io.Writer) mutate.Config {
 	var scen []string
 	if f.scenarios != "" {
 		scen = strings.Split(f.scenarios, ",")
 	}
-	p.header = mutate.Header{Kind: mutate.HeaderKind, Version: 1, Package: pkg.ImportPath, Runner: p.runner,
-		Scenarios: scen, Seeds: f.seeds.String(), Max: f.max, SampleSeed: f.sampleSeed, Only: only,
-		Shard: f.shard.String(), Mutants: len(all), Selected: len(p.selected)}
-	return p, nil
-}
-
-// runPlan resumes -out if it exists, runs what is left and returns every
-// selected mutant's result.
-func runPlan(f mutateFlags, p *plan, stderr io.Writer) ([]*mutate.Result, int) {
-	var results []*mutate.Result
-	out, done, err := openMutateResults(f.out, p, &results, stderr)
-	if err != nil {
-		fmt.Fprintf(stderr, "simrun mutate: %v\n", err)
-		return nil, exitUsage
-	}
-	var todo []*mutate.Mutant
-	for _, m := range p.selected {
-		if !done[m.ID] {
-			todo = append(todo, m)
-		}
-	}
-	if len(todo) == 0 {
-		if out != nil && !p.resumed {
-			b, _ := json.Marshal(p.header)
-			_, err = out.Write(append(b, '\n'))
-		}
-		return results, closeOut(out, err, stderr)
-	}
-	cfg := mutate.Config{Dir: ".", Pkg: p.pkg, Runner: p.runner, Scenarios: p.header.Scenarios, Seeds: f.seeds,
+	return mutate.Config{Dir: ".", Pkg: p.pkg, Runner: p.runner, Scenarios: scen, Seeds: f.seeds,
 		Parallel: f.parallel, Timeout: f.timeout, Equivalent: p.eq,
 		Repro: func(m *mutate.Mutant, scenario string, seed uint64) string {
 			cmd := fmt.Sprintf("simrun mutate -pkg %s -only %s -scenarios %s -seeds %d", f.pkg, m.ID, scenario, seed)
@@ -203,32 +194,40 @@ func runPlan(f mutateFlags, p *plan, stderr io.Writer) ([]*mutate.Result, int) {
 		},
 		Log: func(format string, args ...any) { fmt.Fprintf(stderr, "simrun mutate: "+format+"\n", args...) },
 	}
-	s, err := mutate.Prepare(cfg)
+}
+
+// runPlan resumes -out if it holds this run, runs what is left and
+// returns every selected mutant's result.
+func runPlan(f mutateFlags, p *plan, s *mutate.Session, stderr io.Writer) ([]*mutate.Result, int) {
+	var results []*mutate.Result
+	out, err := openMutateResults(f, p, &results, stderr)
 	if err != nil {
-		fmt.Fprintf(stderr, "simrun mutate: %v\n", err)
-		if out != nil && len(done) == 0 && len(results) == 0 {
-			out.Close()
-			os.Remove(f.out) // the empty file this run created
-			out = nil
-		}
-		closeOut(out, nil, stderr)
+		fmt.Fprintf(stderr, "simrun mutate: -out: %v\n", err)
 		return nil, exitUsage
 	}
-	defer s.Close()
+	done := map[string]bool{}
+	for _, r := range results {
+		done[r.ID] = true
+	}
+	var todo []*mutate.Mutant
+	for _, m := range p.selected {
+		if !done[m.ID] {
+			todo = append(todo, m)
+		}
+	}
+	if len(todo) == 0 {
+		return results, closeOut(out, nil, stderr)
+	}
+	if err := s.Baseline(); err != nil {
+		fmt.Fprintf(stderr, "simrun mutate: %v\n", err)
+		closeOut(out, nil, stderr)
+		return nil, exitUnknown
+	}
 	if len(s.Skipped) > 0 {
 		fmt.Fprintf(stderr, "simrun mutate: %d scenario seeds fail without any mutant and are skipped: %s\n", len(s.Skipped), abbreviate(s.Skipped, 8))
 	}
-	if p.header.Scenarios == nil {
-		p.header.Scenarios = s.Scenarios()
-	}
-	if out != nil && !p.resumed {
-		b, _ := json.Marshal(p.header)
-		if _, err := out.Write(append(b, '\n')); err != nil {
-			return nil, closeOut(out, fmt.Errorf("-out: %w", err), stderr)
-		}
-	}
 	fmt.Fprintf(stderr, "simrun mutate: %d mutants to run (%d in the package), scenarios %s, seeds %v, %v wall budget each\n",
-		len(todo), p.header.Mutants, strings.Join(s.Scenarios(), ","), f.seeds, s.Timeout())
+		len(todo), p.settings.Mutants, strings.Join(s.Scenarios(), ","), f.seeds, s.Timeout().Round(time.Second))
 	bar := newMutateProgress(stderr, int64(len(p.selected)), int64(len(results)), f.every)
 	err = s.Run(todo, func(r *mutate.Result) error {
 		if out != nil {
@@ -271,54 +270,39 @@ func abbreviate(xs []string, n int) string {
 	return strings.Join(xs[:n], " ") + fmt.Sprintf(" ... (%d more)", len(xs)-n)
 }
 
-// openMutateResults opens -out: a new file gets the header; an existing
-// one must be a results file of this same run, and is resumed (its results
-// go into results, their IDs into done). Anything else is left untouched.
-func openMutateResults(path string, p *plan, results *[]*mutate.Result, stderr io.Writer) (*os.File, map[string]bool, error) {
-	if path == "" {
-		return nil, nil, nil
+// openMutateResults opens -out under the output policy (internal/outpath):
+// a results file of this same run is resumed (its results go into
+// results); any other existing file is refused and left as it was, unless
+// -force.
+func openMutateResults(f mutateFlags, p *plan, results *[]*mutate.Result, stderr io.Writer) (*os.File, error) {
+	if f.out == "" {
+		return nil, nil
 	}
-	existing, err := os.Open(path)
-	if errors.Is(err, os.ErrNotExist) {
-		// Created now, so a clash shows before the baseline runs; the
-		// header follows once the runner has resolved the scenarios.
-		out, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-		if err != nil {
-			return nil, nil, fmt.Errorf("-out: %w", err)
-		}
-		return out, nil, nil
-	}
+	h, err := p.settings.Header()
 	if err != nil {
-		return nil, nil, fmt.Errorf("-out: %w", err)
+		return nil, err
 	}
-	file, err := mutate.ReadFile(path, existing)
-	existing.Close()
+	out, opened, err := outpath.OpenResults(f.out, h, f.force, func(body io.Reader) (int64, error) {
+		rs, valid, err := mutate.Resume(f.out, body, p.selected)
+		*results = rs
+		return valid, err
+	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("cannot resume %v; the file is left as it is (fix it, or choose another -out)", err)
+		return nil, err
 	}
-	if p.header.Scenarios == nil {
-		p.header.Scenarios = file.Header.Scenarios // resolved by the runner when the file was started
+	if !opened.Resumed {
+		*results = nil
 	}
-	done, err := file.Resume(path, p.header, p.selected)
-	if err != nil {
-		return nil, nil, fmt.Errorf("cannot resume: %v; the file is left as it is (choose another -out)", err)
+	if opened.Replaced {
+		fmt.Fprintf(stderr, "simrun mutate: -force: %s replaced by a new results file\n", f.out)
 	}
-	if file.Cut {
-		fmt.Fprintf(stderr, "simrun mutate: %s ends in a line cut short by an interrupted write; dropping that line and re-running its mutant\n", path)
-		if err := os.Truncate(path, file.Valid); err != nil {
-			return nil, nil, fmt.Errorf("-out: %w", err)
-		}
+	if opened.Dropped > 0 {
+		fmt.Fprintf(stderr, "simrun mutate: %s ended in a line cut short by an interrupted write; dropped it (%d bytes) and its mutant runs again\n", f.out, opened.Dropped)
 	}
-	if len(done) > 0 {
-		fmt.Fprintf(stderr, "simrun mutate: resuming %s: %d mutants already done\n", path, len(done))
+	if n := len(*results); n > 0 {
+		fmt.Fprintf(stderr, "simrun mutate: resuming %s: %d mutants already done\n", f.out, n)
 	}
-	*results = file.Results
-	p.resumed = true
-	out, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
-	if err != nil {
-		return nil, nil, fmt.Errorf("-out: %w", err)
-	}
-	return out, done, nil
+	return out, nil
 }
 
 // mutateProgress shows how a mutate run goes: a bar on a terminal, a
@@ -378,21 +362,28 @@ func (p *mutateProgress) finish() {
 	}
 }
 
-// writeMutationReport writes DIR/mutation.html, refusing to replace a
-// file that simrun did not write.
-func writeMutationReport(dir string, sum *mutate.Summary) (string, error) {
+func reportPath(dir string) string { return filepath.Join(dir, "mutation.html") }
+
+// writeMutationReport writes DIR/mutation.html under the output policy:
+// a page simrun wrote is replaced, anything else refused unless -force.
+func writeMutationReport(dir string, force bool, sum *mutate.Summary) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
+		return err
 	}
-	path := filepath.Join(dir, "mutation.html")
-	if b, err := os.ReadFile(path); err == nil && !mutate.IsReport(b) {
-		return "", fmt.Errorf("%s exists and was not written by simrun mutate; refusing to overwrite it", path)
+	out, err := outpath.Create(reportPath(dir), outpath.HTML, force)
+	if err != nil {
+		return err
 	}
-	var buf strings.Builder
-	if err := mutate.WriteHTML(&buf, sum); err != nil {
-		return "", err
+	w := bufio.NewWriter(out)
+	err = mutate.WriteHTML(w, sum)
+	if err == nil {
+		err = w.Flush()
 	}
-	return path, os.WriteFile(path, []byte(buf.String()), 0o644)
+	if err != nil {
+		out.Abort()
+		return err
+	}
+	return out.Commit()
 }
 
 // isMutateResults reports whether path starts with a mutate results
@@ -408,13 +399,18 @@ func isMutateResults(path string) bool {
 }
 
 // mergeMutate combines the results files of mutate shards into one
-// summary and, with -out, one new results file.
-func mergeMutate(paths []string, outPath string, stdout, stderr io.Writer) int {
+// summary and, with -out, one results file.
+func mergeMutate(paths []string, outPath string, force bool, stdout, stderr io.Writer) int {
 	var files []*mutate.File
 	for _, p := range paths {
 		f, err := os.Open(p)
 		if err != nil {
 			fmt.Fprintf(stderr, "simrun merge: %v\n", err)
+			return exitUsage
+		}
+		if outPath != "" && sameFile(f, outPath) {
+			f.Close()
+			fmt.Fprintf(stderr, "simrun merge: -out %s is also an input; write the merge to a new file\n", outPath)
 			return exitUsage
 		}
 		file, err := mutate.ReadFile(p, f)
@@ -425,32 +421,35 @@ func mergeMutate(paths []string, outPath string, stdout, stderr io.Writer) int {
 		}
 		files = append(files, file)
 	}
-	h, results, err := mutate.Merge(paths, files)
+	set, results, err := mutate.Merge(paths, files)
+	if err == nil && outPath != "" {
+		err = writeMerged(outPath, force, set, results)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "simrun merge: %v\n", err)
 		return exitUsage
 	}
-	if outPath != "" {
-		if err := writeMerged(outPath, h, results); err != nil {
-			fmt.Fprintf(stderr, "simrun merge: -out: %v\n", err)
-			return exitUsage
-		}
-	}
-	mutate.Summarize(h, results).Write(stdout)
+	mutate.Summarize(set, results).Write(stdout)
 	if outPath != "" {
 		fmt.Fprintf(stdout, "merged results: %s\n", outPath)
 	}
 	return exitPass
 }
 
-func writeMerged(path string, h mutate.Header, results []*mutate.Result) error {
-	out, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+// writeMerged writes the merged results file, moved into place only when
+// complete.
+func writeMerged(path string, force bool, set mutate.Settings, results []*mutate.Result) error {
+	h, err := set.Header()
 	if err != nil {
-		return fmt.Errorf("%w (merge never overwrites a file)", err)
+		return err
+	}
+	out, err := outpath.Create(path, outpath.Results, force)
+	if err != nil {
+		return fmt.Errorf("-out: %w", err)
 	}
 	w := bufio.NewWriter(out)
+	_, err = w.Write(h.Line())
 	enc := json.NewEncoder(w)
-	err = enc.Encode(h)
 	for _, r := range results {
 		if err == nil {
 			err = enc.Encode(r)
@@ -459,11 +458,9 @@ func writeMerged(path string, h mutate.Header, results []*mutate.Result) error {
 	if err == nil {
 		err = w.Flush()
 	}
-	if cerr := out.Close(); err == nil {
-		err = cerr
-	}
 	if err != nil {
-		os.Remove(path) // a half-merged file would mislead
+		out.Abort()
+		return err
 	}
-	return err
+	return out.Commit()
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/faultline-sim/faultline/internal/outpath"
 	"github.com/faultline-sim/faultline/mutate"
 )
 
@@ -49,7 +50,7 @@ func lastLine(s string) string {
 
 // TestMutateResumesAndReports: a run writes a header and one line per
 // mutant; a file cut short mid-line is resumed (only the missing mutant
-// runs again); a finished file is summarized again without building
+// runs again); a finished file is summarized again without running
 // anything, as JSON and as an HTML page.
 func TestMutateResumesAndReports(t *testing.T) {
 	killed, survivor := fixtureMutants(t)
@@ -81,15 +82,15 @@ func TestMutateResumesAndReports(t *testing.T) {
 	}
 	report := filepath.Join(dir, "report")
 	code, stdout, stderr = simrun(mutateArgs(killed+","+survivor, "-out", out, "-json", "-report", report)...)
-	if code != exitPass || strings.Contains(stderr, "building") {
-		t.Fatalf("a finished file: exit %d, and it should not build anything:\n%s", code, stderr)
+	if code != exitPass || strings.Contains(stderr, "baseline") {
+		t.Fatalf("a finished file: exit %d, and it should run no baseline and no mutant:\n%s", code, stderr)
 	}
 	var sum mutate.Summary
 	if err := json.Unmarshal([]byte(stdout), &sum); err != nil || sum.Score != "1/2" || sum.Survived != 1 || len(sum.Files) != 1 {
 		t.Errorf("-json: score %q survived %d files %d (%v)", sum.Score, sum.Survived, len(sum.Files), err)
 	}
 	page, err := os.ReadFile(filepath.Join(report, "mutation.html"))
-	if err != nil || !mutate.IsReport(page) || !strings.Contains(string(page), survivor) {
+	if err != nil || !strings.HasPrefix(string(page), outpath.HTML.Mark()) || !strings.Contains(string(page), survivor) {
 		t.Errorf("-report: %v; the page should list the survivor %s:\n%s", err, survivor, page)
 	}
 }
@@ -115,6 +116,9 @@ func TestMutateShardsMerge(t *testing.T) {
 	mine := filepath.Join(dir, "mine.txt")
 	os.WriteFile(mine, []byte("my notes\n"), 0o644)
 	if code, _, stderr := simrun(mutateArgs(killed, "-out", mine)...); code != exitUsage || !strings.Contains(stderr, "left as it is") {
+		t.Errorf("-out a user's file: exit %d, %s", code, stderr)
+	}
+	if code, _, stderr := simrun(mutateArgs(killed, "-report", mine)...); code != exitUsage || !strings.Contains(stderr, "not a directory") && !strings.Contains(stderr, "left as it is") {
 		t.Errorf("-out a user's file: exit %d, %s", code, stderr)
 	}
 	if b, _ := os.ReadFile(mine); string(b) != "my notes\n" {

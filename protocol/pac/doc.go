@@ -67,7 +67,11 @@
 // [PropertyInvalidTransition], [PropertyLostAck], [PropertyDivergence]
 // and [PropertyVeto] (reported always, failing the run only with
 // params.check_veto); the scenario runner adds porcupine's
-// linearizability check.
+// linearizability check. Each violation also names its cause, the kind of
+// its first bad event (checker.Verdict.Cause: [CauseNeverArrived],
+// [CauseOvertaken], [CauseDuplicate], [CauseStale], [CauseVeto],
+// [CauseRestart], ...), which is how the built-in scenarios are shown to
+// find each class (README.md) and what shrinking must keep.
 //
 // # Metrics
 //

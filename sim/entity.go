@@ -23,6 +23,9 @@ type entity struct {
 	inc       uint32  // incarnation, bumped at every crash
 	sendDelay time.Duration
 	isClient  bool
+	syncTail  Time       // when the newest sync in flight completes (asynchronous disk)
+	syncCrash syncCrash  // a crash waiting for this replica's next sync
+	diskRng   *rand.Rand // draws of the disk's faults: torn writes, crash points
 }
 
 // env is the Env the kernel hands to one entity.

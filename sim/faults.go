@@ -29,8 +29,9 @@ func (k *Kernel) replica(id NodeID) *entity {
 	return k.ents[id]
 }
 
-// Crash kills replica id: its volatile state, pending timers and unsynced
-// disk writes are lost. Messages to it are dropped until Restart.
+// Crash kills replica id: its volatile state, pending timers and the disk
+// writes no completed sync covers are lost (the newest may be torn, see
+// DiskConfig). Messages to it are dropped until Restart.
 func (k *Kernel) Crash(id NodeID) {
 	e := k.replica(id)
 	if !e.up {
@@ -41,8 +42,16 @@ func (k *Kernel) Crash(id NodeID) {
 	e.node = nil
 	e.inc++
 	e.timers.reset()
+	e.syncCrash, e.syncTail = syncCrashNone, 0
+	lost, torn := e.disk.Requested()-e.disk.Synced(), e.disk.Torn()
 	e.disk.Crash()
 	k.metrics.Add("fault.crashes", 1)
+	if lost > 0 {
+		k.metrics.Add("disk.syncs_lost", int64(lost))
+	}
+	if e.disk.Torn() > torn {
+		k.metrics.Add("disk.torn_writes", 1)
+	}
 }
 
 // Restart boots a crashed replica again: a new Node from the constructor,
@@ -50,6 +59,7 @@ func (k *Kernel) Crash(id NodeID) {
 func (k *Kernel) Restart(id NodeID) {
 	e := k.replica(id)
 	if e.up {
+		e.syncCrash = syncCrashNone // a crash that waited for a sync in vain
 		return
 	}
 	k.metrics.Add("fault.restarts", 1)
@@ -145,11 +155,13 @@ func (k *Kernel) SetClock(id NodeID, offset time.Duration, driftPPM int64) {
 
 // Heal removes every fault: links return to the run's base configuration
 // (no partition, clog, or changed loss), stopped replicas resume, crashed
-// ones restart and clocks stop drifting (their offset stays).
+// ones restart, crashes waiting for a sync are cancelled and clocks stop
+// drifting (their offset stays).
 func (k *Kernel) Heal() {
 	k.network().heal()
 	for i := 0; i < k.cfg.Nodes; i++ {
 		e := k.ents[i]
+		e.syncCrash = syncCrashNone
 		if e.clock.rate != ppmScale {
 			e.clock.set(k.now, 0, 0)
 		}

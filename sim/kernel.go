@@ -144,7 +144,7 @@ func New(cfg Config) *Kernel {
 func (k *Kernel) newEntity(id NodeID, stream string) *entity {
 	e := &entity{id: id, rng: Stream(k.seed, stream), disk: NewMemDisk(), clock: clock{rate: ppmScale}}
 	e.env = &env{k: k, e: e}
-	e.disk.onSync = func() { k.onSync(e) }
+	k.setUpDisk(e)
 	return e
 }
 
@@ -308,6 +308,8 @@ func (k *Kernel) dispatch(ev *event) {
 		k.deliver(ev)
 	case evTimer:
 		k.fire(ev)
+	case evSync:
+		k.syncDone(ev)
 	}
 }
 
@@ -407,11 +409,6 @@ func (k *Kernel) send(e *entity, to NodeID, m Message) {
 
 // InFlight is how many messages are on the network right now.
 func (k *Kernel) InFlight() int { return k.inflight }
-
-func (k *Kernel) onSync(e *entity) {
-	e.sendDelay = addDuration(e.sendDelay, k.cfg.Disk.SyncLatency)
-	k.metrics.Add("disk.syncs", 1)
-}
 
 // Rand returns the named stream of this run, for harness code outside the
 // nodes (workload, fault generation).

@@ -9,6 +9,7 @@ const (
 	evMessage eventKind = iota + 1 // deliver msg from -> to
 	evTimer                        // fire timer on to
 	evAction                       // run a kernel action (faults, phase changes)
+	evSync                         // a sync of to's disk completes (asynchronous disks)
 )
 
 func (k eventKind) String() string {
@@ -31,10 +32,11 @@ type event struct {
 	kind eventKind
 	to   NodeID
 	from NodeID
-	inc  uint32 // incarnation of `to` a timer belongs to
-	// aux is the timer's TimerID for evTimer, and for evMessage the
-	// message's TraceHash when it was sent (checked on delivery). One field
-	// serves both to keep the event, which the heap moves, small.
+	inc  uint32 // incarnation of `to` a timer or sync belongs to
+	// aux is the timer's TimerID for evTimer, the SyncID for evSync, and
+	// for evMessage the message's TraceHash when it was sent (checked on
+	// delivery). One field serves all three to keep the event, which the
+	// heap moves, small.
 	aux uint64
 	msg any // evMessage: the message; evTimer: the tag; evAction: *action
 }

@@ -63,6 +63,13 @@ func (k *Kernel) traceTimer(ev *event) {
 	k.trace.write(traceLine{T: int64(ev.at), Kind: "timer", To: i32(ev.to), Type: typ, Value: val})
 }
 
+func (k *Kernel) traceSync(ev *event) {
+	if k.trace == nil {
+		return
+	}
+	k.trace.write(traceLine{T: int64(ev.at), Kind: "sync", To: i32(ev.to), Value: fmt.Sprint(ev.aux)})
+}
+
 func (k *Kernel) traceAction(ev *event) {
 	if k.trace == nil {
 		return

@@ -40,6 +40,11 @@ type Nemesis struct {
 	Latency   *LatencySpec  `yaml:"latency,omitempty"`   // latency: the distribution while active
 	DriftPPM  int64         `yaml:"drift_ppm,omitempty"` // clock: the largest |drift| drawn
 	Offset    time.Duration `yaml:"offset,omitempty"`    // clock: the largest |offset| drawn
+	// During (crash only): "sync" makes each crash wait for the replica's
+	// next disk sync and land inside it, where an asynchronous disk loses
+	// the sync's writes. A replica that never syncs in the occurrence is
+	// not crashed.
+	During string `yaml:"during,omitempty"`
 
 	Profile  string        `yaml:"profile,omitempty"`  // a name from Profiles
 	Sequence []Nemesis     `yaml:"sequence,omitempty"` // steps, one after another
@@ -151,6 +156,9 @@ func (m Nemesis) validateLeaf() error {
 	}
 	if m.Offset < 0 {
 		return fmt.Errorf("offset: %v is negative", m.Offset)
+	}
+	if m.During != "" && (m.Kind != "crash" || m.During != DuringSync) {
+		return fmt.Errorf("during: %q; expected %q, and only on a crash nemesis", m.During, DuringSync)
 	}
 	if m.Kind == "latency" {
 		if m.Latency == nil {
@@ -309,7 +317,7 @@ func (m Nemesis) occurrence(n int, start, end time.Duration, r *rand.Rand) Sched
 	node := r.IntN(n)
 	switch m.Kind {
 	case "crash":
-		return Schedule{{At: start, Kind: Crash, Node: node}, {At: end, Kind: Restart, Node: node}}
+		return Schedule{{At: start, Kind: Crash, Node: node, During: m.During}, {At: end, Kind: Restart, Node: node}}
 	case "stop":
 		return Schedule{{At: start, Kind: Stop, Node: node}, {At: end, Kind: Resume, Node: node}}
 	case "partition":

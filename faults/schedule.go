@@ -42,7 +42,14 @@ type Event struct {
 	Latency   *LatencySpec  `yaml:"latency,omitempty"`
 	Offset    time.Duration `yaml:"offset,omitempty"`
 	DriftPPM  int64         `yaml:"drift_ppm,omitempty"`
+	// During (crash only): "sync" waits for the node's next disk sync and
+	// crashes it inside that sync's latency (sim.Kernel.CrashDuringSync).
+	During string `yaml:"during,omitempty"`
 }
+
+// DuringSync is the Event.During and Nemesis.During value that lands a
+// crash inside a disk sync.
+const DuringSync = "sync"
 
 // LatencySpec is a latency distribution in scenario-file form.
 type LatencySpec struct {
@@ -106,6 +113,9 @@ func (e Event) validate(n int) error {
 		if err := CheckDuration(d.v); err != nil {
 			return fmt.Errorf("%s: %w", d.name, err)
 		}
+	}
+	if e.During != "" && (e.Kind != Crash || e.During != DuringSync) {
+		return fmt.Errorf("during: %q; expected %q, and only on a crash", e.During, DuringSync)
 	}
 	node := func(name string, v int) error {
 		if v < 0 || v >= n {
@@ -210,6 +220,9 @@ func (e Event) String() string {
 	case Clog:
 		return fmt.Sprintf("%s clog %d->%d for %v", at, e.From, e.To, e.Duration)
 	case Crash, Restart, Stop, Resume:
+		if e.During == DuringSync {
+			return fmt.Sprintf("%s crash node %d during its next sync", at, e.Node)
+		}
 		return fmt.Sprintf("%s %s node %d", at, e.Kind, e.Node)
 	case Net:
 		return at + " net " + e.netString()
@@ -237,7 +250,11 @@ func apply(k *sim.Kernel, e Event, base sim.Link) {
 	case Clog:
 		k.Clog(sim.NodeID(e.From), sim.NodeID(e.To), k.Now().Add(e.Duration))
 	case Crash:
-		k.Crash(sim.NodeID(e.Node))
+		if e.During == DuringSync {
+			k.CrashDuringSync(sim.NodeID(e.Node))
+		} else {
+			k.Crash(sim.NodeID(e.Node))
+		}
 	case Restart:
 		k.Restart(sim.NodeID(e.Node))
 	case Stop:

@@ -79,7 +79,7 @@ func (r *run) build() {
 		Nodes:     s.Nodes,
 		NewNode:   func(id sim.NodeID) sim.Node { return r.def.NewNode(r.cfg, id) },
 		Network:   s.baseLink(),
-		Disk:      sim.DiskConfig{SyncLatency: s.Disk.SyncLatency},
+		Disk:      s.Disk.config(),
 		MaxEvents: s.Budgets.MaxEvents,
 		MaxTime:   r.maxTime(),
 		MaxQueued: s.Budgets.MaxQueued,

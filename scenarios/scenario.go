@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/faultline-sim/faultline/faults"
+	"github.com/faultline-sim/faultline/sim"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -54,9 +55,20 @@ type NetworkSpec struct {
 	FIFO      bool               `yaml:"fifo,omitempty"`
 }
 
-// DiskSpec is the simulated disk's cost model.
+// DiskSpec is the simulated disk's model (sim.DiskConfig).
 type DiskSpec struct {
+	// Fsync is "immediate" (the default: a sync is durable when it
+	// returns) or "async" (it completes sync_latency later; a crash before
+	// loses its writes, and nodes act on the completion).
+	Fsync       string        `yaml:"fsync,omitempty"`
 	SyncLatency time.Duration `yaml:"sync_latency,omitempty"`
+	// TornWrites lets a crash tear the newest write that was not durable.
+	TornWrites bool `yaml:"torn_writes,omitempty"`
+}
+
+// sim converts the spec to the kernel's type.
+func (d DiskSpec) config() sim.DiskConfig {
+	return sim.DiskConfig{Fsync: sim.FsyncMode(d.Fsync), SyncLatency: d.SyncLatency, TornWrites: d.TornWrites}
 }
 
 // ClientSpec describes the simulated clients.

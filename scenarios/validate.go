@@ -94,6 +94,11 @@ func (s *Scenario) validateCluster() error {
 	if s.Disk.SyncLatency < 0 || s.Disk.SyncLatency > maxSyncLatency {
 		return fmt.Errorf("disk.sync_latency: %v is not in [0, %v]", s.Disk.SyncLatency, maxSyncLatency)
 	}
+	switch sim.FsyncMode(s.Disk.Fsync) {
+	case "", sim.FsyncImmediate, sim.FsyncAsync:
+	default:
+		return fmt.Errorf("disk.fsync: %q; expected %q or %q", s.Disk.Fsync, sim.FsyncImmediate, sim.FsyncAsync)
+	}
 	if s.Budgets.MaxEvents < 0 {
 		return fmt.Errorf("budgets.max_events: %d is negative", s.Budgets.MaxEvents)
 	}

@@ -27,10 +27,13 @@ type Node struct {
 	waits  []*pendingConsistent // consistent_value requests, oldest first
 	// marked holds the $AAE$ keys whose $AAEWAIT$ slot this replica has set.
 	marked map[string]struct{}
+	// out holds every reply, message and fact until the syncs asked for
+	// before it have completed: an acknowledgement never outruns the disk.
+	out sim.Outbox
 }
 
 func newNode(p Params, width int, id sim.NodeID) *Node {
-	return &Node{p: p, width: width, id: id,
+	return &Node{p: p, width: width, id: id, out: sim.Outbox{Off: !*p.WaitForSync},
 		writes: map[uint64]*pendingWrite{}, reads: map[uint64]*pendingRead{}, marked: map[string]struct{}{}}
 }
 
@@ -44,7 +47,7 @@ func (n *Node) Start(env sim.Env) {
 	if actors := n.st.loadConfig(); actors != nil {
 		n.setActors(actors)
 	}
-	env.Observe(n.bootFact())
+	n.out.Observe(env, n.bootFact())
 	if n.actors == nil && *n.p.AutoConfigure {
 		n.configure(env, defaultConfig(n.width))
 	}
@@ -78,6 +81,10 @@ func (n *Node) Receive(env sim.Env, from sim.NodeID, m sim.Message) {
 		n.onSnapshot(env, m)
 	}
 }
+
+// SyncDone implements sim.SyncListener: on an asynchronous disk a sync has
+// completed, so what the replica said after asking for it may leave.
+func (n *Node) SyncDone(env sim.Env, id sim.SyncID) { n.out.SyncDone(env, id) }
 
 // Timer handles the node's periodic processes and request deadlines.
 func (n *Node) Timer(env sim.Env, tag any) {
@@ -194,13 +201,13 @@ func (n *Node) setActors(actors []string) {
 
 // respond sends the HTTP response and reports counter values to the monitor.
 func (n *Node) respond(env sim.Env, req ClientRequest, status int, value int64, reason string) {
-	env.Send(req.Client, ClientResponse{Seq: req.Seq, Status: status, Value: value, Reason: reason})
+	n.out.Send(env, req.Client, ClientResponse{Seq: req.Seq, Status: status, Value: value, Reason: reason})
 	env.Count("gcounter.responses", 1)
 	if status == StatusTimeout {
 		env.Count("gcounter.responses_408", 1)
 	}
 	if (status == StatusOK || status == StatusTimeout) && req.Method != MethodConfigure {
-		env.Observe(FactReported{Name: req.Name, Value: value, Status: status})
+		n.out.Observe(env, FactReported{Name: req.Name, Value: value, Status: status})
 	}
 }
 

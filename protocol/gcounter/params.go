@@ -52,6 +52,13 @@ type Params struct {
 	Sync string `yaml:"sync"`
 	// SyncInterval is the periodic policy's interval (default 1s).
 	SyncInterval time.Duration `yaml:"sync_interval"`
+	// WaitForSync (default true) holds every reply, acknowledgement and
+	// fact until the disk has completed the syncs asked for before it
+	// (sim.Outbox), as dets:sync blocks its caller; it matters on an
+	// asynchronous disk (disk.fsync: async). false answers as soon as the
+	// sync is asked for, before it is durable: the bug the truthful disk
+	// exists to catch.
+	WaitForSync *bool `yaml:"wait_for_sync"`
 	// WriteWait and ReadWait are the wait= parameters the client codec puts
 	// on increments and gets: "" (local), an integer in 1..N, "quorum" or
 	// "all".
@@ -81,6 +88,10 @@ func (p Params) withDefaults() Params {
 	def(&p.SyncInterval, time.Second)
 	if p.Sync == "" {
 		p.Sync = SyncAck
+	}
+	if p.WaitForSync == nil {
+		t := true
+		p.WaitForSync = &t
 	}
 	if p.Expect == "" {
 		p.Expect = ExpectAuto

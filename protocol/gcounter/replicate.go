@@ -98,7 +98,7 @@ func (n *Node) increment(env sim.Env, req ClientRequest) {
 // acknowledge answers a successful increment with the local total and tells
 // the monitor which slot value this replica has promised to keep.
 func (n *Node) acknowledge(env sim.Env, req ClientRequest, slot uint64) {
-	env.Observe(FactAcked{Name: req.Name, Slot: slot})
+	n.out.Observe(env, FactAcked{Name: req.Name, Slot: slot})
 	n.respond(env, req, StatusOK, n.tab.value(req.Name), "")
 }
 
@@ -107,7 +107,7 @@ func (n *Node) push(env sim.Env, id uint64, pw *pendingWrite) {
 	slots := slices.Clone(n.tab.get(pw.req.Name))
 	for _, p := range n.peers {
 		if !pw.acked[p] {
-			env.Send(p, Push{ID: id, Name: pw.req.Name, Slots: slots})
+			n.out.Send(env, p, Push{ID: id, Name: pw.req.Name, Slots: slots})
 		}
 	}
 }
@@ -115,7 +115,7 @@ func (n *Node) push(env sim.Env, id uint64, pw *pendingWrite) {
 func (n *Node) onPush(env sim.Env, from sim.NodeID, m Push) {
 	n.mergeCounter(m.Name, m.Slots)
 	n.st.commit(env)
-	env.Send(from, PushAck{ID: m.ID})
+	n.out.Send(env, from, PushAck{ID: m.ID})
 }
 
 func (n *Node) onPushAck(env sim.Env, from sim.NodeID, m PushAck) {
@@ -161,13 +161,13 @@ func (n *Node) value(env sim.Env, req ClientRequest) {
 func (n *Node) askState(env sim.Env, id uint64, pr *pendingRead) {
 	for _, p := range n.peers {
 		if !pr.got[p] {
-			env.Send(p, StateRequest{ID: id, Name: pr.req.Name})
+			n.out.Send(env, p, StateRequest{ID: id, Name: pr.req.Name})
 		}
 	}
 }
 
 func (n *Node) onStateRequest(env sim.Env, from sim.NodeID, m StateRequest) {
-	env.Send(from, StateReply{ID: m.ID, Name: m.Name, Slots: slices.Clone(n.tab.get(m.Name))})
+	n.out.Send(env, from, StateReply{ID: m.ID, Name: m.Name, Slots: slices.Clone(n.tab.get(m.Name))})
 }
 
 func (n *Node) onStateReply(env sim.Env, from sim.NodeID, m StateReply) {
@@ -276,11 +276,11 @@ func (n *Node) aaeRound(env sim.Env) {
 	}
 	snap := n.tab.snapshot()
 	for _, p := range n.peers {
-		env.Send(p, snap)
+		n.out.Send(env, p, snap)
 	}
 	env.Count("gcounter.aae_rounds", 1)
 	env.Count("gcounter.aae_snapshot_bytes", int64(snap.Bytes*len(n.peers)))
-	env.Observe(FactAAERound{Bytes: snap.Bytes, Counters: len(snap.Entries) - n.tab.system, SystemKeys: n.tab.system})
+	n.out.Observe(env, FactAAERound{Bytes: snap.Bytes, Counters: len(snap.Entries) - n.tab.system, SystemKeys: n.tab.system})
 }
 
 // onSnapshot merges a peer's table, then marks this replica's slot of the

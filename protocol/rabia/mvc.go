@@ -90,7 +90,7 @@ func (nd *Node) onProposal(env sim.Env, from sim.NodeID, m Proposal) {
 		return
 	}
 	sl.proposals[from] = m.Batch
-	env.Observe(HeardFact{MsgFact{Peer: from, Kind: KindProposal, Slot: m.Slot, Batch: m.Batch}})
+	nd.observe(env, HeardFact{MsgFact{Peer: from, Kind: KindProposal, Slot: m.Slot, Batch: m.Batch}})
 	sl.heard(m.Depth)
 	nd.enqueue(env, m.Batch) // the value may be new here; it joins PQ
 	if sl.s != nd.Next() {
@@ -131,7 +131,7 @@ func (nd *Node) record(env sim.Env, sl *slot, rounds *[][]int8, from sim.NodeID,
 		return
 	}
 	r[from] = m.Value
-	env.Observe(HeardFact{m})
+	nd.observe(env, HeardFact{m})
 	sl.heard(depth)
 	if sl.s == nd.Next() {
 		nd.advance(env, sl)
@@ -161,7 +161,7 @@ func (nd *Node) tryStart(env sim.Env) {
 	sl.started, sl.proposal, sl.startedAt = true, b, env.Now()
 	sl.proposals[nd.id] = b
 	nd.persistSlot(env, sl)
-	env.Observe(ProposalFact{Slot: s, Batch: b.ID})
+	nd.observe(env, ProposalFact{Slot: s, Batch: b.ID})
 	nd.broadcast(env, Proposal{Slot: s, Batch: b, Depth: sl.depth})
 	nd.progress++
 	nd.advance(env, sl)
@@ -258,7 +258,7 @@ func (nd *Node) tally(env sim.Env, sl *slot, r []int8) {
 	default:
 		env.Count("rabia.coin_flips", 1)
 		c := coin(nd.seed, sl.s, sl.phase)
-		env.Observe(CoinFact{Slot: sl.s, Phase: sl.phase, Value: c})
+		nd.observe(env, CoinFact{Slot: sl.s, Phase: sl.phase, Value: c})
 		nd.sendState(env, sl, sl.phase+1, c)
 	}
 }
@@ -301,7 +301,7 @@ func (nd *Node) sendState(env sim.Env, sl *slot, p uint32, v int8) {
 	sl.phase, sl.state, sl.voted = p, v, false
 	round(&sl.states, p, nd.th.n)[nd.id] = v
 	nd.persistSlot(env, sl)
-	env.Observe(StateFact{Slot: sl.s, Phase: p, Value: v})
+	nd.observe(env, StateFact{Slot: sl.s, Phase: p, Value: v})
 	nd.broadcast(env, State{Slot: sl.s, Phase: p, Value: v, Depth: sl.depth})
 }
 
@@ -309,7 +309,7 @@ func (nd *Node) sendVote(env sim.Env, sl *slot, v int8) {
 	sl.voted = true
 	round(&sl.votes, sl.phase, nd.th.n)[nd.id] = v
 	nd.persistSlot(env, sl)
-	env.Observe(VoteFact{Slot: sl.s, Phase: sl.phase, Value: v})
+	nd.observe(env, VoteFact{Slot: sl.s, Phase: sl.phase, Value: v})
 	nd.broadcast(env, Vote{Slot: sl.s, Phase: sl.phase, Value: v, Depth: sl.depth})
 }
 
@@ -341,7 +341,7 @@ func (nd *Node) finish(env sim.Env, sl *slot, b *Batch, byMVC bool) {
 	if sl.started {
 		fact.Elapsed = time.Duration(env.Now() - sl.startedAt)
 	}
-	env.Observe(fact)
+	nd.observe(env, fact)
 	if byMVC {
 		nd.broadcast(env, Decision{Slot: sl.s, Batch: b})
 		env.Count("rabia.phases", int64(sl.phaseWon))
@@ -349,7 +349,7 @@ func (nd *Node) finish(env sim.Env, sl *slot, b *Batch, byMVC bool) {
 	nd.commit(env, b)
 	// Later slots whose outcome arrived early finish now, in order.
 	for next := nd.slots[nd.Next()]; next != nil && next.known; next = nd.slots[nd.Next()] {
-		env.Observe(DecideFact{Slot: next.s, Bottom: next.outcome == nil, Batch: idOf(next.outcome), Reqs: reqsOf(next.outcome), Sent: nd.sent})
+		nd.observe(env, DecideFact{Slot: next.s, Bottom: next.outcome == nil, Batch: idOf(next.outcome), Reqs: reqsOf(next.outcome), Sent: nd.sent})
 		nd.commit(env, next.outcome)
 	}
 	nd.tryStart(env)

@@ -62,6 +62,9 @@ type Node struct {
 	lastCatch sim.Time
 	catching  bool
 	sent      uint64 // replica-to-replica messages sent by this incarnation
+	// out holds what the replica says until what it says is durable; every
+	// send and fact goes through it (persist.go).
+	out sim.Outbox
 }
 
 func newNode(cfg protocol.Config, id sim.NodeID) *Node {
@@ -77,6 +80,7 @@ func newNode(cfg protocol.Config, id sim.NodeID) *Node {
 		id: id, th: quorums(cfg.Nodes), p: p, seed: cfg.Seed, machine: m,
 		sessions: map[sim.NodeID]session{}, pq: newPQ(), decided: map[BatchID]bool{},
 		pending: map[ReqKey]int{}, waiting: map[sim.NodeID]uint64{}, slots: map[uint64]*slot{},
+		out: sim.Outbox{Off: !*p.WaitForSync},
 	}
 }
 
@@ -94,7 +98,7 @@ func (nd *Node) Machine() machines.Machine { return nd.machine }
 // log replayed, and the slot it was in resumed with the steps it had
 // already taken (see doc.go).
 func (nd *Node) Start(env sim.Env) {
-	env.Observe(BootFact{})
+	nd.observe(env, BootFact{})
 	nd.bumpEpoch(env)
 	nd.replayLog(env)
 	nd.resumeSlot(env)
@@ -117,7 +121,7 @@ func (nd *Node) reportRecovered(env sim.Env) {
 			}
 		}
 	}
-	env.Observe(f)
+	nd.observe(env, f)
 }
 
 // Receive handles one message from a client or a peer.
@@ -206,9 +210,9 @@ func (nd *Node) broadcast(env sim.Env, m sim.Message) {
 func (nd *Node) send(env sim.Env, to sim.NodeID, m sim.Message) {
 	nd.sent++
 	if f, ok := msgFact(to, m); ok {
-		env.Observe(SentFact{f})
+		nd.observe(env, SentFact{f})
 	}
-	env.Send(to, m)
+	nd.out.Send(env, to, m)
 }
 
 // msgFact describes a PROPOSAL, STATE, VOTE or DECISION for the monitor.

@@ -26,6 +26,12 @@ type Params struct {
 	// contradicting itself. Default true; false exists only to show that
 	// the harness catches the resulting violations.
 	Persist *bool `yaml:"persist"`
+	// WaitForSync holds every message and fact a replica produces until the
+	// disk has completed the syncs asked for before it (sim.Outbox), which
+	// matters on an asynchronous disk (disk.fsync: async). Default true;
+	// false sends each step as soon as its sync is asked for, before it is
+	// durable: the bug the truthful disk exists to catch.
+	WaitForSync *bool `yaml:"wait_for_sync"`
 	// MetricsWindow, if set, also splits the monitor's ⊥ and phase metrics
 	// into consecutive windows of virtual time ("window_03.bottom_fraction"),
 	// so one run under changing conditions draws a curve.
@@ -81,6 +87,10 @@ func params(cfg protocol.Config) (Params, error) {
 	if p.Persist == nil {
 		t := true
 		p.Persist = &t
+	}
+	if p.WaitForSync == nil {
+		t := true
+		p.WaitForSync = &t
 	}
 	return p, nil
 }

@@ -65,6 +65,13 @@ func (nd *Node) replayLog(env sim.Env) {
 	}
 }
 
+// observe reports a fact once what it tells is durable (see out).
+func (nd *Node) observe(env sim.Env, fact any) { nd.out.Observe(env, fact) }
+
+// SyncDone implements sim.SyncListener: on an asynchronous disk a sync has
+// completed, so what the replica said after asking for it may leave.
+func (nd *Node) SyncDone(env sim.Env, n sim.SyncID) { nd.out.SyncDone(env, n) }
+
 // persistSlot makes this replica's steps in sl durable before the message
 // of the newest step is sent.
 func (nd *Node) persistSlot(env sim.Env, sl *slot) {

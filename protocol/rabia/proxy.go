@@ -11,12 +11,12 @@ import (
 // another proxy forwarded here).
 func (nd *Node) onClient(env sim.Env, from sim.NodeID, r ClientRequest) {
 	if r.Op.F == "" {
-		env.Send(from, ClientReply{Seq: r.Seq, Status: sim.ReplyFail, Err: string(machines.ErrBadCommand)})
+		nd.out.Send(env, from, ClientReply{Seq: r.Seq, Status: sim.ReplyFail, Err: string(machines.ErrBadCommand)})
 		return
 	}
 	if ses, ok := nd.sessions[r.Client]; ok && r.Seq <= ses.seq {
 		if r.Seq == ses.seq {
-			env.Send(from, reply(r.Seq, ses.res))
+			nd.out.Send(env, from, reply(r.Seq, ses.res))
 			env.Count("rabia.cached_replies", 1)
 		}
 		return // an older request: its client has moved on
@@ -28,7 +28,7 @@ func (nd *Node) onClient(env sim.Env, from sim.NodeID, r ClientRequest) {
 	}
 	nd.pending[key]++
 	nd.open = append(nd.open, Req{Client: r.Client, Seq: r.Seq, Op: r.Op})
-	env.Observe(RequestFact{Key: key})
+	nd.observe(env, RequestFact{Key: key})
 	if len(nd.open) >= nd.p.BatchSize {
 		nd.stamp(env)
 	} else if !nd.flushSet {
@@ -74,7 +74,7 @@ func (nd *Node) enqueue(env sim.Env, b *Batch) {
 		return
 	}
 	nd.pq.push(b)
-	env.Observe(QueuedFact{Batch: b})
+	nd.observe(env, QueuedFact{Batch: b})
 	for _, r := range b.Reqs {
 		nd.pending[keyOf(r)]++
 	}
@@ -132,12 +132,12 @@ func (nd *Node) applyValue(env sim.Env, s uint64, b *Batch, replay bool) {
 			fact.Applied = append(fact.Applied, keyOf(r))
 			if !replay && nd.waiting[r.Client] == r.Seq {
 				delete(nd.waiting, r.Client)
-				env.Send(r.Client, reply(r.Seq, res))
+				nd.out.Send(env, r.Client, reply(r.Seq, res))
 			}
 		}
 	}
 	fact.StateHash = nd.StateHash()
-	env.Observe(fact)
+	nd.observe(env, fact)
 }
 
 // setSession records a client's applied request, keeping sesHash (an

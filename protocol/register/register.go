@@ -92,6 +92,10 @@ type node struct {
 	state    durable
 	queue    []request
 	inflight *pending
+	// out holds every message and fact until the syncs asked for before it
+	// have completed: on an asynchronous disk nothing is acknowledged or
+	// answered before it is durable.
+	out sim.Outbox
 }
 
 // pending is the command the primary is replicating.
@@ -137,6 +141,10 @@ func (n *node) Receive(env sim.Env, from sim.NodeID, m sim.Message) {
 	}
 }
 
+// SyncDone implements sim.SyncListener: a sync completed, so what the node
+// said after asking for it may leave.
+func (n *node) SyncDone(env sim.Env, id sim.SyncID) { n.out.SyncDone(env, id) }
+
 func (n *node) Timer(env sim.Env, tag any) {
 	if n.inflight != nil {
 		n.broadcast(env)
@@ -149,12 +157,12 @@ func answeredKey(r sim.Request) string { return fmt.Sprint(r.Client) }
 func (n *node) onRequest(env sim.Env, r request) {
 	if env.ID() != primary {
 		env.Count("register.forwarded", 1)
-		env.Send(primary, r)
+		n.out.Send(env, primary, r)
 		return
 	}
 	if rep, ok := n.state.Answered[answeredKey(r.Request)]; ok && rep.Seq >= r.Seq {
 		if rep.Seq == r.Seq {
-			env.Send(r.Client, rep) // a retry of something already done
+			n.out.Send(env, r.Client, rep) // a retry of something already done
 		}
 		return
 	}
@@ -206,7 +214,7 @@ func (n *node) broadcast(env sim.Env) {
 	snap := n.inflight.snap
 	for _, p := range env.Peers() {
 		if !n.inflight.acks[p] {
-			env.Send(p, replicate{Index: n.inflight.next.Index, Snapshot: snap})
+			n.out.Send(env, p, replicate{Index: n.inflight.next.Index, Snapshot: snap})
 		}
 	}
 }
@@ -221,8 +229,8 @@ func (n *node) onReplicate(env sim.Env, from sim.NodeID, m replicate) {
 	n.state = next
 	env.Disk().Put("state", m.Snapshot)
 	env.Disk().Sync()
-	env.Observe(Committed{Index: next.Index})
-	env.Send(from, ack{Index: m.Index})
+	n.out.Observe(env, Committed{Index: next.Index})
+	n.out.Send(env, from, ack{Index: m.Index})
 }
 
 func (n *node) onAck(env sim.Env, from sim.NodeID, a ack) {
@@ -241,9 +249,9 @@ func (n *node) maybeCommit(env sim.Env) {
 	n.state = p.next
 	env.Disk().Put("state", p.snap)
 	env.Disk().Sync()
-	env.Observe(Committed{Index: p.next.Index})
+	n.out.Observe(env, Committed{Index: p.next.Index})
 	env.Count("register.committed", 1)
-	env.Send(p.req.Client, reply{Seq: p.req.Seq, Value: p.result.Value, Err: p.result.Err})
+	n.out.Send(env, p.req.Client, reply{Seq: p.req.Seq, Value: p.result.Value, Err: p.result.Err})
 	n.inflight = nil
 	n.startNext(env)
 }

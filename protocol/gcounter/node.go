@@ -40,7 +40,7 @@ func newNode(p Params, width int, id sim.NodeID) *Node {
 // Start recovers the synced state, then starts the AAE process (at a random
 // phase, as replicas boot at different moments) and the sync process.
 func (n *Node) Start(env sim.Env) {
-	n.st = store{disk: env.Disk(), policy: n.p.Sync}
+	n.st = newStore(env.Disk(), n.p.Sync)
 	n.boot = n.st.nextBoot(env)
 	n.tab = newTable(n.width)
 	n.st.loadCounters(&n.tab)

@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/faultline-sim/faultline/internal/durable"
 	"github.com/faultline-sim/faultline/sim"
 )
 
-// The disk layout, one key per counter like CounterDB's dets table.
+// The disk layout, one record per counter like CounterDB's dets table.
+// Each is a durable.Cell (NAME.<generation>, sealed with a checksum), so a
+// torn write is detected and never costs the previous version.
 const (
 	keyConfig  = "config"   // the accepted actor list, JSON
 	keyBoot    = "boot"     // boots so far, decimal: makes $AAE$ keys unique across restarts
@@ -20,10 +23,18 @@ const (
 // two sync policies. Writes are visible at once; whether they survive a
 // crash depends on when sync runs.
 type store struct {
-	disk   sim.Disk
-	policy string
-	dirty  bool
-	syncs  int64
+	disk     sim.Disk
+	policy   string
+	dirty    bool
+	syncs    int64
+	boot     durable.Cell
+	config   durable.Cell
+	counters map[string]*durable.Cell
+}
+
+func newStore(d sim.Disk, policy string) store {
+	return store{disk: d, policy: policy, boot: durable.NewCell(keyBoot), config: durable.NewCell(keyConfig),
+		counters: map[string]*durable.Cell{}}
 }
 
 // putCounter writes one counter's slots.
@@ -32,7 +43,13 @@ func (s *store) putCounter(name string, slots []uint64) {
 	for _, v := range slots {
 		buf = binary.AppendUvarint(buf, v)
 	}
-	s.disk.Put(counterKey+name, buf)
+	c := s.counters[name]
+	if c == nil {
+		cell := durable.NewCell(counterKey + name)
+		c = &cell
+		s.counters[name] = c
+	}
+	c.Store(s.disk, buf)
 	s.dirty = true
 }
 
@@ -61,16 +78,19 @@ func (s *store) syncNow(env sim.Env) {
 	s.sync(env)
 }
 
-// loadCounters reads every counter on disk into t. A corrupt record is a
-// panic: the simulated disk never corrupts, so it would be a bug here.
+// loadCounters reads every counter on disk into t. A record whose checksum
+// holds but whose content does not parse is a panic: it would be a bug
+// here, not the disk's doing.
 func (s *store) loadCounters(t *table) {
-	for _, key := range s.disk.Keys(counterKey) {
-		b, _ := s.disk.Get(key)
-		name := key[len(counterKey):]
+	for _, l := range durable.LoadAll(s.disk, counterKey) {
+		name := l.Name[len(counterKey):]
+		c := l.Cell
+		s.counters[name] = &c
+		b := l.Value
 		for i := 0; len(b) > 0; i++ {
 			v, n := binary.Uvarint(b)
 			if n <= 0 || i >= t.width {
-				panic(fmt.Sprintf("gcounter: corrupt record %q on disk", key))
+				panic(fmt.Sprintf("gcounter: corrupt record of counter %q on disk", name))
 			}
 			t.raise(name, i, v)
 			b = b[n:]
@@ -80,7 +100,7 @@ func (s *store) loadCounters(t *table) {
 
 // loadConfig returns the stored actor list, nil if none.
 func (s *store) loadConfig() []string {
-	b, ok := s.disk.Get(keyConfig)
+	b, ok := s.config.Load(s.disk)
 	if !ok {
 		return nil
 	}
@@ -93,18 +113,18 @@ func (s *store) loadConfig() []string {
 
 func (s *store) putConfig(env sim.Env, actors []string) {
 	b, _ := json.Marshal(actors)
-	s.disk.Put(keyConfig, b)
+	s.config.Store(s.disk, b)
 	s.syncNow(env)
 }
 
 // nextBoot counts this boot durably and returns its number (1 on first boot).
 func (s *store) nextBoot(env sim.Env) uint64 {
 	var boot uint64
-	if b, ok := s.disk.Get(keyBoot); ok {
+	if b, ok := s.boot.Load(s.disk); ok {
 		boot, _ = strconv.ParseUint(string(b), 10, 64)
 	}
 	boot++
-	s.disk.Put(keyBoot, []byte(strconv.FormatUint(boot, 10)))
+	s.boot.Store(s.disk, []byte(strconv.FormatUint(boot, 10)))
 	s.syncNow(env)
 	return boot
 }

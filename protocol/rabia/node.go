@@ -1,6 +1,7 @@
 package rabia
 
 import (
+	"github.com/faultline-sim/faultline/internal/durable"
 	"github.com/faultline-sim/faultline/machines"
 	"github.com/faultline-sim/faultline/protocol"
 	"github.com/faultline-sim/faultline/sim"
@@ -42,8 +43,10 @@ type Node struct {
 	seed    uint64
 	machine machines.Machine
 
-	epoch uint32 // incarnation, from disk
-	nextN uint32 // next batch number in this incarnation
+	epoch     uint32 // incarnation, from disk
+	epochCell durable.Cell
+	mvcCell   durable.Cell // this replica's steps in its current slot (persist.go)
+	nextN     uint32       // next batch number in this incarnation
 
 	log      []*Batch // decided value of every slot below len(log); nil is ⊥
 	sessions map[sim.NodeID]session

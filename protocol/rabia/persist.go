@@ -5,18 +5,23 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/faultline-sim/faultline/internal/durable"
 	"github.com/faultline-sim/faultline/sim"
 )
 
 // Disk layout (see doc.go for why it is safe):
 //
-//	epoch          this replica's incarnation, bumped and synced at Start
+//	epoch.<gen>    this replica's incarnation, bumped and synced at Start
 //	log/<slot>     a decided slot: 0 for ⊥, or 1 and the batch encoding
-//	mvc            the steps taken in the current slot: slot, proposal, and
+//	mvc.<gen>      the steps taken in the current slot: slot, proposal, and
 //	               the state and vote of every phase so far
 //
 // mvc is rewritten and synced before every PROPOSAL, STATE and VOTE leaves
-// the replica; log entries ride on the next such sync.
+// the replica (on an asynchronous disk they leave when the sync completes:
+// see out); log entries ride on the next such sync. Every record is sealed
+// with a checksum, and epoch and mvc are durable.Cells (each version under
+// a fresh key), so a torn write is detected and never costs the last good
+// version.
 const (
 	keyEpoch = "epoch"
 	keyMVC   = "mvc"
@@ -27,11 +32,12 @@ func logKey(s uint64) string { return fmt.Sprintf("%s%016x", logDir, s) }
 
 func (nd *Node) bumpEpoch(env sim.Env) {
 	d := env.Disk()
-	if b, ok := d.Get(keyEpoch); ok && len(b) == 4 {
+	nd.epochCell = durable.NewCell(keyEpoch)
+	if b, ok := nd.epochCell.Load(d); ok && len(b) == 4 {
 		nd.epoch = binary.BigEndian.Uint32(b)
 	}
 	nd.epoch++
-	d.Put(keyEpoch, binary.BigEndian.AppendUint32(nil, nd.epoch))
+	nd.epochCell.Store(d, binary.BigEndian.AppendUint32(nil, nd.epoch))
 	d.Sync() // batch ids must never repeat, persist or not
 }
 
@@ -40,7 +46,7 @@ func (nd *Node) persistDecision(env sim.Env, s uint64, b *Batch) {
 	if b != nil {
 		rec = append([]byte{1}, b.enc...)
 	}
-	env.Disk().Put(logKey(s), rec)
+	env.Disk().Put(logKey(s), durable.Seal(rec))
 }
 
 // replayLog rebuilds the machine and the at-most-once table from the
@@ -49,9 +55,10 @@ func (nd *Node) replayLog(env sim.Env) {
 	d := env.Disk()
 	for _, k := range d.Keys(logDir) {
 		s, err := strconv.ParseUint(k[len(logDir):], 16, 64)
-		rec, _ := d.Get(k)
-		if err != nil || s != nd.Next() || len(rec) == 0 {
-			break // a gap or a corrupt entry: peers supply the rest
+		raw, _ := d.Get(k)
+		rec, ok := durable.Open(raw)
+		if err != nil || s != nd.Next() || !ok || len(rec) == 0 {
+			break // a gap or a torn entry: peers supply the rest
 		}
 		var b *Batch
 		if rec[0] == 1 {
@@ -88,14 +95,15 @@ func (nd *Node) persistSlot(env sim.Env, sl *slot) {
 		w.Byte(byte(st + 1))
 		w.Byte(byte(vo + 1))
 	}
-	env.Disk().Put(keyMVC, w.Bytes())
+	nd.mvcCell.Store(env.Disk(), w.Bytes())
 	env.Disk().Sync()
 }
 
 // resumeSlot restores the steps this replica took in the slot it was in
 // when it crashed, so that it repeats them rather than contradicting them.
 func (nd *Node) resumeSlot(env sim.Env) {
-	rec, ok := env.Disk().Get(keyMVC)
+	nd.mvcCell = durable.NewCell(keyMVC)
+	rec, ok := nd.mvcCell.Load(env.Disk())
 	if !ok {
 		return
 	}

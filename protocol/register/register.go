@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/faultline-sim/faultline/checker"
+	"github.com/faultline-sim/faultline/internal/durable"
 	"github.com/faultline-sim/faultline/machines"
 	"github.com/faultline-sim/faultline/protocol"
 	"github.com/faultline-sim/faultline/sim"
@@ -78,8 +79,8 @@ type Committed struct{ Index uint64 }
 
 func (c Committed) TraceHash() uint64 { return c.Index }
 
-// durable is what a node keeps on disk under "state".
-type durable struct {
+// durableState is what a node keeps on disk under "state".
+type durableState struct {
 	Index    uint64
 	Machine  []byte
 	Answered map[string]reply // client -> its latest reply: clients have one op open at a time
@@ -89,19 +90,22 @@ type durable struct {
 type node struct {
 	params   Params
 	kind     string
-	state    durable
+	state    durableState
 	queue    []request
 	inflight *pending
 	// out holds every message and fact until the syncs asked for before it
 	// have completed: on an asynchronous disk nothing is acknowledged or
 	// answered before it is durable.
 	out sim.Outbox
+	// disk holds the durable state as a durable.Cell ("state.<gen>",
+	// checksummed): a torn write never costs the previous state.
+	disk durable.Cell
 }
 
 // pending is the command the primary is replicating.
 type pending struct {
 	req    request
-	next   durable
+	next   durableState
 	snap   []byte // next, encoded once: sent on every retransmit, then stored
 	result machines.Result
 	acks   map[sim.NodeID]bool
@@ -115,8 +119,9 @@ func newNode(cfg protocol.Config, id sim.NodeID) *node {
 }
 
 func (n *node) Start(env sim.Env) {
-	n.state = durable{Answered: map[string]reply{}}
-	if b, ok := env.Disk().Get("state"); ok {
+	n.state = durableState{Answered: map[string]reply{}}
+	n.disk = durable.NewCell("state")
+	if b, ok := n.disk.Load(env.Disk()); ok {
 		if err := json.Unmarshal(b, &n.state); err != nil {
 			panic(fmt.Sprintf("register: corrupt durable state: %v", err))
 		}
@@ -195,7 +200,7 @@ func (n *node) startNext(env sim.Env) {
 		}
 	}
 	res := m.Apply(machines.Command{F: r.Op.F, Key: r.Op.Key, Value: r.Op.Value})
-	next := durable{Index: n.state.Index + 1, Machine: m.Snapshot(), Answered: cloneAnswered(n.state.Answered)}
+	next := durableState{Index: n.state.Index + 1, Machine: m.Snapshot(), Answered: cloneAnswered(n.state.Answered)}
 	next.Answered[answeredKey(r.Request)] = reply{Seq: r.Seq, Value: res.Value, Err: res.Err}
 	n.inflight = &pending{req: r, next: next, snap: encode(next), result: res, acks: map[sim.NodeID]bool{primary: true}}
 	n.broadcast(env)
@@ -220,14 +225,14 @@ func (n *node) broadcast(env sim.Env) {
 }
 
 func (n *node) onReplicate(env sim.Env, from sim.NodeID, m replicate) {
-	var next durable
+	var next durableState
 	if err := json.Unmarshal(m.Snapshot, &next); err != nil {
 		panic(fmt.Sprintf("register: bad snapshot from %d: %v", from, err))
 	}
 	// A restarted primary may resend an index with different content; the
 	// primary's word is final, so a backup always takes the newest message.
 	n.state = next
-	env.Disk().Put("state", m.Snapshot)
+	n.disk.Store(env.Disk(), m.Snapshot)
 	env.Disk().Sync()
 	n.out.Observe(env, Committed{Index: next.Index})
 	n.out.Send(env, from, ack{Index: m.Index})
@@ -247,7 +252,7 @@ func (n *node) maybeCommit(env sim.Env) {
 		return
 	}
 	n.state = p.next
-	env.Disk().Put("state", p.snap)
+	n.disk.Store(env.Disk(), p.snap)
 	env.Disk().Sync()
 	n.out.Observe(env, Committed{Index: p.next.Index})
 	env.Count("register.committed", 1)
@@ -256,7 +261,7 @@ func (n *node) maybeCommit(env sim.Env) {
 	n.startNext(env)
 }
 
-func encode(d durable) []byte {
+func encode(d durableState) []byte {
 	b, err := json.Marshal(d) // map keys are sorted by encoding/json
 	if err != nil {
 		panic(err)

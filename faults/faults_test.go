@@ -265,6 +265,8 @@ func TestNemesisValidateNamesTheProblem(t *testing.T) {
 		{"bad step", Nemesis{Sequence: []Nemesis{{Kind: "meteor", For: 1}}}, "sequence[0]: kind:"},
 		{"negative repeat", Nemesis{Sequence: []Nemesis{{Kind: quiet, For: 1}}, Repeat: -1}, "repeat:"},
 		{"latency without spec", Nemesis{Kind: "latency", Every: 1, Duration: [2]time.Duration{1, 1}}, "latency:"},
+		{"during on a partition", Nemesis{Kind: "partition", Every: 1, Duration: [2]time.Duration{1, 1}, During: DuringSync}, "during:"},
+		{"during what", Nemesis{Kind: "crash", Every: 1, Duration: [2]time.Duration{1, 1}, During: "gc"}, `during: "gc"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -412,4 +414,36 @@ func TestGenerateGolden(t *testing.T) {
 		t.Fatalf("unknown command %q", d.Cmd)
 		return ""
 	})
+}
+
+// TestCrashDuringSyncNemesisArmsEveryCrash: a crash nemesis with during:
+// sync generates crash events that wait for a sync, each still paired with
+// its restart, and they round-trip through YAML.
+func TestCrashDuringSyncNemesisArmsEveryCrash(t *testing.T) {
+	m := Nemesis{Kind: "crash", During: DuringSync, Every: time.Second, Duration: [2]time.Duration{time.Millisecond, 100 * time.Millisecond}}
+	s := Generate([]Nemesis{m}, 3, 10*time.Second, stream(1))
+	crashes, restarts := 0, 0
+	for _, e := range s {
+		switch e.Kind {
+		case Crash:
+			crashes++
+			if e.During != DuringSync || !strings.Contains(e.String(), "during its next sync") {
+				t.Fatalf("crash event %v does not wait for a sync", e)
+			}
+		case Restart:
+			restarts++
+		}
+	}
+	if crashes == 0 || crashes != restarts {
+		t.Fatalf("%d crashes, %d restarts", crashes, restarts)
+	}
+	out, err := yaml.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Schedule
+	decodeStrict(t, out, &back)
+	if !reflect.DeepEqual(back, s) {
+		t.Fatalf("round trip changed the schedule:\n%s", out)
+	}
 }

@@ -14,18 +14,32 @@
 //	machine: register           # the replicated state machine
 //	nodes: 3
 //	network: {latency: {kind: uniform, min: 1ms, max: 3ms}, loss: 0, duplicate: 0}
-//	disk: {sync_latency: 200us}
+//	disk: {sync_latency: 200us} # or {fsync: async, sync_latency: 2ms, torn_writes: true}
 //	clients: {count: 3, timeout: 200ms, retries: 2, retry_other: true, think: 5ms}
 //	workload: {keys: 1, mix: {read: 2, write: 2, cas: 1}, min_value: 0, max_value: 5}
 //	phases: {faults: 5s, heal: 5s}
 //	faults:                     # an explicit schedule, replayed exactly
 //	  - {at: 1s, kind: crash, node: 2}
 //	  - {at: 2s, kind: restart, node: 2}
+//	  - {at: 3s, kind: crash, node: 1, during: sync} # at node 1's next sync, inside it
 //	nemesis:                    # faults generated from the seed's "faults" stream
 //	  - {kind: partition, every: 1s, duration: [200ms, 800ms]}
 //	checks: {linearizable: true, liveness: true}
 //	budgets: {max_events: 2000000, max_time: 1m}
 //	seed: 7                     # optional: the seed `simrun run` uses without -seed
+//
+// Disk: by default a sync is durable the moment a node asks for it
+// (fsync: immediate); sync_latency only delays the messages the node sends
+// after it in the same handler, and no crash can fall inside a sync. With
+// fsync: async the disk tells the truth, as FoundationDB's and TigerBeetle's
+// simulators do: a sync completes sync_latency after it was asked for (in
+// request order) and the node is told (sim.SyncListener); a crash before
+// that loses every write the sync covered. torn_writes: true lets a crash
+// tear the newest write that was not durable (half the time it lands cut
+// short, in place). A crash with during: sync (a fault event or a crash
+// nemesis) waits for the node's next sync and lands inside it. The built-in
+// rabia-fsync and gcounter-fsync scenarios use all three; the protocols'
+// wait_for_sync: false is the bug they catch and the default disk cannot.
 //
 // Phases: during the fault phase clients run the workload while the
 // schedule plays; at its end every fault is healed, the network's own loss

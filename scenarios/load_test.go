@@ -63,6 +63,9 @@ func TestBadScenariosGiveClearErrors(t *testing.T) {
 		{"wrong type", "nodes: 3", "nodes: three", []string{"t.yaml:5:8: nodes", "three"}},
 		{"unknown param", "machine: register", "machine: register\nparams: {retransmit: 5}", []string{"params", "retransmit"}},
 		{"missing name", "name: t", "", []string{"name: missing"}},
+		{"bad fsync mode", "phases:", "disk: {fsync: eventually}\nphases:", []string{`disk.fsync: "eventually"`, `"async"`}},
+		{"during on a restart", "phases:", "faults: [{at: 1s, kind: restart, node: 1, during: sync}]\nphases:", []string{"faults[0]", "during", "only on a crash"}},
+		{"during what", "phases:", "nemesis: [{kind: crash, during: gc, every: 1s, duration: [1ms, 2ms]}]\nphases:", []string{"nemesis[0]", `during: "gc"`}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -21,6 +21,14 @@
 //   - Every delivered event folds into the trace hash, so the same scenario
 //     and seed give the same hash on any machine and any GOMAXPROCS.
 //
+// Disks come in two models (DiskConfig). The default, immediate, makes a
+// sync durable when Disk.Sync returns, so no crash can fall inside it. The
+// asynchronous one tells the truth: a sync completes after its latency, the
+// node hears of it through SyncListener, a crash before then loses every
+// write it covered, and with TornWrites the newest write may survive only
+// in part. Kernel.CrashDuringSync lands a crash inside a sync. Outbox is
+// the helper a node uses to say nothing before it is durable.
+//
 // One departure from a fully symmetric network, on purpose: links between
 // a client and a replica lose and delay messages like any other but never
 // duplicate them, because clients talk over connections (TCP, HTTP) that

@@ -33,7 +33,14 @@
 //     with every consistent read.
 //   - State lives on the simulated disk like dets: synced before every reply
 //     (Params.Sync "ack") or only every Params.SyncInterval ("periodic"), which
-//     is where a crash loses acknowledged increments.
+//     is where a crash loses acknowledged increments. On an asynchronous
+//     disk (disk.fsync: async) a reply, push acknowledgement or fact leaves
+//     only when the syncs asked for before it have completed (a sim.Outbox,
+//     as dets:sync blocks its caller); each counter is a checksummed
+//     durable.Cell, so a torn write never costs a synced value. params
+//     wait_for_sync: false answers as soon as the sync is asked for:
+//     gcounter-fsync finds it (durability) on every seed, the immediate
+//     disk never.
 //
 // Clients speak the history vocabulary through [Codec]: increment (Key, Value
 // n; a string body is parsed strictly, as CounterDB parses it), get (Key;

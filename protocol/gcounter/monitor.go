@@ -87,11 +87,19 @@ func (m *Monitor) checkBoot(node sim.NodeID, f FactBooted) error {
 	names := sortedKeys(m.acked[node])
 	for _, name := range names {
 		if had := m.acked[node][name]; recovered[name] < had {
-			return fmt.Errorf("durability: replica %d restarted with its slot of counter %q at %d but had acknowledged increments up to %d: %d acknowledged lost with sync=%s",
-				node, name, recovered[name], had, had-recovered[name], m.p.Sync)
+			return fmt.Errorf("durability: replica %d restarted with its slot of counter %q at %d but had acknowledged increments up to %d: %d acknowledged lost with sync=%s%s",
+				node, name, recovered[name], had, had-recovered[name], m.p.Sync, m.ackEarly())
 		}
 	}
 	return nil
+}
+
+// ackEarly names the setting that answers before the sync completes.
+func (m *Monitor) ackEarly() string {
+	if !*m.p.WaitForSync {
+		return ", wait_for_sync=false"
+	}
+	return ""
 }
 
 func (m *Monitor) aaeRound(f FactAAERound) {

@@ -78,8 +78,8 @@
 // durable.Cells, each version under a fresh key, so a torn write (disk
 // torn_writes) is detected and costs at most the version that was not yet
 // durable. params wait_for_sync: false sends at once, before the sync
-// completes; rabia-fsync catches it (proposal or state uniqueness after a
-// restart) on 199 of 200 seeds, the immediate disk on none. (The learner-rejoin alternative of RABIA.md can
+// completes; rabia-fsync catches it (recovery: the restarted replica lacks a
+// step it had sent) on 200 of 200 seeds, the immediate disk on none. (The learner-rejoin alternative of RABIA.md can
 // deadlock a slot when a majority restarts in it, since none of them may
 // speak there again; persistence has no such case.)
 //

@@ -131,6 +131,11 @@ type monitor struct {
 	restarts int
 	invalid  *checker.Verdict // the online check's violation, if it fired
 
+	// anomaly is the first anomaly seen (a restart, an ignored Commit, a
+	// duplicate apply): an online violation names it, so that stopping
+	// the run at a later consequence never hides the cause.
+	anomaly *finding
+
 	checkVeto bool
 	acked     map[commitKey][]sim.NodeID // peers that acknowledged a proposal
 	vetoes    []veto
@@ -166,6 +171,7 @@ func (m *monitor) Observe(at sim.Time, node sim.NodeID, fact any) error {
 	case Booted:
 		if r.boots > 0 {
 			m.restarts++
+			m.note(finding{at, CauseRestart, fmt.Sprintf("at %v node %d restarted from the initial state", at, node)})
 		}
 		r.reboot(at)
 	case Applied:
@@ -173,13 +179,17 @@ func (m *monitor) Observe(at sim.Time, node sim.NodeID, fact any) error {
 		rec := record{at: at, node: node, cmd: f.Command, state: f.State, id: f.ID}
 		if _, again := r.applied[key]; again {
 			r.twice = append(r.twice, rec)
+			m.note(finding{at, CauseDuplicate, fmt.Sprintf("at %v node %d applied Commit %s %s a second time (a duplicated or resent message), reaching %s",
+				at, node, f.ID, describe(f.Command), f.State)})
 			return nil
 		}
 		r.applied[key], r.everHeld[key] = rec, rec
 		r.order = append(r.order, key)
 		return m.checkSequence(key, rec)
 	case Ignored:
-		r.ignored[commitKey{f.ID, f.Timestamp}] = record{at: at, node: node, cmd: f.Command, reason: f.Reason, state: f.State}
+		key := commitKey{f.ID, f.Timestamp}
+		r.ignored[key] = record{at: at, node: node, cmd: f.Command, reason: f.Reason, state: f.State}
+		m.note(m.ignoredFinding(r.ignored[key], node, key))
 	case Voted:
 		if f.Ack {
 			key := commitKey{f.ID, f.Timestamp}
@@ -193,6 +203,13 @@ func (m *monitor) Observe(at sim.Time, node sim.NodeID, fact any) error {
 		}
 	}
 	return nil
+}
+
+// note keeps the first anomaly.
+func (m *monitor) note(f finding) {
+	if m.anomaly == nil {
+		m.anomaly = &f
+	}
 }
 
 // checkSequence extends the cluster's committed sequence with a Commit
@@ -210,11 +227,16 @@ func (m *monitor) checkSequence(key commitKey, rec record) error {
 			detail += fmt.Sprintf(" (that state came from %s %s, first applied by node %d at %v)",
 				m.lastKey.ID, describe(m.lastRec.cmd), m.lastRec.node, m.lastRec.at)
 		}
-		v := &protocol.Violation{Property: PropertyInvalidTransition, Cause: CauseConflict,
+		cause := CauseConflict
+		if a := m.anomaly; a != nil {
+			detail += "; the earliest anomaly before it: " + a.event
+			cause = a.cause
+		}
+		v := &protocol.Violation{Property: PropertyInvalidTransition, Cause: cause,
 			Event:  fmt.Sprintf("at %v node %d applied %s %s", rec.at, rec.node, key.ID, describe(rec.cmd)),
 			Detail: detail}
 		m.invalid = &checker.Verdict{Outcome: checker.Violation, Property: v.Property,
-			Event: v.Event, Detail: v.Detail, At: int64(rec.at), Node: int(rec.node), Cause: CauseConflict}
+			Event: v.Event, Detail: v.Detail, At: int64(rec.at), Node: int(rec.node), Cause: v.Cause}
 		return v
 	}
 	m.lastKey, m.lastRec = key, rec

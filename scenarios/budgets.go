@@ -13,7 +13,7 @@ import (
 //
 //	budgets.max_events        events delivered                 sim.DefaultMaxEvents (10,000,000)
 //	budgets.max_time          virtual time                     twice the phases plus 1s (1h until clients finish)
-//	budgets.max_fault_events  fault events + sequence steps    faults.DefaultBudget (100,000)
+//	budgets.max_fault_events  fault events + sequence steps    faults.DefaultBudget (100,000), at most max_queued
 //	budgets.max_queued        events waiting at once           sim.DefaultMaxQueued (1,000,000)
 //	budgets.max_operations    client operations recorded       sim.DefaultMaxOps (200,000)
 //
@@ -32,12 +32,14 @@ var knobs = map[sim.EndReason]string{
 	sim.EndOpBudget:    "budgets.max_operations",
 }
 
-// faultBudget is the run's fault-generation budget.
+// faultBudget is the run's fault-generation budget. Every fault event
+// waits in the queue from the start, so the default is never above the
+// queue budget.
 func (s *Scenario) faultBudget() int64 {
 	if s.Budgets.MaxFaultEvents > 0 {
 		return s.Budgets.MaxFaultEvents
 	}
-	return faults.DefaultBudget
+	return min(faults.DefaultBudget, s.queueBudget())
 }
 
 func (s *Scenario) queueBudget() int64 {
@@ -67,7 +69,7 @@ func (s *Scenario) validateBudgets() error {
 	if b.MaxTime < 0 {
 		return fmt.Errorf("budgets.max_time: %v is negative", b.MaxTime)
 	}
-	if queued := s.queueBudget(); s.faultBudget() > queued {
+	if queued := s.queueBudget(); b.MaxFaultEvents > queued {
 		// Every fault event waits in the queue from the start of the run.
 		return fmt.Errorf("budgets.max_fault_events: %d is more than budgets.max_queued (%d): every fault event is queued when the run starts",
 			s.faultBudget(), queued)

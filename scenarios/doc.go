@@ -49,4 +49,29 @@
 // are quiet so replicas can converge before the final checks. With
 // phases.faults 0 the fault phase lasts until every client has done
 // clients.max_ops operations.
+//
+// Budgets: every run is bounded, and every bound is a count (or virtual
+// time), never wall-clock time, so a budget ends a run at the same event on
+// every machine and the repro command reproduces the stop too. Zero or
+// absent means the default:
+//
+//	budgets:
+//	  max_events: 10000000      # events delivered
+//	  max_time: 11s             # virtual time; default twice the phases plus 1s (1h until clients finish)
+//	  max_fault_events: 100000  # fault events (explicit and generated) plus nemesis sequence steps; at most max_queued
+//	  max_queued: 1000000       # events waiting at once: messages in flight, timers, faults, held deliveries
+//	  max_operations: 200000    # client operations recorded, all clients together
+//
+// What can be known before the run is bad input (exit 2, one line naming
+// the file, line and field): nemeses whose worst case over any seed
+// (faults.Cost: every gap as short and every fault as brief as allowed)
+// generates more than max_fault_events, such as a crash every 1ns over an
+// hour or a sequence of 1ns steps; max_fault_events above max_queued (every
+// fault waits in the queue from the start); clients.count × clients.max_ops
+// above max_operations when the fault phase lasts until clients finish; a
+// max_time shorter than the phases. Everything else ends the run with a
+// budget_exhausted verdict (exit 3, never a pass) whose detail names the
+// budget and the field that raises it. The defaults end a runaway scenario
+// within about a minute on two cores; no built-in scenario uses half of
+// any of them.
 package scenarios

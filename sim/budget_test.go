@@ -96,7 +96,7 @@ func TestSchedulingIntoThePastIsAnInternalError(t *testing.T) {
 	if end.Reason != EndInternal || ran {
 		t.Fatalf("ended %v (%s), ran=%v; want an internal error and the past action never run", end.Reason, end.Detail, ran)
 	}
-	if end.At != Time(time.Second) || !strings.Contains(end.Detail, "scheduled at 1ms, before the current time 1s") {
+	if end.At != Time(time.Second) || !strings.Contains(end.Detail, `action "in the past" was scheduled at 1ms, before the current time 1s`) {
 		t.Errorf("end %v at %v: %s", end.Reason, end.At, end.Detail)
 	}
 }

@@ -272,14 +272,27 @@ func (k *Kernel) boot() {
 func (k *Kernel) schedule(ev event) {
 	if ev.at < k.now {
 		k.stopWith(End{Reason: EndInternal, At: k.now, Node: ev.to, Detail: fmt.Sprintf(
-			"internal error: a %s for node %d was scheduled at %v, before the current time %v (an overflow, or a kernel bug)",
-			ev.kind, ev.to, ev.at, k.now)})
+			"internal error: %s was scheduled at %v, before the current time %v (an overflow, or a kernel bug)",
+			describeEvent(&ev), ev.at, k.now)})
 		return
 	}
 	k.seq++
 	ev.seq = k.seq
 	k.queue.push(ev)
 	k.countQueued()
+}
+
+// describeEvent names an event for an error message.
+func describeEvent(ev *event) string {
+	switch ev.kind {
+	case evMessage:
+		return fmt.Sprintf("a %T message from node %d to node %d", ev.msg, ev.from, ev.to)
+	case evTimer:
+		return fmt.Sprintf("a timer of node %d", ev.to)
+	case evAction:
+		return fmt.Sprintf("action %q", ev.msg.(*action).name)
+	}
+	return ev.kind.String()
 }
 
 // countQueued records the queue's new size against its peak and budget.

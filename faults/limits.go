@@ -2,6 +2,7 @@ package faults
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/faultline-sim/faultline/sim"
@@ -20,9 +21,21 @@ const maxTailFactor = 1 << 20
 // CheckDuration reports a duration outside ±MaxDuration.
 func CheckDuration(d time.Duration) error {
 	if d > MaxDuration || d < -MaxDuration {
-		return fmt.Errorf("%v is beyond the %v limit on any duration", d, MaxDuration)
+		return fmt.Errorf("%s is beyond the %s limit on any duration", FormatDuration(d), FormatDuration(MaxDuration))
 	}
 	return nil
+}
+
+// FormatDuration is d as a person writes it: 1000h, not 1000h0m0s.
+func FormatDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = s[:len(s)-2]
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = s[:len(s)-2]
+	}
+	return s
 }
 
 // Probability checks that p is a probability in [0, 1]; NaN is not.
@@ -70,7 +83,8 @@ func (l LatencySpec) Validate() error {
 		return fmt.Errorf("tail_max_factor: %d is not in [1, %d] (0: the default 64)", l.TailMaxFactor, maxTailFactor)
 	}
 	if worst := l.Worst(); worst > MaxDuration || worst < 0 {
-		return fmt.Errorf("max: a message could be delayed by up to %v × %d, beyond the %v limit on any duration", max(l.Min, l.Max), l.tailFactor(), MaxDuration)
+		return fmt.Errorf("max: a message could be delayed by up to %s × %d (the tail factor), beyond the %s limit on any duration",
+			FormatDuration(max(l.Min, l.Max)), l.tailFactor(), FormatDuration(MaxDuration))
 	}
 	return nil
 }

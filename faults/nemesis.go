@@ -192,7 +192,8 @@ func (m Nemesis) CheckSpan(window time.Duration) error {
 		// Occurrences start at least Every/2 apart.
 		occurrences := int64(window/max(m.Every/2, 1)) + 1
 		if int64(m.Offset) > int64(MaxDuration)/occurrences {
-			return fmt.Errorf("offset: up to %d jumps of up to %v over the %v fault phase could move a clock beyond the %v limit", occurrences, m.Offset, window, MaxDuration)
+			return fmt.Errorf("offset: up to %d jumps of up to %s over the %s fault phase could move a clock beyond the %s limit",
+				occurrences, FormatDuration(m.Offset), FormatDuration(window), FormatDuration(MaxDuration))
 		}
 	}
 	return nil

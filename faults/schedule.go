@@ -95,7 +95,7 @@ func (s Schedule) Validate(n int) error {
 		if e.Kind == Clock {
 			offsets[e.Node] += e.Offset
 			if err := CheckDuration(offsets[e.Node]); err != nil {
-				return fmt.Errorf("faults[%d]: offset: the clock offsets of node %d add up to %v, beyond the %v limit", i, e.Node, offsets[e.Node], MaxDuration)
+				return fmt.Errorf("faults[%d]: offset: the clock offsets of node %d add up to %s, beyond the %s limit", i, e.Node, FormatDuration(offsets[e.Node]), FormatDuration(MaxDuration))
 			}
 		}
 	}

@@ -144,6 +144,9 @@ func Parse(data []byte, name string) (*Scenario, error) {
 		return nil, &fileError{file: name, line: 1, col: 1, msg: fmt.Sprintf(
 			"the file is larger than %d bytes (1 MiB), the limit for a scenario file; is it the right file?", MaxFileSize)}
 	}
+	if err := checkUTF8(name, data); err != nil {
+		return nil, err
+	}
 	pos, err := parseTree(data, name)
 	if err != nil {
 		return nil, err

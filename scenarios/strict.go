@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/faultline-sim/faultline/faults"
 	"go.yaml.in/yaml/v3"
@@ -64,6 +65,7 @@ type strictFile struct {
 	err    *fileError
 	file   string
 	proto  string
+	values int // values visited, aliases expanded
 }
 
 var durationType = reflect.TypeOf(time.Duration(0))
@@ -82,10 +84,29 @@ func join(path, field string) string {
 	return path + "." + field
 }
 
+// maxValues bounds the values a file may expand to. Aliases let a few
+// bytes name exponentially many values ("billion laughs"); no scenario
+// needs more than a few thousand.
+const maxValues = 100_000
+
+// visit counts one value and reports whether the file is still within
+// maxValues.
+func (c *strictFile) visit(n *yaml.Node) bool {
+	c.values++
+	if c.values > maxValues {
+		c.fail(n, "", "the file expands to more than %d values (through YAML aliases?); expected a plain scenario", maxValues)
+		return false
+	}
+	return true
+}
+
 // walk checks n against t at path.
 func (c *strictFile) walk(n *yaml.Node, t reflect.Type, path string) {
 	for n.Kind == yaml.AliasNode && n.Alias != nil {
 		n = n.Alias
+	}
+	if !c.visit(n) {
+		return
 	}
 	c.pos[path] = n
 	if c.err != nil || (n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null") {
@@ -213,11 +234,17 @@ func (c *strictFile) sequence(n *yaml.Node, t reflect.Type, path string) {
 		return
 	}
 	for i, e := range n.Content {
+		if c.err != nil {
+			return
+		}
 		c.walk(e, t.Elem(), fmt.Sprintf("%s[%d]", path, i))
 	}
 }
 
 func (c *strictFile) integer(n *yaml.Node, path string, bits int, unsigned bool) {
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!float" && integerSyntax.MatchString(n.Value) {
+		n = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: n.Value, Line: n.Line, Column: n.Column}
+	}
 	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!int" {
 		c.fail(n, path, "%s is not an integer; expected a whole number", describe(n))
 		return
@@ -263,25 +290,34 @@ func (c *strictFile) duration(n *yaml.Node, path string) {
 	d, err := time.ParseDuration(n.Value)
 	if err != nil {
 		if isDurationSyntax(n.Value) {
-			c.fail(n, path, "%s is out of range; expected a duration of at most %v", n.Value, faults.MaxDuration)
+			c.fail(n, path, "%s is out of range; expected a duration of at most %s", n.Value, faults.FormatDuration(faults.MaxDuration))
 			return
 		}
 		c.fail(n, path, "%q is not a duration; expected a number with a unit (ns, us, ms, s, m, h), like 250ms or 2s", n.Value)
 		return
 	}
-	if err := faults.CheckDuration(d); err != nil {
-		c.fail(n, path, "%s", err)
+	if d > faults.MaxDuration || d < -faults.MaxDuration {
+		c.fail(n, path, "%s is beyond the %s limit on any duration", n.Value, faults.FormatDuration(faults.MaxDuration))
 	}
 }
 
 // anything checks a value the Go side leaves untyped (params of a
 // protocol that declares no type): numbers must at least be finite.
 func (c *strictFile) anything(n *yaml.Node, path string) {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	if !c.visit(n) {
+		return
+	}
 	switch n.Kind {
 	case yaml.MappingNode:
 		c.keys(n, path, func(key, value *yaml.Node) { c.anything(value, join(path, key.Value)) })
 	case yaml.SequenceNode:
 		for i, e := range n.Content {
+			if c.err != nil {
+				return
+			}
 			c.anything(e, fmt.Sprintf("%s[%d]", path, i))
 		}
 	case yaml.ScalarNode:
@@ -291,6 +327,10 @@ func (c *strictFile) anything(n *yaml.Node, path string) {
 		}
 	}
 }
+
+// integerSyntax is a decimal integer too large for YAML's int, which it
+// then calls a float.
+var integerSyntax = regexp.MustCompile(`^[-+]?[0-9]+$`)
 
 var durationSyntax = regexp.MustCompile(`^[-+]?([0-9]*(\.[0-9]*)?(ns|us|µs|μs|ms|s|m|h))+$`)
 
@@ -350,6 +390,28 @@ func splitField(msg string) (field, rest string) {
 	}
 }
 
+// checkUTF8 reports the line and column of the first byte that is not
+// UTF-8 (the YAML library would only say that there is one).
+func checkUTF8(file string, data []byte) error {
+	if utf8.Valid(data) {
+		return nil
+	}
+	line, col := 1, 1
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && size <= 1 {
+			return &fileError{file: file, line: line, col: col, msg: fmt.Sprintf("byte 0x%02x is not UTF-8; a scenario file is UTF-8 text", data[i])}
+		}
+		if r == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+		i += size
+	}
+	return nil
+}
+
 // locate turns a validation error into a fileError at the field's place.
 func locate(file string, pos positions, err error) error {
 	field, msg := splitField(err.Error())
@@ -362,9 +424,9 @@ func locate(file string, pos positions, err error) error {
 
 var yamlLine = regexp.MustCompile(`^(?:yaml: )?line ([0-9]+): (.*)$`)
 
-// yamlError turns the YAML library's error into fileErrors. The library
-// gives a line but no column: the column is that of the first value on the
-// line, or 1.
+// yamlError turns the YAML library's error into a fileError (pos nil: a
+// syntax error). The library gives a line but no column: the column is that
+// of the first value on the line, or 1.
 func yamlError(file string, pos positions, err error) error {
 	msg := err.Error()
 	if te, ok := err.(*yaml.TypeError); ok && len(te.Errors) > 0 {
@@ -372,7 +434,10 @@ func yamlError(file string, pos positions, err error) error {
 	}
 	m := yamlLine.FindStringSubmatch(msg)
 	if m == nil {
-		return &fileError{file: file, line: 1, col: 1, msg: strings.TrimPrefix(msg, "yaml: ")}
+		return &fileError{file: file, line: 1, col: 1, msg: "YAML syntax: " + strings.TrimPrefix(msg, "yaml: ")}
+	}
+	if pos == nil {
+		m[2] = "YAML syntax: " + m[2]
 	}
 	line, _ := strconv.Atoi(m[1])
 	col := 0

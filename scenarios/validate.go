@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/faultline-sim/faultline/checker"
 	"github.com/faultline-sim/faultline/faults"
 	"github.com/faultline-sim/faultline/machines"
 	"github.com/faultline-sim/faultline/protocol"
@@ -92,7 +93,7 @@ func (s *Scenario) validateCluster() error {
 		return fmt.Errorf("nodes: %d must be between 1 and %d", s.Nodes, maxNodes)
 	}
 	if s.Disk.SyncLatency < 0 || s.Disk.SyncLatency > maxSyncLatency {
-		return fmt.Errorf("disk.sync_latency: %v is not in [0, %v]", s.Disk.SyncLatency, maxSyncLatency)
+		return fmt.Errorf("disk.sync_latency: %s is not in [0, %s]", faults.FormatDuration(s.Disk.SyncLatency), faults.FormatDuration(maxSyncLatency))
 	}
 	switch sim.FsyncMode(s.Disk.Fsync) {
 	case "", sim.FsyncImmediate, sim.FsyncAsync:
@@ -253,6 +254,9 @@ func (s *Scenario) validatePhases() error {
 	}
 	if s.Checks.Timeout < 0 || s.Checks.Recovery < 0 {
 		return fmt.Errorf("checks: timeout and recovery must not be negative")
+	}
+	if s.Checks.Model != "" && !slices.Contains(checker.ModelNames(), s.Checks.Model) {
+		return fmt.Errorf("checks.model: %q is not one of %s", s.Checks.Model, strings.Join(checker.ModelNames(), ", "))
 	}
 	if s.Checks.Liveness && p.Faults > 0 && p.Heal > 0 && s.Checks.Recovery >= p.Heal/2 {
 		return fmt.Errorf("checks.recovery: %v leaves no operation to check: clients stop halfway through the %v heal phase; expected less than %v",

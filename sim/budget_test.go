@@ -191,3 +191,44 @@ func TestTimeArithmeticSaturates(t *testing.T) {
 		}
 	}
 }
+
+// TestHeldEventsAreCounted: the kernel's count of events held for stopped
+// replicas (part of the queue budget) always equals what they hold,
+// through stops, resumes and crashes.
+func TestHeldEventsAreCounted(t *testing.T) {
+	k, _ := cluster(t, 3, fixed1ms, func(p *probe) {
+		p.onStart = func(env Env) { env.SetTimer(time.Millisecond, "tick") }
+		p.onTimer = func(env Env, tag any) {
+			env.SetTimer(time.Millisecond, "tick")
+			env.Send((env.ID()+1)%3, "m")
+		}
+	})
+	check := func(when string) {
+		sum := 0
+		for _, e := range k.ents {
+			sum += len(e.held)
+		}
+		if k.held != sum {
+			t.Errorf("%s: kernel counts %d held events, replicas hold %d", when, k.held, sum)
+		}
+	}
+	steps := []struct {
+		at   time.Duration
+		name string
+		do   func()
+	}{
+		{10 * time.Millisecond, "stop 1 and 2", func() { k.Stop(1); k.Stop(2) }},
+		{30 * time.Millisecond, "resume 1", func() { k.Resume(1) }},
+		{40 * time.Millisecond, "crash 2 while stopped", func() { k.Crash(2) }},
+		{50 * time.Millisecond, "stop 0", func() { k.Stop(0) }},
+		{70 * time.Millisecond, "heal", func() { k.Heal() }},
+	}
+	for _, s := range steps {
+		k.At(Time(s.at), s.name, func() { check("before " + s.name); s.do(); check("after " + s.name) })
+	}
+	k.Run(Time(100 * time.Millisecond))
+	check("at the end")
+	if k.held != 0 {
+		t.Errorf("%d events still held after the heal", k.held)
+	}
+}

@@ -81,7 +81,7 @@ func (k *Kernel) syncDone(ev *event) {
 	id := SyncID(ev.aux)
 	e.disk.Complete(id)
 	if e.paused {
-		e.held = append(e.held, *ev)
+		k.hold(e, ev)
 		return
 	}
 	k.events++

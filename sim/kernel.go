@@ -282,6 +282,13 @@ func (k *Kernel) schedule(ev event) {
 	k.countQueued()
 }
 
+// hold keeps ev for stopped entity e until Resume. It still counts
+// against the queue budget: it moved from the queue to e.held.
+func (k *Kernel) hold(e *entity, ev *event) {
+	e.held = append(e.held, *ev)
+	k.held++
+}
+
 // describeEvent names an event for an error message.
 func describeEvent(ev *event) string {
 	switch ev.kind {
@@ -334,8 +341,7 @@ func (k *Kernel) deliver(ev *event) {
 		return
 	}
 	if e.paused {
-		e.held = append(e.held, *ev)
-		k.held++ // still waiting: it moved from the queue to e.held
+		k.hold(e, ev)
 		return
 	}
 	k.events++
@@ -359,8 +365,7 @@ func (k *Kernel) fire(ev *event) {
 	}
 	if e.paused {
 		e.timers.keep(TimerID(ev.aux))
-		e.held = append(e.held, *ev)
-		k.held++
+		k.hold(e, ev)
 		return
 	}
 	k.events++

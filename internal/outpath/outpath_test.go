@@ -298,3 +298,17 @@ func TestDirRefusesAMarkerPointingOutside(t *testing.T) {
 		t.Fatal("precious changed")
 	}
 }
+
+// TestStreamsAreWrittenInPlace: a character device such as /dev/null
+// holds nothing to lose, so it needs no -force and is never renamed over.
+func TestStreamsAreWrittenInPlace(t *testing.T) {
+	if _, err := os.Stat(os.DevNull); err != nil {
+		t.Skip("no", os.DevNull)
+	}
+	if err := WriteFile(os.DevNull, JSONL, false, []byte("x\n")); err != nil {
+		t.Fatal(err)
+	}
+	if info, err := os.Stat(os.DevNull); err != nil || info.Mode()&os.ModeCharDevice == 0 {
+		t.Fatalf("%s is no longer a device: %v", os.DevNull, err)
+	}
+}

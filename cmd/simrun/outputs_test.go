@@ -255,7 +255,7 @@ func TestMergeOutputNeverDestroysAUsersFile(t *testing.T) {
 			args: []string{"merge", "-out", "all.jsonl", "s0.jsonl", "notes.txt"},
 			code: exitUsage, stderr: "notes.txt:1: neither a results header nor a result line"},
 		{name: "another kind of results", files: map[string]string{"m.jsonl": `{"faultline":"mutate-results","version":1,"scenario":"register-basic","settings":{}}` + "\n"},
-			args: []string{"merge", "m.jsonl"}, code: exitUsage, stderr: "m.jsonl:1: a mutate-results file, not sweep-results"},
+			setup: shards, args: []string{"merge", "s0.jsonl", "m.jsonl"}, code: exitUsage, stderr: "m.jsonl:1: a mutate-results file, not sweep-results"},
 		{name: "header-less input is read", files: map[string]string{"old.jsonl": legacyLine},
 			args: []string{"merge", "-out", "all.jsonl", "old.jsonl"}, code: exitPass,
 			after: func(t *testing.T) { isResultsFile(t, "all.jsonl") }},

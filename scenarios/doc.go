@@ -4,8 +4,19 @@
 // clients and the fault schedule, runs the fault and heal phases, and
 // hands history and final state to the checkers for a Verdict.
 //
-// A scenario file is YAML. Unknown fields are errors naming the field and
-// line; every value is validated before anything runs:
+// A scenario file is YAML, at most 1 MiB (MaxFileSize). It is checked
+// strictly before anything runs, and every error is one line naming the
+// file, line, column and field and what was expected
+// ("scenario f.yaml:7:24: workload.mix.put: protocol register with
+// machine register does not serve \"put\"; it serves read, write, cas"):
+// unknown or repeated fields, integers given as 3.5, numbers given as .nan
+// or .inf, durations without a unit or beyond ±faults.MaxDuration (1000h;
+// only clock offsets may be negative), probabilities outside [0, 1], a
+// mix with no positive weight or with an operation the protocol and
+// machine do not serve, faults after the fault phase, and whatever the
+// protocol's own Validate refuses in params. A protocol's params are
+// checked against its Definition.Params type, so they too name their line.
+// A file is:
 //
 //	name: register-basic
 //	description: the demonstration register, no faults

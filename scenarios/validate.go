@@ -62,6 +62,9 @@ func (s *Scenario) validateIdentity() error {
 		return fmt.Errorf("name: missing; every scenario needs a name")
 	}
 	def, ok := Protocols[s.Protocol]
+	if s.Protocol == "" {
+		return fmt.Errorf("protocol: missing; expected one of %s", strings.Join(ProtocolNames(), ", "))
+	}
 	if !ok {
 		return fmt.Errorf("protocol: %q is not one of %s", s.Protocol, strings.Join(ProtocolNames(), ", "))
 	}

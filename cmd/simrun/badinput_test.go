@@ -156,6 +156,7 @@ func TestRunRefusesBadScenarios(t *testing.T) {
 		{"gcounter sync policy", gcounter("increment: 1, get: 1", "params: {sync: sometimes}"), `bad.yaml:9:16: params.sync`, `"sometimes" is not "ack"`},
 		{"unknown protocol", edit("protocol: register", "protocol: raft"), `bad.yaml:2:11: protocol`, `"raft" is not one`},
 		{"machine the protocol does not run", edit("protocol: register\nmachine: register", "protocol: gcounter\nmachine: kv"), `bad.yaml:3:10: machine`, `protocol gcounter runs counter,`},
+		{"missing protocol", edit("protocol: register\n", ""), `bad.yaml:1:1: protocol`, `missing; expected one of`},
 		{"missing name", "protocol: register\nmachine: register\nnodes: 3\nnetwork: {latency: {kind: fixed, min: 1ms}}\nclients: {count: 2, timeout: 100ms}\nworkload: {mix: {read: 1, write: 1}, max_value: 3}\nphases: {faults: 1s, heal: 1s}\n", `bad.yaml:1:1: name`, `missing; every scenario needs`},
 		{"invalid utf-8", edit("name: t", "name: t\xff"), `bad.yaml:1:8`, `byte 0xff is not`},
 		{"negative keys", edit("mix:", "keys: -1, mix:"), `bad.yaml:7:18: workload.keys`, `-1 is negative`},

@@ -35,6 +35,15 @@ type Result struct {
 	Visualization string `json:"visualization,omitempty"`
 	// TraceError is why the trace (Options.Trace) could not be written.
 	TraceError string `json:"trace_error,omitempty"`
+	// AnomalyCounts counts what went wrong as the run went (sim.Anomaly)
+	// by kind: messages lost, partitioned or sent to a dead receiver,
+	// replies after their client gave up, anomalies nodes reported.
+	AnomalyCounts map[string]int64 `json:"anomalies,omitempty"`
+	// FirstAnomaly is the earliest of them.
+	FirstAnomaly *sim.Anomaly `json:"first_anomaly,omitempty"`
+	// Anomalies are the run's first 10,000 anomalies, oldest first, for
+	// checks and reports that relate them to a verdict.
+	Anomalies []sim.Anomaly `json:"-"`
 
 	// Not in the JSON: the raw material for reports, shrinking and
 	// `-history`.
@@ -80,6 +89,11 @@ func (r *run) result() *Result {
 		Operations: ops,
 		History:    HistoryOf(ops),
 		HealAt:     r.healAt,
+		Anomalies:  r.k.Anomalies(),
+	}
+	if len(res.Anomalies) > 0 {
+		res.AnomalyCounts = r.k.AnomalyCounts()
+		res.FirstAnomaly = &res.Anomalies[0]
 	}
 	res.Budgets = r.budgetUse()
 	res.Checks = r.verdicts(res)

@@ -139,6 +139,7 @@ type client struct {
 	maybe   bool // an earlier attempt may have reached a replica
 	done    bool
 	ops     int
+	gaveUp  map[uint64]bool // operations that ended unknown: a reply to one is an anomaly
 }
 
 // AddClients adds cfg.Count clients after the replicas (and earlier
@@ -222,6 +223,9 @@ func (c *client) send() {
 func (c *client) Receive(env Env, from NodeID, m Message) {
 	r, ok := c.cfg.Codec.Decode(m)
 	if !ok || c.cur == nil || r.Seq != c.seq {
+		if ok && c.gaveUp[r.Seq] {
+			c.k.noteAnomaly(Anomaly{At: c.k.now, Kind: AnomalyLateReply, Node: c.e.id, Peer: from, subject: m})
+		}
 		return // not a reply, or a late reply to an operation already over
 	}
 	c.cur.Node = from
@@ -295,6 +299,11 @@ func (c *client) finish(s OpStatus, v any, err string) {
 		op.Return = k.now
 		k.opOrder++
 		op.ReturnOrder = k.opOrder
+	} else {
+		if c.gaveUp == nil {
+			c.gaveUp = map[uint64]bool{}
+		}
+		c.gaveUp[op.Seq] = true
 	}
 	k.fold(uint64(k.now), 5, uint64(c.index), op.Seq, uint64(s), fnv64(fmt.Sprint(v, err)))
 	c.cur = nil

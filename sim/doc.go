@@ -29,6 +29,12 @@
 // in part. Kernel.CrashDuringSync lands a crash inside a sync. Outbox is
 // the helper a node uses to say nothing before it is durable.
 //
+// Anomalies (Anomaly) are what went wrong as it happened: a message lost,
+// cut by a partition or sent to a crashed node, a reply after its client
+// gave up, a fact a node reports as one (AnomalyFact). The kernel keeps
+// them for the result and writes them, with every fact, drop and
+// duplicate, to the trace; none of that is in the trace hash.
+//
 // One departure from a fully symmetric network, on purpose: links between
 // a client and a replica lose and delay messages like any other but never
 // duplicate them, because clients talk over connections (TCP, HTTP) that

@@ -38,6 +38,11 @@ func (k *Kernel) Crash(id NodeID) {
 		return
 	}
 	k.held -= len(e.held)
+	for _, ev := range e.held {
+		if ev.kind == evMessage { // arrived while it was stopped: never delivered now
+			k.dropped(k.now, ev.from, ev.to, ev.msg, AnomalyDeadReceiver)
+		}
+	}
 	e.up, e.paused, e.held = false, false, nil
 	e.node = nil
 	e.inc++

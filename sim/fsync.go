@@ -85,7 +85,7 @@ func (k *Kernel) syncDone(ev *event) {
 		return
 	}
 	k.events++
-	k.fold(uint64(ev.at), 5, uint64(ev.to), ev.aux)
+	k.fold(uint64(ev.at), 6, uint64(ev.to), ev.aux)
 	k.traceSync(ev)
 	if l, ok := e.node.(SyncListener); ok {
 		k.call(e, func() { l.SyncDone(e.env, id) })

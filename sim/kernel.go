@@ -106,9 +106,12 @@ type Kernel struct {
 	history  []*Operation
 	seed     uint64
 	inflight int
-	held     int    // events held for stopped replicas (entity.held)
-	peak     int    // the most events ever waiting at once (queue and held)
-	opOrder  uint64 // numbers client invocations and returns in order
+	held     int // events held for stopped replicas (entity.held)
+	// anomalies are what went wrong as it happened (anomaly.go): never
+	// folded into the hash.
+	anomalies anomalyLog
+	peak      int    // the most events ever waiting at once (queue and held)
+	opOrder   uint64 // numbers client invocations and returns in order
 }
 
 // New builds a kernel with cfg.Nodes replicas, not yet started.
@@ -338,6 +341,11 @@ func (k *Kernel) deliver(ev *event) {
 	e := k.ents[ev.to]
 	if !e.up || k.net.blocked(ev.from, ev.to) {
 		k.metrics.dropped++
+		cause := AnomalyPartitioned
+		if !e.up {
+			cause = AnomalyDeadReceiver
+		}
+		k.dropped(ev.at, ev.from, ev.to, ev.msg, cause)
 		return
 	}
 	if e.paused {
@@ -414,6 +422,11 @@ func (k *Kernel) send(e *entity, to NodeID, m Message) {
 	copies, at1, at2 := k.net.route(e.id, to, now)
 	if copies == 0 {
 		k.metrics.lost++
+		cause := AnomalyLost
+		if k.net.blocked(e.id, to) {
+			cause = AnomalyPartitioned
+		}
+		k.dropped(now, e.id, to, m, cause)
 		return
 	}
 	k.inflight += copies
@@ -421,6 +434,7 @@ func (k *Kernel) send(e *entity, to NodeID, m Message) {
 	k.schedule(event{at: at1, kind: evMessage, to: to, from: e.id, msg: m, aux: sum})
 	if copies == 2 {
 		k.metrics.duplicated++
+		k.traceDuplicate(now, e.id, to, m)
 		k.schedule(event{at: at2, kind: evMessage, to: to, from: e.id, msg: m, aux: sum})
 	}
 }

@@ -7,8 +7,11 @@ import (
 	"io"
 )
 
-// traceWriter writes the full trace as JSON Lines: one object per delivered
-// event, in delivery order. It is for people; the hash is for machines.
+// traceWriter writes the full trace as JSON Lines, in the order things
+// happened: one object per delivered event (kind message, timer, action,
+// sync: what the trace hash folds) and one per thing around them that the
+// hash does not fold (drop, duplicate, fact, anomaly). It is for people;
+// the hash is for machines.
 type traceWriter struct {
 	w   *bufio.Writer
 	err error
@@ -24,6 +27,8 @@ type traceLine struct {
 	To    *int32 `json:"to,omitempty"`
 	Type  string `json:"type,omitempty"`
 	Value string `json:"value,omitempty"`
+	Node  *int32 `json:"node,omitempty"`  // fact, anomaly: the node it is about
+	Cause string `json:"cause,omitempty"` // drop, anomaly: why
 }
 
 func (t *traceWriter) write(l traceLine) {
@@ -61,6 +66,26 @@ func (k *Kernel) traceTimer(ev *event) {
 	}
 	typ, val := describe(ev.msg)
 	k.trace.write(traceLine{T: int64(ev.at), Kind: "timer", To: i32(ev.to), Type: typ, Value: val})
+}
+
+func (k *Kernel) traceDuplicate(at Time, from, to NodeID, m Message) {
+	if k.trace == nil {
+		return
+	}
+	typ, val := describe(m)
+	k.trace.write(traceLine{T: int64(at), Kind: "duplicate", From: i32(from), To: i32(to), Type: typ, Value: val})
+}
+
+func (k *Kernel) traceFact(node NodeID, fact any) {
+	if k.trace == nil {
+		return
+	}
+	typ, val := describe(fact)
+	k.trace.write(traceLine{T: int64(k.now), Kind: "fact", Node: i32(node), Type: typ, Value: val})
+}
+
+func (k *Kernel) traceAnomaly(a Anomaly) {
+	k.trace.write(traceLine{T: int64(a.At), Kind: "anomaly", Node: i32(a.Node), Cause: a.Kind.String(), Type: a.Type, Value: a.Detail})
 }
 
 func (k *Kernel) traceSync(ev *event) {

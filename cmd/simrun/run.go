@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -183,6 +185,21 @@ func printJSON(w io.Writer, res *scenarios.Result) {
 	_ = enc.Encode(res)
 }
 
+// printAnomalies says how many things went wrong, by kind, and the first.
+func printAnomalies(w io.Writer, res *scenarios.Result) {
+	if len(res.AnomalyCounts) == 0 {
+		return
+	}
+	var parts []string
+	for _, kind := range slices.Sorted(maps.Keys(res.AnomalyCounts)) {
+		parts = append(parts, fmt.Sprintf("%s=%d", kind, res.AnomalyCounts[kind]))
+	}
+	fmt.Fprintf(w, "anomalies: %s\n", strings.Join(parts, " "))
+	if a := res.FirstAnomaly; a != nil {
+		fmt.Fprintf(w, "first anomaly (at %v): %s at node %d from %d: %s %s\n", a.At, a.Kind, a.Node, a.Peer, a.Type, a.Detail)
+	}
+}
+
 // printResult is the human summary of one run.
 func printResult(w io.Writer, res *scenarios.Result) {
 	fmt.Fprintf(w, "scenario %s (protocol %s), seed %d\n", res.Scenario, res.Protocol, res.Seed)
@@ -199,6 +216,7 @@ func printResult(w io.Writer, res *scenarios.Result) {
 		res.Events, time.Duration(res.SimTimeNs), time.Duration(res.WallNs).Round(time.Microsecond), res.FaultCount)
 	fmt.Fprintf(w, "ops: %d invoked, %d ok, %d failed, %d unknown; latency p50=%.2fms p99=%.2fms max=%.2fms\n",
 		res.Ops.Invoked, res.Ops.OK, res.Ops.Fail, res.Ops.Unknown, res.LatencyMs.P50, res.LatencyMs.P99, res.LatencyMs.Max)
+	printAnomalies(w, res)
 	if !res.Verdict.Passed() {
 		printFailure(w, res)
 	}

@@ -70,8 +70,9 @@ func TestRunJSONHasTheDocumentedFields(t *testing.T) {
 	}
 }
 
-// The trace file has one JSON object per delivered event; the history file
-// is what `simrun check` reads, and checking it gives the run's verdict.
+// The trace file has one JSON object per delivered event, and more for
+// what happened around them (facts, drops); the history file is what
+// `simrun check` reads, and checking it gives the run's verdict.
 func TestRunWritesTraceAndACheckableHistory(t *testing.T) {
 	dir := t.TempDir()
 	trace, hist := filepath.Join(dir, "trace.jsonl"), filepath.Join(dir, "h.jsonl")
@@ -81,7 +82,8 @@ func TestRunWritesTraceAndACheckableHistory(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	lines := 0
+	lines := 0 // lines of delivered events; the rest (drops, facts, ...) are extra
+	kinds := map[string]int{}
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
@@ -92,7 +94,14 @@ func TestRunWritesTraceAndACheckableHistory(t *testing.T) {
 		if err := json.Unmarshal(sc.Bytes(), &ev); err != nil || ev.Kind == "" {
 			t.Fatalf("trace line %d is not an event: %s", lines+1, sc.Text())
 		}
-		lines++
+		kinds[ev.Kind]++
+		switch ev.Kind {
+		case "message", "timer", "action", "sync":
+			lines++
+		}
+	}
+	if kinds["fact"] == 0 {
+		t.Fatalf("the trace holds no node facts: %v", kinds)
 	}
 	var events int
 	for _, field := range strings.Fields(out) {

@@ -15,7 +15,7 @@ import (
 //	budgets.max_time          virtual time                     twice the phases plus 1s (1h until clients finish)
 //	budgets.max_fault_events  fault events + sequence steps    faults.DefaultBudget (100,000), at most max_queued
 //	budgets.max_queued        events waiting at once           sim.DefaultMaxQueued (1,000,000)
-//	budgets.max_operations    client operations recorded       sim.DefaultMaxOps (200,000)
+//	budgets.max_operations    client operations recorded       sim.DefaultMaxOps (100,000)
 //
 // What can be known before the run is checked by Validate (bad input,
 // exit 2): fault generation whose worst case exceeds its budget, a

@@ -69,7 +69,7 @@ func TestScenariosAskingMoreThanTheirBudgetsAreRefused(t *testing.T) {
 		{"more fault events than may wait in the queue", withFields("budgets: {max_fault_events: 2000000}\n"),
 			[]string{"budgets.max_fault_events: 2000000 is more than budgets.max_queued (1000000)"}},
 		{"clients that must do more operations than the budget", withFields("", "phases: {faults: 1s, heal: 1s}", "phases: {faults: 0s, heal: 1s}", "timeout: 100ms", "timeout: 100ms, max_ops: 300000"),
-			[]string{"clients.max_ops: 2 clients × 300000 operations", "budgets.max_operations allows (200000)"}},
+			[]string{"clients.max_ops: 2 clients × 300000 operations", "budgets.max_operations allows (100000)"}},
 		{"a time budget shorter than the phases", withFields("budgets: {max_time: 1500ms}\n"),
 			[]string{"budgets.max_time: 1.5s is shorter than the phases (2s)"}},
 		{"negative queue budget", withFields("budgets: {max_queued: -1}\n"), []string{"budgets.max_queued: -1 is negative"}},

@@ -71,7 +71,7 @@
 //	  max_time: 11s             # virtual time; default twice the phases plus 1s (1h until clients finish)
 //	  max_fault_events: 100000  # fault events (explicit and generated) plus nemesis sequence steps; at most max_queued
 //	  max_queued: 1000000       # events waiting at once: messages in flight, timers, faults, held deliveries
-//	  max_operations: 200000    # client operations recorded, all clients together
+//	  max_operations: 100000    # client operations recorded, all clients together
 //
 // What can be known before the run is bad input (exit 2, one line naming
 // the file, line and field): nemeses whose worst case over any seed

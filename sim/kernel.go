@@ -64,11 +64,13 @@ const (
 	// DefaultMaxQueued is a million waiting events: 56 MB of queue (an
 	// event is 56 bytes) plus the messages they carry.
 	DefaultMaxQueued = 1_000_000
-	// DefaultMaxOps is 200,000 recorded operations. What a run holds
+	// DefaultMaxOps is 100,000 recorded operations. What a run holds
 	// grows with its operations (the history, and the replicas' logs and
-	// the monitors' records of them: 1 to 3 KB per operation for the
-	// shipped protocols), so this bounds memory to about a GB.
-	DefaultMaxOps = 200_000
+	// the monitors' records of them: 1 to 3 KB live per operation for the
+	// shipped protocols, about twice that in process memory), so this
+	// holds a runaway run to a few hundred MB, and a parallel sweep of
+	// runaways to that per worker.
+	DefaultMaxOps = 100_000
 )
 
 func (r EndReason) String() string { return stopNames[r] }

@@ -15,6 +15,12 @@ import (
 // time backwards.
 const MaxDuration = 1000 * time.Hour
 
+// MaxDriftPPM bounds how slow a drifting clock may run: at -999,000 ppm
+// it runs at 0.1% of true speed, so a node's timer of MaxDuration still
+// fires within 1000·MaxDuration of true time, far from overflow. Slower
+// would be a stopped clock in all but name.
+const MaxDriftPPM = 999_000
+
 // maxTailFactor bounds a long-tail latency's tail_max_factor.
 const maxTailFactor = 1 << 20
 

@@ -151,8 +151,8 @@ func (m Nemesis) validateLeaf() error {
 	if err := Probability("duplicate", m.Duplicate); err != nil {
 		return err
 	}
-	if m.DriftPPM < 0 || m.DriftPPM >= 1_000_000 {
-		return fmt.Errorf("drift_ppm: %d must be in [0, 1000000)", m.DriftPPM)
+	if m.DriftPPM < 0 || m.DriftPPM > MaxDriftPPM {
+		return fmt.Errorf("drift_ppm: %d must be in [0, %d]", m.DriftPPM, MaxDriftPPM)
 	}
 	if m.Offset < 0 {
 		return fmt.Errorf("offset: %v is negative", m.Offset)

@@ -137,8 +137,8 @@ func (e Event) validate(n int) error {
 	case Crash, Restart, Stop, Resume:
 		return node("node", e.Node)
 	case Clock:
-		if e.DriftPPM <= -1_000_000 || e.DriftPPM > 1_000_000 {
-			return fmt.Errorf("drift_ppm: %d is not in (-1000000, 1000000]: below would stop or reverse the clock, above would run it more than twice as fast", e.DriftPPM)
+		if e.DriftPPM < -MaxDriftPPM || e.DriftPPM > 1_000_000 {
+			return fmt.Errorf("drift_ppm: %d is not in [-%d, 1000000]: a clock runs at least 0.1%% and at most 200%% of true speed", e.DriftPPM, MaxDriftPPM)
 		}
 		return node("node", e.Node)
 	case Net:

@@ -47,7 +47,7 @@ func FuzzScenarioRun(f *testing.F) {
 // scenario whose fault generation alone would be large (bounding that is
 // the budgets' job, not the validator's).
 func shorten(s *Scenario) bool {
-	const phase = time.Second
+	const phase = 500 * time.Millisecond
 	if s.Phases.Faults > phase || s.Phases.Faults == 0 {
 		s.Phases.Faults = phase
 	}
@@ -55,8 +55,8 @@ func shorten(s *Scenario) bool {
 	s.Checks.Recovery = min(s.Checks.Recovery, s.Phases.Heal/4)
 	s.Checks.Timeout = min(s.Checks.Timeout, 200*time.Millisecond)
 	s.Clients.Count = min(s.Clients.Count, 8)
-	if s.Budgets.MaxEvents == 0 || s.Budgets.MaxEvents > 5_000 {
-		s.Budgets.MaxEvents = 5_000
+	if s.Budgets.MaxEvents == 0 || s.Budgets.MaxEvents > 10_000 {
+		s.Budgets.MaxEvents = 10_000
 	}
 	var faults []faults.Event
 	for _, e := range s.Faults {

@@ -261,7 +261,13 @@ func (s *Scenario) validatePhases() error {
 	if s.Checks.Model != "" && !slices.Contains(checker.ModelNames(), s.Checks.Model) {
 		return fmt.Errorf("checks.model: %q is not one of %s", s.Checks.Model, strings.Join(checker.ModelNames(), ", "))
 	}
-	if s.Checks.Liveness && p.Faults > 0 && p.Heal > 0 && s.Checks.Recovery >= p.Heal/2 {
+	if s.Checks.Liveness && p.Faults == 0 {
+		return fmt.Errorf("checks.liveness: cannot be tested: with phases.faults 0 the clients finish before the heal phase starts; expected liveness: false or a fault phase")
+	}
+	if s.Checks.Liveness && p.Heal == 0 {
+		return fmt.Errorf("checks.liveness: cannot be tested without a heal phase (phases.heal is 0); expected liveness: false or a positive phases.heal")
+	}
+	if s.Checks.Liveness && s.Checks.Recovery >= p.Heal/2 {
 		return fmt.Errorf("checks.recovery: %v leaves no operation to check: clients stop halfway through the %v heal phase; expected less than %v",
 			s.Checks.Recovery, p.Heal, p.Heal/2)
 	}
@@ -276,6 +282,9 @@ func (s *Scenario) validateFaults() error {
 		if s.Phases.Faults > 0 && e.At > s.Phases.Faults {
 			return fmt.Errorf("faults[%d]: at: %v is after the fault phase ends (phases.faults: %v); the heal phase has no faults", i, e.At, s.Phases.Faults)
 		}
+	}
+	if len(s.Nemesis) > 0 && s.Phases.Faults == 0 {
+		return fmt.Errorf("nemesis: would never fire: the scenario has no fault phase (phases.faults is 0): the run lasts until the clients finish; expected a positive phases.faults or no nemesis")
 	}
 	for i, m := range s.Nemesis {
 		if err := m.Validate(); err != nil {

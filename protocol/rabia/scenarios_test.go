@@ -32,10 +32,10 @@ func sweepSeeds() uint64 {
 	if *long {
 		return 500
 	}
-	return 30
+	return 12
 }
 
-// TestScenariosPassEverySeed sweeps every Rabia scenario: 30 seeds in a
+// TestScenariosPassEverySeed sweeps every Rabia scenario: 12 seeds in a
 // plain `go test`, 500 with -long. Every check must pass on every seed.
 func TestScenariosPassEverySeed(t *testing.T) {
 	for _, name := range rabiaScenarios {

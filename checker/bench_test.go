@@ -79,7 +79,7 @@ func genKVHistory(seed uint64, n, keys, clients int) History {
 // reads' results of one key makes them not.
 func TestGeneratedKVHistoryIsLinearizable(t *testing.T) {
 	h := genKVHistory(7, 2000, 20, 10)
-	if v, _ := CheckLinearizable("kv", h, 30*time.Second); !v.Passed() {
+	if v, _ := CheckLinearizable("kv", h, within(30*time.Second)); !v.Passed() {
 		t.Fatalf("generated history: %s", v)
 	}
 	for i := len(h) - 1; i >= 0; i-- {
@@ -88,7 +88,7 @@ func TestGeneratedKVHistoryIsLinearizable(t *testing.T) {
 			break
 		}
 	}
-	if v, _ := CheckLinearizable("kv", h, 30*time.Second); v.Outcome != Violation {
+	if v, _ := CheckLinearizable("kv", h, within(30*time.Second)); v.Outcome != Violation {
 		t.Fatalf("tampered generated history: %s", v)
 	}
 }
@@ -100,7 +100,7 @@ func BenchmarkCheckKV(b *testing.B) {
 	h := genKVHistory(1, n, 100, 10)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if v, _ := CheckLinearizable("kv", h, time.Minute); !v.Passed() {
+		if v, _ := CheckLinearizable("kv", h, within(time.Minute)); !v.Passed() {
 			b.Fatalf("generated history: %s", v)
 		}
 	}

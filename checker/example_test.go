@@ -26,9 +26,9 @@ func ExampleCheckLinearizable() {
 		fmt.Println(err)
 		return
 	}
-	v, _ := checker.CheckLinearizable("register", h[:6], time.Second)
+	v, _ := checker.CheckLinearizable("register", h[:6], checker.Within(time.Second, time.Now))
 	fmt.Println(v.Outcome)
-	v, _ = checker.CheckLinearizable("register", h, time.Second)
+	v, _ = checker.CheckLinearizable("register", h, checker.Within(time.Second, time.Now))
 	fmt.Println(v)
 	fmt.Println("exit code", v.Outcome.ExitCode())
 	// Output:

@@ -57,7 +57,7 @@ func checkFile(t *testing.T, path, model string) (Verdict, LinearizabilityInfo) 
 	if err := ValidateHistory(path, model, h); err != nil {
 		t.Fatal(err)
 	}
-	return CheckLinearizable(model, h, 10*time.Second)
+	return CheckLinearizable(model, h, within(10*time.Second))
 }
 
 func compareGolden(t *testing.T, path string, got []byte) {

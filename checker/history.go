@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -43,115 +42,111 @@ type Event struct {
 // History is a list of events in real-time order.
 type History []Event
 
+// MaxLineBytes is the longest history line ReadHistory and ReadOperations
+// accept, newline excluded. An event is a few dozen bytes; a longer line is
+// a wrong file (a binary, /dev/zero) and is refused before it fills memory.
+const MaxLineBytes = 1 << 20
+
 // ReadHistory parses a JSON Lines history. name is used only in error
 // messages, which read "name:LINE: problem". Blank lines are skipped and
 // fields other than Event's are ignored, so Jepsen histories with extra
-// columns load as they are. ReadHistory checks the structure (each return
-// matches a pending invoke of its process, at most one pending invoke per
-// process, integer numbers); whether a value has the right shape for a
-// model is checked later by ValidateHistory.
+// columns load as they are; a UTF-8 byte order mark on the first line is
+// skipped. ReadHistory checks the text (UTF-8, lines of at most
+// MaxLineBytes, one JSON object a line, each field once) and the structure
+// (each return matches a pending invoke of its process, at most one pending
+// invoke per process, integer numbers, times that never go back); whether
+// a value has the right shape for a model is checked later by
+// ValidateHistory.
 func ReadHistory(r io.Reader, name string) (History, error) {
-	br := bufio.NewReader(r)
-	pending := map[int]pendingOp{}
+	er := newEventReader(r, name)
 	var h History
-	for lineNo := 1; ; lineNo++ {
-		line, err := br.ReadBytes('\n')
-		if err != nil && err != io.EOF {
-			return nil, fmt.Errorf("%s:%d: reading: %w", name, lineNo, err)
-		}
-		if len(bytes.TrimSpace(line)) > 0 {
-			ev, perr := parseEvent(line)
-			ev.line = lineNo
-			if perr == nil {
-				perr = matchPending(pending, ev, lineNo)
-			}
-			if perr != nil {
-				return nil, fmt.Errorf("%s:%d: %w", name, lineNo, perr)
-			}
-			h = append(h, ev)
-		}
+	for {
+		ev, err := er.next()
 		if err == io.EOF {
 			return h, nil
 		}
-	}
-}
-
-// rawEvent mirrors Event with loosely typed fields so errors can name the
-// field that was wrong instead of quoting encoding/json.
-type rawEvent struct {
-	Process json.RawMessage `json:"process"`
-	Type    *string         `json:"type"`
-	F       *string         `json:"f"`
-	Key     *string         `json:"key"`
-	Value   any             `json:"value"`
-	Error   *string         `json:"error"`
-	Time    json.RawMessage `json:"time"`
-}
-
-func parseEvent(line []byte) (Event, error) {
-	dec := json.NewDecoder(bytes.NewReader(line))
-	dec.UseNumber()
-	var raw rawEvent
-	if err := dec.Decode(&raw); err != nil {
-		return Event{}, fmt.Errorf("malformed JSON: %v; expected one JSON object per line", err)
-	}
-	if dec.More() {
-		return Event{}, errors.New("malformed JSON: more than one value on the line; expected one JSON object per line")
-	}
-	var ev Event
-	var err error
-	if ev.Process, err = intField("process", raw.Process, true); err != nil {
-		return Event{}, err
-	}
-	if raw.Type == nil {
-		return Event{}, errors.New(`missing "type"; expected "invoke", "ok", "fail" or "info"`)
-	}
-	ev.Type = EventType(*raw.Type)
-	switch ev.Type {
-	case Invoke, Ok, Fail, Info:
-	default:
-		return Event{}, fmt.Errorf(`unknown type %q; expected "invoke", "ok", "fail" or "info"`, *raw.Type)
-	}
-	if raw.F == nil || *raw.F == "" {
-		return Event{}, errors.New(`missing "f": every event names its operation (e.g. "read", "write", "put")`)
-	}
-	ev.F = *raw.F
-	if raw.Key != nil {
-		ev.Key = *raw.Key
-	}
-	if raw.Error != nil {
-		if ev.Type != Fail {
-			return Event{}, fmt.Errorf(`"error" is only allowed on a fail, not on %s`, ev.Type)
+		if err != nil {
+			return nil, err
 		}
-		ev.Error = *raw.Error
+		h = append(h, ev)
 	}
-	t, err := intField("time", raw.Time, false)
-	if err != nil {
-		return Event{}, err
-	}
-	ev.Time = int64(t)
-	if ev.Value, err = NormalizeValue(raw.Value); err != nil {
-		return Event{}, fmt.Errorf("value: %w", err)
-	}
-	return ev, nil
 }
 
-func intField(field string, raw json.RawMessage, required bool) (int, error) {
-	if len(raw) == 0 || string(raw) == "null" {
-		if required {
-			return 0, fmt.Errorf("missing %q; expected an integer", field)
+// eventReader reads a history one event at a time, holding one line.
+type eventReader struct {
+	br       *bufio.Reader
+	name     string
+	line     int
+	buf      []byte
+	pending  map[int]pendingOp
+	strs     interner
+	lastTime int64 // the last nonzero time seen, and its line
+	timeLine int
+}
+
+func newEventReader(r io.Reader, name string) *eventReader {
+	return &eventReader{br: bufio.NewReaderSize(r, 64<<10), name: name, pending: map[int]pendingOp{}, strs: interner{}}
+}
+
+// next returns the next event, or io.EOF after the last one.
+func (r *eventReader) next() (Event, error) {
+	for {
+		line, err := r.readLine()
+		if err != nil {
+			return Event{}, err
 		}
-		return 0, nil
+		if r.line == 1 {
+			line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf"))
+		}
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		ev, err := parseEvent(line, r.strs)
+		ev.line = r.line
+		if err == nil {
+			err = r.checkOrder(ev)
+		}
+		if err != nil {
+			return Event{}, fmt.Errorf("%s:%d: %w", r.name, r.line, err)
+		}
+		return ev, nil
 	}
-	var n json.Number
-	if err := json.Unmarshal(raw, &n); err != nil {
-		return 0, fmt.Errorf("%q is %s; expected an integer", field, raw)
+}
+
+// readLine returns the next line without its newline, or io.EOF.
+func (r *eventReader) readLine() ([]byte, error) {
+	r.buf = r.buf[:0]
+	r.line++
+	for {
+		chunk, err := r.br.ReadSlice('\n')
+		if len(r.buf)+len(bytes.TrimSuffix(chunk, []byte("\n"))) > MaxLineBytes {
+			return nil, fmt.Errorf("%s:%d: line is longer than %d bytes; expected one JSON object per line", r.name, r.line, MaxLineBytes)
+		}
+		r.buf = append(r.buf, chunk...)
+		switch {
+		case err == nil:
+			return r.buf[:len(r.buf)-1], nil
+		case err == bufio.ErrBufferFull:
+			continue
+		case err == io.EOF && len(r.buf) == 0:
+			return nil, io.EOF
+		case err == io.EOF:
+			return r.buf, nil
+		}
+		return nil, fmt.Errorf("%s:%d: reading: %w", r.name, r.line, err)
 	}
-	i, err := n.Int64()
-	if err != nil || i < math.MinInt || i > math.MaxInt {
-		return 0, fmt.Errorf("%q is %s; expected an integer", field, raw)
+}
+
+// checkOrder enforces real-time order: the per-process discipline, and
+// times (where given) that never go back.
+func (r *eventReader) checkOrder(ev Event) error {
+	if ev.Time != 0 {
+		if r.lastTime != 0 && ev.Time < r.lastTime {
+			return fmt.Errorf(`"time" %d is before %d on line %d; expected events in real-time order`, ev.Time, r.lastTime, r.timeLine)
+		}
+		r.lastTime, r.timeLine = ev.Time, r.line
 	}
-	return int(i), nil
+	return matchPending(r.pending, ev, r.line)
 }
 
 type pendingOp struct {

@@ -138,15 +138,15 @@ func TestCheckLinearizableNormalizesPlainInts(t *testing.T) {
 		{Process: 1, Type: Invoke, F: "read"},
 		{Process: 1, Type: Ok, F: "read", Value: 3},
 	}
-	if v, _ := CheckLinearizable("register", h, time.Second); !v.Passed() {
+	if v, _ := CheckLinearizable("register", h, within(time.Second)); !v.Passed() {
 		t.Fatalf("plain ints: %s", v)
 	}
 	h[5].Value = 4
-	if v, _ := CheckLinearizable("register", h, time.Second); v.Outcome != Violation {
+	if v, _ := CheckLinearizable("register", h, within(time.Second)); v.Outcome != Violation {
 		t.Fatalf("plain ints, wrong read: %s", v)
 	}
 	h[5].Value = 2.5
-	if v, _ := CheckLinearizable("register", h, time.Second); v.Outcome != Unknown || !strings.Contains(v.Detail, "event 6") {
+	if v, _ := CheckLinearizable("register", h, within(time.Second)); v.Outcome != Unknown || !strings.Contains(v.Detail, "event 6") {
 		t.Fatalf("fractional read: %s, want unknown naming event 6", v)
 	}
 }

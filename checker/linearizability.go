@@ -5,11 +5,47 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"sort"
+	"slices"
 	"time"
 
 	"github.com/anishathalye/porcupine"
 )
+
+// Deadline reports how much wall-clock time a check has left; zero or less
+// means none. The checker runs inside simulations and must not read the
+// clock (sim/lint_test.go), so its caller supplies one, e.g. built on
+// time.Until. One Deadline bounds a whole check: the plain check, then
+// localization within its share. A nil Deadline never ends, and then
+// nothing but porcupine's own effort bounds a check.
+type Deadline func() time.Duration
+
+// Within returns a Deadline timeout after now on the clock now, which a
+// caller outside the simulation passes as time.Now. A timeout of zero or
+// less never ends, but is still clocked, so localization keeps to its share.
+func Within(timeout time.Duration, now func() time.Time) Deadline {
+	if timeout <= 0 {
+		timeout = math.MaxInt64 / 2
+	}
+	start := now()
+	return func() time.Duration { return timeout - now().Sub(start) }
+}
+
+func (d Deadline) left() time.Duration {
+	if d == nil {
+		return math.MaxInt64
+	}
+	return d()
+}
+
+// within returns a deadline that ends after at most budget from now, or
+// with d, whichever is first.
+func (d Deadline) within(budget time.Duration) Deadline {
+	if d == nil {
+		return nil
+	}
+	end := max(d()-budget, 0) // what d will have left when this one ends
+	return func() time.Duration { return d() - end }
+}
 
 // LinearizabilityInfo describes what CheckLinearizable checked and, after a
 // violation, where the history first went wrong. Pass it to
@@ -19,128 +55,455 @@ type LinearizabilityInfo struct {
 	Operations int // operations checked; a fail without an error code is dropped
 	Partitions int // independent parts checked (one per key for kv)
 
-	// The fields below are set only for a violation that was localized.
+	// The fields below are set only for a violation.
 	Partition    string // the failing part, e.g. `key "x"`; "" when unpartitioned
 	FailingParts int    // how many parts are not linearizable (of those examined)
 	PrefixEvents int    // the failing part's smallest non-linearizable prefix, in history events
 	FirstBad     int    // index in the history of the event that ends that prefix; -1 if unknown
+	// CutShort says localization ran out of its share of the deadline: the
+	// violation stands, but the failure named may not be the earliest, or
+	// was not narrowed down at all (FirstBad -1).
+	CutShort bool
 
 	model porcupine.Model
 	ops   []porcupine.Operation // the failing part's smallest failing prefix, for the picture
 }
 
-// op is one operation of a history: its invocation and, once seen, its
-// return, with times that are event indices.
-type op struct {
-	call, ret int // indices into the history; ret is -1 while pending or unknown
-	process   int
-	in        Input
-	out       Output
-	dropped   bool // a fail without an error code: it did not happen
+// Tuning of the search. Variables so tests can make them small.
+var (
+	// A part of at most wholeOps operations is checked in one porcupine
+	// call. Porcupine's memory grows with the square of a call's length
+	// (each cached configuration holds a bitset of all operations), so
+	// longer parts are cut into segments of about segmentOps operations.
+	wholeOps   = 8192
+	segmentOps = 1024
+	// maxOpen bounds the operations in flight at a cut: configurations
+	// carried across it grow with 2^open.
+	maxOpen = 4
+	// maxConfigs bounds the configurations carried across a cut; past it
+	// the cut is skipped and the segment runs on to the next one.
+	maxConfigs = 64
+	// firstSlice is the time each part may take in the first round of a
+	// sweep; it doubles every round.
+	firstSlice = 10 * time.Millisecond
+	// Localization may take locFactor times what the plain check took, and
+	// at least locFloor, within the deadline.
+	locFactor = 10
+	locFloor  = 250 * time.Millisecond
+)
+
+// maxLocalized bounds how many failing parts are narrowed down: enough to
+// pick the earliest failure in practice without re-checking a huge history
+// part by part many times over.
+const maxLocalized = 8
+
+// CheckLinearizable decides whether h is linearizable under the named
+// model, within d; see CheckOperations. A history the model cannot read
+// (see ValidateHistory) is Unknown, with the reason in the detail.
+func CheckLinearizable(name string, h History, d Deadline) (Verdict, LinearizabilityInfo) {
+	o, err := OperationsOf(name, h)
+	if err != nil {
+		v := Verdict{Outcome: Unknown, Property: "linearizability", Detail: "cannot check: " + err.Error()}
+		return v, LinearizabilityInfo{Model: name, FirstBad: -1}
+	}
+	return CheckOperations(o, d)
 }
 
-// collectOps pairs invocations with their returns. History order is
-// real-time order, so event indices serve as timestamps even when a user
-// history has no times. Operations that did not happen (fail without an
-// error code) and read-only operations with an unknown outcome constrain
-// nothing and are left out.
-func collectOps(s *spec, h History) []op {
-	var ops []op
-	pending := map[int]int{} // process -> index in ops
-	for i, ev := range h {
-		if ev.Type == Invoke {
-			pending[ev.Process] = len(ops)
-			ops = append(ops, op{call: i, ret: -1, process: ev.Process,
-				in: Input{F: ev.F, Key: ev.Key, Value: ev.Value}, out: Output{Unknown: true}})
-			continue
+// CheckOperations decides whether the operations are linearizable. Parts
+// (keys, for kv) are checked round-robin, each porcupine call bounded by a
+// slice of time that doubles every round, so a part that fails fast is
+// found whatever slow parts come before it, and all parts share d. When d
+// passes first the verdict is Unknown, never Pass; so is a history with no
+// operations. After a violation, localization gets locFactor times what
+// the check took (at least locFloor, at most what is left of d): it finds
+// the failing parts and binary-searches the smallest failing prefix, so the
+// verdict names the part and the first bad event. It never builds a
+// visualization: see WriteVisualization.
+//
+// Info operations, and invocations still open when the history ends, are
+// pending forever: they may or may not have happened. A fail with an error
+// code is a completed operation whose result is that error; a fail without
+// one did not happen and is dropped.
+func CheckOperations(o *Operations, d Deadline) (Verdict, LinearizabilityInfo) {
+	info := LinearizabilityInfo{Model: o.spec.name, FirstBad: -1, Operations: o.Len()}
+	v := Verdict{Property: "linearizability"}
+	if o.Len() == 0 {
+		v.Outcome = Unknown
+		v.Detail = fmt.Sprintf("no operations to check (%s read); an empty history is not a pass", plural(o.events, "event"))
+		return v, info
+	}
+	c := newLinCheck(o)
+	info.model, info.Partitions = c.model, len(c.parts)
+	start := d.left()
+	undecided := c.sweep(d, 1)
+	switch {
+	case c.failed() > 0:
+		v.Outcome = Violation
+		spent := start - d.left()
+		c.localize(&v, &info, d.within(max(time.Duration(locFactor)*spent, locFloor)))
+	case undecided:
+		v.Outcome = Unknown
+		v.Detail = fmt.Sprintf("the check did not finish in time (%s in %s, %d undecided)", plural(o.Len(), "operation"), plural(len(c.parts), "part"), c.undecided())
+	default:
+		v.Detail = fmt.Sprintf("%s in %s are linearizable", plural(o.Len(), "operation"), plural(len(c.parts), "part"))
+	}
+	return v, info
+}
+
+// linCheck is one check in progress.
+type linCheck struct {
+	o     *Operations
+	model porcupine.Model
+	parts []part
+	prog  []progress
+}
+
+// part is one independently checkable group of operations, cut into
+// segments at points where few operations are in flight.
+type part struct {
+	name string
+	ops  []int32 // indices into Operations.ops, in invocation order
+	cuts []int   // segment k is ops[cuts[k]:cuts[k+1]]
+}
+
+// config is one way the history up to a cut can have gone: the model's
+// state, and the operations invoked before the cut that have not taken
+// effect yet (each still must, or may if its outcome is unknown).
+type config struct {
+	state   any
+	carried []int32 // indices into Operations.ops, ascending
+}
+
+// progress is how far the check of one part has come.
+type progress struct {
+	seg          int      // the segment to check next, or the one that failed
+	configs      []config // where segment seg may start
+	done, failed bool
+}
+
+func newLinCheck(o *Operations) *linCheck {
+	c := &linCheck{o: o, model: o.spec.model()}
+	c.model.DescribeOperationMetadata = func(m any) string { return fmt.Sprintf("process %v", m) }
+	c.partition()
+	c.prog = make([]progress, len(c.parts))
+	for i := range c.parts {
+		c.cut(&c.parts[i])
+		c.prog[i].configs = []config{{state: o.spec.init()}}
+	}
+	return c
+}
+
+func (c *linCheck) partition() {
+	o := c.o
+	if !o.spec.byKey {
+		all := make([]int32, len(o.ops))
+		for i := range all {
+			all[i] = int32(i)
 		}
-		j, ok := pending[ev.Process]
-		if !ok {
-			continue // ReadHistory rejects this; a history built in code gets the benefit of the doubt
+		c.parts = []part{{ops: all}}
+		return
+	}
+	byKey := make([][]int32, len(o.keys))
+	for i := range o.ops {
+		k := o.ops[i].key
+		byKey[k] = append(byKey[k], int32(i))
+	}
+	order := make([]int, 0, len(byKey))
+	for k, ops := range byKey {
+		if len(ops) > 0 {
+			order = append(order, k)
 		}
-		delete(pending, ev.Process)
+	}
+	slices.SortFunc(order, func(a, b int) int { return cmpString(o.keys[a], o.keys[b]) })
+	for _, k := range order {
+		c.parts = append(c.parts, part{name: fmt.Sprintf("key %q", o.keys[k]), ops: byKey[k]})
+	}
+}
+
+func cmpString(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// cut chooses where segments begin: before an operation, once the segment
+// has segmentOps operations, where at most a few others are in flight (none
+// at first, one more for every further segmentOps operations, up to
+// maxOpen).
+func (c *linCheck) cut(p *part) {
+	p.cuts = []int{0}
+	if len(p.ops) > wholeOps {
+		var inflight []int32 // returns of operations that may be in flight
+		unknown, start := 0, 0
+		for j, oi := range p.ops {
+			x := &c.o.ops[oi]
+			inflight = slices.DeleteFunc(inflight, func(r int32) bool { return r < x.call })
+			if n := j - start; n >= segmentOps && len(inflight)+unknown <= min(n/segmentOps-1, maxOpen) {
+				p.cuts = append(p.cuts, j)
+				start = j
+			}
+			if x.unknown() {
+				unknown++
+			} else {
+				inflight = append(inflight, x.ret)
+			}
+		}
+	}
+	p.cuts = append(p.cuts, len(p.ops))
+}
+
+func (c *linCheck) failed() int {
+	n := 0
+	for _, pr := range c.prog {
+		if pr.failed {
+			n++
+		}
+	}
+	return n
+}
+
+func (c *linCheck) undecided() int {
+	n := 0
+	for _, pr := range c.prog {
+		if !pr.done {
+			n++
+		}
+	}
+	return n
+}
+
+// sweep advances the undecided parts round-robin until want of them are
+// known to fail, every part is decided, or d passes (undecided is then
+// true). Each porcupine call gets a slice of time that doubles every round,
+// so at most about half the effort on a slow part is spent on attempts that
+// timed out; the last undecided part gets all the time there is.
+func (c *linCheck) sweep(d Deadline, want int) (undecided bool) {
+	for slice := firstSlice; ; slice *= 2 {
+		more := false
+		for i := range c.parts {
+			if c.prog[i].done {
+				continue
+			}
+			t := slice
+			if c.undecided() == 1 {
+				t = math.MaxInt64 // nothing else to wait for
+			}
+			if c.advance(i, t, d) == porcupine.Unknown {
+				more = true
+			} else if c.failed() >= want {
+				return false
+			}
+			if d.left() <= 0 {
+				return c.undecided() > 0
+			}
+		}
+		if !more {
+			return false
+		}
+	}
+}
+
+// advance checks the segments of part i in turn, each porcupine call
+// bounded by slice and d. It returns Ok or Illegal once the part is
+// decided, Unknown if a call ran out of time.
+func (c *linCheck) advance(i int, slice time.Duration, d Deadline) porcupine.CheckResult {
+	p, pr := &c.parts[i], &c.prog[i]
+	for {
+		t := min(slice, d.left())
+		if t <= 0 {
+			return porcupine.Unknown
+		}
+		if pr.seg == len(p.cuts)-2 { // the last segment: no configurations to carry on
+			r := c.prefixCheck(p, pr.seg, pr.configs, math.MaxInt32, t)
+			if r != porcupine.Unknown {
+				pr.done, pr.failed = true, r == porcupine.Illegal
+			}
+			return r
+		}
+		next, r := c.endConfigs(p, pr.seg, pr.configs, t)
 		switch {
-		case ev.Type == Ok:
-			ops[j].ret, ops[j].out = i, Output{Value: ev.Value}
-		case ev.Type == Fail && ev.Error != "":
-			ops[j].ret, ops[j].out = i, Output{Err: ev.Error}
-		case ev.Type == Fail:
-			ops[j].dropped = true
-		}
-		// Info: the outcome is unknown; the operation stays pending forever.
-	}
-	kept := ops[:0]
-	for _, o := range ops {
-		if !o.dropped && !(o.out.Unknown && s.readOnly(o.in.F)) {
-			kept = append(kept, o)
-		}
-	}
-	return kept
-}
-
-// porcupineOps converts ops to porcupine operations as seen by a prefix of
-// the history that ends before event index cut: returns at or after cut
-// have not happened yet, so those operations are pending. Pending
-// operations return at +inf with an unknown output.
-func porcupineOps(ops []op, cut int) []porcupine.Operation {
-	clients := denseClients(ops)
-	out := make([]porcupine.Operation, 0, len(ops))
-	for _, o := range ops {
-		if o.call >= cut {
+		case r == porcupine.Unknown:
+			return r
+		case len(next) == 0:
+			pr.done, pr.failed = true, true
+			return porcupine.Illegal
+		case len(next) > maxConfigs:
+			p.cuts = slices.Delete(p.cuts, pr.seg+1, pr.seg+2) // run on to the next cut
 			continue
 		}
-		ret, output := int64(math.MaxInt64), Output{Unknown: true}
-		if o.ret >= 0 && o.ret < cut {
-			ret, output = int64(o.ret), o.out
+		pr.seg, pr.configs = pr.seg+1, next
+	}
+}
+
+// operation converts one operation for porcupine.
+func (c *linCheck) operation(oi int32) porcupine.Operation {
+	x := &c.o.ops[oi]
+	ret := int64(x.ret)
+	if x.unknown() {
+		ret = math.MaxInt64
+	}
+	return porcupine.Operation{ClientId: c.o.client[x.proc], Input: c.o.input(x), Call: int64(x.call),
+		Output: c.o.output(x), Return: ret, Metadata: c.o.procs[x.proc]}
+}
+
+// prefixOps are the operations of segment k and after, started from cf,
+// as seen by the history prefix that ends before event cut: operations
+// invoked later are left out, and those returning later are pending with
+// an unknown outcome.
+func (c *linCheck) prefixOps(p *part, k int, cf config, cut int32) []porcupine.Operation {
+	var out []porcupine.Operation
+	add := func(oi int32) {
+		po := c.operation(oi)
+		if po.Return >= int64(cut) {
+			po.Return, po.Output = math.MaxInt64, Output{Unknown: true}
 		}
-		out = append(out, porcupine.Operation{
-			ClientId: clients[o.process], Input: o.in, Call: int64(o.call),
-			Output: output, Return: ret, Metadata: fmt.Sprintf("process %d", o.process),
-		})
+		out = append(out, po)
+	}
+	for _, oi := range cf.carried {
+		add(oi)
+	}
+	for _, oi := range p.ops[p.cuts[k]:] {
+		if c.o.ops[oi].call >= cut {
+			break
+		}
+		add(oi)
 	}
 	return out
 }
 
-// denseClients numbers processes 0.. in sorted order: porcupine's picture
-// wants small client ids, and Jepsen process numbers grow without bound.
-func denseClients(ops []op) map[int]int {
-	seen := map[int]bool{}
-	var procs []int
-	for _, o := range ops {
-		if !seen[o.process] {
-			seen[o.process] = true
-			procs = append(procs, o.process)
+// prefixCheck decides whether the prefix ending before cut is linearizable
+// from one of the configurations.
+func (c *linCheck) prefixCheck(p *part, k int, configs []config, cut int32, t time.Duration) porcupine.CheckResult {
+	result := porcupine.Illegal
+	for _, cf := range configs {
+		m := c.model
+		m.Init = func() any { return cf.state }
+		switch porcupine.CheckOperationsTimeout(m, c.prefixOps(p, k, cf, cut), t) {
+		case porcupine.Ok:
+			return porcupine.Ok
+		case porcupine.Unknown:
+			result = porcupine.Unknown
 		}
 	}
-	sort.Ints(procs)
-	ids := make(map[int]int, len(procs))
-	for i, p := range procs {
-		ids[p] = i
-	}
-	return ids
+	return result
 }
 
-// part is one independently checkable group of operations.
-type part struct {
-	name string
-	ops  []op
+// endConfigs finds every configuration segment k can end in, from each of
+// configs. Porcupine stops at the first linearization it finds, so a probe
+// operation invoked at the cut records the state it is offered and refuses
+// it: porcupine then visits every reachable configuration (its cache
+// keeps it from visiting one twice). Operations in flight at the cut may
+// take effect before it or after; the state carries which did. Illegal
+// with no configurations means the segment cannot be linearized.
+func (c *linCheck) endConfigs(p *part, k int, configs []config, t time.Duration) ([]config, porcupine.CheckResult) {
+	end := c.o.ops[p.ops[p.cuts[k+1]]].call
+	var next []config
+	seen := map[uint64][]int{} // hash -> indices in next
+	for _, cf := range configs {
+		ops, open := c.segmentOps(p, k, cf, end)
+		var ends []probed
+		m := c.probeModel(cf.state, &ends)
+		ops = append(ops, porcupine.Operation{Input: probeInput{}, Call: int64(end), Output: Output{}, Return: math.MaxInt64})
+		if porcupine.CheckOperationsTimeout(m, ops, t) == porcupine.Unknown {
+			return nil, porcupine.Unknown
+		}
+		for _, e := range ends {
+			nc := config{state: e.state}
+			for b, oi := range open {
+				if e.applied&(1<<b) == 0 {
+					nc.carried = append(nc.carried, oi)
+				}
+			}
+			h := c.o.spec.hash(nc.state)
+			if !slices.ContainsFunc(seen[h], func(j int) bool { return c.sameConfig(next[j], nc) }) {
+				seen[h] = append(seen[h], len(next))
+				next = append(next, nc)
+			}
+		}
+	}
+	return next, porcupine.Illegal
 }
 
-func partition(s *spec, ops []op) []part {
-	if !s.byKey {
-		return []part{{ops: ops}}
+// segmentOps are the operations of segment k started from cf, which ends
+// at event end. Those still in flight at end may take effect on either
+// side of it: they return at +inf with their real outcome, and their
+// inputs carry the bit that records whether they did.
+func (c *linCheck) segmentOps(p *part, k int, cf config, end int32) (ops []porcupine.Operation, open []int32) {
+	members := append(slices.Clone(cf.carried), p.ops[p.cuts[k]:p.cuts[k+1]]...)
+	for _, oi := range members {
+		po := c.operation(oi)
+		if po.Return > int64(end) {
+			po.Return = math.MaxInt64
+			po.Input = openInput{Input: po.Input.(Input), bit: uint(len(open))}
+			open = append(open, oi)
+		}
+		ops = append(ops, po)
 	}
-	groups := map[string][]op{}
-	for _, o := range ops {
-		groups[o.in.Key] = append(groups[o.in.Key], o)
-	}
-	parts := make([]part, 0, len(groups))
-	for _, k := range sortedKeys(groups) {
-		parts = append(parts, part{name: fmt.Sprintf("key %q", k), ops: groups[k]})
-	}
-	return parts
+	slices.Sort(open)
+	return ops, open
 }
 
+func (c *linCheck) sameConfig(a, b config) bool {
+	return c.equal(a.state, b.state) && slices.Equal(a.carried, b.carried)
+}
+
+func (c *linCheck) equal(a, b any) bool {
+	if c.o.spec.equal != nil {
+		return c.o.spec.equal(a, b)
+	}
+	return a == b
+}
+
+// probeInput is the input of the probe operation endConfigs adds.
+type probeInput struct{}
+
+// openInput is the input of an operation in flight at a cut.
+type openInput struct {
+	Input
+	bit uint
+}
+
+// probed is a model state while searching for a segment's end
+// configurations: the machine's state and which in-flight operations have
+// taken effect.
+type probed struct {
+	state   any
+	applied uint64
+}
+
+// probeModel is the model for endConfigs, starting at init and recording
+// every end configuration in ends.
+func (c *linCheck) probeModel(init any, ends *[]probed) porcupine.Model {
+	m := c.model
+	s := c.o.spec
+	m.Init = func() any { return probed{state: init} }
+	m.Step = func(state, input, output any) (bool, any) {
+		st := state.(probed)
+		switch in := input.(type) {
+		case probeInput:
+			*ends = append(*ends, st)
+			return false, state
+		case openInput:
+			ok, next := s.step(st.state, in.Input, output)
+			return ok, probed{next, st.applied | 1<<in.bit}
+		}
+		ok, next := s.step(st.state, input, output)
+		return ok, probed{next, st.applied}
+	}
+	m.Hash = func(state any) uint64 {
+		st := state.(probed)
+		return s.hash(st.state) ^ st.applied*0x9e3779b97f4a7c15
+	}
+	m.Equal = func(a, b any) bool {
+		x, y := a.(probed), b.(probed)
+		return x.applied == y.applied && c.equal(x.state, y.state)
+	}
+	return m
+}
 // ValidateHistory checks that every operation in h is one the model knows,
 // with values of the right shape (a write's integer, a read's result). name
 // prefixes the error, which reads "name:LINE: problem" like ReadHistory's.
@@ -184,105 +547,89 @@ func (s *spec) validateEvent(ev Event) error {
 	return nil
 }
 
-// normalized returns h with every value in canonical form, so histories
-// built in code with plain ints check like ones read from a file. h must
-// have passed ValidateHistory, which normalizes the same way.
-func normalized(h History) History {
-	out := make(History, len(h))
-	for i, ev := range h {
-		ev.Value, _ = NormalizeValue(ev.Value)
-		out[i] = ev
-	}
-	return out
-}
 
-// CheckLinearizable decides whether h is linearizable under the named model.
-// It asks porcupine's plain checker first, bounded by timeout (0 or less
-// means no bound); a timeout is Unknown, never Pass. After a violation it re-checks
-// each part alone and binary-searches the smallest failing prefix, so the
-// verdict names the part (the key, for kv) and the first bad event. It
-// never builds a visualization: see WriteVisualization.
-//
-// Info operations, and invocations still open when the history ends, are
-// pending forever: they may or may not have happened. A fail with an error
-// code is a completed operation whose result is that error; a fail without
-// one did not happen and is dropped. A history the model cannot read (see
-// ValidateHistory) is Unknown, with the reason in the detail.
-func CheckLinearizable(name string, h History, timeout time.Duration) (Verdict, LinearizabilityInfo) {
-	timeout = max(timeout, 0) // porcupine reads 0 as "no bound" but a negative one as "already over"
-	info := LinearizabilityInfo{Model: name, FirstBad: -1}
-	v := Verdict{Property: "linearizability"}
-	s, err := specFor(name)
-	if err == nil {
-		err = ValidateHistory("history", name, h)
+// localize narrows the violation down within d: it looks for up to
+// maxLocalized failing parts, binary-searches each one's smallest failing
+// prefix and names the one that ends earliest in the history.
+func (c *linCheck) localize(v *Verdict, info *LinearizabilityInfo, d Deadline) {
+	if c.sweep(d, maxLocalized) {
+		info.CutShort = true
 	}
-	if err != nil {
-		v.Outcome, v.Detail = Unknown, "cannot check: "+err.Error()
-		return v, info
-	}
-	ops := collectOps(s, normalized(h))
-	parts := partition(s, ops)
-	info.model, info.Operations, info.Partitions = s.model(), len(ops), len(parts)
-	switch porcupine.CheckOperationsTimeout(info.model, porcupineOps(ops, len(h)), timeout) {
-	case porcupine.Ok:
-		v.Detail = fmt.Sprintf("%s in %s are linearizable", plural(len(ops), "operation"), plural(len(parts), "part"))
-		return v, info
-	case porcupine.Unknown:
-		v.Outcome = Unknown
-		v.Detail = fmt.Sprintf("porcupine did not finish within %v (%s)", timeout, plural(len(ops), "operation"))
-		return v, info
-	}
-	v.Outcome = Violation
-	localize(&v, &info, h, parts, timeout)
-	return v, info
-}
-
-// maxLocalized bounds how many failing parts are binary-searched: enough to
-// pick the earliest failure in practice without re-checking a huge history
-// part by part many times over.
-const maxLocalized = 8
-
-// localize finds, among the failing parts, the one whose smallest failing
-// prefix ends earliest in the history, and fills the verdict with it.
-func localize(v *Verdict, info *LinearizabilityInfo, h History, parts []part, timeout time.Duration) {
-	for _, p := range parts {
-		if info.FailingParts >= maxLocalized {
-			break
-		}
-		if len(parts) > 1 && porcupine.CheckOperationsTimeout(info.model, porcupineOps(p.ops, len(h)), timeout) != porcupine.Illegal {
+	for i := range c.parts {
+		if !c.prog[i].failed || info.FailingParts >= maxLocalized {
 			continue
 		}
 		info.FailingParts++
-		cut, ok := smallestFailingCut(info.model, p.ops, len(h), timeout)
-		if ok && (info.FirstBad < 0 || cut-1 < info.FirstBad) {
-			info.Partition, info.FirstBad = p.name, cut-1
-			info.PrefixEvents = countEvents(p.ops, cut)
-			info.ops = porcupineOps(p.ops, cut)
+		cut, ok := c.smallestFailingCut(i, d)
+		if !ok {
+			info.CutShort = true
+			continue
+		}
+		if info.FirstBad < 0 || int(cut)-1 < info.FirstBad {
+			p, pr := &c.parts[i], &c.prog[i]
+			info.Partition, info.FirstBad = p.name, int(cut)-1
+			info.PrefixEvents = c.countEvents(p, cut)
+			cf := pr.configs[0] // the picture starts at the failing segment, from its first configuration
+			info.model = c.model
+			info.model.Init = func() any { return cf.state }
+			info.ops = c.prefixOps(p, pr.seg, cf, cut)
 		}
 	}
 	v.Detail = violationDetail(info)
 	if info.FirstBad >= 0 {
-		bad := h[info.FirstBad]
-		v.At, v.Event = bad.Time, h.where(info.FirstBad)+": "+bad.String()
+		x := c.returning(int32(info.FirstBad))
+		bad := c.o.returnEvent(x)
+		where := fmt.Sprintf("event %d", info.FirstBad+1)
+		if bad.line > 0 {
+			where = fmt.Sprintf("line %d", bad.line)
+		}
+		v.At, v.Event = bad.Time, where+": "+bad.String()
 	}
 }
 
-// smallestFailingCut binary-searches the returns of ops for the smallest
-// history prefix [0, cut) on which they are not linearizable. Linearizability
-// is prefix-closed (a pending operation may always be placed last), so the
-// search is sound. ok is false if a check timed out.
-func smallestFailingCut(m porcupine.Model, ops []op, full int, timeout time.Duration) (cut int, ok bool) {
-	var rets []int
-	for _, o := range ops {
-		if o.ret >= 0 {
-			rets = append(rets, o.ret)
+// smallestFailingCut binary-searches for the smallest history prefix
+// [0, cut) on which part i is not linearizable, starting at its failing
+// segment. Linearizability is prefix-closed (a pending operation may always
+// be placed last), so the search is sound. The answer is at most one past
+// the last known return among the segment's operations: by then every
+// operation that made the segment fail has returned. ok is false if a check
+// ran out of time.
+func (c *linCheck) smallestFailingCut(i int, d Deadline) (cut int32, ok bool) {
+	p, pr := &c.parts[i], &c.prog[i]
+	k := pr.seg
+	last := int32(-1)
+	for _, cf := range pr.configs {
+		for _, oi := range cf.carried {
+			last = max(last, c.o.ops[oi].ret)
 		}
 	}
-	sort.Ints(rets)
-	lo, hi := 0, len(rets) // the answer is rets[k]+1 for the smallest failing k in [lo, hi)
+	for _, oi := range p.ops[p.cuts[k]:p.cuts[k+1]] {
+		last = max(last, c.o.ops[oi].ret)
+	}
+	var rets []int32
+	for _, cf := range pr.configs {
+		for _, oi := range cf.carried {
+			rets = append(rets, c.o.ops[oi].ret)
+		}
+	}
+	for _, oi := range p.ops[p.cuts[k]:] {
+		x := &c.o.ops[oi]
+		if x.call > last {
+			break
+		}
+		rets = append(rets, x.ret)
+	}
+	rets = slices.DeleteFunc(rets, func(r int32) bool { return r < 0 || r > last })
+	slices.Sort(rets)
+	rets = slices.Compact(rets)
+	lo, hi := 0, len(rets) // the answer is rets[j]+1 for the smallest failing j in [lo, hi)
 	for lo < hi {
 		mid := (lo + hi) / 2
-		switch porcupine.CheckOperationsTimeout(m, porcupineOps(ops, rets[mid]+1), timeout) {
+		t := d.left()
+		if t <= 0 {
+			return 0, false
+		}
+		switch c.prefixCheck(p, k, pr.configs, rets[mid]+1, t) {
 		case porcupine.Illegal:
 			hi = mid
 		case porcupine.Ok:
@@ -292,18 +639,32 @@ func smallestFailingCut(m porcupine.Model, ops []op, full int, timeout time.Dura
 		}
 	}
 	if lo == len(rets) {
-		return full, false // only the whole part fails: cannot happen, prefix-closed
+		return 0, false // cannot happen: the whole segment fails
 	}
 	return rets[lo] + 1, true
 }
 
-func countEvents(ops []op, cut int) int {
-	n := 0
-	for _, o := range ops {
-		if o.call < cut {
-			n++
+// returning finds the operation whose return is event index ev.
+func (c *linCheck) returning(ev int32) *op {
+	i, _ := slices.BinarySearchFunc(c.o.ops, ev, func(x op, ev int32) int { return int(x.call - ev) })
+	for ; i >= 0; i-- {
+		if i < len(c.o.ops) && c.o.ops[i].ret == ev {
+			return &c.o.ops[i]
 		}
-		if o.ret >= 0 && o.ret < cut {
+	}
+	panic("checker: no operation returns at the first bad event")
+}
+
+// countEvents counts the part's events before cut.
+func (c *linCheck) countEvents(p *part, cut int32) int {
+	n := 0
+	for _, oi := range p.ops {
+		x := &c.o.ops[oi]
+		if x.call >= cut {
+			break
+		}
+		n++
+		if x.ret >= 0 && x.ret < cut {
 			n++
 		}
 	}
@@ -321,10 +682,13 @@ func violationDetail(info *LinearizabilityInfo) string {
 	d := fmt.Sprintf("%s is not linearizable: its smallest failing prefix is %s (%s)", where, plural(info.PrefixEvents, "event"), plural(len(info.ops), "operation"))
 	if info.Partitions > 1 {
 		atLeast := ""
-		if info.FailingParts >= maxLocalized {
+		if info.FailingParts >= maxLocalized || info.CutShort {
 			atLeast = "at least "
 		}
 		d += fmt.Sprintf("; %s%d of %d parts fail", atLeast, info.FailingParts, info.Partitions)
+	}
+	if info.CutShort {
+		d += "; localization was cut short, so an earlier failure may exist"
 	}
 	return d
 }
@@ -332,6 +696,10 @@ func violationDetail(info *LinearizabilityInfo) string {
 // ErrNothingToVisualize is returned by WriteVisualization when the info
 // comes from a check that did not localize a violation.
 var ErrNothingToVisualize = errors.New("no localized linearizability violation to visualize")
+
+// ErrPartialVisualization is wrapped by WriteVisualization when its search
+// ran out of time: the picture was written from the partial search.
+var ErrPartialVisualization = errors.New("the picture is partial")
 
 // WriteVisualization writes porcupine's HTML picture of the smallest failing
 // prefix found by CheckLinearizable. Porcupine's verbose mode can be orders
@@ -347,7 +715,7 @@ func WriteVisualization(w io.Writer, info LinearizabilityInfo, timeout time.Dura
 		return fmt.Errorf("writing visualization: %w", err)
 	}
 	if res == porcupine.Unknown {
-		return fmt.Errorf("visualization search timed out after %v; the picture is partial", timeout)
+		return fmt.Errorf("visualization search timed out after %v: %w", timeout, ErrPartialVisualization)
 	}
 	return nil
 }

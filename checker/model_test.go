@@ -110,7 +110,7 @@ func TestMachineHistoriesAreLinearizableAndTamperingIsCaught(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			rapid.Check(t, func(t *rapid.T) {
 				h := recordSequential(name, rapid.SliceOfN(genInput(name), 1, 25).Draw(t, "ops"))
-				if v, _ := CheckLinearizable(name, h, 10*time.Second); !v.Passed() {
+				if v, _ := CheckLinearizable(name, h, within(10*time.Second)); !v.Passed() {
 					t.Fatalf("sequential machine history: %s", v)
 				}
 				var reads []int
@@ -124,7 +124,7 @@ func TestMachineHistoriesAreLinearizableAndTamperingIsCaught(t *testing.T) {
 				}
 				i := rapid.SampledFrom(reads).Draw(t, "tampered")
 				h[i].Value = tamper(h[i].Value)
-				if v, _ := CheckLinearizable(name, h, 10*time.Second); v.Outcome != Violation {
+				if v, _ := CheckLinearizable(name, h, within(10*time.Second)); v.Outcome != Violation {
 					t.Fatalf("tampered read at event %d (%s) not caught: %s", i+1, h[i], v)
 				}
 			})

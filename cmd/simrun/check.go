@@ -18,16 +18,19 @@ import (
 // codes come from Outcome.ExitCode.
 const checkExitUsage = 2
 
-// cmdCheck implements `simrun check -model M [-timeout D] [-viz FILE] HISTORY`:
+// cmdCheck implements `simrun check -model M [-timeout D] [-max-ops N] [-viz FILE] HISTORY`:
 // it reads a JSON Lines history recorded anywhere and decides whether it is
 // linearizable. Exit 0 linearizable, 1 not (the failing part and first bad
-// event are printed and porcupine's picture is written), 2 bad input, 3 the
-// check timed out.
+// event are printed and porcupine's picture is written), 2 bad input, 3
+// undecided: the time ran out, the history has more than -max-ops
+// operations, or none at all. One -timeout bounds reading, checking,
+// localizing and drawing together.
 func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	model := fs.String("model", "", "model of the history: "+strings.Join(checker.ModelNames(), ", "))
-	timeout := fs.Duration("timeout", 30*time.Second, "give up (exit 3) after this long; 0 means never")
+	timeout := fs.Duration("timeout", 30*time.Second, "give up (exit 3) after this long, reading, checking and drawing included; 0 means never")
+	maxOps := fs.Int("max-ops", 10_000_000, "give up (exit 3) on a history with more operations than this; 0 means no limit")
 	viz := fs.String("viz", "", "write the visualization of a violation here (default: HISTORY.html in the current directory, or a numbered variant that clobbers nothing)")
 	force := fs.Bool("force", false, "replace a -viz file that simrun did not write (default: refuse it and leave it as it is)")
 	fs.Usage = func() {
@@ -61,38 +64,38 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 			return checkExitUsage
 		}
 	}
-	h, err := checkLoadHistory(path, *model)
+	deadline := checker.Within(*timeout, time.Now)
+	ops, err := checkLoadHistory(path, *model, checker.ReadOptions{MaxOperations: *maxOps, Deadline: deadline})
 	if err != nil {
 		fmt.Fprintf(stderr, "simrun check: %v\n", err)
+		if errors.Is(err, checker.ErrTimeUp) || errors.Is(err, checker.ErrTooManyOperations) {
+			fmt.Fprintf(stdout, "%s: unknown: the history was not read to the end, which is not a pass\n", path)
+			return exitUnknown
+		}
 		return checkExitUsage
 	}
-	verdict, info := checker.CheckLinearizable(*model, h, *timeout)
+	verdict, info := checker.CheckOperations(ops, deadline)
 	fmt.Fprintf(stdout, "%s: %s\n", path, verdict)
-	switch verdict.Outcome {
-	case checker.Violation:
-		checkReportViolation(stdout, stderr, verdict, info, checkVizPath(path, *viz), *force, *timeout)
-	case checker.Unknown:
+	switch {
+	case verdict.Outcome == checker.Violation:
+		checkReportViolation(stdout, stderr, verdict, info, checkVizPath(path, *viz), *force, deadline)
+	case ops.Len() == 0:
+		fmt.Fprintf(stderr, "simrun check: %s: no operations to check; an empty history is not a pass\n", path)
+	case verdict.Outcome == checker.Unknown:
 		fmt.Fprintln(stderr, "simrun check: undecided, which is not a pass; raise -timeout to search longer")
 	}
 	return verdict.Outcome.ExitCode()
 }
 
-// checkLoadHistory reads and validates a history file; its errors name the file
-// and line.
-func checkLoadHistory(path, model string) (checker.History, error) {
+// checkLoadHistory reads and validates a history file as it streams by;
+// its errors name the file and line.
+func checkLoadHistory(path, model string, opt checker.ReadOptions) (*checker.Operations, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	h, err := checker.ReadHistory(f, path)
-	if err != nil {
-		return nil, err
-	}
-	if err := checker.ValidateHistory(path, model, h); err != nil {
-		return nil, err
-	}
-	return h, nil
+	return checker.ReadOperations(f, path, model, opt)
 }
 
 // checkVizPath is where the picture goes: -viz, else HISTORY.html in the
@@ -112,12 +115,22 @@ func checkVizPath(history, flagValue string) string {
 
 // checkReportViolation prints where the violation is and writes the picture.
 // The verdict is already decided; a failure to draw only warns.
-func checkReportViolation(stdout, stderr io.Writer, v checker.Verdict, info checker.LinearizabilityInfo, path string, force bool, timeout time.Duration) {
+// The picture gets what is left of the deadline; the verdict stands
+// whether or not localization or the picture was cut short.
+func checkReportViolation(stdout, stderr io.Writer, v checker.Verdict, info checker.LinearizabilityInfo, path string, force bool, deadline checker.Deadline) {
 	if info.Partition != "" {
 		fmt.Fprintf(stdout, "failing part: %s\n", info.Partition)
 	}
 	if v.Event != "" {
 		fmt.Fprintf(stdout, "first bad event: %s\n", v.Event)
+	}
+	if info.CutShort {
+		fmt.Fprintln(stdout, "localization: cut short by -timeout; the violation stands, but an earlier failure may exist")
+	}
+	timeout := deadline()
+	if timeout <= 0 {
+		fmt.Fprintln(stdout, "visualization: cut short by -timeout, none written; the violation stands")
+		return
 	}
 	if path == "" {
 		fmt.Fprintln(stderr, "simrun check: no visualization: no free file name in the current directory; pass -viz")
@@ -140,6 +153,9 @@ func checkReportViolation(stdout, stderr io.Writer, v checker.Verdict, info chec
 	}
 	if werr != nil {
 		fmt.Fprintf(stderr, "simrun check: visualization: %v\n", werr)
+	}
+	if errors.Is(werr, checker.ErrPartialVisualization) {
+		fmt.Fprintln(stdout, "visualization: cut short by -timeout; the picture is partial, the violation stands")
 	}
 	fmt.Fprintf(stdout, "visualization: %s\n", path)
 }

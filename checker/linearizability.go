@@ -504,6 +504,7 @@ func (c *linCheck) probeModel(init any, ends *[]probed) porcupine.Model {
 	}
 	return m
 }
+
 // ValidateHistory checks that every operation in h is one the model knows,
 // with values of the right shape (a write's integer, a read's result). name
 // prefixes the error, which reads "name:LINE: problem" like ReadHistory's.
@@ -546,7 +547,6 @@ func (s *spec) validateEvent(ev Event) error {
 	}
 	return nil
 }
-
 
 // localize narrows the violation down within d: it looks for up to
 // maxLocalized failing parts, binary-searches each one's smallest failing

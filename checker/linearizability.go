@@ -65,8 +65,9 @@ type LinearizabilityInfo struct {
 	// was not narrowed down at all (FirstBad -1).
 	CutShort bool
 
-	model porcupine.Model
-	ops   []porcupine.Operation // the failing part's smallest failing prefix, for the picture
+	prefixOps int                   // operations in that prefix
+	model     porcupine.Model       // starts where the failing segment starts
+	ops       []porcupine.Operation // the failing segment's part of that prefix, for the picture
 }
 
 // Tuning of the search. Variables so tests can make them small.
@@ -184,6 +185,7 @@ type progress struct {
 func newLinCheck(o *Operations) *linCheck {
 	c := &linCheck{o: o, model: o.spec.model()}
 	c.model.DescribeOperationMetadata = func(m any) string { return fmt.Sprintf("process %v", m) }
+	c.model.Partition, c.model.PartitionEvent = nil, nil // parts are cut here, and checked one porcupine call at a time
 	c.partition()
 	c.prog = make([]progress, len(c.parts))
 	for i := range c.parts {
@@ -568,7 +570,7 @@ func (c *linCheck) localize(v *Verdict, info *LinearizabilityInfo, d Deadline) {
 		if info.FirstBad < 0 || int(cut)-1 < info.FirstBad {
 			p, pr := &c.parts[i], &c.prog[i]
 			info.Partition, info.FirstBad = p.name, int(cut)-1
-			info.PrefixEvents = c.countEvents(p, cut)
+			info.PrefixEvents, info.prefixOps = c.countEvents(p, cut)
 			cf := pr.configs[0] // the picture starts at the failing segment, from its first configuration
 			info.model = c.model
 			info.model.Init = func() any { return cf.state }
@@ -655,20 +657,20 @@ func (c *linCheck) returning(ev int32) *op {
 	panic("checker: no operation returns at the first bad event")
 }
 
-// countEvents counts the part's events before cut.
-func (c *linCheck) countEvents(p *part, cut int32) int {
-	n := 0
+// countEvents counts the part's events and operations before cut.
+func (c *linCheck) countEvents(p *part, cut int32) (events, ops int) {
 	for _, oi := range p.ops {
 		x := &c.o.ops[oi]
 		if x.call >= cut {
 			break
 		}
-		n++
+		events++
+		ops++
 		if x.ret >= 0 && x.ret < cut {
-			n++
+			events++
 		}
 	}
-	return n
+	return events, ops
 }
 
 func violationDetail(info *LinearizabilityInfo) string {
@@ -679,7 +681,7 @@ func violationDetail(info *LinearizabilityInfo) string {
 	if info.FirstBad < 0 {
 		return fmt.Sprintf("%s is not linearizable (%d operations); the failing prefix could not be narrowed in time", where, info.Operations)
 	}
-	d := fmt.Sprintf("%s is not linearizable: its smallest failing prefix is %s (%s)", where, plural(info.PrefixEvents, "event"), plural(len(info.ops), "operation"))
+	d := fmt.Sprintf("%s is not linearizable: its smallest failing prefix is %s (%s)", where, plural(info.PrefixEvents, "event"), plural(info.prefixOps, "operation"))
 	if info.Partitions > 1 {
 		atLeast := ""
 		if info.FailingParts >= maxLocalized || info.CutShort {

@@ -82,6 +82,7 @@ type eventReader struct {
 	strs     interner
 	lastTime int64 // the last nonzero time seen, and its line
 	timeLine int
+	deadline Deadline // checked every 4096 lines; nil never ends
 }
 
 func newEventReader(r io.Reader, name string) *eventReader {
@@ -94,6 +95,9 @@ func (r *eventReader) next() (Event, error) {
 		line, err := r.readLine()
 		if err != nil {
 			return Event{}, err
+		}
+		if r.deadline != nil && r.line%4096 == 0 && r.deadline() <= 0 {
+			return Event{}, fmt.Errorf("%s:%d: reading stopped: %w", r.name, r.line, ErrTimeUp)
 		}
 		if r.line == 1 {
 			line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf"))
@@ -203,8 +207,11 @@ func NormalizeValue(v any) (any, error) {
 		}
 		return NormalizeValue(f)
 	case float64:
-		if x != math.Trunc(x) || math.Abs(x) > 1<<53 {
-			return nil, fmt.Errorf("number %v is not an integer (or too large to be exact); histories carry integers only", x)
+		if x != math.Trunc(x) {
+			return nil, fmt.Errorf("number %v is not an integer; histories carry integers only", x)
+		}
+		if math.Abs(x) > 1<<53 {
+			return nil, fmt.Errorf("number %v is too large to be exact; histories carry integers of int64", x)
 		}
 		return int64(x), nil
 	}

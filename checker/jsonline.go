@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"unicode/utf8"
 )
@@ -72,6 +73,9 @@ func malformed(line []byte) error {
 	var v any
 	if err := dec.Decode(&v); err != nil {
 		return fmt.Errorf("malformed JSON: %v; expected one JSON object per line", err)
+	}
+	if err := dec.Decode(&v); err != nil && err != io.EOF {
+		return fmt.Errorf("malformed JSON after the first value: %v; expected one JSON object per line", err)
 	}
 	return errors.New("malformed JSON: more than one value on the line; expected one JSON object per line")
 }

@@ -71,6 +71,7 @@ func ReadOperations(r io.Reader, name, model string, opt ReadOptions) (*Operatio
 		return nil, err
 	}
 	er := newEventReader(r, name)
+	er.deadline = opt.Deadline
 	for {
 		ev, err := er.next()
 		if err == io.EOF {
@@ -81,9 +82,6 @@ func ReadOperations(r io.Reader, name, model string, opt ReadOptions) (*Operatio
 		}
 		if err := b.add(ev); err != nil {
 			return nil, fmt.Errorf("%s:%d: %w", name, ev.line, err)
-		}
-		if opt.Deadline != nil && b.o.events%4096 == 0 && opt.Deadline() <= 0 {
-			return nil, fmt.Errorf("%s:%d: reading stopped: %w", name, ev.line, ErrTimeUp)
 		}
 	}
 }

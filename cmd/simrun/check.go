@@ -53,6 +53,10 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return checkExitUsage
 	}
+	if *timeout < 0 || *maxOps < 0 {
+		fmt.Fprintf(stderr, "simrun check: -timeout %v, -max-ops %d: expected zero (no limit) or more\n", *timeout, *maxOps)
+		return checkExitUsage
+	}
 	if _, err := checker.ModelFor(*model); err != nil {
 		fmt.Fprintf(stderr, "simrun check: -model: %v\n", err)
 		return checkExitUsage

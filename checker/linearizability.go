@@ -118,7 +118,8 @@ func CheckLinearizable(name string, h History, d Deadline) (Verdict, Linearizabi
 // operations. After a violation, localization gets locFactor times what
 // the check took (at least locFloor, at most what is left of d): it finds
 // the failing parts and binary-searches the smallest failing prefix, so the
-// verdict names the part and the first bad event. It never builds a
+// verdict names the part and the first bad event; it takes at most half
+// of what is left, leaving the rest to the picture. It never builds a
 // visualization: see WriteVisualization.
 //
 // Info operations, and invocations still open when the history ends, are
@@ -141,7 +142,8 @@ func CheckOperations(o *Operations, d Deadline) (Verdict, LinearizabilityInfo) {
 	case c.failed() > 0:
 		v.Outcome = Violation
 		spent := start - d.left()
-		c.localize(&v, &info, d.within(max(time.Duration(locFactor)*spent, locFloor)))
+		share := min(max(time.Duration(locFactor)*spent, locFloor), d.left()/2) // the rest is the picture's
+		c.localize(&v, &info, d.within(share))
 	case undecided:
 		v.Outcome = Unknown
 		v.Detail = fmt.Sprintf("the check did not finish in time (%s in %s, %d undecided)", plural(o.Len(), "operation"), plural(len(c.parts), "part"), c.undecided())
@@ -550,33 +552,26 @@ func (s *spec) validateEvent(ev Event) error {
 	return nil
 }
 
-// localize narrows the violation down within d: it looks for up to
-// maxLocalized failing parts, binary-searches each one's smallest failing
-// prefix and names the one that ends earliest in the history.
+// localize narrows the violation down within d: it binary-searches the
+// smallest failing prefix of the part the check found failing first, then
+// looks for up to maxLocalized failing parts in all, narrows them too and
+// names the failure that ends earliest in the history.
 func (c *linCheck) localize(v *Verdict, info *LinearizabilityInfo, d Deadline) {
+	narrowed := make([]bool, len(c.parts))
+	narrowFailed := func() {
+		for i := range c.parts {
+			if c.prog[i].failed && !narrowed[i] && info.FailingParts < maxLocalized {
+				narrowed[i] = true
+				info.FailingParts++
+				c.narrow(i, info, d)
+			}
+		}
+	}
+	narrowFailed()
 	if c.sweep(d, maxLocalized) {
 		info.CutShort = true
 	}
-	for i := range c.parts {
-		if !c.prog[i].failed || info.FailingParts >= maxLocalized {
-			continue
-		}
-		info.FailingParts++
-		cut, ok := c.smallestFailingCut(i, d)
-		if !ok {
-			info.CutShort = true
-			continue
-		}
-		if info.FirstBad < 0 || int(cut)-1 < info.FirstBad {
-			p, pr := &c.parts[i], &c.prog[i]
-			info.Partition, info.FirstBad = p.name, int(cut)-1
-			info.PrefixEvents, info.prefixOps = c.countEvents(p, cut)
-			cf := pr.configs[0] // the picture starts at the failing segment, from its first configuration
-			info.model = c.model
-			info.model.Init = func() any { return cf.state }
-			info.ops = c.prefixOps(p, pr.seg, cf, cut)
-		}
-	}
+	narrowFailed()
 	v.Detail = violationDetail(info)
 	if info.FirstBad >= 0 {
 		x := c.returning(int32(info.FirstBad))
@@ -587,6 +582,26 @@ func (c *linCheck) localize(v *Verdict, info *LinearizabilityInfo, d Deadline) {
 		}
 		v.At, v.Event = bad.Time, where+": "+bad.String()
 	}
+}
+
+// narrow finds part i's smallest failing prefix and keeps it in info if it
+// ends before the one kept so far.
+func (c *linCheck) narrow(i int, info *LinearizabilityInfo, d Deadline) {
+	cut, ok := c.smallestFailingCut(i, d)
+	if !ok {
+		info.CutShort = true
+		return
+	}
+	if info.FirstBad >= 0 && int(cut)-1 >= info.FirstBad {
+		return
+	}
+	p, pr := &c.parts[i], &c.prog[i]
+	info.Partition, info.FirstBad = p.name, int(cut)-1
+	info.PrefixEvents, info.prefixOps = c.countEvents(p, cut)
+	cf := pr.configs[0] // the picture starts at the failing segment, from its first configuration
+	info.model = c.model
+	info.model.Init = func() any { return cf.state }
+	info.ops = c.prefixOps(p, pr.seg, cf, cut)
 }
 
 // smallestFailingCut binary-searches for the smallest history prefix

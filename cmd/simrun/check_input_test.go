@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -185,4 +186,63 @@ func TestCheckRefusesBadUsage(t *testing.T) {
 		t.Fatalf("the good history: exit %d\n%s%s", code, out, errs)
 	}
 	assertOnlyFile(t, dir, ok, invW+okW+invR+`{"process": 1, "type": "ok", "f": "read", "value": 1}`+"\n")
+}
+
+// writeSlowKey writes n concurrent appends to key of unknown outcome and a
+// get of a value none of them can make: porcupine can only tell by trying
+// every order of every subset, which takes time exponential in n.
+func writeSlowKey(b *strings.Builder, key string, n, firstProcess int) {
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(b, `{"process": %d, "type": "invoke", "f": "append", "key": %q, "value": "%c"}`+"\n", firstProcess+i, key, 'a'+i)
+	}
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(b, `{"process": %d, "type": "info", "f": "append", "key": %q, "value": "%c"}`+"\n", firstProcess+i, key, 'a'+i)
+	}
+	fmt.Fprintf(b, `{"process": %d, "type": "invoke", "f": "get", "key": %q}`+"\n", firstProcess+n, key)
+	fmt.Fprintf(b, `{"process": %d, "type": "ok", "f": "get", "key": %q, "value": "?"}`+"\n", firstProcess+n, key)
+}
+
+// One -timeout bounds the whole command, however many slow keys a history
+// has: the check shares it across keys instead of giving each its own.
+// A key that fails fast is found behind twelve that would take hours (the
+// verdict stands), and localization, which gets what is left, says it was
+// cut short; without the fast key the same history is unknown.
+func TestCheckTimeoutBoundsSlowKeys(t *testing.T) {
+	var slow strings.Builder
+	for k := 0; k < 12; k++ {
+		writeSlowKey(&slow, fmt.Sprintf("slow%02d", k), 10, 20*k)
+	}
+	fast := `{"process": 999, "type": "invoke", "f": "get", "key": "z"}` + "\n" +
+		`{"process": 999, "type": "ok", "f": "get", "key": "z", "value": "never written"}` + "\n"
+	dir := t.TempDir()
+	for _, c := range []struct {
+		name, content string
+		code          int
+		want          []string
+	}{
+		{"violation found, localization cut short", slow.String() + fast, 1, []string{
+			"violation: linearizability",
+			`failing part: key "z"`,
+			"localization: cut short by -timeout; the violation stands",
+		}},
+		{"only slow keys", slow.String(), 3, []string{
+			"unknown: linearizability: the check did not finish in time (132 operations in 12 parts, 12 undecided)",
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "-")+".jsonl")
+			if err := os.WriteFile(path, []byte(c.content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			code, out, errs := runCheck("-model", "kv", "-timeout", "1s", "-viz", filepath.Join(t.TempDir(), "v.html"), path)
+			if code != c.code {
+				t.Fatalf("exit %d, want %d\n%s%s", code, c.code, out, errs)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(out, w) {
+					t.Fatalf("stdout does not say %q:\n%s%s", w, out, errs)
+				}
+			}
+		})
+	}
 }

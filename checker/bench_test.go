@@ -1,8 +1,10 @@
 package checker
 
 import (
+	"bytes"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"sort"
 	"testing"
 	"time"
@@ -105,4 +107,128 @@ func BenchmarkCheckKV(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "ops/s")
+}
+
+// writeRegisterHistory writes a linearizable register history of n
+// operations from clients concurrent clients as JSON Lines: every client
+// thinks a little, invokes, and its operation takes effect at a random
+// point before it returns; half the operations are reads. Deterministic for
+// a given seed; it never holds more than the operations' times.
+func writeRegisterHistory(w *bytes.Buffer, seed uint64, n, clients int) {
+	rng := rand.New(rand.NewPCG(seed, 0))
+	type timed struct {
+		call, lin, ret int64
+		write          bool
+		result         int64 // a read's result; -1 for a register never written
+	}
+	ops := make([]timed, n)
+	clock := make([]int64, clients)
+	for i := range ops {
+		c := i % clients
+		call := clock[c] + rng.Int64N(60) + 1
+		lin := call + rng.Int64N(40) + 1
+		ret := lin + rng.Int64N(40) + 1
+		clock[c] = ret
+		// Times are scaled and offset by client so no two events tie.
+		ops[i] = timed{call: call*64 + int64(c), lin: lin, ret: ret*64 + 32 + int64(c), write: rng.IntN(2) == 0}
+	}
+	byLin := make([]int32, n)
+	for i := range byLin {
+		byLin[i] = int32(i)
+	}
+	sort.SliceStable(byLin, func(a, b int) bool { return ops[byLin[a]].lin < ops[byLin[b]].lin })
+	value := int64(-1)
+	for _, i := range byLin {
+		if ops[i].write {
+			value = int64(i)
+		} else {
+			ops[i].result = value
+		}
+	}
+	type event struct {
+		t   int64
+		op  int32
+		ret bool
+	}
+	evs := make([]event, 0, 2*n)
+	for i, o := range ops {
+		evs = append(evs, event{o.call, int32(i), false}, event{o.ret, int32(i), true})
+	}
+	sort.Slice(evs, func(a, b int) bool { return evs[a].t < evs[b].t })
+	for _, e := range evs {
+		o, c := ops[e.op], int(e.op)%clients
+		typ := "invoke"
+		if e.ret {
+			typ = "ok"
+		}
+		switch {
+		case o.write:
+			fmt.Fprintf(w, `{"process":%d,"type":"%s","f":"write","value":%d,"time":%d}`+"\n", c, typ, e.op, e.t)
+		case !e.ret:
+			fmt.Fprintf(w, `{"process":%d,"type":"invoke","f":"read","value":null,"time":%d}`+"\n", c, e.t)
+		case o.result < 0:
+			fmt.Fprintf(w, `{"process":%d,"type":"ok","f":"read","value":null,"time":%d}`+"\n", c, e.t)
+		default:
+			fmt.Fprintf(w, `{"process":%d,"type":"ok","f":"read","value":%d,"time":%d}`+"\n", c, o.result, e.t)
+		}
+	}
+}
+
+// BenchmarkCheck1MRegister reads and checks a 1,000,000-operation register
+// history of 8 concurrent clients (2,000,000 JSON lines, ~100 MB) from
+// memory. Targets: well under a minute, and memory that grows with the
+// operations only: live-B/op (the compiled history) and peak-B/op (the most
+// heap in use at once, reading and checking) stay flat as n grows.
+func BenchmarkCheck1MRegister(b *testing.B) {
+	const n = 1_000_000
+	var file bytes.Buffer
+	writeRegisterHistory(&file, 1, n, 8)
+	b.SetBytes(int64(file.Len()))
+	var peak, live uint64
+	for i := 0; i < b.N; i++ {
+		runtime.GC()
+		var base runtime.MemStats
+		runtime.ReadMemStats(&base)
+		stop := watchHeap(&peak)
+		o, err := ReadOperations(bytes.NewReader(file.Bytes()), "bench.jsonl", "register", ReadOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		runtime.GC()
+		var read runtime.MemStats
+		runtime.ReadMemStats(&read)
+		live = read.HeapAlloc - base.HeapAlloc
+		if v, _ := CheckOperations(o, within(10*time.Minute)); !v.Passed() {
+			b.Fatalf("generated history: %s", v)
+		}
+		stop()
+		peak -= base.HeapAlloc
+		runtime.KeepAlive(o)
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "ops/s")
+	b.ReportMetric(float64(live)/n, "live-B/op")
+	b.ReportMetric(float64(peak)/n, "peak-B/op")
+}
+
+// watchHeap records the largest heap in use into peak until stop is called.
+func watchHeap(peak *uint64) (stop func()) {
+	*peak = 0
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		tick := time.NewTicker(5 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			var m runtime.MemStats
+			runtime.ReadMemStats(&m)
+			*peak = max(*peak, m.HeapAlloc)
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
 }

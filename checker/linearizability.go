@@ -81,9 +81,6 @@ var (
 	// maxOpen bounds the operations in flight at a cut: configurations
 	// carried across it grow with 2^open.
 	maxOpen = 4
-	// maxConfigs bounds the configurations carried across a cut; past it
-	// the cut is skipped and the segment runs on to the next one.
-	maxConfigs = 64
 	// firstSlice is the time each part may take in the first round of a
 	// sweep; it doubles every round.
 	firstSlice = 10 * time.Millisecond
@@ -177,10 +174,17 @@ type config struct {
 	carried []int32 // indices into Operations.ops, ascending
 }
 
-// progress is how far the check of one part has come.
+// progress is how far the check of one part has come. A part is checked
+// optimistically: across each cut it carries one witness configuration,
+// the first porcupine finds, which is cheap. Only when a segment fails from
+// a witness are every configuration recomputed (see rebuild): a failure
+// counts only from an exact set of configurations.
 type progress struct {
-	seg          int      // the segment to check next, or the one that failed
-	configs      []config // where segment seg may start
+	seg          int        // the segment to check next, or the one that failed
+	starts       [][]config // starts[k]: where segment k may start, for k <= seg
+	exact        []bool     // exact[k]: starts[k] holds every way the history up to segment k can have gone
+	retried      int        // the last segment whose failure was retried by rebuild
+	back         int        // how many segments back rebuild went for it
 	done, failed bool
 }
 
@@ -192,7 +196,7 @@ func newLinCheck(o *Operations) *linCheck {
 	c.prog = make([]progress, len(c.parts))
 	for i := range c.parts {
 		c.cut(&c.parts[i])
-		c.prog[i].configs = []config{{state: o.spec.init()}}
+		c.prog[i] = progress{starts: [][]config{{{state: o.spec.init()}}}, exact: []bool{true}, retried: -1}
 	}
 	return c
 }
@@ -321,26 +325,75 @@ func (c *linCheck) advance(i int, slice time.Duration, d Deadline) porcupine.Che
 		if t <= 0 {
 			return porcupine.Unknown
 		}
-		if pr.seg == len(p.cuts)-2 { // the last segment: no configurations to carry on
-			r := c.prefixCheck(p, pr.seg, pr.configs, math.MaxInt32, t)
-			if r != porcupine.Unknown {
-				pr.done, pr.failed = true, r == porcupine.Illegal
+		k := pr.seg
+		if k == len(p.cuts)-2 { // the last segment: nothing to carry on
+			r := c.prefixCheck(p, k, pr.starts[k], math.MaxInt32, t)
+			if r == porcupine.Ok {
+				pr.done = true
 			}
-			return r
+			if r != porcupine.Illegal {
+				return r
+			}
+		} else {
+			next, r := c.endConfigs(p, k, pr.starts[k], true, t)
+			if r == porcupine.Unknown {
+				return r
+			}
+			if len(next) > 0 {
+				pr.starts, pr.exact = append(pr.starts[:k+1], next), append(pr.exact[:k+1], false)
+				pr.seg++
+				continue
+			}
 		}
-		next, r := c.endConfigs(p, pr.seg, pr.configs, t)
-		switch {
-		case r == porcupine.Unknown:
-			return r
-		case len(next) == 0:
+		// Segment k cannot be linearized from starts[k].
+		if pr.exact[k] {
 			pr.done, pr.failed = true, true
 			return porcupine.Illegal
-		case len(next) > maxConfigs:
-			p.cuts = slices.Delete(p.cuts, pr.seg+1, pr.seg+2) // run on to the next cut
-			continue
 		}
-		pr.seg, pr.configs = pr.seg+1, next
+		if r := c.rebuild(p, pr, t); r != porcupine.Ok {
+			return r
+		}
 	}
+}
+
+// rebuild recomputes every configuration segment pr.seg may start in from
+// the witness some segments back: one at first, which usually suffices,
+// then twice as far each time the segment fails again, until it starts
+// from an exact set. It returns Illegal if a segment on the way fails from
+// an exact set (pr then names it).
+func (c *linCheck) rebuild(p *part, pr *progress, t time.Duration) porcupine.CheckResult {
+	k := pr.seg
+	if pr.retried != k {
+		pr.retried, pr.back = k, 0
+	}
+	pr.back = max(1, 2*pr.back)
+	from := max(k-pr.back, 0)
+	for j := k - 1; j > from; j-- {
+		if pr.exact[j] {
+			from = j
+			break
+		}
+	}
+	starts := pr.starts[from]
+	for j := from; j < k; j++ {
+		next, r := c.endConfigs(p, j, starts, false, t)
+		if r == porcupine.Unknown {
+			pr.back /= 2 // try the same distance again with more time
+			return r
+		}
+		if len(next) == 0 && pr.exact[from] {
+			pr.seg, pr.done, pr.failed = j, true, true
+			pr.starts, pr.exact = pr.starts[:j+1], pr.exact[:j+1]
+			pr.starts[j], pr.exact[j] = starts, true
+			return porcupine.Illegal
+		}
+		if len(next) == 0 {
+			return c.rebuild(p, pr, t) // a dead end further back: go back further
+		}
+		starts = next
+	}
+	pr.starts[k], pr.exact[k] = starts, pr.exact[from]
+	return porcupine.Ok
 }
 
 // operation converts one operation for porcupine.
@@ -397,23 +450,27 @@ func (c *linCheck) prefixCheck(p *part, k int, configs []config, cut int32, t ti
 }
 
 // endConfigs finds every configuration segment k can end in, from each of
-// configs. Porcupine stops at the first linearization it finds, so a probe
-// operation invoked at the cut records the state it is offered and refuses
-// it: porcupine then visits every reachable configuration (its cache
-// keeps it from visiting one twice). Operations in flight at the cut may
-// take effect before it or after; the state carries which did. Illegal
-// with no configurations means the segment cannot be linearized.
-func (c *linCheck) endConfigs(p *part, k int, configs []config, t time.Duration) ([]config, porcupine.CheckResult) {
+// configs, or with witness just one from each. Porcupine stops at the first
+// linearization it finds, so a probe operation invoked at the cut records
+// the state it is offered; refusing it makes porcupine visit every
+// reachable configuration (its cache keeps it from visiting one twice),
+// accepting it gives a witness. Operations in flight at the cut may take
+// effect before it or after; the state carries which did. No
+// configurations means the segment cannot be linearized from configs.
+func (c *linCheck) endConfigs(p *part, k int, configs []config, witness bool, t time.Duration) ([]config, porcupine.CheckResult) {
 	end := c.o.ops[p.ops[p.cuts[k+1]]].call
 	var next []config
 	seen := map[uint64][]int{} // hash -> indices in next
 	for _, cf := range configs {
 		ops, open := c.segmentOps(p, k, cf, end)
 		var ends []probed
-		m := c.probeModel(cf.state, &ends)
+		m := c.probeModel(cf.state, &ends, witness)
 		ops = append(ops, porcupine.Operation{Input: probeInput{}, Call: int64(end), Output: Output{}, Return: math.MaxInt64})
 		if porcupine.CheckOperationsTimeout(m, ops, t) == porcupine.Unknown {
 			return nil, porcupine.Unknown
+		}
+		if witness && len(ends) > 0 {
+			ends = ends[:1]
 		}
 		for _, e := range ends {
 			nc := config{state: e.state}
@@ -472,39 +529,48 @@ type openInput struct {
 }
 
 // probed is a model state while searching for a segment's end
-// configurations: the machine's state and which in-flight operations have
-// taken effect.
+// configurations: the machine's state, which in-flight operations have
+// taken effect, and whether the probe has accepted it (a witness).
 type probed struct {
 	state   any
 	applied uint64
+	past    bool
 }
 
 // probeModel is the model for endConfigs, starting at init and recording
-// every end configuration in ends.
-func (c *linCheck) probeModel(init any, ends *[]probed) porcupine.Model {
+// end configurations in ends. With witness the probe accepts the first one,
+// after which every operation left takes effect trivially: they belong to
+// the next segment, which is checked from the configuration recorded.
+func (c *linCheck) probeModel(init any, ends *[]probed, witness bool) porcupine.Model {
 	m := c.model
 	s := c.o.spec
 	m.Init = func() any { return probed{state: init} }
 	m.Step = func(state, input, output any) (bool, any) {
 		st := state.(probed)
+		if st.past {
+			return true, st
+		}
 		switch in := input.(type) {
 		case probeInput:
 			*ends = append(*ends, st)
-			return false, state
+			return witness, probed{st.state, st.applied, true}
 		case openInput:
 			ok, next := s.step(st.state, in.Input, output)
-			return ok, probed{next, st.applied | 1<<in.bit}
+			return ok, probed{next, st.applied | 1<<in.bit, false}
 		}
 		ok, next := s.step(st.state, input, output)
-		return ok, probed{next, st.applied}
+		return ok, probed{next, st.applied, false}
 	}
 	m.Hash = func(state any) uint64 {
 		st := state.(probed)
+		if st.past {
+			return 1
+		}
 		return s.hash(st.state) ^ st.applied*0x9e3779b97f4a7c15
 	}
 	m.Equal = func(a, b any) bool {
 		x, y := a.(probed), b.(probed)
-		return x.applied == y.applied && c.equal(x.state, y.state)
+		return x.past == y.past && x.applied == y.applied && (x.past || c.equal(x.state, y.state))
 	}
 	return m
 }
@@ -598,7 +664,7 @@ func (c *linCheck) narrow(i int, info *LinearizabilityInfo, d Deadline) {
 	p, pr := &c.parts[i], &c.prog[i]
 	info.Partition, info.FirstBad = p.name, int(cut)-1
 	info.PrefixEvents, info.prefixOps = c.countEvents(p, cut)
-	cf := pr.configs[0] // the picture starts at the failing segment, from its first configuration
+	cf := pr.starts[pr.seg][0] // the picture starts at the failing segment, from its first configuration
 	info.model = c.model
 	info.model.Init = func() any { return cf.state }
 	info.ops = c.prefixOps(p, pr.seg, cf, cut)
@@ -615,7 +681,7 @@ func (c *linCheck) smallestFailingCut(i int, d Deadline) (cut int32, ok bool) {
 	p, pr := &c.parts[i], &c.prog[i]
 	k := pr.seg
 	last := int32(-1)
-	for _, cf := range pr.configs {
+	for _, cf := range pr.starts[pr.seg] {
 		for _, oi := range cf.carried {
 			last = max(last, c.o.ops[oi].ret)
 		}
@@ -624,7 +690,7 @@ func (c *linCheck) smallestFailingCut(i int, d Deadline) (cut int32, ok bool) {
 		last = max(last, c.o.ops[oi].ret)
 	}
 	var rets []int32
-	for _, cf := range pr.configs {
+	for _, cf := range pr.starts[pr.seg] {
 		for _, oi := range cf.carried {
 			rets = append(rets, c.o.ops[oi].ret)
 		}
@@ -646,7 +712,7 @@ func (c *linCheck) smallestFailingCut(i int, d Deadline) (cut int32, ok bool) {
 		if t <= 0 {
 			return 0, false
 		}
-		switch c.prefixCheck(p, k, pr.configs, rets[mid]+1, t) {
+		switch c.prefixCheck(p, k, pr.starts[pr.seg], rets[mid]+1, t) {
 		case porcupine.Illegal:
 			hi = mid
 		case porcupine.Ok:

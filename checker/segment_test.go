@@ -88,10 +88,10 @@ func genRegisterRun(t *rapid.T, keys int) History {
 
 // setTuning makes the search cut every part into tiny segments (or never),
 // for the duration of a test.
-func setTuning(t testing.TB, whole, segment, open, configs int) {
-	old := []int{wholeOps, segmentOps, maxOpen, maxConfigs}
-	wholeOps, segmentOps, maxOpen, maxConfigs = whole, segment, open, configs
-	t.Cleanup(func() { wholeOps, segmentOps, maxOpen, maxConfigs = old[0], old[1], old[2], old[3] })
+func setTuning(t testing.TB, whole, segment, open int) {
+	old := []int{wholeOps, segmentOps, maxOpen}
+	wholeOps, segmentOps, maxOpen = whole, segment, open
+	t.Cleanup(func() { wholeOps, segmentOps, maxOpen = old[0], old[1], old[2] })
 }
 
 type located struct {
@@ -120,12 +120,11 @@ func TestSegmentedCheckAgreesWithWholeCheck(t *testing.T) {
 		t.Run(tc.model, func(t *testing.T) {
 			rapid.Check(t, func(rt *rapid.T) {
 				h := genRegisterRun(rt, tc.keys)
-				setTuning(t, 1<<30, 1, 0, 1)
+				setTuning(t, 1<<30, 1, 0)
 				whole := locate(rt, tc.model, h)
 				segment := rapid.IntRange(1, 6).Draw(rt, "segmentOps")
 				open := rapid.IntRange(0, 3).Draw(rt, "maxOpen")
-				configs := rapid.IntRange(1, 8).Draw(rt, "maxConfigs")
-				setTuning(t, 2, segment, open, configs)
+				setTuning(t, 2, segment, open)
 				cut := locate(rt, tc.model, h)
 				if whole.outcome == Unknown || cut.outcome == Unknown {
 					rt.Skip("undecided on a loaded machine")

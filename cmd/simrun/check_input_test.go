@@ -43,14 +43,14 @@ func TestCheckRefusesBadHistories(t *testing.T) {
 		{"0xfe in a key on line 2", "kv", ev(`"type": "invoke", "f": "get", "key": "a"`) + ev(`"type": "ok", "f": "get", "key": "`+"\xfe"+`"`), 2, "{F}:2: column 50: byte 0xfe is not valid UTF-8; expected UTF-8 text"},
 		{"invalid byte in an ignored field", "", `{"process": 0, "note": "` + "\xc3\x28" + `", "type": "invoke", "f": "read"}` + "\n", 2, "{F}:1: column 25: byte 0xc3 is not valid UTF-8; expected UTF-8 text"},
 		{"truncated multibyte at end of line", "", invW + `{"process": 0, "type": "ok", "f": "write", "value": 1}` + "\xe2\x82\n", 2, "{F}:2: column 55: byte 0xe2 is not valid UTF-8; expected UTF-8 text"},
-		{"overlong encoding", "", ev(`"type": "invoke", "f": "read", "x": "`+"\xc0\xaf"+`"`), 2, "{F}:1: column 53: byte 0xc0 is not valid UTF-8; expected UTF-8 text"},
-		{"encoded surrogate", "", ev(`"type": "invoke", "f": "read", "x": "`+"\xed\xa0\x80"+`"`), 2, "{F}:1: column 53: byte 0xed is not valid UTF-8; expected UTF-8 text"},
+		{"overlong encoding", "", ev(`"type": "invoke", "f": "read", "x": "` + "\xc0\xaf" + `"`), 2, "{F}:1: column 53: byte 0xc0 is not valid UTF-8; expected UTF-8 text"},
+		{"encoded surrogate", "", ev(`"type": "invoke", "f": "read", "x": "` + "\xed\xa0\x80" + `"`), 2, "{F}:1: column 53: byte 0xed is not valid UTF-8; expected UTF-8 text"},
 		{"UTF-16 file", "", "\xff\xfe{\x00}\x00\n", 2, "{F}:1: column 1: byte 0xff is not valid UTF-8; expected UTF-8 text"},
 		{"lone high surrogate escape", "kv", ev(`"type": "invoke", "f": "get", "key": "\ud800"`), 2, `{F}:1: column 54: \ud800 is half of a UTF-16 surrogate pair; expected a complete character`},
 		{"lone low surrogate escape", "kv", ev(`"type": "invoke", "f": "get", "key": "x\udfff"`), 2, `{F}:1: column 55: \udfff is half of a UTF-16 surrogate pair; expected a complete character`},
 		{"high surrogate then a letter", "kv", ev(`"type": "invoke", "f": "get", "key": "\uD83D\u0041"`), 2, `{F}:1: column 54: \ud83d is half of a UTF-16 surrogate pair; expected a complete character`},
 		{"surrogate inside a value", "kv", ev(`"type": "invoke", "f": "put", "key": "k", "value": "\ud800"`), 2, `{F}:1: column 68: \ud800 is half of a UTF-16 surrogate pair; expected a complete character`},
-		{"raw control character in a string", "", ev(`"type": "invoke", "f": "read", "x": "a`+"\x01"+`"`), 2, "{F}:1: malformed JSON: invalid character '\\x01' in string literal; expected one JSON object per line"},
+		{"raw control character in a string", "", ev(`"type": "invoke", "f": "read", "x": "a` + "\x01" + `"`), 2, "{F}:1: malformed JSON: invalid character '\\x01' in string literal; expected one JSON object per line"},
 
 		// Nothing to check is not a pass.
 		{"empty file", "", "", 3, "{F}: no operations to check; an empty history is not a pass"},

@@ -43,7 +43,7 @@ func TestGoldenEDNHistories(t *testing.T) {
 	for _, path := range files {
 		model, name := filepath.Base(filepath.Dir(path)), filepath.Base(path)
 		eh := readEDNFile(t, path, model)
-		v, _ := CheckLinearizable(model, eh.History, 10*time.Second)
+		v, _ := CheckLinearizable(model, eh.History, within(10*time.Second))
 		want := Pass
 		if strings.HasPrefix(name, "fail-") {
 			want = Violation
@@ -147,7 +147,7 @@ func FuzzReadEDNHistory(f *testing.F) {
 		if err != nil || ValidateHistory("fuzz.edn", model, eh.History) != nil {
 			return
 		}
-		CheckLinearizable(model, eh.History, time.Second)
+		CheckLinearizable(model, eh.History, within(time.Second))
 	})
 }
 
@@ -205,7 +205,7 @@ func BenchmarkCheckEDNCasRegister10k(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if v, _ := CheckLinearizable("cas-register", eh.History, time.Minute); !v.Passed() {
+		if v, _ := CheckLinearizable("cas-register", eh.History, within(time.Minute)); !v.Passed() {
 			b.Fatalf("generated history: %s", v)
 		}
 	}

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/faultline-sim/faultline/checker"
 )
 
 // Event lines the bad-input cases are built from.
@@ -162,7 +164,7 @@ func TestCheckRefusesBadUsage(t *testing.T) {
 		want string // the first line of stderr; {F} is ok's path, {D} the directory
 	}{
 		{"no model", []string{ok}, 2, "simrun check: -model is required"},
-		{"unknown model", []string{"-model", "queue", ok}, 2, `simrun check: -model: unknown model "queue", expected one of [bank counter kv lifecycle register]`},
+		{"unknown model", []string{"-model", "queue", ok}, 2, fmt.Sprintf(`simrun check: -model: unknown model "queue", expected one of %v`, checker.ModelNames())},
 		{"no file", []string{"-model", "register"}, 2, "simrun check: expected exactly one history file, got 0 arguments"},
 		{"two files", []string{"-model", "register", ok, ok}, 2, "simrun check: expected exactly one history file, got 2 arguments"},
 		{"missing file", []string{"-model", "register", filepath.Join(dir, "none.jsonl")}, 2, "simrun check: open {D}/none.jsonl: no such file or directory"},

@@ -85,9 +85,11 @@ var (
 	// sweep; it doubles every round.
 	firstSlice = 10 * time.Millisecond
 	// Localization may take locFactor times what the plain check took, and
-	// at least locFloor, within the deadline.
-	locFactor = 10
-	locFloor  = 250 * time.Millisecond
+	// at least locFloor, within the deadline: its binary search makes
+	// about log2(returns) checks of prefixes, each costing at most about
+	// what the plain check cost, so 32 leaves room up to a million returns.
+	locFactor = 32
+	locFloor  = time.Second
 )
 
 // maxLocalized bounds how many failing parts are narrowed down: enough to

@@ -89,13 +89,47 @@
 //
 // # Checks and metrics
 //
-// Replicas report every step with env.Observe. The [Monitor] checks at the
-// first bad event: agreement per slot, validity (a decided value was
-// proposed by ≥ MAJ replicas), vote uniqueness per (slot, phase), each
-// replica's steps unique across restarts, log-prefix agreement (slots
-// applied in order, the same outcome everywhere), equal state hash after
-// equal slots, and at-most-once application of every (client, seq). At the
-// end it checks that a bank's money is conserved on every live replica. Its
+// Replicas report every step with env.Observe, and more: every PROPOSAL,
+// STATE, VOTE and DECISION they send (retransmissions included), every
+// message they take into a tally, every coin they flip, the requests and
+// batches they hold, and what they recovered at a restart. The [Monitor]
+// checks from these facts alone, computing Q, MAJ and F1 from n itself
+// (never with the replica's code), at the first bad event:
+//
+//   - agreement per slot, on the batch id and its contents; validity (a
+//     decided value was proposed by ≥ MAJ replicas); vote uniqueness per
+//     (slot, phase);
+//   - the Weak-MVC rule of every step each replica takes, replayed on the
+//     messages it reported hearing: exchange_rule (STATE 1 iff a value has
+//     ≥ MAJ of ≥ Q proposals), vote_rule, state_rule (adopt a non-? vote,
+//     else the coin), decide_rule (≥ F1 equal votes of ≥ Q); common_coin
+//     (every replica's coin for (slot, phase) is the same);
+//   - every message sent repeats the step its sender took
+//     (proposal/state/vote_uniqueness, across restarts too;
+//     decision_as_decided) and every message heard is what its sender
+//     sent (received_as_sent); batch_contents: a batch anywhere holds what
+//     its proxy stamped;
+//   - recovery: a restarted replica holds every PROPOSAL, STATE and VOTE it
+//     sent in a slot its durable log does not cover;
+//   - log-prefix agreement (slots applied in order, the same outcome
+//     everywhere), equal state hash after equal slots, applied_contents (a
+//     slot applies exactly the requests of its batch above the client's
+//     last applied seq) and at-most-once application of every (client, seq).
+//
+// At the end it checks liveness_held, RABIA.md's liveness on requests
+// rather than client replies: every request a replica that is up at the
+// end held for longer than params.decide_within (500ms) was decided —
+// applied, or overtaken by a later request of its client, which the
+// at-most-once table then skips. It judges requests whether or not a
+// client still waits for them: client-level liveness checks only
+// operations invoked after the heal, so a request lost while its client
+// gave up (or retried elsewhere and then gave up) went unseen; and
+// termination: the mean
+// phase of Weak-MVC decisions, the deepest phase and the ⊥ fraction stay
+// within params max_phases_per_decision (2), max_phase (20) and
+// max_bottom_fraction (0.5), far beyond the paper's ~1.04 and ~2% but
+// tight enough to flag a run whose slots need far more phases. It also
+// checks that a bank's money is conserved on every live replica. Its
 // metrics: slots_decided, bottom_slots, bottom_fraction,
 // phases_per_decision, fast_path_fraction (slots first decided in phase 1),
 // messages_per_decided_request, and commit latency from a slot's first

@@ -128,3 +128,25 @@ func TestBudgetsEndRunsWithAVerdictNamingTheKnob(t *testing.T) {
 		})
 	}
 }
+
+// TestWaitingForClientsPastTheTimeBudgetEnds: with phases.faults 0 a run
+// waits for its clients in steps; a client whose replica crashed and whose
+// timeout lies past the time budget once made that wait spin forever at
+// the budget. It ends budget_exhausted naming budgets.max_time.
+func TestWaitingForClientsPastTheTimeBudgetEnds(t *testing.T) {
+	s, err := Parse([]byte(`name: t
+protocol: register
+nodes: 3
+clients: {count: 1, timeout: 2h, max_ops: 5}
+workload: {keys: 1, mix: {read: 1, write: 1}}
+phases: {faults: 0s, heal: 1s}
+faults: [{at: 0s, kind: crash, node: 0}]
+`), "t.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := Run(s, 1, Options{})
+	if v := res.Verdict; v.Outcome != checker.BudgetExhausted || !strings.Contains(v.Detail, "raise budgets.max_time") {
+		t.Fatalf("verdict %v: %s; want budget_exhausted naming budgets.max_time", v.Outcome, v.Detail)
+	}
+}

@@ -232,3 +232,26 @@ func TestHeldEventsAreCounted(t *testing.T) {
 		t.Errorf("%d events still held after the heal", k.held)
 	}
 }
+
+// TestSteppingPastTheTimeBudgetEnds: a caller that runs in small steps
+// (as a run waiting for its clients does) while the next event lies past
+// the time budget gets a time-budget stop, not "done" at the budget over
+// and over without progress.
+func TestSteppingPastTheTimeBudgetEnds(t *testing.T) {
+	k := New(Config{Seed: 1, Nodes: 1, MaxTime: Time(time.Second), NewNode: func(id NodeID) Node {
+		return &probe{id: id, onStart: func(env Env) { env.SetTimer(time.Hour, "far") }}
+	}})
+	for step := 0; step < 200; step++ {
+		end := k.Run(k.Now() + Time(10*time.Millisecond))
+		if end.Reason == EndTimeBudget {
+			if end.At != Time(time.Second) || step != 100 {
+				t.Fatalf("time budget at %v after %d steps, want at 1s after 100", end.At, step)
+			}
+			return
+		}
+		if end.Reason != EndDone {
+			t.Fatalf("ended %v: %s", end.Reason, end.Detail)
+		}
+	}
+	t.Fatalf("200 steps of 10ms with a 1s time budget never ended: now %v", k.Now())
+}

@@ -211,6 +211,13 @@ func (k *Kernel) Run(until Time) End {
 	k.halted = false
 	for k.stop == nil && !k.halted {
 		if k.queue.Len() == 0 || k.queue.peek().at > until {
+			if k.queue.Len() > 0 && until > k.cfg.MaxTime {
+				// Work is pending past the time budget, and the caller
+				// asked to go past it too: stopping idle at the budget
+				// would return "done" without progress, again and again.
+				k.timeBudget()
+				break
+			}
 			k.advanceIdle(until)
 			break
 		}
@@ -221,9 +228,7 @@ func (k *Kernel) Run(until Time) End {
 		}
 		ev := k.queue.pop()
 		if ev.at > k.cfg.MaxTime {
-			k.now = k.cfg.MaxTime
-			k.stopWith(End{Reason: EndTimeBudget, At: k.now,
-				Detail: fmt.Sprintf("virtual time budget of %v exhausted with work pending", time.Duration(k.cfg.MaxTime))})
+			k.timeBudget()
 			break
 		}
 		k.now = ev.at
@@ -233,6 +238,13 @@ func (k *Kernel) Run(until Time) End {
 		return *k.stop
 	}
 	return End{Reason: EndDone, At: k.now}
+}
+
+// timeBudget ends the run at MaxTime with work still pending.
+func (k *Kernel) timeBudget() {
+	k.now = max(k.now, k.cfg.MaxTime)
+	k.stopWith(End{Reason: EndTimeBudget, At: k.now,
+		Detail: fmt.Sprintf("virtual time budget of %v exhausted with work pending", time.Duration(k.cfg.MaxTime))})
 }
 
 func (k *Kernel) advanceIdle(until Time) {

@@ -200,3 +200,17 @@ func TestSmallSampleSpansFiles(t *testing.T) {
 		t.Errorf("a sample of 6 from 6 files came from %d of them", len(got))
 	}
 }
+
+func TestBudgetOf(t *testing.T) {
+	for detail, want := range map[string]string{
+		"event budget of 10 events exhausted at 1s; raise budgets.max_events in the scenario if the run needs more": "events",
+		"virtual time budget of 3s exhausted with work pending; raise budgets.max_time in the scenario":             "virtual_time",
+		"queue budget of 5 waiting events exhausted; raise budgets.max_queued in the scenario":                      "queued",
+		"fault generation budget: too many; raise budgets.max_fault_events in the scenario if the run needs more":   "fault_events",
+		"virtual time budget of 3s exhausted with work pending":                                                     "virtual_time",
+	} {
+		if got := budgetOf(detail); got != want {
+			t.Errorf("budgetOf(%q) = %q, want %q", detail, got, want)
+		}
+	}
+}

@@ -20,14 +20,21 @@ type Result struct {
 	Scenario string           `json:"scenario,omitempty"`
 	Seed     uint64           `json:"seed,omitempty"`
 	Verdict  *checker.Verdict `json:"verdict,omitempty"`
-	Budget   string           `json:"budget,omitempty"` // timed out: events, virtual_time, check, wall or memory
-	Repro    string           `json:"repro,omitempty"`
-	Runs     int              `json:"runs,omitempty"` // seeds run before the verdict
+	// Budget is what a timed-out mutant ran out of: a scenario budget
+	// (events, virtual_time, queued, operations, fault_events), "check" (a
+	// check could not decide), or the worker's own "wall" or "memory".
+	Budget string `json:"budget,omitempty"`
+	Repro  string `json:"repro,omitempty"`
+	Runs   int    `json:"runs,omitempty"` // seeds run before the verdict
 	// Reason is why a mutant is marked equivalent.
 	Reason  string `json:"reason,omitempty"`
 	Error   string `json:"error,omitempty"` // the compiler's first error, or what the worker said
 	BuildMs int64  `json:"build_ms,omitempty"`
 	RunMs   int64  `json:"run_ms,omitempty"`
+	// CPUMs is the CPU time of the build and the run (compiler, linker
+	// and worker), which unlike wall time does not depend on how busy the
+	// machine was: the measure of what a mutant costs.
+	CPUMs int64 `json:"cpu_ms,omitempty"`
 }
 
 // Detected reports whether the scenarios caught the mutant (killed, or

@@ -96,14 +96,14 @@ func (s *Session) Timeout() time.Duration { return s.timeout }
 
 func (s *Session) resolve() error {
 	s.cfg.Log("building the runner %s", s.cfg.Runner)
-	if out, err := s.build("", s.base); err != nil {
+	if out, err := s.build("", s.base, nil); err != nil {
 		return fmt.Errorf("building the unmutated runner %s: %s", s.cfg.Runner, out)
 	}
 	args := []string{"-list", "-pkg", s.cfg.Pkg.ImportPath}
 	if len(s.cfg.Scenarios) > 0 {
 		args = append(args, "-scenarios", strings.Join(s.cfg.Scenarios, ","))
 	}
-	lines, crash, err := s.work(context.Background(), s.base, args)
+	lines, crash, err := s.work(context.Background(), s.base, args, nil)
 	if err == nil && crash != "" {
 		err = fmt.Errorf("runner %s: %s", s.cfg.Runner, crash)
 	}
@@ -121,7 +121,7 @@ func (s *Session) Baseline() error {
 	s.cfg.Log("baseline: %d scenarios × seeds %v unmutated", len(s.scenarios), s.cfg.Seeds)
 	start := time.Now()
 	lines, crash, err := s.work(context.Background(), s.base, []string{"-baseline", "-scenarios", strings.Join(s.scenarios, ","),
-		"-seeds", s.cfg.Seeds.String(), "-parallel", fmt.Sprint(s.cfg.Parallel)})
+		"-seeds", s.cfg.Seeds.String(), "-parallel", fmt.Sprint(s.cfg.Parallel)}, nil)
 	if err == nil && crash != "" {
 		err = fmt.Errorf("the unmutated runner crashed: %s", crash)
 	}
@@ -150,8 +150,9 @@ func (s *Session) Baseline() error {
 }
 
 // build runs go build for the runner, with the overlay file if given, into
-// bin. On failure it returns the compiler's output.
-func (s *Session) build(overlay, bin string) (string, error) {
+// bin, adding the CPU time it took (the compiler and linker included) to
+// cpu if not nil. On failure it returns the compiler's output.
+func (s *Session) build(overlay, bin string, cpu *time.Duration) (string, error) {
 	args := []string{"build", "-o", bin}
 	if overlay != "" {
 		args = append(args, "-overlay", overlay)
@@ -159,17 +160,19 @@ func (s *Session) build(overlay, bin string) (string, error) {
 	cmd := exec.Command("go", append(args, "--", s.cfg.Runner)...)
 	cmd.Dir = s.cfg.Dir
 	out, err := cmd.CombinedOutput()
+	addCPU(cpu, cmd)
 	return strings.TrimSpace(string(out)), err
 }
 
 // work runs the worker subcommand of bin and decodes its lines. A worker
 // that ends without its last line crashed: crash holds what it said.
-func (s *Session) work(ctx context.Context, bin string, args []string) (lines []workerLine, crash string, err error) {
+func (s *Session) work(ctx context.Context, bin string, args []string, cpu *time.Duration) (lines []workerLine, crash string, err error) {
 	cmd := exec.CommandContext(ctx, bin, append([]string{WorkerCommand, "-memory-limit", fmt.Sprint(s.cfg.MemoryLimit)}, args...)...)
 	cmd.Dir = s.cfg.Dir
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	runErr := cmd.Run()
+	addCPU(cpu, cmd)
 	sc := bufio.NewScanner(&stdout)
 	sc.Buffer(nil, 16<<20)
 	for sc.Scan() {
@@ -271,7 +274,9 @@ func (s *Session) runMutant(worker int, m *Mutant) *Result {
 	}
 	bin := filepath.Join(dir, "runner")
 	start := time.Now()
-	out, err := s.build(filepath.Join(dir, "overlay.json"), bin)
+	var cpu time.Duration
+	defer func() { r.CPUMs = cpu.Milliseconds() }()
+	out, err := s.build(filepath.Join(dir, "overlay.json"), bin, &cpu)
 	r.BuildMs = time.Since(start).Milliseconds()
 	if err != nil {
 		r.Status, r.Error = NotCompiled, compilerError(out)
@@ -282,7 +287,7 @@ func (s *Session) runMutant(worker int, m *Mutant) *Result {
 	ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
 	defer cancel()
 	lines, crash, err := s.work(ctx, bin, []string{"-scenarios", strings.Join(s.scenarios, ","),
-		"-seeds", s.cfg.Seeds.String(), "-skip", s.skipFile, "-parallel", "1"})
+		"-seeds", s.cfg.Seeds.String(), "-skip", s.skipFile, "-parallel", "1"}, &cpu)
 	r.RunMs = time.Since(start).Milliseconds()
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
@@ -316,6 +321,13 @@ func (s *Session) writeOverlay(dir string, m *Mutant) error {
 	return os.WriteFile(filepath.Join(dir, "overlay.json"), b, 0o644)
 }
 
+// addCPU adds the user and system time of a finished command to cpu.
+func addCPU(cpu *time.Duration, cmd *exec.Cmd) {
+	if cpu != nil && cmd.ProcessState != nil {
+		*cpu += cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	}
+}
+
 // classify reads a finished worker's lines: the first seed that did not
 // pass, if any, decides.
 func (r *Result) classify(lines []workerLine) {
@@ -339,6 +351,14 @@ func (r *Result) classify(lines []workerLine) {
 
 // budgetOf names the budget a BudgetExhausted verdict ran out of.
 func budgetOf(detail string) string {
+	if _, knob, ok := strings.Cut(detail, "raise budgets."); ok {
+		knob, _, _ = strings.Cut(knob, " ")
+		knob = strings.TrimPrefix(knob, "max_")
+		if knob == "time" {
+			return "virtual_time"
+		}
+		return knob
+	}
 	if strings.HasPrefix(detail, "virtual time budget") {
 		return "virtual_time"
 	}

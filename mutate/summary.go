@@ -69,7 +69,19 @@ type Summary struct {
 	Score   string      `json:"score"`
 	Percent float64     `json:"percent"`
 	Files   []FileScore `json:"files"`
+	Cost    Cost        `json:"cost"`
 	Results []*Result   `json:"results"`
+}
+
+// Cost is what the mutants that were built cost in CPU time: unlike wall
+// time it does not depend on how busy the machine was, so it predicts the
+// rate on dedicated cores.
+type Cost struct {
+	Built     int     `json:"built"` // mutants built (and, if they compiled, run)
+	CPUPerMut float64 `json:"cpu_s_per_mutant"`
+	// PerMinute2Cores is 120 / CPUPerMut: mutants per minute on two idle
+	// cores, with -parallel 2 keeping both busy.
+	PerMinute2Cores float64 `json:"mutants_per_minute_2_cores"`
 }
 
 // Summarize counts results per package and per file.
@@ -91,6 +103,17 @@ func Summarize(h Settings, results []*Result) *Summary {
 		s.Files = append(s.Files, *f)
 	}
 	s.Score, s.Percent = s.Counts.Score(), s.Counts.Percent()
+	var cpuMs int64
+	for _, r := range results {
+		if r.CPUMs > 0 {
+			s.Cost.Built++
+			cpuMs += r.CPUMs
+		}
+	}
+	if s.Cost.Built > 0 && cpuMs > 0 {
+		s.Cost.CPUPerMut = float64(cpuMs) / 1000 / float64(s.Cost.Built)
+		s.Cost.PerMinute2Cores = 120 / s.Cost.CPUPerMut
+	}
 	return s
 }
 
@@ -137,6 +160,9 @@ func (s *Summary) Write(w io.Writer) {
 		for _, r := range eq {
 			fmt.Fprintf(w, "  %s %s %s: %s\n", r.ID, r.Location(), r.Operator, r.Reason)
 		}
+	}
+	if c := s.Cost; c.Built > 0 {
+		fmt.Fprintf(w, "cost: %.1f CPU-seconds per mutant built (%d built): about %.1f mutants/minute on 2 idle cores\n", c.CPUPerMut, c.Built, c.PerMinute2Cores)
 	}
 	fmt.Fprintf(w, "mutation-score=%s\n", s.Score)
 }

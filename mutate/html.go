@@ -27,8 +27,9 @@ var page = template.Must(template.New("mutation").Funcs(template.FuncMap{
 		case strings.HasPrefix(line, "-"):
 			return "del"
 		}
-		return ""
+		return "ctx"
 	},
+	"func": funcOrPackage,
 }).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <title>Mutation score {{.Score}} · {{.Run.Package}}</title>
@@ -36,10 +37,10 @@ var page = template.Must(template.New("mutation").Funcs(template.FuncMap{
 body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:70em;color:#222;padding:0 1em}
 h1{font-size:1.4em;margin-bottom:.2em} h2{font-size:1.15em;margin-top:1.6em}
 .muted{color:#666} table{border-collapse:collapse;margin:.5em 0} td,th{padding:.25em .8em;text-align:right;border-bottom:1px solid #ddd}
-td:first-child,th:first-child{text-align:left} .bar{display:inline-block;height:.8em;background:#2a9d5c;vertical-align:middle}
+td:first-child,th:first-child{text-align:left} .bar{display:block;height:100%;background:#2a9d5c}
 .barbg{display:inline-block;width:8em;height:.8em;background:#e76f51;vertical-align:middle}
 .score{font-size:2em;font-weight:600} pre{background:#f7f7f7;padding:.6em;overflow-x:auto;font-size:12.5px;margin:.3em 0 1.2em}
-.add{color:#1a7f37;background:#e6ffec;display:block} .del{color:#cf222e;background:#ffebe9;display:block} .meta{color:#888;display:block}
+.add{color:#1a7f37;background:#e6ffec} .del{color:#cf222e;background:#ffebe9} .meta{color:#888} pre span{display:block;white-space:pre}
 code{font-size:.95em} .id{font-family:monospace;color:#555}
 </style></head><body>
 <h1>Mutation testing: {{.Run.Package}}</h1>
@@ -53,7 +54,7 @@ code{font-size:.95em} .id{font-family:monospace;color:#555}
 <td>{{.Survived}}</td><td>{{.NotCompiled}}</td><td>{{.Equivalent}}</td></tr>
 {{end}}</table>
 {{with .Of "survived"}}<h2>Survivors ({{len .}}): bugs no scenario caught</h2>
-{{range .}}<p><span class="id">{{.ID}}</span> <code>{{.File}}:{{.Line}}</code> {{.Operator}} in <code>{{.Func}}</code>, {{.Runs}} seeds passed</p>
+{{range .}}<p><span class="id">{{.ID}}</span> <code>{{.File}}:{{.Line}}</code> {{.Operator}} in <code>{{func .Func}}</code>, {{.Runs}} seeds passed</p>
 <pre>{{range lines .Diff}}<span class="{{class .}}">{{.}}</span>{{end}}</pre>
 {{end}}{{end}}
 {{with .Of "timed_out"}}<h2>Timed out ({{len .}}, counted as caught)</h2><table><tr><th>mutant</th><th>where</th><th>operator</th><th>budget</th><th>scenario, seed</th></tr>

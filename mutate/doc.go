@@ -33,11 +33,32 @@
 // nothing about a mutant and is skipped, so a protocol with known bugs
 // (PAC) can still be measured.
 //
-// A mutant's own budgets: each scenario's event and virtual-time budgets
-// (a run that exhausts one is timed out, "budget events" or "virtual
-// time"), a wall-clock timeout for the whole worker process (a mutant that
-// loops inside one handler never returns to the kernel; "budget wall"),
-// and an address-space limit on the worker ("budget memory").
+// Outcomes. A mutant is killed when a seed that passes unmutated fails
+// (a violated property or a node panic; also a worker that crashes, and a
+// runner that rejects the scenarios the unmutated one accepted:
+// "scenario_rejected"). It is timed out when it runs out of a budget: a
+// scenario's own (events, virtual time, queued events, operations; a check
+// that cannot decide counts here too, as "check"), the wall-clock timeout
+// of the whole worker process (a mutant that loops inside one handler
+// never returns to the kernel: "wall"), or the worker's address-space
+// limit ("memory"). Killed and timed out are both caught: a sweep of that
+// code would not have passed. A mutant survives when every seed passes.
+//
+// # Equivalent mutants
+//
+// Some survivors cannot change behaviour (a limit no run reaches, a
+// hash only the trace sees). They are listed in the package's
+// testdata/mutants-equivalent.txt, one a line, "ID reason" ('#' starts a
+// comment); they are not run, leave the score, and stay in the report
+// with their reason. IDs that name no current mutant are reported, so the
+// file is reviewed when the code changes.
+//
+// # Cost
+//
+// Each result records the CPU time of its build and run (the compiler,
+// linker and worker included), which, unlike wall time, does not depend on
+// how busy the machine is; the summary turns it into mutants per minute on
+// two idle cores.
 //
 // # A protocol outside this module
 //

@@ -296,7 +296,11 @@ func (s *Session) runMutant(worker int, m *Mutant) *Result {
 		r.Status, r.Budget = TimedOut, "wall"
 		r.Error = fmt.Sprintf("the worker ran longer than %v", s.timeout)
 	case err != nil:
-		r.Status, r.Error = Survived, "harness: "+err.Error() // never reached with a good runner
+		// The worker refused its input (exit 2), which the unmutated runner
+		// accepted: the mutant broke loading or validating the scenarios, and
+		// a sweep of this code would not even start.
+		r.Status = Killed
+		r.Verdict = &checker.Verdict{Outcome: checker.Violation, Property: "scenario_rejected", Detail: firstLines(err.Error(), 3)}
 	case crash != "":
 		r.classifyCrash(crash)
 	default:

@@ -97,6 +97,12 @@ func TestMutantOutcomes(t *testing.T) {
 			}
 			return ""
 		}},
+		{find(t, ms, "validate", OpEquality, "=="), Killed, func(r *Result) string {
+			if r.Verdict.Property != "scenario_rejected" || !strings.Contains(r.Verdict.Detail, "tally") {
+				return fmt.Sprintf("verdict %v, want the scenarios rejected", r.Verdict)
+			}
+			return ""
+		}},
 		{find(t, ms, "(*node).Receive", OpNegate, "ok"), TimedOut, func(r *Result) string {
 			if r.Budget != "check" || r.Verdict.Outcome != checker.Unknown {
 				return fmt.Sprintf("budget %q verdict %v, want an undecided check", r.Budget, r.Verdict)

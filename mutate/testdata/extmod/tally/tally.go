@@ -6,6 +6,8 @@
 package tally
 
 import (
+	"fmt"
+
 	"github.com/faultline-sim/faultline/protocol"
 	"github.com/faultline-sim/faultline/sim"
 )
@@ -15,9 +17,17 @@ var Definition = protocol.Definition{
 	Name:     "tally",
 	Summary:  "one replica that counts (a fixture)",
 	Machines: []string{"counter"},
-	Validate: func(protocol.Config) error { return nil },
+	Validate: validate,
 	NewNode:  func(protocol.Config, sim.NodeID) sim.Node { return &node{} },
 	Codec:    func(protocol.Config) sim.ClientCodec { return codec{} },
+}
+
+// validate accepts the counter machine only.
+func validate(cfg protocol.Config) error {
+	if cfg.Machine != "counter" {
+		return fmt.Errorf("machine %q: tally runs only the counter", cfg.Machine)
+	}
+	return nil
 }
 
 // maxServed is a limit no scenario reaches.

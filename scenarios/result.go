@@ -91,8 +91,10 @@ func (r *run) result() *Result {
 		HealAt:     r.healAt,
 		Anomalies:  r.k.Anomalies(),
 	}
+	if counts := r.k.AnomalyCounts(); len(counts) > 0 {
+		res.AnomalyCounts = counts
+	}
 	if len(res.Anomalies) > 0 {
-		res.AnomalyCounts = r.k.AnomalyCounts()
 		res.FirstAnomaly = &res.Anomalies[0]
 	}
 	res.Budgets = r.budgetUse()

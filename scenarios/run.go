@@ -86,6 +86,9 @@ func (r *run) build() {
 		MaxOps:    s.Budgets.MaxOperations,
 		Trace:     r.opts.Trace,
 		Observer:  r.observe,
+		// The earliest anomalies are kept for the result (its first one)
+		// and for checks that relate a violation to its cause.
+		KeepAnomalies: 10_000,
 	})
 }
 

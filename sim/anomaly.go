@@ -57,20 +57,18 @@ type AnomalyFact interface {
 	Anomaly() (kind, detail string)
 }
 
-// maxAnomalies bounds the anomalies a run keeps; later ones are counted,
-// not kept (a lossy run drops messages by the hundred thousand).
-const maxAnomalies = 10_000
-
-// anomalyLog is a run's anomalies: the first maxAnomalies, and a count of
-// every one by kind.
+// anomalyLog is a run's anomalies: the first `keep` (Config.KeepAnomalies;
+// a lossy run drops messages by the hundred thousand), and a count of every
+// one by kind.
 type anomalyLog struct {
+	keep   int
 	kept   []Anomaly
 	counts [len(anomalyNames)]int64
 }
 
 func (l *anomalyLog) add(a Anomaly) {
 	l.counts[a.Kind]++
-	if len(l.kept) < maxAnomalies {
+	if len(l.kept) < l.keep {
 		l.kept = append(l.kept, a)
 	}
 }
@@ -97,8 +95,8 @@ func describeAnomaly(a *Anomaly) {
 	}
 }
 
-// Anomalies returns the anomalies recorded so far, oldest first (at most
-// the first 10,000; AnomalyCounts counts them all).
+// Anomalies returns the anomalies recorded so far, oldest first: the first
+// Config.KeepAnomalies of them (AnomalyCounts counts them all).
 func (k *Kernel) Anomalies() []Anomaly {
 	out := slices.Clone(k.anomalies.kept)
 	for i := range out {
@@ -111,8 +109,12 @@ func (k *Kernel) Anomalies() []Anomaly {
 // AnomalyCounts counts every anomaly of the run by kind name; kinds that
 // never happened are absent.
 func (k *Kernel) AnomalyCounts() map[string]int64 {
+	return k.anomalies.countsByName()
+}
+
+func (l *anomalyLog) countsByName() map[string]int64 {
 	m := map[string]int64{}
-	for kind, n := range k.anomalies.counts {
+	for kind, n := range l.counts {
 		if n > 0 {
 			m[AnomalyKind(kind).String()] = n
 		}

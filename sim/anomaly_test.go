@@ -43,6 +43,7 @@ func TestAnomaliesNameTheirCause(t *testing.T) {
 				}
 				p.onTimer = func(env Env, _ any) { env.Send(1, "hello") }
 			})
+			k.anomalies.keep = 10
 			if tc.setup != nil {
 				tc.setup(k)
 			}
@@ -62,7 +63,7 @@ func TestAnomaliesNameTheirCause(t *testing.T) {
 // recorded in the node's words; a reply to an operation its client gave
 // up on is a late_reply.
 func TestReportedAnomalyAndLateReply(t *testing.T) {
-	k := New(Config{Seed: 1, Nodes: 1, Network: fixed1ms, NewNode: func(NodeID) Node {
+	k := New(Config{Seed: 1, Nodes: 1, Network: fixed1ms, KeepAnomalies: 10, NewNode: func(NodeID) Node {
 		return &probe{onRecv: func(env Env, from NodeID, m Message) {
 			env.Observe(staleFact{slot: 3})
 			r := m.(Request)
@@ -130,6 +131,9 @@ func TestTraceHoldsEveryKindButHashesEvents(t *testing.T) {
 		if kinds[want] == 0 {
 			t.Errorf("no %q line in the trace: %v", want, kinds)
 		}
+	}
+	if len(traced.Anomalies()) != 0 || traced.AnomalyCounts()["lost"] == 0 {
+		t.Fatalf("a kernel that keeps no anomalies kept %d (counted %v)", len(traced.Anomalies()), traced.AnomalyCounts())
 	}
 	if int64(events) != traced.Events() {
 		t.Fatalf("%d event lines for %d events", events, traced.Events())

@@ -34,6 +34,10 @@ type Config struct {
 	// Observer, if set, sees every fact a node reports with env.Observe. An
 	// error stops the run with EndViolation: the first bad event.
 	Observer func(at Time, node NodeID, fact any) error
+	// KeepAnomalies is how many anomalies (the earliest) Anomalies returns;
+	// every one is counted either way. Zero keeps none, so a kernel's
+	// memory stays independent of how many messages it loses.
+	KeepAnomalies int
 }
 
 // EndReason says why a run stopped.
@@ -133,7 +137,7 @@ func New(cfg Config) *Kernel {
 	if cfg.Network.Latency.Kind == "" {
 		cfg.Network = DefaultLink
 	}
-	k := &Kernel{cfg: cfg, seed: cfg.Seed, hash: 14695981039346656037, metrics: newMetrics()}
+	k := &Kernel{cfg: cfg, anomalies: anomalyLog{keep: cfg.KeepAnomalies}, seed: cfg.Seed, hash: 14695981039346656037, metrics: newMetrics()}
 	for i := 0; i < cfg.Nodes; i++ {
 		k.peers = append(k.peers, NodeID(i))
 	}

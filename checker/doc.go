@@ -22,6 +22,21 @@
 // not happen; info means its outcome is unknown, so it may take effect at
 // any point after its invocation, or never. Numbers are integers.
 //
+// Reading is strict and bounded: lines of at most MaxLineBytes, UTF-8
+// only (invalid bytes and half surrogate pairs are refused, never decoded
+// to U+FFFD), each field once and spelled exactly, times that never go
+// back. ReadOperations compiles a history for one model as it streams by,
+// in memory proportional to its operations; ReadHistory returns the events.
+//
+// # Checking
+//
+// CheckOperations (CheckLinearizable for a History) runs under a Deadline
+// the caller supplies (this package never reads the clock): parts are
+// checked round-robin with doubling time slices, long parts a segment at a
+// time with exact configurations carried across cuts, and localization of a
+// violation gets a bounded share of what is left. Out of time, or with no
+// operations, the verdict is Unknown.
+//
 // # Models
 //
 // ModelFor returns porcupine models for the machines in package machines

@@ -119,7 +119,7 @@ func TestRunRefusesBadScenarios(t *testing.T) {
 		{"min above max value", edit("max_value: 3", "min_value: 5, max_value: 3"), `bad.yaml:7:63: workload.max_value`, `3 is below min_value`},
 		{"float value", edit("max_value: 3", "max_value: 3.7"), `bad.yaml:7:49: workload.max_value`, `3.7 is not an`},
 		{"until clients finish needs max_ops", edit("faults: 1s", "faults: 0s"), `bad.yaml:8:18: phases.faults`, `0 means "until clients`},
-		{"recovery leaves nothing to check", add("checks: {liveness: true, recovery: 900ms}"), `bad.yaml:9:36: checks.recovery`, `900ms leaves no operation`},
+		{"recovery longer than the heal phase", add("checks: {liveness: true, recovery: 2s}"), `bad.yaml:9:36: checks.recovery`, `2s is longer than`},
 		{"long disk sync", add("disk: {sync_latency: 2h}"), `bad.yaml:9:22: disk.sync_latency`, `2h is not in`},
 		{"negative event budget", add("budgets: {max_events: -1}"), `bad.yaml:9:23: budgets.max_events`, `-1 is negative`},
 		{"negative fault time", add("faults: [{at: -1s, kind: crash, node: 0}]"), `bad.yaml:9:15: faults[0].at`, `-1s is negative`},

@@ -49,7 +49,8 @@
 // tear the newest write that was not durable (half the time it lands cut
 // short, in place). A crash with during: sync (a fault event or a crash
 // nemesis) waits for the node's next sync and lands inside it. The built-in
-// rabia-fsync and gcounter-fsync scenarios use all three; the protocols'
+// rabia-fsync, gcounter-fsync and register-fsync scenarios use all three;
+// the protocols'
 // wait_for_sync: false is the bug they catch and the default disk cannot.
 //
 // Phases: during the fault phase clients run the workload while the

@@ -63,3 +63,18 @@ func TestMachineErrorsAreDefiniteFailures(t *testing.T) {
 		t.Fatal("no cas failed on an unset register")
 	}
 }
+
+// On the truthful disk (syncs complete after their latency, crashes inside
+// them lose what they covered and tear the newest write) the register
+// still never forgets what it acknowledged: every reply, acknowledgement
+// and Committed fact waits for the sync before it (sim.Outbox), and the
+// state is a checksummed durable.Cell.
+func TestRegisterStaysLinearizableOnTheTruthfulDisk(t *testing.T) {
+	s := load(t, "register-fsync")
+	for seed := uint64(1); seed <= 10; seed++ {
+		res := scenarios.Run(s, seed, scenarios.Options{})
+		if !res.Verdict.Passed() {
+			t.Fatalf("seed %d: %v\nreproduce: %s", seed, res.Verdict, res.Repro)
+		}
+	}
+}

@@ -123,12 +123,13 @@ func (l *anomalyLog) countsByName() map[string]int64 {
 }
 
 // dropped records a message that will never be delivered, and why.
-// Its trace line is kind "drop", with the anomaly's kind as the cause.
-func (k *Kernel) dropped(at Time, from, to NodeID, m Message, kind AnomalyKind) {
+// Its trace line is kind "drop", with the anomaly's kind as the cause and
+// the time the message was sent.
+func (k *Kernel) dropped(at, sent Time, from, to NodeID, m Message, kind AnomalyKind) {
 	k.anomalies.add(Anomaly{At: at, Kind: kind, Node: to, Peer: from, subject: m})
 	if k.trace != nil {
 		typ, val := describe(m)
-		k.trace.write(traceLine{T: int64(at), Kind: "drop", From: i32(from), To: i32(to), Type: typ, Value: val, Cause: kind.String()})
+		k.trace.write(traceLine{T: int64(at), Kind: "drop", From: i32(from), To: i32(to), Type: typ, Value: val, Cause: kind.String(), Sent: ptr(int64(sent))})
 	}
 }
 

@@ -122,6 +122,7 @@ func TestTraceHoldsEveryKindButHashesEvents(t *testing.T) {
 			t.Fatal(err)
 		}
 		kinds[l.Kind+"/"+l.Cause]++
+		checkSent(t, l)
 		switch l.Kind {
 		case "message", "timer", "action", "sync":
 			events++
@@ -137,5 +138,26 @@ func TestTraceHoldsEveryKindButHashesEvents(t *testing.T) {
 	}
 	if int64(events) != traced.Events() {
 		t.Fatalf("%d event lines for %d events", events, traced.Events())
+	}
+}
+
+// checkSent: every message line, delivered, dropped or duplicated, says
+// when it was sent, no later than its own time; a delivery on the fixed
+// 1 ms network took exactly 1 ms.
+func checkSent(t *testing.T, l traceLine) {
+	t.Helper()
+	switch l.Kind {
+	case "message", "drop", "duplicate":
+	default:
+		if l.Sent != nil {
+			t.Errorf("a %s line has a send time: %+v", l.Kind, l)
+		}
+		return
+	}
+	if l.Sent == nil || *l.Sent > l.T {
+		t.Fatalf("%s line without a send time before its time: %+v", l.Kind, l)
+	}
+	if l.Kind == "message" && l.T-*l.Sent != int64(time.Millisecond) {
+		t.Errorf("delivery sent at %d arrived at %d, want 1ms later", *l.Sent, l.T)
 	}
 }

@@ -40,7 +40,7 @@ func (k *Kernel) Crash(id NodeID) {
 	k.held -= len(e.held)
 	for _, ev := range e.held {
 		if ev.kind == evMessage { // arrived while it was stopped: never delivered now
-			k.dropped(k.now, ev.from, ev.to, ev.msg, AnomalyDeadReceiver)
+			k.dropped(k.now, ev.sent, ev.from, ev.to, ev.msg, AnomalyDeadReceiver)
 		}
 	}
 	e.up, e.paused, e.held = false, false, nil

@@ -363,7 +363,7 @@ func (k *Kernel) deliver(ev *event) {
 		if !e.up {
 			cause = AnomalyDeadReceiver
 		}
-		k.dropped(ev.at, ev.from, ev.to, ev.msg, cause)
+		k.dropped(ev.at, ev.sent, ev.from, ev.to, ev.msg, cause)
 		return
 	}
 	if e.paused {
@@ -444,16 +444,16 @@ func (k *Kernel) send(e *entity, to NodeID, m Message) {
 		if k.net.blocked(e.id, to) {
 			cause = AnomalyPartitioned
 		}
-		k.dropped(now, e.id, to, m, cause)
+		k.dropped(now, now, e.id, to, m, cause)
 		return
 	}
 	k.inflight += copies
 	sum := contentHash(m) // checked again on delivery: a sent message must not change
-	k.schedule(event{at: at1, kind: evMessage, to: to, from: e.id, msg: m, aux: sum})
+	k.schedule(event{at: at1, kind: evMessage, to: to, from: e.id, msg: m, aux: sum, sent: now})
 	if copies == 2 {
 		k.metrics.duplicated++
 		k.traceDuplicate(now, e.id, to, m)
-		k.schedule(event{at: at2, kind: evMessage, to: to, from: e.id, msg: m, aux: sum})
+		k.schedule(event{at: at2, kind: evMessage, to: to, from: e.id, msg: m, aux: sum, sent: now})
 	}
 }
 

@@ -39,6 +39,9 @@ type event struct {
 	// heap moves, small.
 	aux uint64
 	msg any // evMessage: the message; evTimer: the tag; evAction: *action
+	// sent is when an evMessage left its sender: only the trace file reads
+	// it (the diagram's arrows start there), never the hash.
+	sent Time
 }
 
 // before orders events by (time, sequence): the only order the kernel knows.

@@ -29,6 +29,9 @@ type traceLine struct {
 	Value string `json:"value,omitempty"`
 	Node  *int32 `json:"node,omitempty"`  // fact, anomaly: the node it is about
 	Cause string `json:"cause,omitempty"` // drop, anomaly: why
+	// Sent is when a message (delivered, dropped or duplicated) left its
+	// sender: with t, the two ends of its arrow in a space-time diagram.
+	Sent *int64 `json:"sent,omitempty"`
 }
 
 func (t *traceWriter) write(l traceLine) {
@@ -52,12 +55,14 @@ func describe(v any) (typ, val string) {
 
 func i32(id NodeID) *int32 { v := int32(id); return &v }
 
+func ptr[T any](v T) *T { return &v }
+
 func (k *Kernel) traceMessage(ev *event) {
 	if k.trace == nil {
 		return
 	}
 	typ, val := describe(ev.msg)
-	k.trace.write(traceLine{T: int64(ev.at), Kind: "message", From: i32(ev.from), To: i32(ev.to), Type: typ, Value: val})
+	k.trace.write(traceLine{T: int64(ev.at), Kind: "message", From: i32(ev.from), To: i32(ev.to), Type: typ, Value: val, Sent: ptr(int64(ev.sent))})
 }
 
 func (k *Kernel) traceTimer(ev *event) {
@@ -73,7 +78,7 @@ func (k *Kernel) traceDuplicate(at Time, from, to NodeID, m Message) {
 		return
 	}
 	typ, val := describe(m)
-	k.trace.write(traceLine{T: int64(at), Kind: "duplicate", From: i32(from), To: i32(to), Type: typ, Value: val})
+	k.trace.write(traceLine{T: int64(at), Kind: "duplicate", From: i32(from), To: i32(to), Type: typ, Value: val, Sent: ptr(int64(at))})
 }
 
 func (k *Kernel) traceFact(node NodeID, fact any) {

@@ -73,6 +73,18 @@ type timelineData struct {
 	Omitted map[string]int `json:"omitted,omitempty"`
 }
 
+// nonNil makes every record list an array in the JSON, never null.
+func (d *timelineData) nonNil() {
+	for _, p := range []*[]int64{&d.Msgs, &d.Facts, &d.Timers, &d.Spans, &d.Actions, &d.Ops, &d.Bad, &d.Anomaly} {
+		if *p == nil {
+			*p = []int64{}
+		}
+	}
+	if d.Strings == nil {
+		d.Strings = []string{}
+	}
+}
+
 // Span kinds; the script names them in the same order.
 const (
 	spanDown = iota
@@ -172,6 +184,7 @@ func WriteTimeline(w io.Writer, res *scenarios.Result, trace io.Reader) error {
 			b.d.Lanes = append(b.d.Lanes, fmt.Sprintf("client %d", i-nodes))
 		}
 	}
+	b.d.nonNil()
 	data, err := json.Marshal(b.d)
 	if err != nil {
 		return err

@@ -111,6 +111,12 @@
     return true;
   }
   const textW = s => s.length * 6.1 + 6;
+  // fit cuts s to about px pixels of label text.
+  function fit(s, px) {
+    const n = Math.floor((px - 6) / 6.1);
+    if (n < 4) return "";
+    return s.length > n ? s.slice(0, n - 1) + "…" : s;
+  }
 
   function draw() {
     const top = scroller.scrollTop, t0 = top / state.scale, t1 = (top + viewH) / state.scale;
@@ -126,6 +132,9 @@
       if (!cols[i]) continue;
       out.push(`<line class="lane${i < D.nodes ? "" : " client"}" x1="${cols[i].x}" x2="${cols[i].x}" y1="0" y2="${viewH}"/>`);
     }
+    const marks = [];
+    drawMark(out, marks, D.anomaly, "anomaly", "earliest anomaly", Y, t0, t1);
+    drawMark(out, marks, D.bad, "bad", "first bad event", Y, t0, t1);
     drawAxis(out, t0, t1, Y);
     if (L.spans) drawSpans(out, labels, t0, t1, Y);
     for (let i = 0; i < D.actions.length; i += A) {
@@ -162,22 +171,22 @@
           let text = short(typ) + " " + brief(D.msgs[r + 5], 34);
           if (dropped) text = FATES[fate] + ": " + text;
           if (fate === 4) text = "dup " + text;
-          const mx = (xa + xb) / 2, my = (ya + yb) / 2, w = textW(text);
-          if (my > 0 && my < viewH && place(mx - w / 2, mx + w / 2, my)) {
+          const w = textW(text), my = (ya + yb) / 2;
+          const mx = Math.min(Math.max((xa + xb) / 2, GUTTER + w / 2), width - w / 2 - 4);
+          if (my > 0 && my < viewH && place(mx - w / 2, mx + w / 2, my - 7)) {
             labelCount++;
-            labels.push(`<text class="mlabel${dropped ? " droplabel" : ""}" x="${mx}" y="${my - 3}" text-anchor="middle" fill="${dropped ? "#b01010" : color}">${esc(text)}</text>`);
+            labels.push(`<rect class="labelbg" x="${mx - w / 2 + 2}" y="${my - 14}" width="${w - 4}" height="12"/>`);
+            labels.push(`<text class="mlabel${dropped ? " droplabel" : ""}" x="${mx}" y="${my - 4}" text-anchor="middle" fill="${dropped ? "#b01010" : color}">${esc(text)}</text>`);
           }
         }
       }
     }
     if (L.timers) drawPoints(out, labels, D.timers, T, t0, t1, Y, "timer");
     if (L.facts) drawPoints(out, labels, D.facts, F, t0, t1, Y, "fact");
-    drawMark(out, labels, D.anomaly, "anomaly", "earliest anomaly", Y, t0, t1);
-    drawMark(out, labels, D.bad, "bad", "first bad event", Y, t0, t1);
     if (skipped) labels.push(`<text class="note" x="${width - 10}" y="${viewH - 10}" text-anchor="end">${skipped} more messages in this window: zoom in to see them</text>`);
     svg.innerHTML = `<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="context-stroke"/></marker>` +
       `<pattern id="hatch" width="8" height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="8" stroke="#999" stroke-width="3"/></pattern></defs>` +
-      out.join("") + labels.join("");
+      out.join("") + labels.join("") + marks.join("");
   }
 
   function msgText(i) {
@@ -194,6 +203,7 @@
     for (let t = Math.ceil(t0 / step) * step; t <= t1; t += step) {
       const y = Y(t);
       out.push(`<line class="tick" x1="${GUTTER - 14}" x2="${width}" y1="${y}" y2="${y}"/><text class="ticklabel" x="${GUTTER - 16}" y="${y + 4}" text-anchor="end">${fmtTime(t, step)}</text>`);
+      place(0, GUTTER - 10, y);
     }
   }
 
@@ -208,8 +218,14 @@
       else if (cols[lane]) { x0 = cols[lane].x0 + 3; w = cols[lane].w - 6; }
       else continue;
       out.push(`<g class="span ${kind}" data-k="s" data-i="${i / SP}"><rect x="${x0}" y="${y0}" width="${w}" height="${Math.max(1, y1 - y0)}"/><title>${esc(text + ": " + fmtAt(s) + " to " + fmtAt(e))}</title></g>`);
-      const ly = Math.max(Y(s), 0) + 13;
-      if (lane >= 0 && ly < y1) labels.push(`<text class="spanlabel ${kind}" x="${x0 + 4}" y="${ly}">${esc(text)}</text>`);
+      if (lane < 0) continue;
+      // Under the top of the span or of the window, below any mark there.
+      for (let ly = Math.max(Y(s), 0) + 13; ly < Math.min(y1, Math.max(Y(s), 0) + 60); ly += 14) {
+        if (place(x0 + 2, x0 + 6 + textW(text), ly - 4)) {
+          labels.push(`<text class="spanlabel ${kind}" x="${x0 + 4}" y="${ly}">${esc(fit(text, w - 8))}</text>`);
+          break;
+        }
+      }
     }
   }
 
@@ -219,9 +235,9 @@
       if (inv > t1 || ret < t0 || !cols[lane]) continue;
       const x = cols[lane].x, y0 = Y(inv), y1 = Math.max(Y(ret), y0 + 2);
       out.push(`<g class="op ${OUTCOMES[oc]}" data-k="o" data-i="${i / O}"><rect x="${x - 5}" y="${y0}" width="10" height="${y1 - y0}"/><title>${esc(opText(i))}</title></g>`);
-      const text = S[D.ops[i + 4]];
+      const text = fit(S[D.ops[i + 4]], width - x - 14);
       const ly = Math.max(y0, 0) + 11, w = textW(text);
-      if (y1 - y0 > 14 && ly < Math.min(y1, viewH) && place(x + 8, x + 8 + w, ly)) {
+      if (text && y1 - y0 > 14 && ly < Math.min(y1, viewH) && place(x + 8, x + 8 + w, ly)) {
         labels.push(`<text class="oplabel ${OUTCOMES[oc]}" x="${x + 8}" y="${ly}">${esc(text)}</text>`);
       }
     }
@@ -247,8 +263,8 @@
       const full = cls === "fact" ? `${S[typ]} at ${D.lanes[lane]}, ${fmtAt(t)}\n${S[arr[r + 3]]}` : `timer ${S[typ]} at ${D.lanes[lane]}, ${fmtAt(t)}`;
       out.push(`<g class="${c}" data-k="${cls[0]}" data-i="${i}">${shape}<title>${esc(full)}</title></g>`);
       if (!state.layers.labels || cls !== "fact") continue;
-      const text = short(typ) + " " + brief(arr[r + 3], 28), w = textW(text);
-      if (place(x - w - 6, x - 6, y + 3)) labels.push(`<text class="factlabel${anomaly ? " anomalous" : ""}" x="${x - 7}" y="${y + 3}" text-anchor="end">${esc(text)}</text>`);
+      const text = fit(short(typ) + " " + brief(arr[r + 3], 28), x - cols[lane].x0 - 10), w = textW(text);
+      if (text && place(x - w - 6, x - 6, y + 3)) labels.push(`<text class="factlabel${anomaly ? " anomalous" : ""}" x="${x - 7}" y="${y + 3}" text-anchor="end">${esc(text)}</text>`);
     }
   }
 
@@ -259,8 +275,12 @@
     if (lane >= 0 && cols[lane]) out.push(`<circle cx="${cols[lane].x}" cy="${y}" r="11"/>`);
     out.push(`<title>${esc(name + " at " + fmtAt(mark[0]) + ": " + S[mark[2]])}</title></g>`);
     const text = `${name} (${fmtAt(mark[0])}): ${S[mark[2]]}`;
-    const clipped = text.length > 150 ? text.slice(0, 149) + "…" : text;
-    labels.push(`<text class="marklabel ${cls}" x="${GUTTER}" y="${y - 6}">${esc(clipped)}</text>`);
+    const room = Math.floor((width - GUTTER - 20) / 7.4);
+    const clipped = text.length > room ? text.slice(0, room - 1) + "…" : text;
+    const w = clipped.length * 7.4 + 10;
+    place(GUTTER - 4, GUTTER - 4 + w, y - 10);
+    labels.push(`<rect class="markbox ${cls}" x="${GUTTER - 4}" y="${y - 22}" width="${w}" height="18" rx="3"/>`);
+    labels.push(`<text class="marklabel ${cls}" x="${GUTTER}" y="${y - 8}">${esc(clipped)}</text>`);
   }
 
   // Detail panel: the full record under a click.

@@ -33,6 +33,9 @@ type Result struct {
 	// Visualization is where porcupine's picture of a linearizability
 	// violation was written, if it was.
 	Visualization string `json:"visualization,omitempty"`
+	// Timeline is where the run's space-time diagram was written, if it
+	// was (simrun run -timeline).
+	Timeline string `json:"timeline,omitempty"`
 	// TraceError is why the trace (Options.Trace) could not be written.
 	TraceError string `json:"trace_error,omitempty"`
 	// AnomalyCounts counts what went wrong as the run went (sim.Anomaly)

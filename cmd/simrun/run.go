@@ -30,6 +30,7 @@ type runFlags struct {
 	trace    string
 	history  string
 	viz      string
+	timeline string
 	swarm    bool
 	force    bool
 }
@@ -51,7 +52,8 @@ func parseRunFlags(args []string, stderr io.Writer) (runFlags, error) {
 	fs.StringVar(&f.trace, "trace", "", "write the full event trace as JSON Lines to this file")
 	fs.StringVar(&f.history, "history", "", "write the client history as JSON Lines (the format simrun check reads)")
 	fs.StringVar(&f.viz, "viz", "", "on a linearizability violation, write porcupine's visualization here (default SCENARIO-seedN.html)")
-	fs.BoolVar(&f.force, "force", false, "replace -trace, -history and -viz files that simrun did not write (default: refuse them and leave them as they are)")
+	fs.StringVar(&f.timeline, "timeline", "", "write the run's space-time diagram (one self-contained HTML page) to this file")
+	fs.BoolVar(&f.force, "force", false, "replace -trace, -history, -viz and -timeline files that simrun did not write (default: refuse them and leave them as they are)")
 	fs.BoolVar(&f.swarm, "swarm", false, "swarm mode: replace the scenario's nemeses with the fault mix this seed draws (as simrun sweep -swarm does)")
 	f.seed = 1
 	if err := fs.Parse(args); err != nil {
@@ -61,7 +63,7 @@ func parseRunFlags(args []string, stderr io.Writer) (runFlags, error) {
 		return f, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	named := map[string]string{}
-	for _, o := range [][2]string{{"-trace", f.trace}, {"-history", f.history}, {"-viz", f.viz}} {
+	for _, o := range [][2]string{{"-trace", f.trace}, {"-history", f.history}, {"-viz", f.viz}, {"-timeline", f.timeline}} {
 		if o[1] == "" {
 			continue
 		}
@@ -126,6 +128,14 @@ func runWithFiles(s *scenarios.Scenario, f runFlags) (*scenarios.Result, error) 
 		defer tf.Abort()
 		opts.Trace = tf
 	}
+	var tl *timelineFile
+	if f.timeline != "" {
+		if tl, err = newTimelineFile(f.timeline, f.force); err != nil {
+			return nil, fmt.Errorf("-timeline: %w", err)
+		}
+		defer tl.abort()
+		opts.Trace = tl.traceWriter(opts.Trace)
+	}
 	if f.history != "" {
 		if hf, err = outpath.Create(f.history, outpath.JSONL, f.force); err != nil {
 			return nil, fmt.Errorf("-history: %w", err)
@@ -140,6 +150,12 @@ func runWithFiles(s *scenarios.Scenario, f runFlags) (*scenarios.Result, error) 
 		if err := tf.Commit(); err != nil {
 			return nil, fmt.Errorf("-trace: %w", err)
 		}
+	}
+	if tl != nil {
+		if err := tl.write(res); err != nil {
+			return nil, fmt.Errorf("-timeline: %w", err)
+		}
+		res.Timeline = f.timeline
 	}
 	if hf != nil {
 		err := checker.WriteHistory(hf, res.History)
@@ -235,6 +251,11 @@ func printFailure(w io.Writer, res *scenarios.Result) {
 		fmt.Fprintf(w, "visualization: %s\n", res.Visualization)
 	}
 	fmt.Fprintf(w, "reproduce with: %s\n", res.Repro)
+	if res.Timeline != "" {
+		fmt.Fprintf(w, "space-time diagram: %s\n", res.Timeline)
+	} else {
+		fmt.Fprintf(w, "draw it: %s\n", timelineCommand(res))
+	}
 }
 
 func firstLine(s string) string {

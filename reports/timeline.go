@@ -12,7 +12,6 @@ import (
 
 	"github.com/faultline-sim/faultline/checker"
 	"github.com/faultline-sim/faultline/faults"
-	"github.com/faultline-sim/faultline/internal/outpath"
 	"github.com/faultline-sim/faultline/scenarios"
 	"github.com/faultline-sim/faultline/sim"
 )
@@ -33,10 +32,10 @@ var timelineCSS string
 // Limits that keep a page reasonable whatever the run: values are cut to
 // maxValueLen characters (the trace file keeps them whole), and records
 // past maxRecords of one kind are counted, not drawn.
-const (
-	maxValueLen = 120
-	maxRecords  = 200_000
-)
+const maxValueLen = 120
+
+// maxRecords is a variable only so a test can lower it.
+var maxRecords = 200_000
 
 // timelineData is the JSON the page's script reads. Times are virtual
 // nanoseconds. Records are flat arrays of integers, a fixed number per
@@ -161,8 +160,9 @@ func (b *timelineBuilder) add(kind string, dst *[]int64, vals ...int64) {
 
 // WriteTimeline writes the space-time diagram of one run as a
 // self-contained HTML page: res is the run, trace its trace file (the JSON
-// Lines `simrun run -trace` writes). The page starts with outpath.HTML's
-// mark and fetches nothing. The same run gives the same bytes.
+// Lines `simrun run -trace` writes). The page fetches nothing; written
+// through outpath.Create it carries Faultline's mark. The same run gives
+// the same bytes.
 func WriteTimeline(w io.Writer, res *scenarios.Result, trace io.Reader) error {
 	b := &timelineBuilder{strs: map[string]int64{}, dupKeys: map[dupKey]int{}}
 	nodes := int(res.Metrics["nodes"])
@@ -194,16 +194,17 @@ func WriteTimeline(w io.Writer, res *scenarios.Result, trace io.Reader) error {
 
 func writePage(w io.Writer, title string, data []byte) error {
 	bw := bufio.NewWriter(w)
-	fmt.Fprintf(bw, "%s\n<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n", outpath.HTML.Mark())
+	bw.WriteString("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/>\n")
 	fmt.Fprintf(bw, "<title>%s: space-time diagram</title>\n", html.EscapeString(title))
 	fmt.Fprintf(bw, "<style>\n%s</style>\n</head>\n<body>\n", timelineCSS)
 	bw.WriteString(timelineBody)
 	// json.Marshal escapes <, > and &, so the data cannot end the script.
 	bw.WriteString("<script id=\"run-data\" type=\"application/json\">")
 	bw.Write(data)
-	bw.WriteString("</script>\n<script>\n")
+	// CDATA keeps the page well-formed XML too, which its tests parse.
+	bw.WriteString("</script>\n<script>//<![CDATA[\n")
 	bw.WriteString(timelineJS)
-	bw.WriteString("</script>\n</body>\n</html>\n")
+	bw.WriteString("//]]>\n</script>\n</body>\n</html>\n")
 	return bw.Flush()
 }
 
@@ -224,7 +225,7 @@ const timelineBody = `<header>
 <div id="lane-heads"></div>
 </header>
 <div id="scroller"><div id="spacer"><svg id="view" xmlns="http://www.w3.org/2000/svg"></svg></div></div>
-<div id="detail" hidden></div>
+<div id="detail" hidden="hidden"></div>
 <noscript>This diagram is drawn by the script in this page; enable JavaScript to see it.</noscript>
 `
 
@@ -385,7 +386,7 @@ func (b *timelineBuilder) verdict(res *scenarios.Result, nodes int) {
 // heal phase, or the end of the run).
 func (b *timelineBuilder) spans(s faults.Schedule, healAt int64) {
 	open := map[[2]int64]int{} // (kind, lane) -> index of its open span in b.d.Spans/5
-	var order [][2]int64      // open keys in opening order, for a deterministic close
+	var order [][2]int64       // open keys in opening order, for a deterministic close
 	end := b.d.End
 	if healAt > 0 {
 		end = healAt

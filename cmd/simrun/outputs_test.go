@@ -292,6 +292,23 @@ func TestRunOutputsNeverOverwriteAUsersFile(t *testing.T) {
 			}},
 		{name: "new files", args: with("-trace", "t.jsonl", "-history", "h.jsonl"), code: exitPass,
 			after: func(t *testing.T) { readFile(t, "t.jsonl"); readFile(t, "h.jsonl") }},
+		{name: "timeline onto a user file", files: user, args: with("-timeline", "page.html"),
+			code: exitUsage, stderr: "-timeline: page.html exists and was not written by Faultline"},
+		{name: "timeline and viz the same file", args: with("-viz", "x.html", "-timeline", "x.html"),
+			code: exitUsage, stderr: "-viz and -timeline name the same file"},
+		{name: "timeline into a directory", files: map[string]string{"d/keep": "x"}, args: with("-timeline", "d"),
+			code: exitUsage, stderr: "-timeline: d is a directory"},
+		{name: "timeline replaces its own page", files: map[string]string{"tl.html": outpath.HTML.Mark() + "\nold"},
+			args: with("-timeline", "tl.html"), code: exitPass, changes: []string{"tl.html"}},
+		{name: "timeline force", files: user, args: with("-timeline", "page.html", "-force"),
+			code: exitPass, changes: []string{"page.html"}},
+		{name: "timeline and trace together", args: with("-trace", "t.jsonl", "-timeline", "tl.html"), code: exitPass,
+			after: func(t *testing.T) {
+				trace, page := readFile(t, "t.jsonl"), readFile(t, "tl.html")
+				if !strings.HasPrefix(trace, `{"t":`) || !strings.HasPrefix(page, outpath.HTML.Mark()+"\n<!DOCTYPE html>") {
+					t.Fatalf("trace %.60q, page %.60q", trace, page)
+				}
+			}},
 	})
 }
 

@@ -109,18 +109,18 @@ func (s *Scenario) validateFaultBudget() error {
 		}
 	}
 	return fmt.Errorf("nemesis[%d]: over phases.faults %v on %d nodes it can generate up to %s fault events and sequence steps, more than budgets.max_fault_events allows (%d); make it sparser (every, for) or raise the budget",
-		worst, s.Phases.Faults, s.Nodes, count(worstCost), limit)
+		worst, s.Phases.Faults, s.Nodes, workCount(worstCost), limit)
 }
 
-// count prints a work bound, which may have saturated.
-func count(n int64) string {
+// workCount prints a work bound, which may have saturated.
+func workCount(n int64) string {
 	if n == 1<<63-1 {
 		return "more than 9.2e18"
 	}
 	return fmt.Sprint(n)
 }
 
-// budgetVerdictDetail is the kernel's budget stop with the field that
+// budgetDetail is the kernel's budget stop with the field that
 // raises the budget.
 func budgetDetail(st sim.End) string {
 	return fmt.Sprintf("%s; raise %s in the scenario if the run needs more", st.Detail, knobs[st.Reason])

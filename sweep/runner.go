@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"runtime"
-	"runtime/debug"
 	"sync"
 
 	"github.com/faultline-sim/faultline/checker"
@@ -66,14 +65,7 @@ func lineOf(res *scenarios.Result) Line {
 func runLine(cfg Config, seed uint64) (l Line) {
 	defer func() {
 		if p := recover(); p != nil {
-			v := checker.Verdict{Outcome: checker.HarnessError, Property: "harness_error",
-				Detail: fmt.Sprintf("harness error: panic: %v\n%s", p, debug.Stack())}
-			res := &scenarios.Result{Scenario: cfg.Scenario.Name, Protocol: cfg.Scenario.Protocol, Seed: seed,
-				Verdict: v, Checks: []checker.Verdict{v}, Repro: cfg.Scenario.Repro(seed)}
-			if cfg.Swarm {
-				res.Repro += " -swarm"
-			}
-			l = lineOf(res)
+			l = lineOf(harnessResult(cfg.Scenario, seed, cfg.Swarm, p))
 		}
 	}()
 	return lineOf(RunSeed(cfg.Scenario, seed, cfg.Swarm, scenarios.Options{}))

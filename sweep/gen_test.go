@@ -37,6 +37,9 @@ func TestRegisterIsLinearizableUnderGeneratedRuns(t *testing.T) {
 			t.Fatalf("generated an invalid scenario: %v", err)
 		}
 		res := scenarios.Run(s, seed, scenarios.Options{})
+		if res.Verdict.Outcome == checker.Unknown && res.Ops.OK+res.Ops.Fail == 0 {
+			return // no operation completed (a one-op workload against a crashed primary): nothing to check, and unknown says so
+		}
 		if !res.Verdict.Passed() {
 			t.Fatalf("seed %d: %v\nfaults:\n%s", seed, res.Verdict, s.Faults)
 		}

@@ -256,7 +256,6 @@ func assemble(cfg Config, variants []*scenarios.Scenario, jobs []*job) *reports.
 		c.Protocols = append(c.Protocols, reports.ProtocolRuns{Name: p, Scenario: variants[i]})
 	}
 	for _, j := range jobs {
-		j.result.Repro = Repro(cfg.Scenario, j.protocol, j.seed)
 		if j.sweep {
 			j.result.Repro = ""
 			c.Jitter = append(c.Jitter, reports.JitterRun{Protocol: j.protocol, Jitter: j.jitter, Result: j.result})
@@ -269,7 +268,13 @@ func assemble(cfg Config, variants []*scenarios.Scenario, jobs []*job) *reports.
 }
 
 // Repro is the command that reruns one protocol of a comparison under one
-// seed.
+// seed in detail: `simrun run` on the protocol's variant of the scenario
+// (the run's own Repro says the same). It leads deeper instead of
+// rerunning the comparison, so it never replaces the report it came from.
 func Repro(s *scenarios.Scenario, protocol string, seed uint64) string {
-	return fmt.Sprintf("simrun compare -scenario %s -protocols %s -seeds %d", s.Source, protocol, seed)
+	v := s.Clone()
+	if protocol != s.Protocol {
+		v.ReproArgs = "-protocol " + protocol
+	}
+	return v.Repro(seed)
 }

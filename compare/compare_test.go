@@ -126,16 +126,26 @@ func TestVariantRejectsAProtocolThatCannotServeTheMachine(t *testing.T) {
 	}
 }
 
-// Repro names the comparison, not the base scenario's own protocol.
-func TestRunsCarryTheirCompareRepro(t *testing.T) {
+// A run's repro is `simrun run` on the protocol's variant, which replays
+// the same run (same trace hash), never the whole comparison.
+func TestRunsCarryADetailedRunRepro(t *testing.T) {
 	s := load(t, "compare-basic")
-	c, err := compare.Run(compare.Config{Scenario: s, Protocols: []string{"register"}, Seeds: []uint64{4}})
+	c, err := compare.Run(compare.Config{Scenario: s, Protocols: []string{"register", "rabia"}, Seeds: []uint64{4}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "simrun compare -scenario compare-basic -protocols register -seeds 4"
-	if got := c.Protocols[0].Runs[0].Repro; got != want {
-		t.Errorf("repro %q, want %q", got, want)
+	for i, want := range []string{"simrun run -scenario compare-basic -seed 4", "simrun run -scenario compare-basic -protocol rabia -seed 4"} {
+		r := c.Protocols[i].Runs[0]
+		if r.Repro != want || compare.Repro(s, c.Protocols[i].Name, 4) != want {
+			t.Errorf("%s: repro %q, compare.Repro %q, want %q", c.Protocols[i].Name, r.Repro, compare.Repro(s, c.Protocols[i].Name, 4), want)
+		}
+		v, err := compare.Variant(s, c.Protocols[i].Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again := scenarios.Run(v, 4, scenarios.Options{}); again.TraceHash != r.TraceHash {
+			t.Errorf("%s: the repro's run has trace hash %s, the comparison's %s", c.Protocols[i].Name, again.TraceHash, r.TraceHash)
+		}
 	}
 }
 

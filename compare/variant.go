@@ -27,11 +27,15 @@ var adjustments = map[string]func(s *scenarios.Scenario){
 	},
 }
 
-// Variant is scenario s as protocol runs it in a comparison.
+// Variant is scenario s as protocol runs it in a comparison, and as
+// `simrun run -scenario S -protocol P` runs it: its repro command says so.
 func Variant(s *scenarios.Scenario, protocol string) (*scenarios.Scenario, error) {
 	v, err := s.WithProtocol(protocol)
 	if err != nil {
 		return nil, fmt.Errorf("compare: %w", err)
+	}
+	if protocol != s.Protocol {
+		v.ReproArgs = "-protocol " + protocol
 	}
 	if adjust, ok := adjustments[protocol]; ok {
 		adjust(v)

@@ -8,6 +8,8 @@ import (
 	"html/template"
 	"strings"
 	"time"
+
+	"github.com/faultline-sim/faultline/internal/invoke"
 )
 
 //go:embed report.html.tmpl
@@ -17,6 +19,7 @@ var pageTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 	"ms":  func(v float64) string { return fmt.Sprintf("%.2f", v) },
 	"num": formatNumber,
 	"inc": func(n int) int { return n + 1 },
+	"cmd": invoke.Command,
 }).Parse(pageTemplateText))
 
 // pageData is everything the page template shows.
@@ -24,6 +27,8 @@ type pageData struct {
 	Scenario, Description, Command, SeedsText string
 	ShownSeed                                 uint64
 	Summaries                                 []Summary
+	Findings                                  []findingView
+	Verdicts                                  map[string][]verdictBadge
 	Grid                                      seedGrid
 	Figures                                   []figureView
 	Failures                                  []failureGroup
@@ -57,11 +62,24 @@ type gridRow struct {
 	Cells            []gridCell
 }
 
-type gridCell struct{ Outcome, Title string }
+// gridCell is one run's verdict; Anchor is its failure card's id.
+type gridCell struct{ Outcome, Title, Anchor string }
+
+// findingView is one protocol's finding, linked to its first failure card.
+type findingView struct {
+	Protocol, Colour, Text, Anchor string
+}
+
+// verdictBadge is one badge of the summary's verdict column: a count of
+// runs with one outcome and the property they broke.
+type verdictBadge struct {
+	Outcome, Text string
+}
 
 type failureView struct {
 	Protocol                        string
 	Seed                            uint64
+	Anchor                          string
 	Outcome, Property, Event, Where string
 	Detail                          string
 	Repro                           string
@@ -96,7 +114,14 @@ func renderHTML(c *Comparison, res Results, figs []renderedFigure, files []strin
 		SeedsText: seedsText(c.Seeds), ShownSeed: res.ShownSeed, Summaries: res.Protocols,
 		Grid: buildGrid(c, res), Failures: failures(res), Bands: res.FaultBands,
 		Metrics: buildMetricTable(res.Protocols), ScenarioYAML: string(yaml), Files: files,
-		Variants: variants(c, res)}
+		Variants: variants(c, res), Verdicts: verdictBadges(res)}
+	for i, f := range res.Findings {
+		v := findingView{Protocol: f.Protocol, Colour: res.Protocols[i].Colour, Text: f.Text}
+		if len(f.Broke) > 0 {
+			v.Anchor = failureAnchor(f.Protocol, f.FirstSeed)
+		}
+		d.Findings = append(d.Findings, v)
+	}
 	for _, f := range figs {
 		w, h := f.pngPixels()
 		d.Figures = append(d.Figures, figureView{Name: f.Name, Title: f.Title, Caption: f.Caption,
@@ -166,8 +191,12 @@ func buildGrid(c *Comparison, res Results) seedGrid {
 		row := gridRow{Protocol: s.Protocol, Colour: s.Colour}
 		for _, r := range res.Runs {
 			if r.Protocol == s.Protocol {
-				row.Cells = append(row.Cells, gridCell{Outcome: r.Verdict.Outcome.String(),
-					Title: fmt.Sprintf("%s seed %d: %s %s", r.Protocol, r.Seed, r.Verdict.Outcome, r.Verdict.Property)})
+				cell := gridCell{Outcome: r.Verdict.Outcome.String(),
+					Title: fmt.Sprintf("%s seed %d: %s %s", r.Protocol, r.Seed, r.Verdict.Outcome, r.Verdict.Property)}
+				if !r.Verdict.Passed() {
+					cell.Anchor = failureAnchor(r.Protocol, r.Seed)
+				}
+				row.Cells = append(row.Cells, cell)
 			}
 		}
 		g.Rows = append(g.Rows, row)
@@ -198,13 +227,35 @@ func failures(res Results) []failureGroup {
 
 func failure(r RunRecord) failureView {
 	v := r.Verdict
-	f := failureView{Protocol: r.Protocol, Seed: r.Seed, Outcome: v.Outcome.String(), Property: v.Property,
+	f := failureView{Protocol: r.Protocol, Seed: r.Seed, Anchor: failureAnchor(r.Protocol, r.Seed), Outcome: v.Outcome.String(), Property: v.Property,
 		Event: v.Event, Detail: v.Detail, Repro: r.Repro,
 		Visualization: r.Visualization, Schedule: r.Schedule, Shrunk: r.Shrunk}
 	if v.At > 0 {
 		f.Where = fmt.Sprintf("at %v", time.Duration(v.At))
 	}
 	return f
+}
+
+// failureAnchor is the id of a failing run's card or row on the page.
+func failureAnchor(protocol string, seed uint64) string {
+	return fmt.Sprintf("fail-%s-seed%d", protocol, seed)
+}
+
+// verdictBadges are each protocol's verdict column: the passing runs,
+// then the failing ones by outcome and property.
+func verdictBadges(res Results) map[string][]verdictBadge {
+	out := map[string][]verdictBadge{}
+	for i, s := range res.Protocols {
+		var badges []verdictBadge
+		if n := s.Verdicts["pass"]; n > 0 {
+			badges = append(badges, verdictBadge{Outcome: "pass", Text: fmt.Sprintf("%d pass", n)})
+		}
+		for _, b := range res.Findings[i].Broke {
+			badges = append(badges, verdictBadge{Outcome: b.Outcome, Text: fmt.Sprintf("%d %s: %s", b.Runs, b.Outcome, b.Property)})
+		}
+		out[s.Protocol] = badges
+	}
+	return out
 }
 
 // buildMetricTable lists every protocol metric, one row each, one column

@@ -16,13 +16,16 @@ import (
 // people who plot elsewhere. It has no wall-clock times, so it is the same
 // for the same runs on any machine.
 type Results struct {
-	Scenario    string        `json:"scenario"`
-	Description string        `json:"description"`
-	Command     string        `json:"command"`
-	Seeds       []uint64      `json:"seeds"`
-	Protocols   []Summary     `json:"protocols"`
-	Runs        []RunRecord   `json:"runs"`
-	Jitter      []jitterPoint `json:"jitter,omitempty"`
+	Scenario    string    `json:"scenario"`
+	Description string    `json:"description"`
+	Command     string    `json:"command"`
+	Seeds       []uint64  `json:"seeds"`
+	Protocols   []Summary `json:"protocols"`
+	// Findings tell each protocol's outcome in one line, in Protocols'
+	// order.
+	Findings []Finding     `json:"findings"`
+	Runs     []RunRecord   `json:"runs"`
+	Jitter   []jitterPoint `json:"jitter,omitempty"`
 	// ShownSeed is the seed the time-series plots draw; FaultBands are its
 	// fault intervals (the same for every protocol).
 	ShownSeed  uint64 `json:"shown_seed"`
@@ -68,7 +71,7 @@ type RunRecord struct {
 
 func buildResults(c *Comparison, summaries []Summary, files artifacts, figs []renderedFigure) Results {
 	res := Results{Scenario: c.Scenario.Name, Description: c.Scenario.Description, Command: c.Command,
-		Seeds: c.Seeds, Protocols: summaries, Jitter: jitterPoints(c), FaultBands: []Band{}}
+		Seeds: c.Seeds, Protocols: summaries, Findings: Findings(c), Jitter: jitterPoints(c), FaultBands: []Band{}}
 	for _, f := range figs {
 		w, h := f.pngPixels()
 		res.Plots = append(res.Plots, PlotFile{Name: f.Name, Title: f.Title, PNG: f.PNGPath, SVG: f.SVGPath, WidthPx: w, HeightPx: h})

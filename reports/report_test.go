@@ -223,7 +223,17 @@ func pageLinks(t *testing.T, path string) (links []string, images int) {
 
 func checkLinks(t *testing.T, dir string, links []string) {
 	t.Helper()
+	page, err := os.ReadFile(filepath.Join(dir, "report.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, l := range links {
+		if id, ok := strings.CutPrefix(l, "#"); ok { // a card on the page
+			if !strings.Contains(string(page), `id="`+id+`"`) {
+				t.Errorf("link %q names no element of the page", l)
+			}
+			continue
+		}
 		if strings.Contains(l, ":") || strings.HasPrefix(l, "/") || strings.Contains(l, "..") {
 			t.Errorf("link %q leaves the report directory", l)
 			continue

@@ -216,5 +216,8 @@ func (r *run) addClients() {
 
 // Repro is the command that reproduces this scenario under seed.
 func (s *Scenario) Repro(seed uint64) string {
+	if s.ReproArgs != "" {
+		return fmt.Sprintf("simrun run -scenario %s %s -seed %d", s.Source, s.ReproArgs, seed)
+	}
 	return fmt.Sprintf("simrun run -scenario %s -seed %d", s.Source, seed)
 }

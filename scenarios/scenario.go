@@ -45,6 +45,10 @@ type Scenario struct {
 	// Source is where the scenario came from: its embedded name or a path.
 	// The repro command uses it.
 	Source string `yaml:"-"`
+	// ReproArgs are the flags that derive this scenario from Source on the
+	// command line ("-protocol pac" for a comparison's variant): the repro
+	// command puts them after -scenario.
+	ReproArgs string `yaml:"-"`
 }
 
 // NetworkSpec is the network every link starts with.

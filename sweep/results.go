@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/faultline-sim/faultline/checker"
+	"github.com/faultline-sim/faultline/internal/invoke"
 	"github.com/faultline-sim/faultline/internal/outpath"
 )
 
@@ -445,14 +446,14 @@ func (s *Summary) Write(w io.Writer, elapsed time.Duration) {
 	if len(s.First) > 0 {
 		fmt.Fprintln(w, "first failing seeds:")
 		for _, l := range s.First {
-			fmt.Fprintf(w, "  seed %-8d %-16s %s\n", l.Seed, l.Verdict.Property, l.Repro)
+			fmt.Fprintf(w, "  seed %-8d %-16s %s\n", l.Seed, l.Verdict.Property, invoke.Command(l.Repro))
 		}
-		fmt.Fprintf(w, "shrink the first: %s\n", strings.Replace(s.First[0].Repro, "simrun run ", "simrun shrink ", 1))
+		fmt.Fprintf(w, "shrink the first: %s\n", invoke.Command(strings.Replace(s.First[0].Repro, "simrun run ", "simrun shrink ", 1)))
 	}
 	if len(s.Harness) > 0 {
 		fmt.Fprintln(w, "harness errors (a bug in the harness, not a verdict on the protocol; please report):")
 		for _, l := range s.Harness {
-			fmt.Fprintf(w, "  seed %-8d %s\n", l.Seed, l.Repro)
+			fmt.Fprintf(w, "  seed %-8d %s\n", l.Seed, invoke.Command(l.Repro))
 		}
 	}
 }

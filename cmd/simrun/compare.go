@@ -14,6 +14,7 @@ import (
 
 	"github.com/faultline-sim/faultline/checker"
 	"github.com/faultline-sim/faultline/compare"
+	"github.com/faultline-sim/faultline/internal/invoke"
 	"github.com/faultline-sim/faultline/reports"
 	"github.com/faultline-sim/faultline/scenarios"
 	"github.com/schollz/progressbar/v3"
@@ -230,6 +231,10 @@ func printComparison(w io.Writer, c *reports.Comparison, runs int, wall time.Dur
 			fmt.Fprintf(w, "%-10s note: %s\n", "", s.Note)
 		}
 	}
+	fmt.Fprintln(w)
+	for _, f := range reports.Findings(c) {
+		fmt.Fprintf(w, "%s\n", f.Text)
+	}
 	printCompareFailures(w, c)
 	where := rep.HTML
 	if abs, err := filepath.Abs(where); err == nil {
@@ -260,8 +265,8 @@ func printCompareFailures(w io.Writer, c *reports.Comparison) {
 				fmt.Fprintln(w, "\nfirst failure of each protocol:")
 				header = true
 			}
-			fmt.Fprintf(w, "  %-10s seed %d: %s %s — %s\n    reproduce: %s\n", p.Name, r.Seed, r.Verdict.Outcome,
-				r.Verdict.Property, firstLine(r.Verdict.Detail), r.Repro)
+			fmt.Fprintf(w, "  %-10s seed %d: %s %s — %s\n    in detail: %s\n", p.Name, r.Seed, r.Verdict.Outcome,
+				r.Verdict.Property, firstLine(r.Verdict.Detail), invoke.Command(r.Repro))
 			break
 		}
 	}

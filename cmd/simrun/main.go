@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/faultline-sim/faultline/internal/invoke"
 	"github.com/faultline-sim/faultline/mutate"
 )
 
@@ -23,6 +24,11 @@ const (
 )
 
 func main() {
+	if len(os.Args) < 2 || os.Args[1] != mutate.WorkerCommand {
+		// Hints and repro lines say `go run ./cmd/simrun ...` under go
+		// run, else the binary as it was invoked.
+		invoke.SetProgram(invoke.Detect(os.Args[0]))
+	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
@@ -67,10 +73,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: simrun <command> [flags]   (no command: the default protocol comparison into ./faultline-report/)")
+	fmt.Fprintf(w, "usage: %s <command> [flags]   (no command: the default protocol comparison into ./faultline-report/)\n", invoke.Program())
 	fmt.Fprintln(w)
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintln(w, "\nRun 'simrun <command> -h' for a command's flags.")
+	fmt.Fprintf(w, "\nRun '%s <command> -h' for a command's flags.\n", invoke.Program())
 }

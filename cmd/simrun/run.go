@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/faultline-sim/faultline/checker"
+	"github.com/faultline-sim/faultline/compare"
+	"github.com/faultline-sim/faultline/internal/invoke"
 	"github.com/faultline-sim/faultline/internal/outpath"
 	"github.com/faultline-sim/faultline/scenarios"
 	"github.com/faultline-sim/faultline/sweep"
@@ -24,6 +26,7 @@ const defaultScenario = "register-basic"
 // runFlags are `simrun run`'s flags.
 type runFlags struct {
 	scenario string
+	protocol string
 	seed     uint64
 	seedSet  bool
 	json     bool
@@ -40,6 +43,7 @@ func parseRunFlags(args []string, stderr io.Writer) (runFlags, error) {
 	fs := flag.NewFlagSet("simrun run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&f.scenario, "scenario", defaultScenario, "built-in scenario name or path to a scenario .yaml")
+	fs.StringVar(&f.protocol, "protocol", "", "run the scenario with this protocol instead of its own, exactly as simrun compare runs it (its repro lines use this)")
 	fs.Func("seed", "the run's seed, a non-negative integer (default: the scenario's seed: field, else 1)", func(s string) error {
 		v, err := strconv.ParseUint(s, 10, 64)
 		if err != nil {
@@ -85,6 +89,11 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	s, err := scenarios.Load(f.scenario)
+	if err == nil && f.protocol != "" {
+		if s, err = compare.Variant(s, f.protocol); err != nil {
+			err = fmt.Errorf("-protocol: %w", err)
+		}
+	}
 	if err == nil && f.swarm {
 		err = sweep.CheckSwarm(s)
 	}
@@ -250,11 +259,11 @@ func printFailure(w io.Writer, res *scenarios.Result) {
 	if res.Visualization != "" {
 		fmt.Fprintf(w, "visualization: %s\n", res.Visualization)
 	}
-	fmt.Fprintf(w, "reproduce with: %s\n", res.Repro)
+	fmt.Fprintf(w, "reproduce with: %s\n", invoke.Command(res.Repro))
 	if res.Timeline != "" {
 		fmt.Fprintf(w, "space-time diagram: %s\n", res.Timeline)
 	} else {
-		fmt.Fprintf(w, "draw it: %s\n", timelineCommand(res))
+		fmt.Fprintf(w, "draw it: %s\n", invoke.Command(timelineCommand(res)))
 	}
 }
 

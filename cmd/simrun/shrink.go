@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/faultline-sim/faultline/internal/invoke"
 	"github.com/faultline-sim/faultline/internal/outpath"
 	"github.com/faultline-sim/faultline/scenarios"
 	"github.com/faultline-sim/faultline/sweep"
@@ -84,7 +85,7 @@ func cmdShrink(args []string, stdout, stderr io.Writer) int {
 	for _, e := range res.Minimal.Faults {
 		fmt.Fprintf(stdout, "  %s\n", e)
 	}
-	fmt.Fprintf(stdout, "wrote %s; replay with: simrun run -scenario %s (its seed: field is %d)\n", path, path, seed)
+	fmt.Fprintf(stdout, "wrote %s; replay with: %s (its seed: field is %d)\n", path, invoke.Command("simrun run -scenario "+path), seed)
 	return res.Result.Verdict.Outcome.ExitCode()
 }
 

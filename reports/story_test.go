@@ -25,8 +25,8 @@ func TestFindingsTellWhenTheFirstViolationCameRelativeToTheFirstFault(t *testing
 	min := &scenarios.Scenario{Nodes: 3, Faults: crash[:1], Clients: scenarios.ClientSpec{Count: 2}}
 	c := &Comparison{Scenario: &scenarios.Scenario{Nodes: 3}, Seeds: []uint64{1, 2},
 		Protocols: []ProtocolRuns{
-			{Name: "early", Runs: []*scenarios.Result{run(1, lin(33 * ms)), run(2, checker.Verdict{Outcome: checker.Pass})}},
-			{Name: "late", Runs: []*scenarios.Result{run(1, checker.Verdict{Outcome: checker.Pass}), run(2, lin(250 * ms))},
+			{Name: "early", Runs: []*scenarios.Result{run(1, lin(33*ms)), run(2, checker.Verdict{Outcome: checker.Pass})}},
+			{Name: "late", Runs: []*scenarios.Result{run(1, checker.Verdict{Outcome: checker.Pass}), run(2, lin(250*ms))},
 				Shrunk: map[uint64]*scenarios.Scenario{2: min}},
 			{Name: "fine", Runs: []*scenarios.Result{run(1, checker.Verdict{Outcome: checker.Pass}), run(2, checker.Verdict{Outcome: checker.Pass})}},
 		}}

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
 
+	"github.com/anishathalye/porcupine"
 	"github.com/faultline-sim/faultline/internal/edn"
 )
 
@@ -19,7 +21,8 @@ type NemesisOp struct {
 	F     string
 	Value string // the value as EDN text, e.g. ":majority" or "[1 2]"
 	Time  int64  // 0 when the history has no :time
-	Index int    // position among the history's operations
+	Index int    // position among the history's operations, nemesis ones included
+	At    int    // client events read before it: its place in the checked history
 }
 
 // EDNHistory is a history read from Jepsen or Maelstrom EDN.
@@ -50,15 +53,62 @@ func keyedModel(model string) bool {
 // histories round-trip. Errors read "name:LINE:COL: problem".
 func ReadEDNHistory(r io.Reader, name, model string) (EDNHistory, error) {
 	var out EDNHistory
+	err := readEDN(r, name, model, nil, func(ev Event) error {
+		out.History = append(out.History, ev)
+		return nil
+	}, func(n NemesisOp) { out.Nemesis = append(out.Nemesis, n) })
+	if err != nil {
+		return EDNHistory{}, err
+	}
+	return out, nil
+}
+
+// ReadEDNOperations is ReadOperations for an EDN history: it streams the
+// history into the compact operations of one model, within opt's budgets,
+// and returns the nemesis operations beside them.
+func ReadEDNOperations(r io.Reader, name, model string, opt ReadOptions) (*Operations, []NemesisOp, error) {
+	b, err := newOpsBuilder(model, opt.MaxOperations)
+	if err != nil {
+		return nil, nil, err
+	}
+	var nemesis []NemesisOp
+	err = readEDN(r, name, model, opt.Deadline, func(ev Event) error {
+		if err := b.add(ev); err != nil {
+			return fmt.Errorf("%s:%d: %w", name, ev.line, err)
+		}
+		return nil
+	}, func(n NemesisOp) { nemesis = append(nemesis, n) })
+	if err != nil {
+		return nil, nil, err
+	}
+	return b.finish(), nemesis, nil
+}
+
+// readEDN converts every operation, checks real-time order (the
+// per-process discipline, and :time never going back) and hands each event
+// to emit and each nemesis operation to nemesis.
+func readEDN(r io.Reader, name, model string, d Deadline, emit func(Event) error, nemesis func(NemesisOp)) error {
 	keyed := keyedModel(model)
 	pending := map[int]pendingOp{}
-	index := 0
+	index, events := 0, 0
+	var lastTime int64
+	var lastAt edn.Pos
 	rd := edn.NewReader(r, edn.Limits{})
 	err := rd.Elements(func(v any, at edn.Pos) error {
+		if d != nil && index%4096 == 4095 && d() <= 0 {
+			return fmt.Errorf("%s:%s: reading stopped: %w", name, at, ErrTimeUp)
+		}
 		ev, nem, err := ednEvent(v, keyed, index)
 		index++
+		if err == nil && ev.Time != 0 {
+			if lastTime != 0 && ev.Time < lastTime {
+				err = fmt.Errorf(":time %d is before %d at %s; expected operations in real-time order", ev.Time, lastTime, lastAt)
+			}
+			lastTime, lastAt = ev.Time, at
+		}
 		if err == nil && nem != nil {
-			out.Nemesis = append(out.Nemesis, *nem)
+			nem.At = events
+			nemesis(*nem)
 			return nil
 		}
 		if err == nil {
@@ -68,14 +118,14 @@ func ReadEDNHistory(r io.Reader, name, model string) (EDNHistory, error) {
 		if err != nil {
 			return fmt.Errorf("%s:%s: %w", name, at, err)
 		}
-		out.History = append(out.History, ev)
-		return nil
+		events++
+		return emit(ev)
 	})
 	var perr *edn.Error
 	if errors.As(err, &perr) {
-		return EDNHistory{}, fmt.Errorf("%s:%s: %s", name, perr.Pos, perr.Msg)
+		return fmt.Errorf("%s:%s: %s", name, perr.Pos, perr.Msg)
 	}
-	return out, err
+	return err
 }
 
 // ednEvent converts one operation map.
@@ -265,7 +315,11 @@ func WriteEDNHistory(w io.Writer, h History, model string) error {
 	bw := bufio.NewWriter(w)
 	for i, ev := range h {
 		var b strings.Builder
-		fmt.Fprintf(&b, "{:index %d, :time %d, :type :%s, :process %d, :f %s, ", i, ev.Time, ev.Type, ev.Process, ednKeyword(ev.F))
+		fmt.Fprintf(&b, "{:index %d, ", i)
+		if ev.Time != 0 {
+			fmt.Fprintf(&b, ":time %d, ", ev.Time)
+		}
+		fmt.Fprintf(&b, ":type :%s, :process %d, :f %s, ", ev.Type, ev.Process, ednKeyword(ev.F))
 		v := ev.Value
 		if keyed {
 			v = []any{ev.Key, v}
@@ -384,4 +438,70 @@ func ednString(s string) string {
 	}
 	b.WriteByte('"')
 	return b.String()
+}
+
+// ShowNemesis has the picture of a violation draw the nemesis operations
+// of the history as fault windows on a "nemesis" row: from an operation
+// whose :f starts with "start" to the next whose :f is the matching "stop"
+// (start-partition to stop-partition, start to stop), and every other
+// nemesis operation (kill, isolate, …) as a mark where it happened.
+func (info *LinearizabilityInfo) ShowNemesis(ops []NemesisOp) {
+	open := map[string]NemesisOp{}
+	var order []string
+	add := func(start, end NemesisOp, desc string) {
+		info.faults = append(info.faults, porcupine.Annotation{
+			Tag: "nemesis", Start: int64(start.At), End: int64(end.At),
+			Description: desc, Details: fmt.Sprintf("%s %s at index %d", start.F, start.Value, start.Index),
+			BackgroundColor: "#f4cccc",
+		})
+	}
+	for _, n := range ops {
+		if n.Type == Invoke {
+			continue // the :info that completes it carries the same window
+		}
+		if rest, ok := strings.CutPrefix(n.F, "start"); ok {
+			if _, dup := open[rest]; !dup {
+				order = append(order, rest)
+			}
+			open[rest] = n
+			continue
+		}
+		if rest, ok := strings.CutPrefix(n.F, "stop"); ok {
+			if s, isOpen := open[rest]; isOpen {
+				add(s, n, s.F+" … "+n.F)
+				delete(open, rest)
+				continue
+			}
+		}
+		add(n, n, n.F)
+	}
+	for _, rest := range order {
+		if s, isOpen := open[rest]; isOpen {
+			add(s, NemesisOp{At: math.MaxInt32}, s.F+" (never stopped)")
+		}
+	}
+}
+
+// faultsIn are the fault windows that overlap the pictured operations,
+// clipped to them.
+func (info *LinearizabilityInfo) faultsIn(ops []porcupine.Operation) []porcupine.Annotation {
+	if len(ops) == 0 || len(info.faults) == 0 {
+		return nil
+	}
+	lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
+	for _, o := range ops {
+		lo, hi = min(lo, o.Call), max(hi, o.Call)
+		if o.Return != math.MaxInt64 {
+			hi = max(hi, o.Return)
+		}
+	}
+	var out []porcupine.Annotation
+	for _, a := range info.faults {
+		if a.End < lo || a.Start > hi {
+			continue
+		}
+		a.Start, a.End = max(a.Start, lo), min(a.End, hi)
+		out = append(out, a)
+	}
+	return out
 }

@@ -116,8 +116,8 @@ func TestEDNHistoryErrors(t *testing.T) {
 func TestNemesisOperationsAreKeptApart(t *testing.T) {
 	eh := readEDNFile(t, "testdata/histories/cas-register/pass-jepsen-vector.edn", "cas-register")
 	want := []NemesisOp{
-		{Type: Info, F: "start", Value: `[:isolated {"n1" #{"n2" "n3"}}]`, Time: 2500, Index: 2},
-		{Type: Info, F: "stop", Value: ":network-healed", Time: 9500, Index: 7},
+		{Type: Info, F: "start", Value: `[:isolated {"n1" #{"n2" "n3"}}]`, Time: 2500, Index: 2, At: 2},
+		{Type: Info, F: "stop", Value: ":network-healed", Time: 9500, Index: 7, At: 6},
 	}
 	if !reflect.DeepEqual(eh.Nemesis, want) {
 		t.Fatalf("nemesis ops %+v, want %+v", eh.Nemesis, want)

@@ -65,6 +65,8 @@ type LinearizabilityInfo struct {
 	// was not narrowed down at all (FirstBad -1).
 	CutShort bool
 
+	faults []porcupine.Annotation // fault windows drawn beside the operations (ShowNemesis)
+
 	prefixOps int                   // operations in that prefix
 	model     porcupine.Model       // starts where the failing segment starts
 	ops       []porcupine.Operation // the failing segment's part of that prefix, for the picture
@@ -796,6 +798,7 @@ func WriteVisualization(w io.Writer, info LinearizabilityInfo, timeout time.Dura
 		return ErrNothingToVisualize
 	}
 	res, linfo := porcupine.CheckOperationsVerbose(info.model, info.ops, max(timeout, 0))
+	linfo.AddAnnotations(info.faultsIn(info.ops))
 	if err := porcupine.Visualize(info.model, linfo, w); err != nil {
 		return fmt.Errorf("writing visualization: %w", err)
 	}

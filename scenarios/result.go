@@ -227,6 +227,10 @@ func (r *run) liveness() checker.Verdict {
 
 func (s *Scenario) linearizable() bool { return s.Checks.Linearizable == nil || *s.Checks.Linearizable }
 
+// ModelName is the porcupine model the scenario's history is checked
+// with: checks.model, else the machine's own.
+func (s *Scenario) ModelName() string { return s.model() }
+
 func (s *Scenario) model() string {
 	if s.Checks.Model != "" {
 		return s.Checks.Model

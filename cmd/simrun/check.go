@@ -18,9 +18,9 @@ import (
 // codes come from Outcome.ExitCode.
 const checkExitUsage = 2
 
-// cmdCheck implements `simrun check -model M [-timeout D] [-max-ops N] [-viz FILE] HISTORY`:
-// it reads a JSON Lines history recorded anywhere and decides whether it is
-// linearizable. Exit 0 linearizable, 1 not (the failing part and first bad
+// cmdCheck implements `simrun check -model M [-format F] [-timeout D] [-max-ops N] [-viz FILE] [-convert FILE] HISTORY`:
+// it reads a history recorded anywhere, as JSON Lines or as Jepsen's and
+// Maelstrom's EDN, and decides whether it is linearizable. Exit 0 linearizable, 1 not (the failing part and first bad
 // event are printed and porcupine's picture is written), 2 bad input, 3
 // undecided: the time ran out, the history has more than -max-ops
 // operations, or none at all. One -timeout bounds reading, checking,
@@ -32,9 +32,11 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	timeout := fs.Duration("timeout", 30*time.Second, "give up (exit 3) after this long, reading, checking and drawing included; 0 means never")
 	maxOps := fs.Int("max-ops", 10_000_000, "give up (exit 3) on a history with more operations than this; 0 means no limit")
 	viz := fs.String("viz", "", "write the visualization of a violation here (default: HISTORY.html in the current directory, or a numbered variant that clobbers nothing)")
-	force := fs.Bool("force", false, "replace a -viz file that simrun did not write (default: refuse it and leave it as it is)")
+	force := fs.Bool("force", false, "replace a -viz or -convert file that simrun did not write (default: refuse it and leave it as it is)")
+	formatFlag := fs.String("format", "auto", "history format: jsonl (ours), edn (Jepsen's and Maelstrom's history.edn), or auto (from the content)")
+	convert := fs.String("convert", "", "also write the history to this file: EDN in Jepsen's shape for a .edn name, else JSON Lines")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: simrun check -model %s [-timeout 30s] [-viz out.html] HISTORY.jsonl\n", strings.Join(checker.ModelNames(), "|"))
+		fmt.Fprintf(stderr, "usage: simrun check -model %s [-format auto|jsonl|edn] [-timeout 30s] [-viz out.html] [-convert out.edn] HISTORY\n", strings.Join(checker.ModelNames(), "|"))
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -68,8 +70,23 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 			return checkExitUsage
 		}
 	}
+	format, err := parseFormat(*formatFlag)
+	if err == nil {
+		format, err = historyFormatOf(path, format)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "simrun check: %v\n", err)
+		return checkExitUsage
+	}
+	if *convert != "" {
+		if err := checkConvert(path, format, *model, *convert, *force); err != nil {
+			fmt.Fprintf(stderr, "simrun check: %v\n", err)
+			return checkExitUsage
+		}
+		fmt.Fprintf(stdout, "converted: %s\n", *convert)
+	}
 	deadline := checker.Within(*timeout, time.Now)
-	ops, err := checkLoadHistory(path, *model, checker.ReadOptions{MaxOperations: *maxOps, Deadline: deadline})
+	ops, nemesis, err := checkLoadHistory(path, format, *model, checker.ReadOptions{MaxOperations: *maxOps, Deadline: deadline})
 	if err != nil {
 		fmt.Fprintf(stderr, "simrun check: %v\n", err)
 		if errors.Is(err, checker.ErrTimeUp) || errors.Is(err, checker.ErrTooManyOperations) {
@@ -79,7 +96,11 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		return checkExitUsage
 	}
 	verdict, info := checker.CheckOperations(ops, deadline)
+	info.ShowNemesis(nemesis)
 	fmt.Fprintf(stdout, "%s: %s\n", path, verdict)
+	if len(nemesis) > 0 {
+		fmt.Fprintf(stdout, "nemesis: %d operations, left out of the check (fault windows in the picture)\n", len(nemesis))
+	}
 	switch {
 	case verdict.Outcome == checker.Violation:
 		checkReportViolation(stdout, stderr, verdict, info, checkVizPath(path, *viz), *force, deadline)
@@ -92,14 +113,39 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 }
 
 // checkLoadHistory reads and validates a history file as it streams by;
-// its errors name the file and line.
-func checkLoadHistory(path, model string, opt checker.ReadOptions) (*checker.Operations, error) {
+// its errors name the file and line (and column, for EDN). An EDN history's
+// nemesis operations come back apart.
+func checkLoadHistory(path, format, model string, opt checker.ReadOptions) (*checker.Operations, []checker.NemesisOp, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer f.Close()
-	return checker.ReadOperations(f, path, model, opt)
+	if format == formatEDN {
+		return checker.ReadEDNOperations(f, path, model, opt)
+	}
+	ops, err := checker.ReadOperations(f, path, model, opt)
+	return ops, nil, err
+}
+
+// checkConvert writes the history at path, read as format, to out in the
+// format out's name asks for. The history must be valid for the model:
+// what is written is what would be checked.
+func checkConvert(path, format, model, out string, force bool) error {
+	if err := outpath.Check(out, outpath.EDN, force); err != nil {
+		return fmt.Errorf("-convert: %w", err)
+	}
+	h, err := readWholeHistory(path, format, model)
+	if err == nil {
+		err = checker.ValidateHistory(path, model, h)
+	}
+	if err != nil {
+		return err
+	}
+	if err := writeHistoryFile(out, h, model, force); err != nil {
+		return fmt.Errorf("-convert: %w", err)
+	}
+	return nil
 }
 
 // checkVizPath is where the picture goes: -viz, else HISTORY.html in the

@@ -54,7 +54,7 @@ func parseRunFlags(args []string, stderr io.Writer) (runFlags, error) {
 	})
 	fs.BoolVar(&f.json, "json", false, "print the result as one JSON object")
 	fs.StringVar(&f.trace, "trace", "", "write the full event trace as JSON Lines to this file")
-	fs.StringVar(&f.history, "history", "", "write the client history as JSON Lines (the format simrun check reads)")
+	fs.StringVar(&f.history, "history", "", "write the client history here: JSON Lines, or EDN in Jepsen's shape for a .edn name (simrun check reads both)")
 	fs.StringVar(&f.viz, "viz", "", "on a linearizability violation, write porcupine's visualization here (default SCENARIO-seedN.html)")
 	fs.StringVar(&f.timeline, "timeline", "", "write the run's space-time diagram (one self-contained HTML page) to this file")
 	fs.BoolVar(&f.force, "force", false, "replace -trace, -history, -viz and -timeline files that simrun did not write (default: refuse them and leave them as they are)")
@@ -128,7 +128,7 @@ func runWithFiles(s *scenarios.Scenario, f runFlags) (*scenarios.Result, error) 
 		}
 	}
 	var opts scenarios.Options
-	var tf, hf *outpath.File
+	var tf *outpath.File
 	var err error
 	if f.trace != "" {
 		if tf, err = outpath.Create(f.trace, outpath.JSONL, f.force); err != nil {
@@ -146,10 +146,9 @@ func runWithFiles(s *scenarios.Scenario, f runFlags) (*scenarios.Result, error) 
 		opts.Trace = tl.traceWriter(opts.Trace)
 	}
 	if f.history != "" {
-		if hf, err = outpath.Create(f.history, outpath.JSONL, f.force); err != nil {
+		if err = outpath.Check(f.history, outpath.JSONL, f.force); err != nil {
 			return nil, fmt.Errorf("-history: %w", err)
 		}
-		defer hf.Abort()
 	}
 	res := sweep.RunSeed(s, f.seed, f.swarm, opts)
 	if res.TraceError != "" {
@@ -166,12 +165,8 @@ func runWithFiles(s *scenarios.Scenario, f runFlags) (*scenarios.Result, error) 
 		}
 		res.Timeline = f.timeline
 	}
-	if hf != nil {
-		err := checker.WriteHistory(hf, res.History)
-		if err == nil {
-			err = hf.Commit()
-		}
-		if err != nil {
+	if f.history != "" {
+		if err := writeHistoryFile(f.history, res.History, s.ModelName(), f.force); err != nil {
 			return nil, fmt.Errorf("-history: %w", err)
 		}
 	}

@@ -33,6 +33,9 @@ var (
 	// JSONL is a trace or history: other tools read it, so it carries no
 	// mark and an existing file is always refused unless -force.
 	JSONL = Format{name: "JSON Lines", owns: func([]byte) bool { return false }}
+	// EDN is a history in Jepsen's shape (simrun run -history F.edn, check
+	// -convert): Knossos and Elle read it, so, like JSONL, it carries no mark.
+	EDN = Format{name: "EDN", owns: func([]byte) bool { return false }}
 	// Results is a results file (sweep, mutate): its first line is a
 	// Header of any kind.
 	Results = Format{name: "results", owns: func(first []byte) bool {

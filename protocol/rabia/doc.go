@@ -118,9 +118,10 @@
 //
 // At the end it checks liveness_held, RABIA.md's liveness on requests
 // rather than client replies: every request a replica that is up at the
-// end held for longer than params.decide_within (500ms) was decided —
-// applied, or overtaken by a later request of its client, which the
-// at-most-once table then skips. It judges requests whether or not a
+// end held for longer than params.decide_within (500ms) was decided by
+// that replica — applied there, or overtaken there by a later request of
+// its client, which the at-most-once table then skips — so a replica
+// that stops deciding is caught too. It judges requests whether or not a
 // client still waits for them: client-level liveness checks only
 // operations invoked after the heal, so a request lost while its client
 // gave up (or retried elsewhere and then gave up) went unseen; and

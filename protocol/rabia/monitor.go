@@ -32,7 +32,6 @@ type Monitor struct {
 	topSlot  map[sim.NodeID]uint64                // 1 + the highest slot each replica proposed in
 	sessions map[sim.NodeID]map[sim.NodeID]uint64 // each incarnation's at-most-once table
 	held     map[sim.NodeID]map[ReqKey]sim.Time   // requests each incarnation holds, since
-	lastSeq  map[sim.NodeID]uint64                // the highest seq applied per client
 	maxPhase uint32
 	holds    int // requests replicas took into their queues, over the run
 	bound    termination
@@ -88,7 +87,6 @@ func NewMonitor(cfg protocol.Config) *Monitor {
 		views:  map[sim.NodeID]map[uint64]*slotView{}, coins: map[slotRound]int8{},
 		batches: map[BatchID][]Req{}, topSlot: map[sim.NodeID]uint64{},
 		sessions: map[sim.NodeID]map[sim.NodeID]uint64{}, held: map[sim.NodeID]map[ReqKey]sim.Time{},
-		lastSeq:   map[sim.NodeID]uint64{},
 		proposals: map[nodeSlot]BatchID{}, proposers: map[slotBatch]int{},
 		states: map[nodeRound]int8{}, votes: map[nodeRound]int8{}, roundVote: map[slotRound]int8{},
 		decisions: map[uint64]DecideFact{}, applied: map[uint64]AppliedFact{},
@@ -325,7 +323,6 @@ func (m *Monitor) apply(node sim.NodeID, f AppliedFact) error {
 			}
 			m.appliedAt[k] = f.Slot
 		}
-		m.released(f.Applied)
 		return nil
 	}
 	switch {

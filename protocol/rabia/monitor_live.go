@@ -168,8 +168,10 @@ func (m *Monitor) appliedContents(node sim.NodeID, f AppliedFact) error {
 		if r.Seq > ses[r.Client] {
 			want = append(want, keyOf(r))
 			ses[r.Client] = r.Seq
-			m.lastSeq[r.Client] = max(m.lastSeq[r.Client], r.Seq)
 		}
+	}
+	for _, k := range f.Applied {
+		delete(m.held[node], k) // decided here: released
 	}
 	if !slices.Equal(want, f.Applied) {
 		return fmt.Errorf("applied_contents: replica %d applied %v from slot %d (%s holding %v); the requests new there are %v",
@@ -185,11 +187,9 @@ func (m *Monitor) hold(at sim.Time, node sim.NodeID, k ReqKey) {
 		h = map[ReqKey]sim.Time{}
 		m.held[node] = h
 	}
-	if _, ok := h[k]; !ok {
+	if _, ok := h[k]; !ok && m.sessions[node][sim.NodeID(k.Client)] < k.Seq {
 		m.holds++
-		if _, done := m.appliedAt[k]; !done {
-			h[k] = at
-		}
+		h[k] = at
 	}
 }
 
@@ -205,20 +205,12 @@ func (m *Monitor) queued(at sim.Time, node sim.NodeID, b *Batch) error {
 	return nil
 }
 
-// released forgets requests that a slot applied: nobody holds them any more.
-func (m *Monitor) released(keys []ReqKey) {
-	for _, h := range m.held {
-		for _, k := range keys {
-			delete(h, k)
-		}
-	}
-}
-
 // heldDecided is RABIA.md's liveness, judged on requests rather than on
 // what clients saw: every request a replica that is up at the end held
-// for at least params.decide_within was decided (applied, or overtaken by
-// a later request of its client, which at-most-once then skips). A client
-// retrying at another replica cannot hide a request one replica lost.
+// for at least params.decide_within was decided by that replica (applied
+// there, or overtaken there by a later request of its client, which
+// at-most-once then skips). A client retrying at another replica cannot
+// hide a request one replica lost, nor a replica that stopped deciding.
 func (m *Monitor) heldDecided(k *sim.Kernel) checker.Verdict {
 	v := checker.Verdict{Property: "liveness_held"}
 	if m.bound.decideWithin <= 0 {
@@ -243,7 +235,7 @@ func (m *Monitor) heldDecided(k *sim.Kernel) checker.Verdict {
 				continue
 			}
 			checked++
-			if _, ok := m.appliedAt[key]; !ok && m.lastSeq[sim.NodeID(key.Client)] < key.Seq {
+			if m.sessions[node][sim.NodeID(key.Client)] < key.Seq {
 				lost = append(lost, late{node, key, since})
 			}
 		}
@@ -262,7 +254,7 @@ func (m *Monitor) heldDecided(k *sim.Kernel) checker.Verdict {
 	l := lost[0]
 	v.Outcome, v.At, v.Node = checker.Violation, int64(l.since), int(l.node)
 	v.Event = fmt.Sprintf("replica %d held client %d seq %d since %v", l.node, l.key.Client, l.key.Seq, l.since)
-	v.Detail = fmt.Sprintf("%d requests held by live replicas were never decided, the first held by replica %d since %v (the run ended at %v)",
+	v.Detail = fmt.Sprintf("%d requests held by live replicas were never decided there, the first held by replica %d since %v (the run ended at %v)",
 		len(lost), l.node, l.since, k.Now())
 	return v
 }

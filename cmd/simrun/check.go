@@ -36,7 +36,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	formatFlag := fs.String("format", "auto", "history format: jsonl (ours), edn (Jepsen's and Maelstrom's history.edn), or auto (from the content)")
 	convert := fs.String("convert", "", "also write the history to this file: EDN in Jepsen's shape for a .edn name, else JSON Lines")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: simrun check -model %s [-format auto|jsonl|edn] [-timeout 30s] [-viz out.html] [-convert out.edn] HISTORY\n", strings.Join(checker.ModelNames(), "|"))
+		fmt.Fprintf(stderr, "usage: simrun check -model %s [-format auto|jsonl|edn] [-timeout 30s] [-max-ops N] [-viz out.html] [-convert out.edn] [-force] HISTORY\n", strings.Join(checker.ModelNames(), "|"))
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {

@@ -69,7 +69,7 @@ func TestCheckRefusesBadHistories(t *testing.T) {
 		{"null", "", "null\n", 2, "{F}:1: malformed JSON: the line is null; expected one JSON object per line"},
 		{"two objects on a line", "", strings.TrimSuffix(invW, "\n") + " {}\n", 2, "{F}:1: malformed JSON: more than one value on the line; expected one JSON object per line"},
 		{"trailing garbage", "", strings.TrimSuffix(invW, "\n") + " x\n", 2, "{F}:1: malformed JSON after the first value: invalid character 'x' looking for beginning of value; expected one JSON object per line"},
-		{"nesting beyond 10000", "", ev(`"type": "invoke", "f": "read", "x": `+strings.Repeat("[", 20000)+strings.Repeat("]", 20000)), 2, "{F}:1: malformed JSON: invalid character '[' exceeded max depth; expected one JSON object per line"},
+		{"nesting beyond 10000", "", ev(`"type": "invoke", "f": "read", "x": ` + strings.Repeat("[", 20000) + strings.Repeat("]", 20000)), 2, "{F}:1: malformed JSON: invalid character '[' exceeded max depth; expected one JSON object per line"},
 		{"NUL between fields", "", "{\"process\": 0,\x00 \"type\": \"invoke\", \"f\": \"read\"}\n", 2, "{F}:1: malformed JSON: invalid character '\\x00' looking for beginning of object key string; expected one JSON object per line"},
 		{"carriage returns only", "", strings.ReplaceAll(invW+okW, "\n", "\r"), 2, "{F}:1: malformed JSON: more than one value on the line; expected one JSON object per line"},
 		{"a JSON array of events", "", "[\n" + strings.TrimSuffix(invW, "\n") + ",\n]\n", 2, "{F}:1: malformed JSON: unexpected EOF; expected one JSON object per line"},

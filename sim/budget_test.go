@@ -3,6 +3,7 @@ package sim
 import (
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -254,4 +255,32 @@ func TestSteppingPastTheTimeBudgetEnds(t *testing.T) {
 		}
 	}
 	t.Fatalf("200 steps of 10ms with a 1s time budget never ended: now %v", k.Now())
+}
+
+// stormNode answers every message with two.
+type stormNode struct{}
+
+func (stormNode) Start(env Env)                           { env.Send(1-env.ID(), 1) }
+func (stormNode) Receive(env Env, from NodeID, m Message) { env.Send(from, m); env.Send(from, m) }
+func (stormNode) Timer(Env, any)                          {}
+
+// BenchmarkMessageStorm runs a storm under the default budgets (every
+// message begets two) and reports where the queue budget stops it and
+// the heap it took: the queue budget is what holds a runaway's memory.
+func BenchmarkMessageStorm(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		k := New(Config{Seed: 1, Nodes: 2, NewNode: func(NodeID) Node { return stormNode{} }})
+		end := k.Run(Never - 1)
+		runtime.ReadMemStats(&after)
+		if end.Reason != EndQueueBudget {
+			b.Fatalf("ended %v", end.Reason)
+		}
+		b.ReportMetric(float64(k.Usage().PeakQueued), "peak-queued")
+		b.ReportMetric(float64(k.Events()), "events")
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc), "heap-bytes")
+		runtime.KeepAlive(k)
+	}
 }

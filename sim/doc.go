@@ -16,8 +16,15 @@
 //     adding a node or a client never changes another stream's draws.
 //   - A node's handler runs to completion before the next event; a panic in
 //     it ends the run with an [EndPanic] end naming node, time and value.
-//   - Every run has budgets (events and virtual time). Running out ends the
-//     run with an [EndReason], never a hang.
+//   - Every run has budgets, all counts so they stop a run at the same
+//     event everywhere: events delivered, virtual time, events waiting at
+//     once (the queue, which bounds memory) and client operations recorded
+//     ([Config], [DefaultMaxEvents], [DefaultMaxQueued], [DefaultMaxOps]).
+//     Running out ends the run with an [EndReason], never a hang or an
+//     out-of-memory crash.
+//   - Time never runs backwards: delay arithmetic saturates at [Never]
+//     instead of wrapping, and an event scheduled before now ends the run
+//     with [EndInternal] instead of being reordered.
 //   - Every delivered event folds into the trace hash, so the same scenario
 //     and seed give the same hash on any machine and any GOMAXPROCS.
 //

@@ -18,6 +18,9 @@ type Comparison struct {
 	Jitter []JitterRun
 	// Command reproduces the whole comparison.
 	Command string
+	// ShowSeed is the seed the per-seed plots draw in detail (0: the
+	// first of Seeds); the pooled plots use every seed.
+	ShowSeed uint64
 }
 
 // ProtocolRuns are one protocol's runs, in Comparison.Seeds order.
@@ -41,8 +44,16 @@ type JitterRun struct {
 	Result *scenarios.Result
 }
 
-// shown is the seed whose timeline the time-series plots draw: the first.
-func (c *Comparison) shown() int { return 0 }
+// shown is the index of the seed the per-seed plots draw: ShowSeed, else
+// the first.
+func (c *Comparison) shown() int {
+	for i, s := range c.Seeds {
+		if s == c.ShowSeed {
+			return i
+		}
+	}
+	return 0
+}
 
 // shownRun returns p's run of the shown seed, or nil.
 func (p ProtocolRuns) shownRun(c *Comparison) *scenarios.Result {

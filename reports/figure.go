@@ -99,6 +99,10 @@ func newPlot(title, xLabel, yLabel string) *plot.Plot {
 	p.X.Label.TextStyle.Font.Size = vg.Points(11)
 	p.Y.Label.TextStyle.Font.Size = vg.Points(11)
 	p.Legend.TextStyle.Font.Size = vg.Points(10)
+	// At the page's width a figure shows at about 2/3 of its pixels, so
+	// 10 pt is about 13 CSS px: no smaller than the page's small print.
+	p.X.Tick.Label.Font.Size = vg.Points(10)
+	p.Y.Tick.Label.Font.Size = vg.Points(10)
 	p.Legend.ThumbnailWidth = vg.Points(18)
 	useLinear(p)
 	return p

@@ -55,7 +55,7 @@ func jitterFigure(c *Comparison, colours map[string]color.RGBA) (figure, bool) {
 		}
 	}
 	f := figure{Name: "jitter", Title: "Latency jitter sweep",
-		Caption: "The scenario without faults, under one-way delays uniform in mean·[1−j, 1+j] for rising jitter j. Dots are seeds, the line their mean.",
+		Caption: "The scenario without faults, under one-way delays uniform in mean·[1−j, 1+j] for rising jitter j. Dots are seeds, the line their mean. " + jitterStory(pts, protocols),
 		Width:   figureWidth, Height: vg.Length(len(protocols))*3.6*vg.Inch + 0.3*vg.Inch}
 	f.draw = grid(func() [][]*plot.Plot {
 		var rows [][]*plot.Plot
@@ -69,6 +69,55 @@ func jitterFigure(c *Comparison, colours map[string]color.RGBA) (figure, bool) {
 		return rows
 	})
 	return f, len(pts) > 0
+}
+
+// jitterStory says how the median latency moved from the lowest jitter to
+// the highest, and why, from the data: a symmetric spread keeps the median
+// of one message's delay (and of a chain of them) at the mean, so only a
+// wait for the first few of several replies (a quorum: the fastest n−f)
+// can pull it down, and only a wait for all of them push it up.
+func jitterStory(pts []jitterPoint, protocols []string) string {
+	var parts []string
+	falls, rises := false, false
+	for _, proto := range protocols {
+		sums, counts := map[float64]float64{}, map[float64]int{}
+		var levels []float64
+		for _, p := range pts {
+			if p.Protocol != proto {
+				continue
+			}
+			if counts[p.JitterPct] == 0 {
+				levels = append(levels, p.JitterPct)
+			}
+			sums[p.JitterPct] += p.P50Ms
+			counts[p.JitterPct]++
+		}
+		if len(levels) < 2 {
+			continue
+		}
+		slices.Sort(levels)
+		lo, hi := levels[0], levels[len(levels)-1]
+		a, b := sums[lo]/float64(counts[lo]), sums[hi]/float64(counts[hi])
+		verb := "stays at"
+		switch {
+		case b < a*0.97:
+			verb, falls = "falls from", true
+		case b > a*1.03:
+			verb, rises = "rises from", true
+		}
+		parts = append(parts, fmt.Sprintf("%s's median latency %s %.1f ms at %g%% jitter to %.1f ms at %g%%", proto, verb, a, lo, b, hi))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	s := strings.Join(parts, "; ") + "."
+	switch {
+	case falls && !rises:
+		s += " A spread around the same mean leaves the median of one delay, and of a chain of them, where it was; what pulls the median down is that a quorum waits only for the fastest n−f replies, and the fastest of several spread-out delays comes sooner than their mean."
+	case rises && !falls:
+		s += " A spread around the same mean leaves the median of one delay where it was; a step that waits for every reply waits for the slowest, which comes later as the spread grows."
+	}
+	return s
 }
 
 // jitterQuantities are what the sweep of protocol proto can plot: the

@@ -8,12 +8,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/faultline-sim/faultline/scenarios"
 	"github.com/faultline-sim/faultline/sim"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
 )
 
 // figures lists the report's plots, in page order. Figures with nothing
@@ -27,8 +25,9 @@ func figures(c *Comparison) []figure {
 		}
 	}
 	add(latencyCDF(c, colours))
-	add(latencyOverTime(c, colours))
-	add(throughputOverTime(c, colours))
+	add(latencyOverTime(c))
+	add(quantilesOverTime(c, colours))
+	add(rateOverTime(c))
 	add(messagesByType(c, colours))
 	add(jitterFigure(c, colours))
 	return out
@@ -44,22 +43,24 @@ func latencyCDF(c *Comparison, colours map[string]color.RGBA) (figure, bool) {
 		}
 	}
 	f := figure{Name: "latency-cdf", Title: "Latency distribution",
-		Caption: fmt.Sprintf("Cumulative distribution of the latency of every completed operation (ok or failed), all %d seeds pooled. Further left is faster; a long flat top is a tail.", len(c.Seeds)),
+		Caption: fmt.Sprintf("Cumulative distribution of the latency of every operation, all %d seeds pooled: ok and failed ones at their latency; unknown ones (timed out) never returned, so each curve tops out below 1 by its share of unknowns (the summary's unknown column). Further left is faster; a long flat top is a tail.", len(c.Seeds)),
 		Width:   figureWidth, Height: 5 * vg.Inch}
 	f.draw = single(func() *plot.Plot {
-		p := newPlot("Latency CDF ("+c.Scenario.Name+", all seeds)", "latency (ms, log scale)", "fraction of completed ops")
+		p := newPlot("Latency CDF ("+c.Scenario.Name+", all seeds)", "latency (ms, log scale)", "fraction of all ops")
 		useLogX(p)
 		p.Y.Min, p.Y.Max = 0, 1
 		p.Legend.Top, p.Legend.Left = false, false
 		for _, pr := range c.Protocols {
 			var ms []float64
+			all := 0
 			for _, r := range pr.Runs {
 				ms = append(ms, latenciesMs(r)...)
+				all += len(r.Operations)
 			}
 			if len(ms) == 0 {
 				continue
 			}
-			line := must(plotter.NewLine(cdfPoints(ms, 400)))
+			line := must(plotter.NewLine(cdfPoints(ms, all, 400)))
 			line.Color = colours[pr.Name]
 			line.Width = vg.Points(2)
 			p.Add(line)
@@ -70,127 +71,21 @@ func latencyCDF(c *Comparison, colours map[string]color.RGBA) (figure, bool) {
 	return f, completed
 }
 
-// cdfPoints samples the empirical CDF of ms at no more than n points
+// cdfPoints samples the empirical CDF of ms, as fractions of all
+// operations (ms and those that never returned), at no more than n points
 // (always the first and the last).
-func cdfPoints(ms []float64, n int) plotter.XYs {
+func cdfPoints(ms []float64, all, n int) plotter.XYs {
 	s := slices.Clone(ms)
 	slices.Sort(s)
 	step := max(1, len(s)/n)
 	var xys plotter.XYs
 	for i := 0; i < len(s); i += step {
-		xys = append(xys, plotter.XY{X: s[i], Y: float64(i+1) / float64(len(s))})
+		xys = append(xys, plotter.XY{X: s[i], Y: float64(i+1) / float64(all)})
 	}
 	if last := len(s) - 1; (last % step) != 0 {
-		xys = append(xys, plotter.XY{X: s[last], Y: 1})
+		xys = append(xys, plotter.XY{X: s[last], Y: float64(len(s)) / float64(all)})
 	}
 	return xys
-}
-
-// latencyOverTime: one panel per protocol, each completed operation of the
-// shown seed at (invoke time, latency), over the fault bands.
-func latencyOverTime(c *Comparison, colours map[string]color.RGBA) (figure, bool) {
-	seed := c.Seeds[c.shown()]
-	f := figure{Name: "latency-over-time", Title: "Latency over time",
-		Caption: fmt.Sprintf("Every completed operation of seed %d by the virtual time it was invoked; failed operations are crosses. Shaded bands are the faults active at the time (identical for every protocol); the dashed line is the heal.", seed),
-		Width:   figureWidth, Height: vg.Length(len(c.Protocols))*2.4*vg.Inch + 0.4*vg.Inch}
-	f.draw = grid(func() [][]*plot.Plot {
-		var rows [][]*plot.Plot
-		for _, pr := range c.Protocols {
-			r := pr.shownRun(c)
-			if r == nil {
-				continue
-			}
-			rows = append(rows, []*plot.Plot{latencyPanel(c, pr.Name, r, colours[pr.Name], len(rows) == 0)})
-		}
-		return rows
-	})
-	return f, len(c.Protocols) > 0 && len(c.Seeds) > 0
-}
-
-func latencyPanel(c *Comparison, name string, r *scenarios.Result, colour color.RGBA, legendBands bool) *plot.Plot {
-	p := newPlot(fmt.Sprintf("%s, seed %d", name, r.Seed), "virtual time (s)", "latency (ms, log)")
-	p.Legend.Top = true
-	ok, failed := plotter.XYs{}, plotter.XYs{}
-	for _, op := range r.Operations {
-		if !returned(op) {
-			continue
-		}
-		xy := plotter.XY{X: seconds(op.Invoke), Y: max(toMs(op.Latency()), 0.001)}
-		if op.Status == sim.OpOK {
-			ok = append(ok, xy)
-		} else {
-			failed = append(failed, xy)
-		}
-	}
-	bands := FaultBands(r.Schedule, c.Scenario.Nodes, r.HealAt)
-	if legendBands {
-		addBands(p, bands, seconds(r.HealAt))
-	} else {
-		p.Add(bandPlotter{bands: bands, healAt: seconds(r.HealAt)})
-	}
-	p.X.Min, p.X.Max = 0, seconds(sim.Time(r.SimTimeNs))
-	if len(ok)+len(failed) == 0 {
-		p.Y.Min, p.Y.Max = 1, 100
-		useLogY(p)
-		return p
-	}
-	useLogY(p)
-	p.Y.Min, p.Y.Max = minY(ok, failed)/1.2, maxY(ok, failed)*4 // headroom for the legend
-	for _, pts := range []struct {
-		xys   plotter.XYs
-		shape draw.GlyphDrawer
-		label string
-	}{{ok, draw.CircleGlyph{}, "ok"}, {failed, draw.CrossGlyph{}, "failed"}} {
-		if len(pts.xys) == 0 {
-			continue
-		}
-		s := must(plotter.NewScatter(pts.xys))
-		s.GlyphStyle = draw.GlyphStyle{Color: translucent(colour, 0xA0), Radius: vg.Points(1.6), Shape: pts.shape}
-		p.Add(s)
-		p.Legend.Add(pts.label, s)
-	}
-	return p
-}
-
-// throughputOverTime: completed operations per second of the shown seed,
-// one line per protocol, over the fault bands.
-func throughputOverTime(c *Comparison, colours map[string]color.RGBA) (figure, bool) {
-	seed := c.Seeds[c.shown()]
-	var end sim.Time
-	var ref *scenarios.Result
-	for _, pr := range c.Protocols {
-		if r := pr.shownRun(c); r != nil {
-			end = max(end, sim.Time(r.SimTimeNs))
-			ref = r
-		}
-	}
-	bin := binWidth(time.Duration(end))
-	f := figure{Name: "throughput-over-time", Title: "Throughput over time",
-		Caption: fmt.Sprintf("Operations completed ok per second of virtual time in %v bins, seed %d, with the same fault bands. The lines end where clients stop, halfway through the heal phase.", bin, seed),
-		Width:   figureWidth, Height: 5 * vg.Inch}
-	f.draw = single(func() *plot.Plot {
-		p := newPlot(fmt.Sprintf("Throughput (%s, seed %d)", c.Scenario.Name, seed), "virtual time (s)", fmt.Sprintf("throughput (ok ops/s, %v bins)", bin))
-		p.Legend.Top = true
-		addBands(p, FaultBands(ref.Schedule, c.Scenario.Nodes, ref.HealAt), seconds(ref.HealAt))
-		p.X.Min, p.X.Max, p.Y.Min = 0, seconds(end), 0
-		top := 0.0
-		for _, pr := range c.Protocols {
-			r := pr.shownRun(c)
-			if r == nil {
-				continue
-			}
-			xys := throughputSeries(r, bin, sim.Time(clientWindow(c.Scenario, r)))
-			top = max(top, maxY(xys))
-			line := must(plotter.NewLine(xys))
-			line.Color = colours[pr.Name]
-			line.Width = vg.Points(1.8)
-			p.Add(line)
-			p.Legend.Add(pr.Name, line)
-		}
-		p.Y.Max = top * 1.3 // headroom for the legend
-		return p
-	})
-	return f, ref != nil
 }
 
 // binWidth picks a round bin width giving about 80 bins over d.
@@ -201,23 +96,6 @@ func binWidth(d time.Duration) time.Duration {
 		}
 	}
 	return time.Minute
-}
-
-// throughputSeries is ok completions per second in each bin up to end
-// (the end of the clients' working time), at the bin's middle.
-func throughputSeries(r *scenarios.Result, bin time.Duration, end sim.Time) plotter.XYs {
-	n := int((time.Duration(end) + bin - 1) / bin)
-	counts := make([]int, n)
-	for _, op := range r.Operations {
-		if op.Status == sim.OpOK && op.Return < end {
-			counts[int(time.Duration(op.Return)/bin)]++
-		}
-	}
-	xys := make(plotter.XYs, n)
-	for i, k := range counts {
-		xys[i] = plotter.XY{X: (float64(i) + 0.5) * bin.Seconds(), Y: float64(k) / bin.Seconds()}
-	}
-	return xys
 }
 
 // messagesByType: messages sent per completed operation, by message type,

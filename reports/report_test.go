@@ -118,7 +118,7 @@ func readResults(t *testing.T, dir string) reports.Results {
 func TestPlotsDecodeAtDeclaredSize(t *testing.T) {
 	dir, _ := writeReport(t, registerComparison(t, 0))
 	res := readResults(t, dir)
-	want := []string{"latency-cdf", "latency-over-time", "throughput-over-time", "messages-by-type", "jitter"}
+	want := []string{"latency-cdf", "latency-over-time", "latency-quantiles", "rate-over-time", "messages-by-type", "jitter"}
 	if len(res.Plots) != len(want) {
 		t.Fatalf("got %d plots %+v, want %v", len(res.Plots), res.Plots, want)
 	}

@@ -111,6 +111,8 @@ func (f *Finding) sentence(v checker.Verdict) string {
 		default:
 			s += fmt.Sprintf(", %s after the first fault", msText(f.AtMs-f.FirstFaultMs))
 		}
+	} else if v.Outcome == checker.Violation {
+		s += fmt.Sprintf("; first in seed %d, found by the check at the end of the run", f.FirstSeed)
 	}
 	if f.Shrunk != "" {
 		s += "; shrunk to " + f.Shrunk

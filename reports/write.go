@@ -96,6 +96,8 @@ func (c *Comparison) validate() error {
 		return errors.New("reports: comparison has no scenario")
 	case len(c.Seeds) == 0 || len(c.Protocols) == 0:
 		return errors.New("reports: comparison needs at least one protocol and one seed")
+	case c.ShowSeed != 0 && !slices.Contains(c.Seeds, c.ShowSeed):
+		return fmt.Errorf("reports: the seed to show, %d, is not one of the seeds compared", c.ShowSeed)
 	}
 	for _, p := range c.Protocols {
 		if len(p.Runs) != len(c.Seeds) {

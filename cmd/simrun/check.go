@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/faultline-sim/faultline/checker"
+	"github.com/faultline-sim/faultline/internal/invoke"
 	"github.com/faultline-sim/faultline/internal/outpath"
 )
 
@@ -31,12 +32,14 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	model := fs.String("model", "", "model of the history: "+strings.Join(checker.ModelNames(), ", "))
 	timeout := fs.Duration("timeout", 30*time.Second, "give up (exit 3) after this long, reading, checking and drawing included; 0 means never")
 	maxOps := fs.Int("max-ops", 10_000_000, "give up (exit 3) on a history with more operations than this; 0 means no limit")
-	viz := fs.String("viz", "", "write the visualization of a violation here (default: HISTORY.html in the current directory, or a numbered variant that clobbers nothing)")
+	viz := fs.String("viz", "", "write the visualization of a violation here (default: the history's file name plus .html in the current directory, e.g. h.jsonl.html for dir/h.jsonl, or a numbered variant that clobbers nothing)")
 	force := fs.Bool("force", false, "replace a -viz or -convert file that simrun did not write (default: refuse it and leave it as it is)")
 	formatFlag := fs.String("format", "auto", "history format: jsonl (ours), edn (Jepsen's and Maelstrom's history.edn), or auto (from the content)")
 	convert := fs.String("convert", "", "also write the history to this file: EDN in Jepsen's shape for a .edn name, else JSON Lines")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: simrun check -model %s [-format auto|jsonl|edn] [-timeout 30s] [-max-ops N] [-viz out.html] [-convert out.edn] [-force] HISTORY\n", strings.Join(checker.ModelNames(), "|"))
+		fmt.Fprintf(stderr, "usage: %s check -model %s [-format auto|jsonl|edn] [-timeout 30s] [-max-ops N] [-viz out.html] [-convert out.edn] [-force] HISTORY\n", invoke.Program(), strings.Join(checker.ModelNames(), "|"))
+		fmt.Fprintf(stderr, "\nHISTORY is recorded anywhere: JSON Lines, one operation a line, as `%s` writes\n(a scenario's machine is its model), or a Jepsen/Maelstrom history.edn.\n\n",
+			invoke.Command("simrun run -scenario rabia-basic -seed 1 -history h.jsonl"))
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {

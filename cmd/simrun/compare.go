@@ -30,6 +30,7 @@ type compareFlags struct {
 	jitter      []float64
 	jitterSeeds int
 	workers     int
+	showSeed    uint64
 	shrinkRuns  int
 	json        bool
 	force       bool
@@ -51,7 +52,9 @@ func parseCompareFlags(args []string, stderr io.Writer) (compareFlags, error) {
 	fs.BoolVar(&f.force, "force", false, "write into an -out directory simrun did not write (replacing files of the report's names, deleting nothing)")
 	jitter := fs.String("jitter", "0,25,50,75,100", "jitter sweep levels for rabia, in % of the mean one-way delay; \"none\" skips the sweep")
 	fs.IntVar(&f.jitterSeeds, "jitter-seeds", 3, "seeds per jitter level (the first ones of -seeds)")
-	fs.IntVar(&f.workers, "workers", 0, "runs at once (default: GOMAXPROCS)")
+	fs.IntVar(&f.workers, "parallel", 0, "runs at once (default: one per CPU); the report is the same byte for byte whatever it is")
+	fs.IntVar(&f.workers, "workers", 0, "deprecated spelling of -parallel")
+	fs.Uint64Var(&f.showSeed, "show-seed", 0, "the seed the per-seed plots draw in detail (default: the first of -seeds); the pooled plots use every seed")
 	fs.IntVar(&f.shrinkRuns, "shrink", 0, "shrink the first violating seed of each protocol, spending at most this many runs on each (0: don't)")
 	fs.BoolVar(&f.json, "json", false, "print results.json to stdout instead of the text summary")
 	if err := fs.Parse(args); err != nil {
@@ -69,6 +72,9 @@ func parseCompareFlags(args []string, stderr io.Writer) (compareFlags, error) {
 	}
 	if *protocols != "" {
 		f.protocols = strings.Split(*protocols, ",")
+	}
+	if f.showSeed != 0 && !slices.Contains(f.seeds, f.showSeed) {
+		return f, fmt.Errorf("-show-seed: %d is not one of -seeds %s", f.showSeed, *seeds)
 	}
 	if f.shrinkRuns < 0 {
 		return f, fmt.Errorf("-shrink: %d is negative", f.shrinkRuns)
@@ -170,6 +176,7 @@ func runCompare(f compareFlags, name, command string, stdout, stderr io.Writer) 
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return exitUsage
 	}
+	c.ShowSeed = f.showSeed
 	runs := len(c.Protocols)*len(c.Seeds) + len(c.Jitter)
 	rep, err := reports.Write(f.out, c, f.force)
 	if err != nil {
@@ -224,15 +231,16 @@ func printComparison(w io.Writer, c *reports.Comparison, runs int, wall time.Dur
 	}
 	fmt.Fprintf(w, "compared %s on %s, %s: %d runs in %v\n\n", strings.Join(names, ", "), c.Scenario.Name, seeds, runs, wall.Round(time.Millisecond))
 	fmt.Fprintf(w, "%-10s %-26s %9s %9s %8s %8s %8s %8s\n", "protocol", "verdicts", "ok ops", "ops/s", "p50 ms", "p99 ms", "max ms", "msgs/op")
-	for _, s := range reports.Summarize(c) {
-		fmt.Fprintf(w, "%-10s %-26s %9d %9.1f %8.2f %8.2f %8.2f %8.1f\n", s.Protocol, verdictText(s.Verdicts), s.Ops.OK,
+	findings := reports.Findings(c)
+	for i, s := range reports.Summarize(c) {
+		fmt.Fprintf(w, "%-10s %-26s %9d %9.1f %8.2f %8.2f %8.2f %8.1f\n", s.Protocol, verdictText(s.Verdicts, findings[i]), s.Ops.OK,
 			s.ThroughputOpsPerSec, s.LatencyMs.P50, s.LatencyMs.P99, s.LatencyMs.Max, s.MessagesPerOp)
 		if s.Note != "" {
 			fmt.Fprintf(w, "%-10s note: %s\n", "", s.Note)
 		}
 	}
 	fmt.Fprintln(w)
-	for _, f := range reports.Findings(c) {
+	for _, f := range findings {
 		fmt.Fprintf(w, "%s\n", f.Text)
 	}
 	printCompareFailures(w, c)
@@ -243,12 +251,15 @@ func printComparison(w io.Writer, c *reports.Comparison, runs int, wall time.Dur
 	fmt.Fprintf(w, "\nreport: %s\n", where)
 }
 
-func verdictText(v map[string]int) string {
+// verdictText counts the passing runs, then the failing ones by outcome
+// and the property they broke: "3 pass, 7 violation: linearizability".
+func verdictText(v map[string]int, f reports.Finding) string {
 	var parts []string
-	for _, k := range []string{"pass", "violation", "node_panic", "unknown", "budget_exhausted"} {
-		if v[k] > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", v[k], k))
-		}
+	if v["pass"] > 0 {
+		parts = append(parts, fmt.Sprintf("%d pass", v["pass"]))
+	}
+	for _, b := range f.Broke {
+		parts = append(parts, fmt.Sprintf("%d %s: %s", b.Runs, b.Outcome, b.Property))
 	}
 	return strings.Join(parts, ", ")
 }

@@ -358,7 +358,8 @@ func TestCompareNeverEmptiesAUsersDirectory(t *testing.T) {
 			setup: []step{sim(with("-force")...), put("DIR/plots/added-later.png", "png")}, args: compare, code: exitPass,
 			changes: []string{"DIR/report.html", "DIR/results.json", "DIR/latencies.csv", "DIR/" + outpath.MarkerFile,
 				"DIR/plots/latency-cdf.png", "DIR/plots/latency-cdf.svg", "DIR/plots/latency-over-time.png", "DIR/plots/latency-over-time.svg",
-				"DIR/plots/messages-by-type.png", "DIR/plots/messages-by-type.svg", "DIR/plots/throughput-over-time.png", "DIR/plots/throughput-over-time.svg"}},
+				"DIR/plots/latency-quantiles.png", "DIR/plots/latency-quantiles.svg",
+				"DIR/plots/messages-by-type.png", "DIR/plots/messages-by-type.svg", "DIR/plots/rate-over-time.png", "DIR/plots/rate-over-time.svg"}},
 		{name: "an empty directory", files: map[string]string{}, setup: []step{mkdir("DIR")}, args: compare, code: exitPass},
 		{name: "a file", files: map[string]string{"DIR": notes}, args: with("-force"), code: exitUsage, stderr: "-out: DIR is a file, not a directory"},
 	})

@@ -148,7 +148,7 @@ func (b *opsBuilder) add(ev Event) error {
 	b.o.events++
 	if ev.Type == Invoke {
 		if b.max > 0 && len(b.o.ops) >= b.max {
-			return fmt.Errorf("more than %d operations (the -max-ops budget): %w", b.max, ErrTooManyOperations)
+			return fmt.Errorf("more than %d operations, the limit: %w", b.max, ErrTooManyOperations)
 		}
 		b.pending[ev.Process] = int32(len(b.o.ops))
 		b.o.ops = append(b.o.ops, op{call: int32(idx), ret: -1, in: ev.Value, f: b.fIdx[ev.F],

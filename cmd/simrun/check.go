@@ -91,7 +91,14 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	deadline := checker.Within(*timeout, time.Now)
 	ops, nemesis, err := checkLoadHistory(path, format, *model, checker.ReadOptions{MaxOperations: *maxOps, Deadline: deadline})
 	if err != nil {
-		fmt.Fprintf(stderr, "simrun check: %v\n", err)
+		switch {
+		case errors.Is(err, checker.ErrTooManyOperations):
+			fmt.Fprintf(stderr, "simrun check: %v; raise -max-ops to read more\n", err)
+		case errors.Is(err, checker.ErrTimeUp):
+			fmt.Fprintf(stderr, "simrun check: %v; raise -timeout to read more\n", err)
+		default:
+			fmt.Fprintf(stderr, "simrun check: %v\n", err)
+		}
 		if errors.Is(err, checker.ErrTimeUp) || errors.Is(err, checker.ErrTooManyOperations) {
 			fmt.Fprintf(stdout, "%s: unknown: the history was not read to the end, which is not a pass\n", path)
 			return exitUnknown

@@ -177,7 +177,7 @@ func TestCheckRefusesBadUsage(t *testing.T) {
 		{"a directory", []string{"-model", "register", dir}, 2, "simrun check: {D}:1: reading: read {D}: is a directory"},
 		{"negative timeout", []string{"-model", "register", "-timeout", "-1s", ok}, 2, "simrun check: -timeout -1s, -max-ops 10000000: expected zero (no limit) or more"},
 		{"negative max-ops", []string{"-model", "register", "-max-ops", "-1", ok}, 2, "simrun check: -timeout 30s, -max-ops -1: expected zero (no limit) or more"},
-		{"over max-ops", []string{"-model", "register", "-max-ops", "1", ok}, 3, "simrun check: {F}:3: more than 1 operations (the -max-ops budget): too many operations"},
+		{"over max-ops", []string{"-model", "register", "-max-ops", "1", ok}, 3, "simrun check: {F}:3: more than 1 operations, the limit: too many operations; raise -max-ops to read more"},
 		{"bad flag", []string{"-model", "register", "-bogus", ok}, 2, "flag provided but not defined: -bogus"},
 	}
 	for _, c := range cases {

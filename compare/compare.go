@@ -2,6 +2,7 @@ package compare
 
 import (
 	"fmt"
+	"io"
 	"runtime"
 	"slices"
 	"strings"
@@ -251,7 +252,7 @@ func (j *job) String() string {
 }
 
 func assemble(cfg Config, variants []*scenarios.Scenario, jobs []*job) *reports.Comparison {
-	c := &reports.Comparison{Scenario: cfg.Scenario, Seeds: cfg.Seeds, Command: cfg.Command}
+	c := &reports.Comparison{Scenario: cfg.Scenario, Seeds: cfg.Seeds, Command: cfg.Command, Replay: replay}
 	for i, p := range cfg.Protocols {
 		c.Protocols = append(c.Protocols, reports.ProtocolRuns{Name: p, Scenario: variants[i]})
 	}
@@ -277,4 +278,10 @@ func Repro(s *scenarios.Scenario, protocol string, seed uint64) string {
 		v.ReproArgs = "-protocol " + protocol
 	}
 	return v.Repro(seed)
+}
+
+// replay runs s under seed again with its trace, for the report's
+// space-time diagrams of failing runs.
+func replay(s *scenarios.Scenario, seed uint64, trace io.Writer) *scenarios.Result {
+	return scenarios.Run(s, seed, scenarios.Options{Trace: trace})
 }

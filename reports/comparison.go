@@ -1,6 +1,8 @@
 package reports
 
 import (
+	"io"
+
 	"github.com/faultline-sim/faultline/scenarios"
 )
 
@@ -21,6 +23,12 @@ type Comparison struct {
 	// ShowSeed is the seed the per-seed plots draw in detail (0: the
 	// first of Seeds); the pooled plots use every seed.
 	ShowSeed uint64
+	// Replay, when set, runs one scenario under one seed again, writing
+	// its trace to trace: the report draws the space-time diagram of each
+	// protocol's first failing run (shrunk, when there is a shrunk
+	// scenario) from it. The compare package sets it; reports itself
+	// never runs a simulation.
+	Replay func(s *scenarios.Scenario, seed uint64, trace io.Writer) *scenarios.Result
 }
 
 // ProtocolRuns are one protocol's runs, in Comparison.Seeds order.

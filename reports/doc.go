@@ -8,7 +8,8 @@
 // compare package produces it). [Summarize] reduces that to one [Summary]
 // per protocol, [FaultBands] turns a run's fault schedule into the time
 // intervals the plots shade, and [Write] writes the whole report into a
-// directory.
+// directory. [WriteTimeline] draws one run's space-time diagram from its
+// trace, as a self-contained page.
 //
 // Everything it writes is a function of the Comparison alone: no wall
 // clock, no map order, so the same runs give byte-identical files. That is

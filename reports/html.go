@@ -84,6 +84,7 @@ type failureView struct {
 	Detail                          string
 	Repro                           string
 	Visualization, Schedule, Shrunk string
+	Timeline                        string
 }
 
 // failureGroup is one protocol's failing runs: the first in full, the
@@ -229,7 +230,7 @@ func failure(r RunRecord) failureView {
 	v := r.Verdict
 	f := failureView{Protocol: r.Protocol, Seed: r.Seed, Anchor: failureAnchor(r.Protocol, r.Seed), Outcome: v.Outcome.String(), Property: v.Property,
 		Event: v.Event, Detail: v.Detail, Repro: r.Repro,
-		Visualization: r.Visualization, Schedule: r.Schedule, Shrunk: r.Shrunk}
+		Visualization: r.Visualization, Schedule: r.Schedule, Shrunk: r.Shrunk, Timeline: r.Timeline}
 	if v.At > 0 {
 		f.Where = fmt.Sprintf("at %v", time.Duration(v.At))
 	}

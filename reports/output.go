@@ -67,6 +67,10 @@ type RunRecord struct {
 	Visualization string `json:"visualization,omitempty"`
 	Schedule      string `json:"schedule,omitempty"`
 	Shrunk        string `json:"shrunk_schedule,omitempty"`
+	// Timeline is the report-relative path of the run's space-time
+	// diagram (of the shrunk run when there is one): drawn for each
+	// protocol's first failing run.
+	Timeline string `json:"timeline,omitempty"`
 }
 
 func buildResults(c *Comparison, summaries []Summary, files artifacts, figs []renderedFigure) Results {
@@ -93,7 +97,7 @@ func buildResults(c *Comparison, summaries []Summary, files artifacts, figs []re
 func runRecord(c *Comparison, protocol string, r *scenarios.Result, f runFiles) RunRecord {
 	rec := RunRecord{Protocol: protocol, Seed: r.Seed, Verdict: r.Verdict, Checks: r.Checks, TraceHash: r.TraceHash,
 		Events: r.Events, SimTimeNs: r.SimTimeNs, Ops: r.Ops, LatencyMs: r.LatencyMs, Metrics: r.Metrics,
-		FaultEvents: r.FaultCount, Repro: r.Repro, Visualization: f.viz, Schedule: f.schedule, Shrunk: f.shrunk}
+		FaultEvents: r.FaultCount, Repro: r.Repro, Visualization: f.viz, Schedule: f.schedule, Shrunk: f.shrunk, Timeline: f.timeline}
 	if w := clientWindow(c.Scenario, r); w > 0 {
 		rec.ThroughputOpsPerSec = round(float64(r.Ops.OK) / w.Seconds())
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"flag"
+	"fmt"
 	"image/png"
 	"io"
 	"os"
@@ -298,5 +299,17 @@ func TestFailingRunGetsReplayableScheduleAndVisualization(t *testing.T) {
 		if want != "" && !contains(links, want) {
 			t.Errorf("page does not link %s", want)
 		}
+	}
+	// The failure card links the run's space-time diagram, of the same
+	// run: it marks the same first bad event.
+	if rec.Timeline == "" || !contains(links, rec.Timeline) {
+		t.Fatalf("failure card links no space-time diagram (results say %q)", rec.Timeline)
+	}
+	page, err := os.ReadFile(filepath.Join(dir, rec.Timeline))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf(`"bad":[%d,`, run.Verdict.At); !bytes.Contains(page, []byte(want)) {
+		t.Errorf("%s does not mark the first bad event at %d", rec.Timeline, run.Verdict.At)
 	}
 }

@@ -167,7 +167,7 @@ type runKey struct {
 	seed     uint64
 }
 
-type runFiles struct{ viz, schedule, shrunk string }
+type runFiles struct{ viz, schedule, shrunk, timeline string }
 
 type artifacts map[runKey]runFiles
 
@@ -178,6 +178,7 @@ type artifacts map[runKey]runFiles
 func (w *writer) failureFiles(c *Comparison) (artifacts, error) {
 	out := artifacts{}
 	for _, p := range c.Protocols {
+		drawn := false // the diagram of the first failing run: the one the card shows
 		for _, r := range p.Runs {
 			if r.Verdict.Passed() {
 				continue
@@ -195,6 +196,12 @@ func (w *writer) failureFiles(c *Comparison) (artifacts, error) {
 			}
 			if f.viz, err = w.visualization(r, "viz/"+stem+".html"); err != nil {
 				return nil, err
+			}
+			if !drawn {
+				drawn = true
+				if f.timeline, err = w.timeline(c, p, r, "timelines/"+stem+".html"); err != nil {
+					return nil, err
+				}
 			}
 			out[runKey{p.Name, r.Seed}] = f
 		}
@@ -223,6 +230,34 @@ func (w *writer) scenario(rel string, s *scenarios.Scenario) (string, error) {
 		return "", fmt.Errorf("report: %s: %w", rel, err)
 	}
 	return rel, w.file(rel, data)
+}
+
+// timeline draws the space-time diagram of a failing run: of its shrunk
+// scenario when there is one (smaller, and failing the same way), else of
+// the run itself, replayed with its trace through c.Replay.
+func (w *writer) timeline(c *Comparison, p ProtocolRuns, r *scenarios.Result, rel string) (string, error) {
+	if c.Replay == nil {
+		return "", nil
+	}
+	s := p.Shrunk[r.Seed]
+	if s == nil {
+		if s = p.Scenario; s == nil {
+			var err error
+			if s, err = c.Scenario.WithProtocol(p.Name); err != nil {
+				return "", err
+			}
+		}
+	}
+	var trace bytes.Buffer
+	res := c.Replay(s, r.Seed, &trace)
+	if p.Shrunk[r.Seed] == nil {
+		res.Repro = r.Repro
+	}
+	var page bytes.Buffer
+	if err := WriteTimeline(&page, res, &trace); err != nil {
+		return "", fmt.Errorf("report: %s: %w", rel, err)
+	}
+	return rel, w.file(rel, page.Bytes())
 }
 
 func (w *writer) visualization(r *scenarios.Result, rel string) (string, error) {

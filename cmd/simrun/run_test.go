@@ -133,3 +133,22 @@ func TestListNamesEveryProtocolAndScenario(t *testing.T) {
 		}
 	}
 }
+
+// TestFailedRunPrintsHowToDrawIt: a failing run prints the command that
+// draws its space-time diagram, and that command writes the page and
+// names it.
+func TestFailedRunPrintsHowToDrawIt(t *testing.T) {
+	code, out, _ := simrun("run", "-scenario", "pac-clock-skew", "-seed", "3")
+	if code != exitFail || !strings.Contains(out, "draw it: ") ||
+		!strings.Contains(out, "simrun run -scenario pac-clock-skew -seed 3 -timeline pac-clock-skew-seed3-timeline.html") {
+		t.Fatalf("exit %d, output lacks the command that draws the run:\n%s", code, out)
+	}
+	page := filepath.Join(t.TempDir(), "tl.html")
+	code, out, _ = simrun("run", "-scenario", "pac-clock-skew", "-seed", "3", "-timeline", page)
+	if code != exitFail || !strings.Contains(out, "space-time diagram: "+page) {
+		t.Fatalf("exit %d, output does not name the diagram:\n%s", code, out)
+	}
+	if data, err := os.ReadFile(page); err != nil || !strings.Contains(string(data), `"bad":[1414264382,2,`) {
+		t.Fatalf("%s does not mark the first bad event at 1.414264382s on node 2 (err %v)", page, err)
+	}
+}

@@ -169,9 +169,6 @@ func (c *strictFile) structure(n *yaml.Node, t reflect.Type, path string) {
 			c.fail(key, join(path, key.Value), "unknown field; expected one of %s", strings.Join(fieldNames(t), ", "))
 			return
 		}
-		if path == "" && key.Value == "protocol" {
-			c.proto = value.Value
-		}
 		if path == "" && key.Value == "params" && c.params != nil {
 			if pt := c.params(c.proto); pt != nil {
 				c.walk(value, pt, "params")

@@ -99,7 +99,9 @@ func (m Nemesis) eventsPerOccurrence(n int) int64 {
 			shapes = PartitionShapes
 		}
 		if slices.Contains(shapes, "ring") || slices.Contains(shapes, "bridge") {
-			return satAdd(satMul(int64(n), int64(n-1)), 1) // one block per cut link, then the reconnect
+			// One block per cut link, then the reconnect; never fewer than a
+			// start and an end (a ring on one replica cuts nothing).
+			return max(satAdd(satMul(int64(n), int64(n-1)), 1), 2)
 		}
 	}
 	return 2 // a start and an end

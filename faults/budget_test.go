@@ -26,6 +26,19 @@ func TestCostBoundsGeneration(t *testing.T) {
 	})
 }
 
+// A ring partition on one replica cuts no link, yet generation still
+// writes its start and its end (found by TestCostBoundsGeneration).
+func TestCostOfAPartitionOnOneReplica(t *testing.T) {
+	nemeses := []Nemesis{{Kind: "partition", Every: 10 * time.Millisecond, Duration: [2]time.Duration{4 * time.Millisecond, 4 * time.Millisecond}}}
+	for seed := uint64(0); seed < 64; seed++ {
+		g := &generator{n: 1, r: stream(seed), limit: math.MaxInt64}
+		g.all(nemeses, 0, 8*time.Millisecond)
+		if cost := Cost(nemeses, 1, 8*time.Millisecond); g.work > cost {
+			t.Fatalf("seed %d: generation did %d units of work, Cost promised at most %d", seed, g.work, cost)
+		}
+	}
+}
+
 // TestRunawayNemesesAreBounded: nemeses that would generate without end
 // (or spin without generating) have a Cost that says so, and generating
 // them stops at the budget with a BudgetError instead of running out of

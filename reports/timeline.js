@@ -8,7 +8,7 @@
   const SPAN_KINDS = ["down", "paused", "partition", "block", "clog", "clock", "net"];
   const FATES = ["", "lost", "partitioned", "dead receiver", "duplicate"];
   const OUTCOMES = ["ok", "failed", "unknown"];
-  const GUTTER = 78, MAX_H = 8e6, MAX_ARROWS = 5000, MAX_LABELS = 600;
+  const GUTTER = 78, MAX_H = 8e6, MAX_ARROWS = 20000, DETAIL = 1500, MAX_LABELS = 600;
   const PALETTE = ["#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf",
     "#bcbd22", "#7f7f7f", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd"];
 
@@ -82,7 +82,8 @@
     state.scale = Math.min(Math.max(scale, minScale), MAX_H / Math.max(D.end, 1), 2);
     spacer.style.height = Math.ceil(D.end * state.scale + viewH / 2) + "px";
     scroller.scrollTop = Math.max(0, anchorT * state.scale - anchorY);
-    document.getElementById("scale").textContent = `${(viewH / state.scale / 1e6).toPrecision(3)} ms on screen`;
+    const onScreen = viewH / state.scale;
+    document.getElementById("scale").textContent = onScreen >= 1e9 ? `${(onScreen / 1e9).toPrecision(3)} s on screen` : `${(onScreen / 1e6).toPrecision(3)} ms on screen`;
     draw();
   }
   function centerT() { return (scroller.scrollTop + viewH / 2) / state.scale; }
@@ -95,6 +96,15 @@
       if (arr[mid * stride + off] < t) lo = mid + 1; else hi = mid;
     }
     return lo;
+  }
+
+  // thin keeps at most MAX_ARROWS of idx, evenly spread, so a zoomed-out
+  // window shows the whole run's shape rather than its beginning.
+  function thin(idx) {
+    if (idx.length <= MAX_ARROWS) return idx;
+    const out = [], step = idx.length / MAX_ARROWS;
+    for (let k = 0; k < MAX_ARROWS; k++) out.push(idx[Math.floor(k * step)]);
+    return out;
   }
 
   // Label placement: a label is drawn only where it overlaps none drawn.
@@ -143,47 +153,66 @@
       out.push(`<g class="action" data-k="a" data-i="${i / A}"><line x1="${GUTTER - 10}" x2="${width}" y1="${Y(t)}" y2="${Y(t)}"/><title>${esc(fmtAt(t) + " " + S[D.actions[i + 1]])}</title></g>`);
     }
     if (L.ops) drawOps(out, labels, t0, t1, Y);
-    // Arrows.
-    let drawn = 0, skipped = 0;
+    // Arrows: in full (each its own element, label and tooltip) when
+    // few enough are on screen, else one path per colour.
+    const vis = [];
     if (L.arrows || L.drops) {
       const from = lowerBound(D.msgs, M, 1, t0);
       for (let i = from; i < nMsgs; i++) {
         const r = i * M, sent = D.msgs[r], at = D.msgs[r + 1];
         if (at > t1 + maxLat) break;
         if (sent > t1) continue;
-        const a = D.msgs[r + 2], b = D.msgs[r + 3], typ = D.msgs[r + 4], fate = D.msgs[r + 6];
+        const a = D.msgs[r + 2], b = D.msgs[r + 3], fate = D.msgs[r + 6];
         if (!visible(a) && !visible(b)) continue;
-        if (state.hiddenTypes.has("m" + typ)) continue;
+        if (state.hiddenTypes.has("m" + D.msgs[r + 4])) continue;
         const dropped = fate >= 1 && fate <= 3;
         if (dropped ? !L.drops : !L.arrows) continue;
-        if (drawn >= MAX_ARROWS) { skipped++; continue; }
-        drawn++;
-        const xa = cols[a] ? cols[a].x : (cols[b].x < GUTTER + 20 ? cols[b].x - 30 : GUTTER + 4);
-        let xb = cols[b] ? cols[b].x : xa + 30;
-        let ya = Y(sent), yb = Y(at);
-        if (fate === 1) { xb = xa + (xb - xa) * 0.35; yb = ya + Math.max(6, (yb - ya)); }
-        const color = dropped ? "#d62728" : typeColor.get(typ);
-        const cls = dropped ? "msg drop" : fate === 4 ? "msg dup" : "msg";
-        out.push(`<g class="${cls}" data-k="m" data-i="${i}"><line x1="${xa}" y1="${ya}" x2="${xb}" y2="${yb}" stroke="${color}"${dropped ? "" : ` marker-end="url(#arrow)"`}/>`);
-        if (dropped) out.push(`<path class="x" d="M${xb - 4},${yb - 4}l8,8m0,-8l-8,8"/>`);
-        out.push(`<line class="hit" x1="${xa}" y1="${ya}" x2="${xb}" y2="${yb}"/><title>${esc(msgText(i))}</title></g>`);
-        if (L.labels && labelCount < MAX_LABELS) {
-          let text = short(typ) + " " + brief(D.msgs[r + 5], 34);
-          if (dropped) text = FATES[fate] + ": " + text;
-          if (fate === 4) text = "dup " + text;
-          const w = textW(text), my = (ya + yb) / 2;
-          const mx = Math.min(Math.max((xa + xb) / 2, GUTTER + w / 2), width - w / 2 - 4);
-          if (my > 0 && my < viewH && place(mx - w / 2, mx + w / 2, my - 7)) {
-            labelCount++;
-            labels.push(`<rect class="labelbg" x="${mx - w / 2 + 2}" y="${my - 14}" width="${w - 4}" height="12"/>`);
-            labels.push(`<text class="mlabel${dropped ? " droplabel" : ""}" x="${mx}" y="${my - 4}" text-anchor="middle" fill="${dropped ? "#b01010" : color}">${esc(text)}</text>`);
-          }
+        vis.push(i);
+      }
+    }
+    const shown = thin(vis), stride = vis.length / Math.max(shown.length, 1);
+    const dense = shown.length > DETAIL;
+    const batches = new Map();
+    for (const i of shown) {
+      const r = i * M, a = D.msgs[r + 2], b = D.msgs[r + 3], typ = D.msgs[r + 4], fate = D.msgs[r + 6];
+      const dropped = fate >= 1 && fate <= 3;
+      const xa = cols[a] ? cols[a].x : (cols[b].x < GUTTER + 20 ? cols[b].x - 30 : GUTTER + 4);
+      let xb = cols[b] ? cols[b].x : xa + 30;
+      let ya = Y(D.msgs[r]), yb = Y(D.msgs[r + 1]);
+      if (fate === 1) { xb = xa + (xb - xa) * 0.35; yb = ya + Math.max(6, (yb - ya)); }
+      const color = dropped ? "#d62728" : typeColor.get(typ);
+      if (dense) {
+        const key = dropped ? "drop" : color;
+        batches.set(key, (batches.get(key) || "") + `M${xa.toFixed(1)},${ya.toFixed(1)}L${xb.toFixed(1)},${yb.toFixed(1)}` +
+          (dropped ? `M${(xb - 3).toFixed(1)},${(yb - 3).toFixed(1)}l6,6m0,-6l-6,6` : ""));
+        continue;
+      }
+      const cls = dropped ? "msg drop" : fate === 4 ? "msg dup" : "msg";
+      out.push(`<g class="${cls}" data-k="m" data-i="${i}"><line x1="${xa}" y1="${ya}" x2="${xb}" y2="${yb}" stroke="${color}"${dropped ? "" : ` marker-end="url(#arrow)"`}/>`);
+      if (dropped) out.push(`<path class="x" d="M${xb - 4},${yb - 4}l8,8m0,-8l-8,8"/>`);
+      out.push(`<line class="hit" x1="${xa}" y1="${ya}" x2="${xb}" y2="${yb}"/><title>${esc(msgText(i))}</title></g>`);
+      if (L.labels && labelCount < MAX_LABELS) {
+        let text = short(typ) + " " + brief(D.msgs[r + 5], 34);
+        if (dropped) text = FATES[fate] + ": " + text;
+        if (fate === 4) text = "dup " + text;
+        const w = textW(text), my = (ya + yb) / 2;
+        const mx = Math.min(Math.max((xa + xb) / 2, GUTTER + w / 2), width - w / 2 - 4);
+        if (my > 0 && my < viewH && place(mx - w / 2, mx + w / 2, my - 7)) {
+          labelCount++;
+          labels.push(`<rect class="labelbg" x="${mx - w / 2 + 2}" y="${my - 14}" width="${w - 4}" height="12"/>`);
+          labels.push(`<text class="mlabel${dropped ? " droplabel" : ""}" x="${mx}" y="${my - 4}" text-anchor="middle" fill="${dropped ? "#b01010" : color}">${esc(text)}</text>`);
         }
       }
     }
+    for (const [key, d] of batches) {
+      out.push(key === "drop" ? `<path class="batch drop" d="${d}"/>` : `<path class="batch" stroke="${key}" d="${d}"/>`);
+    }
+    if (dense) {
+      const note = stride > 1.01 ? `${vis.length} messages in this window, about 1 in ${Math.round(stride)} drawn` : `${vis.length} messages in this window`;
+      labels.push(`<text class="note" x="${width - 10}" y="${viewH - 10}" text-anchor="end">${note}: zoom in for labels and details</text>`);
+    }
     if (L.timers) drawPoints(out, labels, D.timers, T, t0, t1, Y, "timer");
     if (L.facts) drawPoints(out, labels, D.facts, F, t0, t1, Y, "fact");
-    if (skipped) labels.push(`<text class="note" x="${width - 10}" y="${viewH - 10}" text-anchor="end">${skipped} more messages in this window: zoom in to see them</text>`);
     svg.innerHTML = `<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="context-stroke"/></marker>` +
       `<pattern id="hatch" width="8" height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="8" stroke="#999" stroke-width="3"/></pattern></defs>` +
       out.join("") + labels.join("") + marks.join("");
@@ -249,14 +278,23 @@
   }
 
   function drawPoints(out, labels, arr, stride, t0, t1, Y, cls) {
-    const n = arr.length / stride;
-    let count = 0;
+    const n = arr.length / stride, vis = [];
     for (let i = lowerBound(arr, stride, 0, t0); i < n; i++) {
+      const r = i * stride;
+      if (arr[r] > t1) break;
+      if (!cols[arr[r + 1]] || state.hiddenTypes.has(cls[0] + arr[r + 2])) continue;
+      vis.push(i);
+    }
+    const dense = vis.length > DETAIL;
+    let plain = "", odd = "";
+    for (const i of thin(vis)) {
       const r = i * stride, t = arr[r], lane = arr[r + 1], typ = arr[r + 2];
-      if (t > t1) break;
-      if (!cols[lane] || state.hiddenTypes.has(cls[0] + typ)) continue;
-      if (++count > MAX_ARROWS) break;
       const x = cols[lane].x, y = Y(t), anomaly = cls === "fact" && arr[r + 4] === 1;
+      if (dense) {
+        const sq = `M${(x - 2.5).toFixed(1)},${(y - 2.5).toFixed(1)}h5v5h-5z`;
+        if (anomaly) odd += sq; else plain += sq;
+        continue;
+      }
       const c = anomaly ? "fact anomalous" : cls;
       const shape = anomaly ? `<path d="M${x},${y - 6}l6,6l-6,6l-6,-6z"/>` :
         cls === "timer" ? `<rect x="${x - 3}" y="${y - 3}" width="6" height="6"/>` : `<circle cx="${x}" cy="${y}" r="3.5"/>`;
@@ -266,6 +304,8 @@
       const text = fit(short(typ) + " " + brief(arr[r + 3], 28), x - cols[lane].x0 - 10), w = textW(text);
       if (text && place(x - w - 6, x - 6, y + 3)) labels.push(`<text class="factlabel${anomaly ? " anomalous" : ""}" x="${x - 7}" y="${y + 3}" text-anchor="end">${esc(text)}</text>`);
     }
+    if (plain) out.push(`<path class="batch ${cls}" d="${plain}"/>`);
+    if (odd) out.push(`<path class="batch fact anomalous" d="${odd}"/>`);
   }
 
   function drawMark(out, labels, mark, cls, name, Y, t0, t1) {

@@ -351,13 +351,12 @@
 
   function buildFilters() {
     const body = document.getElementById("filter-body");
-    const box = (group, key, label, checked, count) =>
-      `<label><input type="checkbox" data-g="${group}" data-key="${esc(key)}"${checked ? " checked" : ""}> ${esc(label)}${count !== undefined ? ` <small>${count}</small>` : ""}</label>`;
+    const box = (group, key, label, checked, count, swatch) =>
+      `<label><input type="checkbox" data-g="${group}" data-key="${esc(key)}"${checked ? " checked" : ""}> ${swatch ? `<span class="swatch" style="background:${swatch}"></span>` : ""}${esc(label)}${count !== undefined ? ` <small>${count}</small>` : ""}</label>`;
     const html = [];
     html.push("<fieldset><legend>lanes</legend>" + D.lanes.map((l, i) => box("lane", i, l, true)).join("") + "</fieldset>");
     html.push("<fieldset><legend>layers</legend>" + Object.keys(state.layers).map(k => box("layer", k, k, state.layers[k])).join("") + "</fieldset>");
-    html.push("<fieldset><legend>messages</legend>" + [...msgTypes].map(([t, n]) =>
-      `<span class="swatch" style="background:${typeColor.get(t)}"></span>` + box("type", "m" + t, S[t], true, n)).join("") + "</fieldset>");
+    html.push("<fieldset><legend>messages</legend>" + [...msgTypes].map(([t, n]) => box("type", "m" + t, S[t], true, n, typeColor.get(t))).join("") + "</fieldset>");
     html.push("<fieldset><legend>facts</legend>" + [...factTypes].map(([t, n]) => box("type", "f" + t, S[t], true, n)).join("") + "</fieldset>");
     if (D.omitted) html.push(`<p class="note">Left out past 200,000 records: ${esc(JSON.stringify(D.omitted))} (the trace file has them all).</p>`);
     body.innerHTML = html.join("");

@@ -60,7 +60,7 @@ func WorkerMain(args []string, stdout, stderr io.Writer) int {
 	pkg := fs.String("pkg", "", "import path of the mutated package (for -list's default scenarios)")
 	names := fs.String("scenarios", "", "comma-separated scenario names or .yaml paths")
 	seeds := sweep.Range{Lo: 1, Hi: 20}
-	fs.Func("seeds", "seeds, LO-HI", func(s string) (err error) { seeds, err = sweep.ParseRange(s); return err })
+	fs.Func("seeds", "seeds: LO-HI, N, or a comma-separated mix", func(s string) (err error) { seeds, err = sweep.ParseRange(s); return err })
 	skipFile := fs.String("skip", "", "JSON file of scenario/seed keys to skip (the baseline's failures)")
 	parallel := fs.Int("parallel", 1, "worker goroutines")
 	memLimit := fs.Int64("memory-limit", 0, "address-space limit in bytes (0: none)")
@@ -91,7 +91,7 @@ func WorkerMain(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	var jobs []job
-	for seed := seeds.Lo; seed <= seeds.Hi && seed >= seeds.Lo; seed++ {
+	for seed := range (sweep.Shard{}).Seeds(seeds) {
 		for _, s := range ss {
 			if !skip[SkipKey(s.Source, seed)] {
 				jobs = append(jobs, job{s, seed})

@@ -144,3 +144,21 @@ func TestTicksAreRound(t *testing.T) {
 		t.Errorf("log ticks over [3, 300]: %s", got)
 	}
 }
+
+// TestMetricNamesAreConsistentAcrossProtocols: every protocol metric is
+// PROTOCOL.name on the page, and nanoseconds become the page's ms.
+func TestMetricNamesAreConsistentAcrossProtocols(t *testing.T) {
+	for _, tc := range []struct {
+		protocol, in, want string
+		scale              float64
+	}{
+		{"rabia", "bottom_slots", "rabia.bottom_slots", 1},
+		{"rabia", "rabia.decisions", "rabia.decisions", 1},
+		{"rabia", "commit_latency_ns_p50", "rabia.commit_latency_ms_p50", 1e-6},
+		{"pac", "pac.proposals.rejected", "pac.proposals.rejected", 1},
+	} {
+		if got, scale := metricName(tc.protocol, tc.in); got != tc.want || scale != tc.scale {
+			t.Errorf("metricName(%s, %s) = %s ×%g, want %s ×%g", tc.protocol, tc.in, got, scale, tc.want, tc.scale)
+		}
+	}
+}

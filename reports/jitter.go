@@ -36,7 +36,7 @@ func jitterPoints(c *Comparison) []jitterPoint {
 		r := j.Result
 		pt := jitterPoint{Protocol: j.Protocol, JitterPct: round(j.Jitter * 100), Seed: r.Seed,
 			Verdict: r.Verdict.Outcome.String(), P50Ms: r.LatencyMs.P50, Values: map[string]float64{}}
-		for _, h := range highlights(j.Protocol, protocolMetrics(runsOf(r))) {
+		for _, h := range highlights(j.Protocol, protocolMetrics(j.Protocol, runsOf(r))) {
 			pt.Values[h.Label] = h.Value
 		}
 		out = append(out, pt)

@@ -79,7 +79,7 @@ func summarize(c *Comparison, p ProtocolRuns) Summary {
 	if s.Ops.OK > 0 {
 		s.MessagesPerOp = round(sent / float64(s.Ops.OK))
 	}
-	s.Metrics = protocolMetrics(p.Runs)
+	s.Metrics = protocolMetrics(p.Name, p.Runs)
 	s.Highlights = highlights(p.Name, s.Metrics)
 	s.Note = note(s, p.Runs)
 	return s
@@ -149,14 +149,16 @@ func isKernelMetric(name string) bool {
 	return false
 }
 
-// protocolMetrics is the mean per run of every protocol metric; a metric a
-// run did not report counts as 0 for it.
-func protocolMetrics(runs []*scenarios.Result) map[string]float64 {
+// protocolMetrics is the mean per run of every protocol metric, under
+// its page name (metricName); a metric a run did not report counts as 0
+// for it.
+func protocolMetrics(protocol string, runs []*scenarios.Result) map[string]float64 {
 	sum := map[string]float64{}
 	for _, r := range runs {
 		for name, v := range r.Metrics {
 			if !isKernelMetric(name) {
-				sum[name] += v
+				page, scale := metricName(protocol, name)
+				sum[page] += v * scale
 			}
 		}
 	}
@@ -164,6 +166,20 @@ func protocolMetrics(runs []*scenarios.Result) map[string]float64 {
 		sum[name] = round(sum[name] / float64(len(runs)))
 	}
 	return sum
+}
+
+// metricName is how the page names a protocol's metric, the same way for
+// every protocol: PROTOCOL.name (a monitor's metrics come unprefixed), and
+// in the page's units: a nanosecond metric ("_ns") becomes milliseconds
+// ("_ms"), with the scale to multiply its value by.
+func metricName(protocol, name string) (string, float64) {
+	if !strings.HasPrefix(name, protocol+".") {
+		name = protocol + "." + name
+	}
+	if strings.Contains(name, "_ns") {
+		return strings.Replace(name, "_ns", "_ms", 1), 1e-6
+	}
+	return name, 1
 }
 
 // highlight is a metric the summary table names, found by the first of
@@ -179,10 +195,10 @@ type highlight struct {
 // results.json and the page's metric list.
 var highlightTable = map[string][]highlight{
 	"rabia": {
-		{label: "⊥ slots / run", keys: []string{"bottom_slots"}},
-		{label: "⊥ slot rate", keys: []string{"bottom_fraction"}},
-		{label: "phases / decision", keys: []string{"phases_per_decision"}},
-		{label: "fast-path fraction", keys: []string{"fast_path_fraction"}},
+		{label: "⊥ slots / run", keys: []string{"rabia.bottom_slots"}},
+		{label: "⊥ slot rate", keys: []string{"rabia.bottom_fraction"}},
+		{label: "phases / decision", keys: []string{"rabia.phases_per_decision"}},
+		{label: "fast-path rate", keys: []string{"rabia.fast_path_fraction"}},
 	},
 	"pac": {
 		{label: "rejects / run", keys: []string{"pac.proposals.rejected"}},

@@ -20,17 +20,52 @@ import (
 )
 
 func TestParseRange(t *testing.T) {
-	good := map[string]sweep.Range{"1-10000": {1, 10000}, "7": {7, 7}, "0-0": {0, 0}, " 3-5 ": {3, 5}}
+	good := map[string]string{"1-10000": "1-10000", "7": "7-7", "0-0": "0-0", " 3-5 ": "3-5",
+		"1,2,3": "1-3", "1-5,9": "1-5,9", "12-13, 1-5,9,4": "1-5,9,12-13", "9,1-3": "1-3,9"}
 	for in, want := range good {
-		if got, err := sweep.ParseRange(in); err != nil || got != want {
+		if got, err := sweep.ParseRange(in); err != nil || got.String() != want {
 			t.Errorf("ParseRange(%q) = %v, %v; want %v", in, got, err, want)
 		}
 	}
-	bad := map[string]string{"10-1": "ends (1) before it starts (10)", "": "start", "x-3": "start", "1-": "end", "-5": "start", "1-2-3": "end", "1.5": "start"}
+	if r, _ := sweep.ParseRange("1-10000"); !r.Equal(sweep.Range{Lo: 1, Hi: 10000}) {
+		t.Errorf("one interval is not the plain Range{1, 10000}: %#v", r)
+	}
+	bad := map[string]string{"10-1": "ends (1) before it starts (10)", "": "start", "x-3": "start", "1-": "end", "-5": "start", "1-2-3": "end", "1.5": "start", "1,,2": "start", "1,x": "start"}
 	for in, want := range bad {
 		if _, err := sweep.ParseRange(in); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("ParseRange(%q) error = %v; want one mentioning %q", in, err, want)
 		}
+	}
+}
+
+// A set of seeds shards by position, so shards split it evenly and
+// together run every seed exactly once.
+func TestShardsOfASeedSetCoverItOnce(t *testing.T) {
+	r, err := sweep.ParseRange("1-5,9,12-13")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []uint64
+	for i := range 3 {
+		sh := sweep.Shard{Index: i, Count: 3}
+		n := uint64(0)
+		for seed := range sh.Seeds(r) {
+			if !sh.Has(r, seed) {
+				t.Errorf("shard %v yields seed %d it does not have", sh, seed)
+			}
+			all = append(all, seed)
+			n++
+		}
+		if n != sh.Size(r) {
+			t.Errorf("shard %v yields %d seeds, Size says %d", sh, n, sh.Size(r))
+		}
+	}
+	slices.Sort(all)
+	if want := []uint64{1, 2, 3, 4, 5, 9, 12, 13}; !slices.Equal(all, want) {
+		t.Errorf("shards ran %v, want %v", all, want)
+	}
+	if r.Contains(7) || !r.Contains(12) {
+		t.Error("Contains is wrong about 7 or 12")
 	}
 }
 

@@ -230,10 +230,10 @@ func printComparison(w io.Writer, c *reports.Comparison, runs int, wall time.Dur
 		seeds = fmt.Sprintf("seed %d", c.Seeds[0])
 	}
 	fmt.Fprintf(w, "compared %s on %s, %s: %d runs in %v\n\n", strings.Join(names, ", "), c.Scenario.Name, seeds, runs, wall.Round(time.Millisecond))
-	fmt.Fprintf(w, "%-10s %-26s %9s %9s %8s %8s %8s %8s\n", "protocol", "verdicts", "ok ops", "ops/s", "p50 ms", "p99 ms", "max ms", "msgs/op")
+	fmt.Fprintf(w, "%-10s %-34s %9s %9s %8s %8s %8s %8s\n", "protocol", "verdicts", "ok ops", "ops/s", "p50 ms", "p99 ms", "max ms", "msgs/op")
 	findings := reports.Findings(c)
 	for i, s := range reports.Summarize(c) {
-		fmt.Fprintf(w, "%-10s %-26s %9d %9.1f %8.2f %8.2f %8.2f %8.1f\n", s.Protocol, verdictText(s.Verdicts, findings[i]), s.Ops.OK,
+		fmt.Fprintf(w, "%-10s %-34s %9d %9.1f %8.2f %8.2f %8.2f %8.1f\n", s.Protocol, verdictText(s.Verdicts, findings[i]), s.Ops.OK,
 			s.ThroughputOpsPerSec, s.LatencyMs.P50, s.LatencyMs.P99, s.LatencyMs.Max, s.MessagesPerOp)
 		if s.Note != "" {
 			fmt.Fprintf(w, "%-10s note: %s\n", "", s.Note)

@@ -36,7 +36,7 @@ func parseMutateFlags(args []string, stderr io.Writer) (mutateFlags, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&f.pkg, "pkg", "", "the package to mutate, as the go command names it (e.g. ./protocol/rabia) (required)")
 	fs.StringVar(&f.scenarios, "scenarios", "", "comma-separated scenario names or .yaml files (default: the built-in scenarios of the package's protocol)")
-	fs.Func("seeds", "seeds per scenario, LO-HI (default 1-20)", func(s string) (err error) {
+	fs.Func("seeds", "seeds per scenario: N, LO-HI, or a comma-separated mix such as 1-20,57 (default 1-20)", func(s string) (err error) {
 		f.seeds, err = sweep.ParseRange(s)
 		return err
 	})

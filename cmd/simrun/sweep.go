@@ -32,7 +32,7 @@ func parseSweepFlags(args []string, stderr io.Writer) (sweepFlags, error) {
 	fs := flag.NewFlagSet("simrun sweep", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&f.scenario, "scenario", "", "built-in scenario name or path to a scenario .yaml (required)")
-	fs.Func("seeds", "seeds to run, LO-HI inclusive or one seed (default 1-1000)", func(s string) (err error) {
+	fs.Func("seeds", "seeds to run: N, LO-HI inclusive, or a comma-separated mix such as 1-100,250 (default 1-1000)", func(s string) (err error) {
 		f.seeds, err = sweep.ParseRange(s)
 		return err
 	})

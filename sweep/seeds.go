@@ -3,8 +3,8 @@ package sweep
 import (
 	"cmp"
 	"fmt"
-	"slices"
 	"iter"
+	"slices"
 	"strconv"
 	"strings"
 )

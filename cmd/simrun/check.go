@@ -31,7 +31,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	model := fs.String("model", "", "model of the history: "+strings.Join(checker.ModelNames(), ", "))
 	timeout := fs.Duration("timeout", 30*time.Second, "give up (exit 3) after this long, reading, checking and drawing included; 0 means never")
-	maxOps := fs.Int("max-ops", 10_000_000, "give up (exit 3) on a history with more operations than this; 0 means no limit")
+	maxOps := fs.Int("max-ops", 5_000_000, "give up (exit 3) on a history with more operations than this; 0 means no limit")
 	viz := fs.String("viz", "", "write the visualization of a violation here (default: the history's file name plus .html in the current directory, e.g. h.jsonl.html for dir/h.jsonl, or a numbered variant that clobbers nothing)")
 	force := fs.Bool("force", false, "replace a -viz or -convert file that simrun did not write (default: refuse it and leave it as it is)")
 	formatFlag := fs.String("format", "auto", "history format: jsonl (ours), edn (Jepsen's and Maelstrom's history.edn), or auto (from the content)")

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Outcome is the kind of answer a check gives. The zero value is Pass so
@@ -108,12 +109,68 @@ type Verdict struct {
 	Detail   string  `json:"detail,omitempty"`
 	At       int64   `json:"at_ns,omitempty"` // virtual time of the first bad event, if known
 	Event    string  `json:"event,omitempty"` // the first bad event, described for a person
-	// Cause is the kind of the first bad event, a short stable name
-	// (e.g. "duplicate_apply", "stale_commit", "restart"), when the check
-	// knows it. Shrinking keeps it: a smaller run that breaks the same
-	// property for another reason is another bug.
+	// Cause names what led to the violation, in the one vocabulary of the
+	// run's anomalies (sim.Anomaly.Name: "lost", "partitioned",
+	// "clock_jump", "stale_commit", ...): the name of Anomaly below when
+	// the run recorded one that fits, else the check's Finding. Shrinking
+	// keeps it: a smaller run that breaks the same property for another
+	// reason is another bug.
 	Cause string `json:"cause,omitempty"`
-	Node  int    `json:"node,omitempty"` // NodePanic: which node
+	// Finding is the kind of the first bad event as the check classified
+	// it (e.g. "duplicate_apply", "overtaken_commit", "restart"), when it
+	// does: finer than an anomaly kind, and known even without one.
+	Finding string `json:"finding,omitempty"`
+	Node    int    `json:"node,omitempty"` // NodePanic: which node
+	// Entity is what the violation is about, in the protocol's words (a
+	// proposal "p0.41", a slot "slot 7", a key "key x"), when the check
+	// knows it: the run looks for its cause among the anomalies on it.
+	Entity string `json:"entity,omitempty"`
+	// Anomaly is the earliest anomaly the run recorded that may have
+	// caused the violation (see scenarios: on the same entity, or
+	// node-wide such as a clock jump, else the run's earliest). Cause is
+	// then its name, so causes and anomaly kinds are one vocabulary.
+	Anomaly CauseAnomaly `json:"anomaly,omitzero"`
+}
+
+// CauseAnomaly is the anomaly a failing verdict names as its cause: a
+// copy of the run's sim.Anomaly (checker does not depend on sim) and how
+// it was matched.
+type CauseAnomaly struct {
+	At     int64  `json:"at_ns"`
+	Name   string `json:"kind"` // the anomaly's name: "lost", "clock_jump", "stale_commit", ...
+	Node   int    `json:"node"`
+	Entity string `json:"entity,omitempty"`
+	Detail string `json:"detail,omitempty"`
+	// Scope says how it relates to the verdict: ScopeEntity (on the
+	// verdict's entity), ScopeNode (node-wide, before any anomaly on the
+	// entity) or ScopeRun (nothing matched: the run's earliest anomaly).
+	Scope string `json:"scope"`
+}
+
+// The scopes of a CauseAnomaly.
+const (
+	ScopeEntity = "entity"
+	ScopeNode   = "node"
+	ScopeRun    = "run"
+)
+
+// String is one line for a person, e.g. "clock_jump at 512ms on node 1
+// (node-wide, before any anomaly on p0.41): clock of node 1 jumped +2s".
+func (a CauseAnomaly) String() string {
+	var where string
+	switch a.Scope {
+	case ScopeEntity:
+		where = "on " + a.Entity
+	case ScopeNode:
+		where = "node-wide"
+	default:
+		where = "the run's earliest anomaly; none on the violation's entity"
+	}
+	s := fmt.Sprintf("%s at %v on node %d (%s)", a.Name, time.Duration(a.At), a.Node, where)
+	if a.Detail != "" {
+		s += ": " + oneLine(a.Detail)
+	}
+	return s
 }
 
 // Passed reports whether the verdict is a pass. Unknown is never a pass: a

@@ -77,7 +77,8 @@ type Violation struct {
 	Property string
 	Event    string
 	Detail   string
-	Cause    string // the kind of event, if the monitor names it (checker.Verdict.Cause)
+	Cause    string // the kind of event, if the monitor names it (checker.Verdict.Finding)
+	Entity   string // what it is about: a proposal, slot or key (checker.Verdict.Entity)
 }
 
 func (v *Violation) Error() string { return v.Property + ": " + v.Event + ": " + v.Detail }

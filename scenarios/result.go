@@ -107,6 +107,9 @@ func (r *run) result() *Result {
 	if r.harness != nil && !slices.ContainsFunc(res.Checks, func(v checker.Verdict) bool { return v.Outcome == checker.HarnessError }) {
 		res.Checks = append(res.Checks, *r.harness)
 	}
+	for i := range res.Checks {
+		attachCause(&res.Checks[i], res.Anomalies)
+	}
 	res.Verdict = checker.Worst(res.Checks...)
 	return res
 }
@@ -177,7 +180,7 @@ func (r *run) stopVerdict() (checker.Verdict, bool) {
 		var v *protocol.Violation
 		if errors.As(r.violation, &v) {
 			return checker.Verdict{Outcome: checker.Violation, Property: v.Property, At: int64(st.At), Node: int(st.Node),
-				Event: v.Event, Detail: v.Detail, Cause: v.Cause}, true
+				Event: v.Event, Detail: v.Detail, Finding: v.Cause, Entity: v.Entity}, true
 		}
 		prop := propertyOf(st.Detail)
 		event := strings.TrimSpace(strings.TrimPrefix(st.Detail, prop+":"))

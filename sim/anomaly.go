@@ -23,6 +23,12 @@ type Anomaly struct {
 	// Phase:1 Value:0}"); a node-reported anomaly's Detail is its own words.
 	Type   string `json:"type,omitempty"`
 	Detail string `json:"detail,omitempty"`
+	// Entity is what the anomaly is about, in the protocol's words: the
+	// proposal, slot or key of the dropped message or reported fact (its
+	// Entity method, see Entitied); empty when it has none, or when the
+	// anomaly is about the whole node (a clock jump). A violation about an
+	// entity is traced back to the earliest anomaly on the same one.
+	Entity string `json:"entity,omitempty"`
 
 	subject any // the message or fact, described only when read
 }
@@ -35,10 +41,34 @@ const (
 	AnomalyPartitioned                         // a cut link dropped a message (partition, block)
 	AnomalyDeadReceiver                        // the receiver was crashed when a message arrived
 	AnomalyLateReply                           // a reply reached a client that had given up on the operation
-	AnomalyReported                            // a node reported one (AnomalyFact)
+	AnomalyReported                            // a node reported one (AnomalyFact); Name is the node's kind
+	AnomalyClockJump                           // a fault moved a replica's clock off true time (SetClock)
 )
 
-var anomalyNames = [...]string{"", "lost", "partitioned", "dead_receiver", "late_reply", "reported"}
+var anomalyNames = [...]string{"", "lost", "partitioned", "dead_receiver", "late_reply", "reported", "clock_jump"}
+
+// Name is the anomaly's cause name, the one vocabulary of
+// checker.Verdict.Cause: the kind's name ("lost", "clock_jump"), or for a
+// node-reported anomaly the kind the node gave ("stale_commit").
+func (a Anomaly) Name() string {
+	if a.Kind == AnomalyReported && a.Type != "" {
+		return a.Type
+	}
+	return a.Kind.String()
+}
+
+// NodeWide reports whether the anomaly is about everything a node does
+// rather than one entity (a clock jump): it may be the cause of a
+// violation on any entity.
+func (a Anomaly) NodeWide() bool { return a.Kind == AnomalyClockJump }
+
+// Entitied is implemented by messages and facts that know which protocol
+// entity they are about (a proposal "p0.41", a slot "slot 7", a key
+// "key x"). An anomaly on one (a dropped message, a reported fact) carries
+// it as Anomaly.Entity, so a violation on that entity can name it.
+type Entitied interface {
+	Entity() string
+}
 
 func (k AnomalyKind) String() string {
 	if int(k) < len(anomalyNames) {
@@ -86,6 +116,9 @@ func describeAnomaly(a *Anomaly) {
 	if a.subject == nil {
 		return
 	}
+	if e, ok := a.subject.(Entitied); ok && a.Entity == "" {
+		a.Entity = e.Entity()
+	}
 	typ, val := describe(a.subject)
 	if a.Type == "" {
 		a.Type = typ
@@ -129,12 +162,16 @@ func (k *Kernel) dropped(at, sent Time, from, to NodeID, m Message, kind Anomaly
 	k.anomalies.add(Anomaly{At: at, Kind: kind, Node: to, Peer: from, subject: m})
 	if k.trace != nil {
 		typ, val := describe(m)
-		k.trace.write(traceLine{T: int64(at), Kind: "drop", From: i32(from), To: i32(to), Type: typ, Value: val, Cause: kind.String(), Sent: ptr(int64(sent))})
+		var entity string
+		if e, ok := m.(Entitied); ok {
+			entity = e.Entity()
+		}
+		k.trace.write(traceLine{T: int64(at), Kind: "drop", From: i32(from), To: i32(to), Type: typ, Value: val, Cause: kind.String(), Sent: ptr(int64(sent)), Entity: entity})
 	}
 }
 
 // observed records a node-reported anomaly.
 func (k *Kernel) observed(node NodeID, f AnomalyFact) {
 	kind, detail := f.Anomaly()
-	k.noteAnomaly(Anomaly{At: k.now, Kind: AnomalyReported, Node: node, Peer: -1, Type: kind, Detail: detail})
+	k.noteAnomaly(Anomaly{At: k.now, Kind: AnomalyReported, Node: node, Peer: -1, Type: kind, Detail: detail, subject: f})
 }

@@ -151,11 +151,19 @@ func (k *Kernel) SetAllLinks(l Link) { k.network().setAll(l) }
 
 // SetClock jumps replica id's clock by offset and sets its drift in parts
 // per million (+1000 runs 0.1% fast). Drift must be above -1,000,000.
+// A jump or a drift is recorded as a clock_jump anomaly: the node's time
+// is off from then on, whatever it does with it.
 func (k *Kernel) SetClock(id NodeID, offset time.Duration, driftPPM int64) {
 	if driftPPM <= -ppmScale {
 		panic(fmt.Sprintf("sim: clock drift %d ppm would stop or reverse the clock", driftPPM))
 	}
-	k.replica(id).clock.set(k.now, offset, driftPPM)
+	e := k.replica(id)
+	e.clock.set(k.now, offset, driftPPM)
+	if offset != 0 || driftPPM != 0 {
+		ahead := e.clock.local(k.now).Sub(k.now)
+		k.noteAnomaly(Anomaly{At: k.now, Kind: AnomalyClockJump, Node: id, Peer: -1, Type: "clock",
+			Detail: fmt.Sprintf("clock of node %d jumped %+v, drifting %+d ppm: now %v off true time", id, offset, driftPPM, ahead)})
+	}
 }
 
 // Heal removes every fault: links return to the run's base configuration

@@ -32,6 +32,8 @@ type traceLine struct {
 	// Sent is when a message (delivered, dropped or duplicated) left its
 	// sender: with t, the two ends of its arrow in a space-time diagram.
 	Sent *int64 `json:"sent,omitempty"`
+	// Entity is what a drop or anomaly is about (Anomaly.Entity).
+	Entity string `json:"entity,omitempty"`
 }
 
 func (t *traceWriter) write(l traceLine) {
@@ -90,7 +92,7 @@ func (k *Kernel) traceFact(node NodeID, fact any) {
 }
 
 func (k *Kernel) traceAnomaly(a Anomaly) {
-	k.trace.write(traceLine{T: int64(a.At), Kind: "anomaly", Node: i32(a.Node), Cause: a.Kind.String(), Type: a.Type, Value: a.Detail})
+	k.trace.write(traceLine{T: int64(a.At), Kind: "anomaly", Node: i32(a.Node), Cause: a.Kind.String(), Type: a.Type, Value: a.Detail, Entity: a.Entity})
 }
 
 func (k *Kernel) traceSync(ev *event) {

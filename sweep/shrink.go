@@ -185,7 +185,7 @@ func (sh *shrinker) try(c *scenarios.Scenario, step string) bool {
 // and the same cause when target names one.
 func sameFailure(v, target checker.Verdict) bool {
 	return v.Outcome == target.Outcome && v.Property == target.Property &&
-		(target.Cause == "" || v.Cause == target.Cause)
+		(target.Cause == "" || v.Cause == target.Cause) && (target.Finding == "" || v.Finding == target.Finding)
 }
 
 // round tries every kind of step once; it reports whether any helped.

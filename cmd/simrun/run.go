@@ -251,6 +251,7 @@ func printFailure(w io.Writer, res *scenarios.Result) {
 	if v.Detail != "" && v.Detail != v.Event {
 		fmt.Fprintf(w, "detail: %s\n", v.Detail)
 	}
+	printCause(w, v)
 	if res.Visualization != "" {
 		fmt.Fprintf(w, "visualization: %s\n", res.Visualization)
 	}
@@ -259,6 +260,21 @@ func printFailure(w io.Writer, res *scenarios.Result) {
 		fmt.Fprintf(w, "space-time diagram: %s\n", res.Timeline)
 	} else {
 		fmt.Fprintf(w, "draw it: %s\n", invoke.Command(timelineCommand(res)))
+	}
+}
+
+// printCause says what the violation is traced back to: its cause (an
+// anomaly name), the check's own finding when it differs, and the anomaly.
+func printCause(w io.Writer, v checker.Verdict) {
+	if v.Cause != "" {
+		fmt.Fprintf(w, "cause: %s", v.Cause)
+		if v.Finding != "" && v.Finding != v.Cause {
+			fmt.Fprintf(w, " (the check found %s)", v.Finding)
+		}
+		fmt.Fprintln(w)
+	}
+	if v.Anomaly.Name != "" {
+		fmt.Fprintf(w, "caused by: %s\n", v.Anomaly)
 	}
 }
 

@@ -35,6 +35,20 @@ type Ignored struct {
 	Last      sim.Time
 }
 
+// Anomaly implements sim.AnomalyFact: a Commit not applied is an anomaly,
+// named as the monitor names the cause it leads to (stale_commit,
+// commit_refused), so the run's anomalies and verdict causes share names.
+func (f Ignored) Anomaly() (kind, detail string) {
+	kind = CauseRefused
+	if f.Reason == IgnoredStale {
+		kind = CauseStale
+	}
+	return kind, fmt.Sprintf("Commit %s %s stamped %v ignored: %s (last applied %v, state %s)", f.ID, describe(f.Command), f.Timestamp, f.Reason, f.Last, f.State)
+}
+
+// Entity implements sim.Entitied: the proposal.
+func (f Ignored) Entity() string { return f.ID.String() }
+
 // IgnoredStale is Ignored.Reason for a Commit older than the last applied.
 const IgnoredStale = "stale_timestamp"
 

@@ -152,3 +152,19 @@ func hashString(s string) uint64 {
 	}
 	return h
 }
+
+// Entity implements sim.Entitied: a message is about its proposal, so a
+// dropped one is an anomaly on it.
+func (m Proposal) Entity() string { return m.ID.String() }
+
+// Entity implements sim.Entitied.
+func (m Acknowledgment) Entity() string { return m.ID.String() }
+
+// Entity implements sim.Entitied.
+func (m Reject) Entity() string { return m.ID.String() }
+
+// Entity implements sim.Entitied.
+func (m Commit) Entity() string { return m.ID.String() }
+
+// Entity implements sim.Entitied.
+func (m CommitReceived) Entity() string { return m.ID.String() }

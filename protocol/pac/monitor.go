@@ -232,11 +232,11 @@ func (m *monitor) checkSequence(key commitKey, rec record) error {
 			detail += "; the earliest anomaly before it: " + a.event
 			cause = a.cause
 		}
-		v := &protocol.Violation{Property: PropertyInvalidTransition, Cause: cause,
+		v := &protocol.Violation{Property: PropertyInvalidTransition, Cause: cause, Entity: key.ID.String(),
 			Event:  fmt.Sprintf("at %v node %d applied %s %s", rec.at, rec.node, key.ID, describe(rec.cmd)),
 			Detail: detail}
 		m.invalid = &checker.Verdict{Outcome: checker.Violation, Property: v.Property,
-			Event: v.Event, Detail: v.Detail, At: int64(rec.at), Node: int(rec.node), Cause: v.Cause}
+			Event: v.Event, Detail: v.Detail, At: int64(rec.at), Node: int(rec.node), Cause: v.Cause, Entity: v.Entity}
 		return v
 	}
 	m.lastKey, m.lastRec = key, rec
@@ -329,7 +329,7 @@ func (m *monitor) checkLostAcks(live []*node) checker.Verdict {
 }
 
 func (m *monitor) lostAck(a ack, key commitKey, id sim.NodeID, r *replica) checker.Verdict {
-	v := checker.Verdict{Outcome: checker.Violation, Property: PropertyLostAck, Node: int(id),
+	v := checker.Verdict{Outcome: checker.Violation, Property: PropertyLostAck, Node: int(id), Entity: key.ID.String(),
 		Detail: fmt.Sprintf("client %d's %s was answered ok by node %d at %v (proposal %s) but node %d does not hold it",
 			int(a.f.Client)-len(m.nodes), describe(a.f.Command), a.node, a.at, key.ID, id)}
 	var f finding
@@ -537,7 +537,7 @@ func (m *monitor) checkVetoes() checker.Verdict {
 		if len(found) > 1 {
 			continue
 		}
-		first = checker.Verdict{Outcome: checker.Violation, Property: PropertyVeto, At: int64(v.at), Node: int(v.proposer), Cause: CauseVeto,
+		first = checker.Verdict{Outcome: checker.Violation, Property: PropertyVeto, At: int64(v.at), Node: int(v.proposer), Cause: CauseVeto, Entity: v.f.ID.String(),
 			Event: fmt.Sprintf("at %v node %d gave up %s %s on node %d's Reject (%s)", v.at, v.proposer, v.f.ID, describe(v.f.Command), v.f.By, v.f.Err),
 			Detail: fmt.Sprintf("nodes %v acknowledged it: with node %d, %d of %d, a majority, yet one Reject vetoed it",
 				acks, v.proposer, 1+len(acks), len(m.nodes))}

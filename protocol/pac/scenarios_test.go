@@ -81,7 +81,7 @@ func TestFaultyScenariosFindBugs(t *testing.T) {
 					continue
 				}
 				failing++
-				key := v.Property + "/" + v.Cause
+				key := v.Property + "/" + v.Finding
 				causes[key]++
 				if first[key] == 0 {
 					first[key] = seed
@@ -133,9 +133,9 @@ func TestPinnedFailingSeeds(t *testing.T) {
 		res := scenarios.Run(load(t, p.scenario), p.seed, scenarios.Options{})
 		results[fmt.Sprintf("%s/%d", p.scenario, p.seed)] = res
 		v := res.Verdict
-		if v.Outcome != checker.Violation || v.Property != p.property || v.Cause != p.cause || !strings.Contains(v.Event, p.event) {
-			t.Errorf("%s seed %d: got %v (cause %q), want a %s violation (cause %q) whose first bad event contains %q",
-				p.scenario, p.seed, v, v.Cause, p.property, p.cause, p.event)
+		if v.Outcome != checker.Violation || v.Property != p.property || v.Finding != p.cause || !strings.Contains(v.Event, p.event) {
+			t.Errorf("%s seed %d: got %v (finding %q), want a %s violation (finding %q) whose first bad event contains %q",
+				p.scenario, p.seed, v, v.Finding, p.property, p.cause, p.event)
 		}
 		if want := fmt.Sprintf("simrun run -scenario %s -seed %d", p.scenario, p.seed); res.Repro != want {
 			t.Errorf("%s seed %d: repro %q, want %q", p.scenario, p.seed, res.Repro, want)
@@ -151,8 +151,12 @@ func TestPinnedFailingSeeds(t *testing.T) {
 			res = scenarios.Run(load(t, name), seed, scenarios.Options{})
 		}
 		v := res.Verdict
-		return fmt.Sprintf("%s: property %q (cause %q)\nfirst bad event (at %v): %s\ndetail: %s\nreproduce with: %s\n",
-			v.Outcome, v.Property, v.Cause, time.Duration(v.At), v.Event, v.Detail, res.Repro)
+		out := fmt.Sprintf("%s: property %q (cause %q, finding %q)\nfirst bad event (at %v): %s\ndetail: %s\n",
+			v.Outcome, v.Property, v.Cause, v.Finding, time.Duration(v.At), v.Event, v.Detail)
+		if v.Anomaly.Name != "" {
+			out += "caused by: " + v.Anomaly.String() + "\n"
+		}
+		return out + "reproduce with: " + res.Repro + "\n"
 	})
 }
 

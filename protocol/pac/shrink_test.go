@@ -30,8 +30,8 @@ func TestShrunkPinnedSeedsKeepTheirCause(t *testing.T) {
 				s := min.Clone()
 				s.Phases.Heal *= time.Duration(factor)
 				res := scenarios.Run(s, p.seed, scenarios.Options{})
-				if v := res.Verdict; v.Property != p.property || v.Cause != p.cause {
-					t.Errorf("%s with phases.heal %v: %v (cause %q), want %s (cause %q)", path, s.Phases.Heal, v, v.Cause, p.property, p.cause)
+				if v := res.Verdict; v.Property != p.property || v.Finding != p.cause {
+					t.Errorf("%s with phases.heal %v: %v (finding %q), want %s (finding %q)", path, s.Phases.Heal, v, v.Finding, p.property, p.cause)
 				}
 				if factor == 1 {
 					t.Logf("%d fault events, %d clients, %d client ops, phases %v + %v", len(min.Faults), min.Clients.Count, res.Ops.Invoked, min.Phases.Faults, min.Phases.Heal)

@@ -147,3 +147,18 @@ func (p *Package) typeCheck(srcs []*SourceFile, imp types.Importer) error {
 	}
 	return nil
 }
+
+// Unchanged checks that the file m mutates still holds the source the
+// package was loaded from: an overlay of a mutant made from an older
+// version (the tree was edited or rebased during a run) would build
+// something else, or fail to build for reasons that are not the mutant's.
+func (p *Package) Unchanged(m *Mutant) error {
+	now, err := os.ReadFile(m.src.Path)
+	if err != nil {
+		return err
+	}
+	if !bytes.Equal(now, m.src.Src) {
+		return fmt.Errorf("%s changed during the run, so its mutants no longer match it; run again (results so far are kept in -out)", m.File)
+	}
+	return nil
+}

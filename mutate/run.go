@@ -212,8 +212,9 @@ func (s *Session) Run(ms []*Mutant, emit func(*Result) error) error {
 		}
 	}
 	type done struct {
-		i int
-		r *Result
+		i   int
+		r   *Result
+		err error
 	}
 	next := make(chan int)
 	results := make(chan done, s.cfg.Parallel)
@@ -224,7 +225,11 @@ func (s *Session) Run(ms []*Mutant, emit func(*Result) error) error {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				results <- done{i, s.runMutant(w, ms[i])}
+				if err := s.cfg.Pkg.Unchanged(ms[i]); err != nil {
+					results <- done{i, nil, err}
+					continue
+				}
+				results <- done{i, s.runMutant(w, ms[i]), nil}
 			}
 		}()
 	}
@@ -244,6 +249,11 @@ func (s *Session) Run(ms []*Mutant, emit func(*Result) error) error {
 	var err error
 	for d := range results {
 		if err != nil {
+			continue
+		}
+		if d.err != nil {
+			err = d.err
+			close(stop)
 			continue
 		}
 		pending[d.i] = d.r

@@ -171,3 +171,23 @@ func TestUnknownScenarioIsBadInput(t *testing.T) {
 		t.Errorf("error %v, want one naming missing.yaml", err)
 	}
 }
+
+// TestSourceChangedStopsTheRun: a file edited after loading stops the run
+// with an error instead of building mutants of the old text over the new.
+func TestSourceChangedStopsTheRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("uses the go command")
+	}
+	p, err := Load(fixtureDir, "./tally")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := Generate(p)[0]
+	if err := p.Unchanged(m); err != nil {
+		t.Fatalf("nothing changed, yet: %v", err)
+	}
+	m.src.Src = append([]byte("// an older version\n"), m.src.Src...)
+	if err := p.Unchanged(m); err == nil || !strings.Contains(err.Error(), "changed during the run") {
+		t.Errorf("got %v, want the change named", err)
+	}
+}

@@ -80,7 +80,10 @@ type File struct {
 // ReadFile reads a whole results file. Errors name the file and line.
 func ReadFile(name string, r io.Reader) (*File, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
-	first, err := br.ReadBytes('\n')
+	first, err := readLine(br)
+	if errors.Is(err, errLongLine) {
+		return nil, fmt.Errorf("%s:1: not a simrun mutate results file (its first line is longer than %d bytes)", name, maxLine)
+	}
 	if err != nil && !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -104,7 +107,10 @@ func ReadFile(name string, r io.Reader) (*File, error) {
 func readBody(name string, r io.Reader) (results []*Result, valid int64, cut bool, err error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	for n := 2; ; n++ {
-		b, err := br.ReadBytes('\n')
+		b, err := readLine(br)
+		if errors.Is(err, errLongLine) {
+			return nil, 0, false, fmt.Errorf("%s:%d: a line longer than %d bytes is not a mutant result", name, n, maxLine)
+		}
 		if errors.Is(err, io.EOF) {
 			return results, valid, len(b) > 0, nil
 		}
@@ -120,6 +126,30 @@ func readBody(name string, r io.Reader) (results []*Result, valid int64, cut boo
 			return nil, 0, false, fmt.Errorf("%s:%d: not a mutant result (id and status are required)", name, n)
 		}
 		results = append(results, &res)
+	}
+}
+
+// maxLine bounds one line of a results file. A result is a few
+// kilobytes; a longer "line" (a binary, /dev/zero) is not one simrun
+// wrote and must not be read into memory whole.
+const maxLine = 16 << 20
+
+var errLongLine = errors.New("line too long")
+
+// readLine returns br's next line, newline included, or errLongLine once
+// it passes maxLine; at the end of the input it returns what is left and
+// io.EOF.
+func readLine(br *bufio.Reader) ([]byte, error) {
+	var line []byte
+	for {
+		chunk, err := br.ReadSlice('\n')
+		line = append(line, chunk...)
+		if len(line) > maxLine {
+			return nil, errLongLine
+		}
+		if !errors.Is(err, bufio.ErrBufferFull) {
+			return line, err
+		}
 	}
 }
 

@@ -76,6 +76,9 @@ func parseCompareFlags(args []string, stderr io.Writer) (compareFlags, error) {
 	if f.showSeed != 0 && !slices.Contains(f.seeds, f.showSeed) {
 		return f, fmt.Errorf("-show-seed: %d is not one of -seeds %s", f.showSeed, *seeds)
 	}
+	if err := checkParallel(f.workers); err != nil {
+		return f, err
+	}
 	if f.shrinkRuns < 0 {
 		return f, fmt.Errorf("-shrink: %d is negative", f.shrinkRuns)
 	}

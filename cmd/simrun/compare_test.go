@@ -68,6 +68,8 @@ func TestCompareBadInputIsAUsageError(t *testing.T) {
 		{[]string{"-scenario", "nosuch"}, "nosuch"},
 		{[]string{"-scenario", "rabia-bank", "-protocols", "gcounter"}, "gcounter"},
 		{[]string{"extra"}, "unexpected argument"},
+		{[]string{"-parallel", "-3"}, "-parallel -3"},
+		{[]string{"-parallel", "1000000000"}, "-parallel 1000000000"},
 	} {
 		code, _, stderr := runCompareCmd(append(tt.args, "-out", out)...)
 		if code != exitUsage || !strings.Contains(stderr, tt.want) {

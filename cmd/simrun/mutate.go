@@ -64,8 +64,8 @@ func parseMutateFlags(args []string, stderr io.Writer) (mutateFlags, error) {
 		return f, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	case f.pkg == "":
 		return f, errors.New("-pkg is required, e.g. -pkg ./protocol/rabia")
-	case f.parallel < 0:
-		return f, fmt.Errorf("-parallel %d: must be 0 (one per CPU) or more", f.parallel)
+	case checkParallel(f.parallel) != nil:
+		return f, checkParallel(f.parallel)
 	case f.max < 0:
 		return f, fmt.Errorf("-max %d: must be 0 (all) or more", f.max)
 	}
@@ -394,7 +394,9 @@ func isMutateResults(path string) bool {
 		return false
 	}
 	defer f.Close()
-	line, _ := bufio.NewReader(f).ReadBytes('\n')
+	// A header is a few hundred bytes; the limit keeps a file with no
+	// newline (/dev/zero) from being read into memory whole.
+	line, _ := bufio.NewReader(io.LimitReader(f, 1<<20)).ReadBytes('\n')
 	return mutate.IsResultsFile(line)
 }
 

@@ -133,6 +133,7 @@ func TestMutateBadInput(t *testing.T) {
 	}{
 		{[]string{"mutate"}, "-pkg is required"},
 		{[]string{"mutate", "-pkg", "./protocol/register", "-max", "-1"}, "-max -1"},
+		{[]string{"mutate", "-pkg", "./protocol/register", "-parallel", "5000"}, "-parallel 5000"},
 		{[]string{"mutate", "-pkg", "./nosuchpkg"}, "nosuchpkg"},
 		{[]string{"mutate", "-pkg", "../../protocol/register", "-only", "0000000000"}, `-only: "0000000000" is not a mutant`},
 	}

@@ -53,10 +53,25 @@ func parseSweepFlags(args []string, stderr io.Writer) (sweepFlags, error) {
 		return f, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	case f.scenario == "":
 		return f, errors.New("-scenario is required (see `simrun list`)")
-	case f.parallel < 0:
-		return f, fmt.Errorf("-parallel %d: must be 0 (one per CPU) or more", f.parallel)
+	}
+	if err := checkParallel(f.parallel); err != nil {
+		return f, err
 	}
 	return f, nil
+}
+
+// maxParallel bounds -parallel on every command: each worker holds a
+// whole run (and sweep keeps a few results per worker), so a typo such as
+// -parallel 1000000000 must be refused, not allocated until the process
+// runs out of memory. No machine simrun runs on has this many cores.
+const maxParallel = 1024
+
+// checkParallel refuses a -parallel outside 0 (one per CPU) ..maxParallel.
+func checkParallel(n int) error {
+	if n < 0 || n > maxParallel {
+		return fmt.Errorf("-parallel %d: expected 0 (one per CPU) to %d", n, maxParallel)
+	}
+	return nil
 }
 
 // cmdSweep implements `simrun sweep`: many seeds of one scenario in

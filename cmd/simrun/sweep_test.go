@@ -126,6 +126,7 @@ func TestSweepBadInput(t *testing.T) {
 		{"unknown scenario", []string{"-scenario", "no-such-scenario"}, `unknown scenario "no-such-scenario"`},
 		{"no scenario", []string{}, "-scenario is required"},
 		{"negative parallel", []string{"-scenario", "register-basic", "-parallel", "-1"}, "-parallel -1"},
+		{"parallel beyond any machine", []string{"-scenario", "register-basic", "-parallel", "1000000000"}, "-parallel 1000000000: expected 0 (one per CPU) to 1024"},
 		{"stray argument", []string{"-scenario", "register-basic", "extra"}, `unexpected argument "extra"`},
 		{"corrupt resume file", []string{"-scenario", "register-basic", "-seeds", "1-3", "-out", corrupt}, "corrupt.jsonl:3: not a result object"},
 		{"another sweep's file", []string{"-scenario", "register-basic", "-seeds", "1-3", "-out", other}, `other.jsonl holds results of scenario "register-faults", not "register-basic"`},

@@ -29,10 +29,8 @@ func (k eventKind) String() string {
 type event struct {
 	at   Time
 	seq  uint64
-	kind eventKind
 	to   NodeID
 	from NodeID
-	inc  uint32 // incarnation of `to` a timer or sync belongs to
 	// aux is the timer's TimerID for evTimer, the SyncID for evSync, and
 	// for evMessage the message's TraceHash when it was sent (checked on
 	// delivery). One field serves all three to keep the event, which the
@@ -42,6 +40,10 @@ type event struct {
 	// sent is when an evMessage left its sender: only the trace file reads
 	// it (the diagram's arrows start there), never the hash.
 	sent Time
+	inc  uint32 // incarnation of `to` a timer or sync belongs to
+	// kind sits beside inc so the two share one word: 72 bytes in all,
+	// what the event was before it carried sent.
+	kind eventKind
 }
 
 // before orders events by (time, sequence): the only order the kernel knows.

@@ -31,7 +31,7 @@ type mutateFlags struct {
 }
 
 func parseMutateFlags(args []string, stderr io.Writer) (mutateFlags, error) {
-	f := mutateFlags{seeds: sweep.Range{Lo: 1, Hi: 20}}
+	f := mutateFlags{seeds: sweep.Range{Lo: 1, Hi: 5}}
 	fs := flag.NewFlagSet("simrun mutate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&f.pkg, "pkg", "", "the package to mutate, as the go command names it (e.g. ./protocol/rabia) (required)")

@@ -77,6 +77,17 @@ func ModelNames() []string {
 	return names
 }
 
+// ModelOps lists, sorted, the operations the model name checks: a
+// history (or a scenario's workload) with any other operation cannot be
+// checked against it.
+func ModelOps(name string) ([]string, error) {
+	s, err := specFor(name)
+	if err != nil {
+		return nil, err
+	}
+	return sortedKeys(s.ops), nil
+}
+
 func specFor(name string) (*spec, error) {
 	s, ok := specs[name]
 	if !ok {

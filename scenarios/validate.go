@@ -244,6 +244,31 @@ func (s *Scenario) servedOps() []string {
 	return machines.Ops(s.Machine)
 }
 
+// validateModelOps refuses a checks.model that does not know an operation
+// of the workload: the run would end unknown after all its work, when the
+// scenario could be refused before it starts.
+func (s *Scenario) validateModelOps() error {
+	if s.Checks.Model == "" {
+		return nil
+	}
+	known, err := checker.ModelOps(s.Checks.Model)
+	if err != nil {
+		return fmt.Errorf("checks.model: %w", err)
+	}
+	names := make([]string, 0, len(s.Workload.Mix))
+	for f, w := range s.Workload.Mix {
+		if w > 0 && !slices.Contains(known, f) {
+			names = append(names, f)
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	sort.Strings(names)
+	return fmt.Errorf("checks.model: the %s model cannot check %q, which workload.mix asks for; it checks %s",
+		s.Checks.Model, names[0], strings.Join(known, ", "))
+}
+
 func (s *Scenario) validatePhases() error {
 	p := s.Phases
 	if p.Faults < 0 {
@@ -260,6 +285,9 @@ func (s *Scenario) validatePhases() error {
 	}
 	if s.Checks.Model != "" && !slices.Contains(checker.ModelNames(), s.Checks.Model) {
 		return fmt.Errorf("checks.model: %q is not one of %s", s.Checks.Model, strings.Join(checker.ModelNames(), ", "))
+	}
+	if err := s.validateModelOps(); err != nil {
+		return err
 	}
 	if s.Checks.Liveness && p.Faults == 0 {
 		return fmt.Errorf("checks.liveness: cannot be tested: with phases.faults 0 the clients finish before the heal phase starts; expected liveness: false or a fault phase")

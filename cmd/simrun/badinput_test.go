@@ -175,6 +175,7 @@ func TestRunRefusesBadScenarios(t *testing.T) {
 		{"negative time budget", add("budgets: {max_time: -1s}"), `bad.yaml:9:21: budgets.max_time`, `-1s is negative`},
 		{"negative check timeout", add("checks: {timeout: -1s}"), `bad.yaml:9:19: checks.timeout`, `-1s is negative`},
 		{"unknown model", add("checks: {model: nonsense}"), `bad.yaml:9:17: checks.model`, `"nonsense" is not one`},
+		{"model that cannot check the workload", add("checks: {model: counter}"), `bad.yaml:9:17: checks.model`, `the counter model cannot check "write"`},
 		{"negative repeat", add("nemesis: [{sequence: [{kind: quiet, for: 1s}], repeat: -1}]"), `bad.yaml:9:56: nemesis[0].repeat`, `-1 is negative`},
 		{"negative nemesis for", add("nemesis: [{kind: crash, every: 1s, duration: [1ms, 2ms], for: -1s}]"), `bad.yaml:9:63: nemesis[0].for`, `-1s is negative`},
 		{"description as a mapping", edit("name: t", "name: t\ndescription: {a: 1}"), `bad.yaml:2:14: description`, `a mapping is not`},

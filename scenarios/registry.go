@@ -6,6 +6,7 @@ import (
 	"github.com/faultline-sim/faultline/protocol"
 	"github.com/faultline-sim/faultline/protocol/gcounter"
 	"github.com/faultline-sim/faultline/protocol/pac"
+	"github.com/faultline-sim/faultline/protocol/paxos"
 	"github.com/faultline-sim/faultline/protocol/rabia"
 	"github.com/faultline-sim/faultline/protocol/register"
 )
@@ -17,6 +18,7 @@ var Protocols = map[string]protocol.Definition{
 	gcounter.Definition.Name: gcounter.Definition,
 	pac.Definition.Name:      pac.Definition,
 	rabia.Definition.Name:    rabia.Definition,
+	paxos.Definition.Name:    paxos.Definition,
 }
 
 // ProtocolNames lists the registered protocols, sorted.

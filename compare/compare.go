@@ -18,8 +18,13 @@ import (
 const DefaultScenario = "compare-faults"
 
 // preferred is the order protocols are compared and shown in; the issue's
-// three, then the demonstration register.
-var preferred = []string{"rabia", "pac", "gcounter", "register"}
+// three, then the demonstration register, then Multi-Paxos.
+var preferred = []string{"rabia", "pac", "gcounter", "register", "paxos"}
+
+// optIn are protocols a comparison runs only when asked for by name
+// (-protocols): Multi-Paxos joined after the default comparison's outputs
+// were pinned.
+var optIn = []string{"register", "paxos"}
 
 // Config says what to compare.
 type Config struct {
@@ -52,11 +57,12 @@ var DefaultJitter = []float64{0, 0.25, 0.5, 0.75, 1}
 
 // DefaultProtocols are the registered protocols that serve machine, in the
 // report's order (rabia, pac, gcounter, then any others by name), without
-// the demonstration register unless nothing else serves it.
+// the demonstration register unless nothing else serves it, and without
+// Multi-Paxos (name it with -protocols).
 func DefaultProtocols(machine string) []string {
 	var out []string
 	for _, name := range Order(scenarios.ProtocolNames()) {
-		if name != "register" && serves(name, machine) {
+		if !slices.Contains(optIn, name) && serves(name, machine) {
 			out = append(out, name)
 		}
 	}

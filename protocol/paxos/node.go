@@ -57,8 +57,8 @@ type node struct {
 	leading   bool
 	campaign  map[sim.NodeID][]entry // phase 1 promises, nil when not campaigning
 	campStart sim.Time
-	next      uint64                // the next free slot
-	props     map[uint64][]Cmd      // proposed, not yet chosen
+	next      uint64           // the next free slot
+	props     map[uint64][]Cmd // proposed, not yet chosen
 	votes     map[uint64]map[sim.NodeID]bool
 	queue     []Cmd
 	inflight  map[CmdID]bool // queued or proposed, not applied

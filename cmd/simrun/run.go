@@ -185,7 +185,11 @@ func writeVisualization(res *scenarios.Result, f runFlags) {
 	path := f.viz
 	if path == "" {
 		var err error
-		if path, err = outpath.Free(fmt.Sprintf("%s-seed%d.html", res.Scenario, res.Seed), outpath.HTML); err != nil {
+		stem := res.Scenario
+		if f.protocol != "" { // one scenario, several protocols: one picture each
+			stem += "-" + f.protocol
+		}
+		if path, err = outpath.Free(fmt.Sprintf("%s-seed%d.html", stem, res.Seed), outpath.HTML); err != nil {
 			return
 		}
 	}

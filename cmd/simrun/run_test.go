@@ -8,6 +8,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/faultline-sim/faultline/compare"
+	"github.com/faultline-sim/faultline/scenarios"
 )
 
 func TestRunExitCodes(t *testing.T) {
@@ -150,5 +153,27 @@ func TestFailedRunPrintsHowToDrawIt(t *testing.T) {
 	}
 	if data, err := os.ReadFile(page); err != nil || !strings.Contains(string(data), `"bad":[1414264382,2,`) {
 		t.Fatalf("%s does not mark the first bad event at 1.414264382s on node 2 (err %v)", page, err)
+	}
+}
+
+// run -protocol runs a compare scenario as the comparison runs that
+// protocol: same trace hash, and a repro that says -protocol; a protocol
+// that is not registered is bad input.
+func TestRunProtocolReplaysTheComparisonsRun(t *testing.T) {
+	s, err := scenarios.Load("compare-basic")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := compare.Variant(s, "rabia")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := scenarios.Run(v, 2, scenarios.Options{}).TraceHash
+	code, out, errs := simrun("run", "-scenario", "compare-basic", "-protocol", "rabia", "-seed", "2")
+	if code != exitPass || !strings.Contains(out, "protocol rabia") || !strings.Contains(out, "trace-hash="+want) {
+		t.Errorf("exit %d, want trace-hash=%s:\n%s%s", code, want, out, errs)
+	}
+	if code, _, errs := simrun("run", "-scenario", "compare-basic", "-protocol", "nope"); code != exitUsage || !strings.Contains(errs, "-protocol") {
+		t.Errorf("unknown protocol: exit %d, stderr %s", code, errs)
 	}
 }

@@ -264,3 +264,33 @@ func assertUntouched(t *testing.T, dir string, files map[string]string) {
 		}
 	}
 }
+
+// TestBadFlagsAreOneLine: a wrong flag on any command is bad input like
+// any other: exit 2 and one line naming the command and the flag, not the
+// flag package's error followed by the whole usage.
+func TestBadFlagsAreOneLine(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", "-sead", "1"}, "simrun run: flag provided but not defined: -sead"},
+		{[]string{"run", "-seed", "-1"}, `simrun run: invalid value "-1" for flag -seed`},
+		{[]string{"sweep", "-scenario", "register-basic", "-seeds", "5-1"}, `simrun sweep: invalid value "5-1" for flag -seeds`},
+		{[]string{"sweep", "-scenario", "register-basic", "-shard", "3/2"}, `simrun sweep: invalid value "3/2" for flag -shard`},
+		{[]string{"compare", "-seeds"}, "simrun compare: flag needs an argument: -seeds"},
+		{[]string{"mutate", "-max", "x"}, `simrun mutate: invalid value "x" for flag -max`},
+		{[]string{"merge", "-zz"}, "simrun merge: flag provided but not defined: -zz"},
+		{[]string{"merge"}, "simrun merge: no result files given"},
+		{[]string{"shrink", "-q"}, "simrun shrink: flag provided but not defined: -q"},
+		{[]string{"list", "-q"}, "simrun list: flag provided but not defined: -q"},
+		{[]string{"check", "-timeout", "5", "h.jsonl"}, `simrun check: invalid value "5" for flag -timeout`},
+		{[]string{"check", "h.jsonl"}, "simrun check: -model is required"},
+		{[]string{"check", "-model", "kv"}, "simrun check: expected exactly one history file"},
+	} {
+		code, _, stderr := simrun(tt.args...)
+		lines := strings.Split(strings.TrimSpace(stderr), "\n")
+		if code != exitUsage || len(lines) != 1 || !strings.HasPrefix(lines[0], tt.want) {
+			t.Errorf("simrun %s: exit %d, stderr\n%s\nwant exit 2 and one line starting %q", strings.Join(tt.args, " "), code, stderr, tt.want)
+		}
+	}
+}

@@ -42,20 +42,19 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 			invoke.Command("simrun run -scenario rabia-basic -seed 1 -history h.jsonl"))
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
+		fmt.Fprintf(stderr, "simrun check: %v\n", err)
 		return checkExitUsage
 	}
 	if fs.NArg() != 1 {
-		fmt.Fprintf(stderr, "simrun check: expected exactly one history file, got %d arguments\n", fs.NArg())
-		fs.Usage()
+		fmt.Fprintf(stderr, "simrun check: expected exactly one history file, got %d arguments (simrun check -h shows the usage)\n", fs.NArg())
 		return checkExitUsage
 	}
 	if *model == "" {
-		fmt.Fprintln(stderr, "simrun check: -model is required")
-		fs.Usage()
+		fmt.Fprintf(stderr, "simrun check: -model is required; expected one of %s\n", strings.Join(checker.ModelNames(), ", "))
 		return checkExitUsage
 	}
 	if *timeout < 0 || *maxOps < 0 {

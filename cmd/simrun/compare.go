@@ -57,7 +57,7 @@ func parseCompareFlags(args []string, stderr io.Writer) (compareFlags, error) {
 	fs.Uint64Var(&f.showSeed, "show-seed", 0, "the seed the per-seed plots draw in detail (default: the first of -seeds); the pooled plots use every seed")
 	fs.IntVar(&f.shrinkRuns, "shrink", 0, "shrink the first violating seed of each protocol, spending at most this many runs on each (0: don't)")
 	fs.BoolVar(&f.json, "json", false, "print results.json to stdout instead of the text summary")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return f, err
 	}
 	if fs.NArg() > 0 {

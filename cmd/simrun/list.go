@@ -11,10 +11,11 @@ import (
 func cmdList(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("simrun list", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		if err == flag.ErrHelp {
 			return exitPass
 		}
+		fmt.Fprintf(stderr, "simrun list: %v\n", err)
 		return exitUsage
 	}
 	all, err := scenarios.Builtin()

@@ -25,15 +25,15 @@ func cmdMerge(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "(sweep results, or simrun mutate results: the kind is read from the first file)")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitPass
 		}
+		fmt.Fprintf(stderr, "simrun merge: %v\n", err)
 		return exitUsage
 	}
 	if fs.NArg() == 0 {
-		fmt.Fprintln(stderr, "simrun merge: no result files given")
-		fs.Usage()
+		fmt.Fprintln(stderr, "simrun merge: no result files given; expected simrun merge [-out merged.jsonl] shard-0.jsonl shard-1.jsonl ...")
 		return exitUsage
 	}
 	if isMutateResults(fs.Arg(0)) {

@@ -38,10 +38,11 @@ func cmdShrink(args []string, stdout, stderr io.Writer) int {
 	swarm := fs.Bool("swarm", false, "the seed failed in swarm mode (as its repro command says)")
 	maxRuns := fs.Int("max-runs", 400, "stop after this many runs with the smallest failure found so far")
 	verbose := fs.Bool("v", false, "print every step that made the run smaller")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitPass
 		}
+		fmt.Fprintf(stderr, "simrun shrink: %v\n", err)
 		return exitUsage
 	}
 	if fs.NArg() > 0 || *name == "" || !seedSet {

@@ -45,7 +45,7 @@ func parseSweepFlags(args []string, stderr io.Writer) (sweepFlags, error) {
 	fs.BoolVar(&f.force, "force", false, "replace an -out file that is not a results file of this sweep (default: refuse it and leave it as it is)")
 	fs.BoolVar(&f.swarm, "swarm", false, "swarm mode: each seed draws its own fault mix instead of the scenario's nemeses")
 	fs.DurationVar(&f.every, "progress", 5*time.Second, "when stderr is not a terminal, print a progress line this often")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return f, err
 	}
 	switch {

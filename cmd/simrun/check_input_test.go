@@ -169,16 +169,16 @@ func TestCheckRefusesBadUsage(t *testing.T) {
 		code int
 		want string // the first line of stderr; {F} is ok's path, {D} the directory
 	}{
-		{"no model", []string{ok}, 2, "simrun check: -model is required"},
+		{"no model", []string{ok}, 2, "simrun check: -model is required; expected one of " + strings.Join(checker.ModelNames(), ", ")},
 		{"unknown model", []string{"-model", "queue", ok}, 2, fmt.Sprintf(`simrun check: -model: unknown model "queue", expected one of %v`, checker.ModelNames())},
-		{"no file", []string{"-model", "register"}, 2, "simrun check: expected exactly one history file, got 0 arguments"},
-		{"two files", []string{"-model", "register", ok, ok}, 2, "simrun check: expected exactly one history file, got 2 arguments"},
+		{"no file", []string{"-model", "register"}, 2, "simrun check: expected exactly one history file, got 0 arguments (simrun check -h shows the usage)"},
+		{"two files", []string{"-model", "register", ok, ok}, 2, "simrun check: expected exactly one history file, got 2 arguments (simrun check -h shows the usage)"},
 		{"missing file", []string{"-model", "register", filepath.Join(dir, "none.jsonl")}, 2, "simrun check: open {D}/none.jsonl: no such file or directory"},
 		{"a directory", []string{"-model", "register", dir}, 2, "simrun check: {D}:1: reading: read {D}: is a directory"},
 		{"negative timeout", []string{"-model", "register", "-timeout", "-1s", ok}, 2, "simrun check: -timeout -1s, -max-ops 5000000: expected zero (no limit) or more"},
 		{"negative max-ops", []string{"-model", "register", "-max-ops", "-1", ok}, 2, "simrun check: -timeout 30s, -max-ops -1: expected zero (no limit) or more"},
 		{"over max-ops", []string{"-model", "register", "-max-ops", "1", ok}, 3, "simrun check: {F}:3: more than 1 operations, the limit: too many operations; raise -max-ops to read more"},
-		{"bad flag", []string{"-model", "register", "-bogus", ok}, 2, "flag provided but not defined: -bogus"},
+		{"bad flag", []string{"-model", "register", "-bogus", ok}, 2, "simrun check: flag provided but not defined: -bogus"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

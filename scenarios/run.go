@@ -106,7 +106,7 @@ func (r *run) observe(at sim.Time, node sim.NodeID, fact any) (err error) {
 	}()
 	err = r.monitor.Observe(at, node, fact)
 	if err != nil && r.violation == nil {
-		r.violation = err
+		r.violation = asViolation(err, at, node, fact)
 	}
 	return err
 }

@@ -43,9 +43,10 @@ const (
 	AnomalyLateReply                           // a reply reached a client that had given up on the operation
 	AnomalyReported                            // a node reported one (AnomalyFact); Name is the node's kind
 	AnomalyClockJump                           // a fault moved a replica's clock off true time (SetClock)
+	AnomalyWritesLost                          // a crash lost disk writes no completed sync covered
 )
 
-var anomalyNames = [...]string{"", "lost", "partitioned", "dead_receiver", "late_reply", "reported", "clock_jump"}
+var anomalyNames = [...]string{"", "lost", "partitioned", "dead_receiver", "late_reply", "reported", "clock_jump", "unsynced_writes_lost"}
 
 // Name is the anomaly's cause name, the one vocabulary of
 // checker.Verdict.Cause: the kind's name ("lost", "clock_jump"), or for a
@@ -58,9 +59,9 @@ func (a Anomaly) Name() string {
 }
 
 // NodeWide reports whether the anomaly is about everything a node does
-// rather than one entity (a clock jump): it may be the cause of a
+// rather than one entity (a clock jump, writes a crash lost): it may be the cause of a
 // violation on any entity.
-func (a Anomaly) NodeWide() bool { return a.Kind == AnomalyClockJump }
+func (a Anomaly) NodeWide() bool { return a.Kind == AnomalyClockJump || a.Kind == AnomalyWritesLost }
 
 // Entitied is implemented by messages and facts that know which protocol
 // entity they are about (a proposal "p0.41", a slot "slot 7", a key

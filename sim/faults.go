@@ -53,6 +53,8 @@ func (k *Kernel) Crash(id NodeID) {
 	k.metrics.Add("fault.crashes", 1)
 	if lost > 0 {
 		k.metrics.Add("disk.syncs_lost", int64(lost))
+		k.noteAnomaly(Anomaly{At: k.now, Kind: AnomalyWritesLost, Node: id, Peer: -1, Type: "crash",
+			Detail: fmt.Sprintf("node %d crashed with %d disk writes no completed sync covered: they are lost", id, lost)})
 	}
 	if e.disk.Torn() > torn {
 		k.metrics.Add("disk.torn_writes", 1)

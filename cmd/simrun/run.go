@@ -249,8 +249,11 @@ func printResult(w io.Writer, res *scenarios.Result) {
 func printFailure(w io.Writer, res *scenarios.Result) {
 	v := res.Verdict
 	fmt.Fprintf(w, "\n%s: property %q\n", v.Outcome, v.Property)
-	if v.Event != "" {
+	switch {
+	case v.Event != "" && v.At != 0:
 		fmt.Fprintf(w, "first bad event (at %v): %s\n", time.Duration(v.At), v.Event)
+	case v.Event != "": // a check that could not place it in time: never "at 0s"
+		fmt.Fprintf(w, "first bad event (time unknown, found at the end of the run): %s\n", v.Event)
 	}
 	if v.Detail != "" && v.Detail != v.Event {
 		fmt.Fprintf(w, "detail: %s\n", v.Detail)

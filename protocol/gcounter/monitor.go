@@ -61,7 +61,9 @@ func (m *Monitor) Observe(at sim.Time, node sim.NodeID, fact any) error {
 		m.acked[node][f.Name] = max(m.acked[node][f.Name], f.Slot)
 	case FactReported:
 		if prev, ok := m.reported[node][f.Name]; ok && f.Value < prev {
-			return fmt.Errorf("monotonic: replica %d answered counter %q = %d (status %d) after answering %d", node, f.Name, f.Value, f.Status, prev)
+			return &protocol.Violation{Property: "monotonic", Entity: counterEntity(f.Name), Cause: "value_decreased",
+				Event:  fmt.Sprintf("replica %d answered counter %q = %d (status %d) at %v", node, f.Name, f.Value, f.Status, at),
+				Detail: fmt.Sprintf("it had answered %d before: a grow-only counter's value went down", prev)}
 		}
 		m.reported[node][f.Name] = f.Value
 		m.answers++
@@ -69,7 +71,7 @@ func (m *Monitor) Observe(at sim.Time, node sim.NodeID, fact any) error {
 			m.timeouts++
 		}
 	case FactBooted:
-		return m.checkBoot(node, f)
+		return m.checkBoot(at, node, f)
 	case FactAAERound:
 		m.aaeRound(f)
 	}
@@ -79,7 +81,7 @@ func (m *Monitor) Observe(at sim.Time, node sim.NodeID, fact any) error {
 // checkBoot compares what a restarted replica recovered with what it had
 // acknowledged: with sync=periodic the difference is acknowledged
 // increments lost in the crash.
-func (m *Monitor) checkBoot(node sim.NodeID, f FactBooted) error {
+func (m *Monitor) checkBoot(at sim.Time, node sim.NodeID, f FactBooted) error {
 	recovered := map[string]uint64{}
 	for _, s := range f.Own {
 		recovered[s.Name] = s.Slot
@@ -87,8 +89,10 @@ func (m *Monitor) checkBoot(node sim.NodeID, f FactBooted) error {
 	names := sortedKeys(m.acked[node])
 	for _, name := range names {
 		if had := m.acked[node][name]; recovered[name] < had {
-			return fmt.Errorf("durability: replica %d restarted with its slot of counter %q at %d but had acknowledged increments up to %d: %d acknowledged lost with sync=%s%s",
-				node, name, recovered[name], had, had-recovered[name], m.p.Sync, m.ackEarly())
+			return &protocol.Violation{Property: "durability", Entity: counterEntity(name), Cause: "acked_increment_lost",
+				Event: fmt.Sprintf("replica %d restarted at %v with its slot of counter %q at %d", node, at, name, recovered[name]),
+				Detail: fmt.Sprintf("it had acknowledged increments up to %d: %d acknowledged lost with sync=%s%s",
+					had, had-recovered[name], m.p.Sync, m.ackEarly())}
 		}
 	}
 	return nil

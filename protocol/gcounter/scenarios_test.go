@@ -77,7 +77,8 @@ func TestPeriodicSyncLosesAcknowledgedIncrements(t *testing.T) {
 func TestPinnedPeriodicSyncSeed(t *testing.T) {
 	res := run(load(t, "gcounter-crash"), 1)
 	if res.Verdict.Outcome != checker.Violation || res.Verdict.Property != "durability" ||
-		!strings.Contains(res.Verdict.Event, "acknowledged lost with sync=periodic") {
+		!strings.Contains(res.Verdict.Detail, "acknowledged lost with sync=periodic") ||
+		!strings.Contains(res.Verdict.Event, "replica 1 restarted at") || res.Verdict.Entity != `counter k0` {
 		t.Fatalf("seed 1: %v, want a durability violation", res.Verdict)
 	}
 }

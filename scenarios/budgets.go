@@ -108,6 +108,12 @@ func (s *Scenario) validateFaultBudget() error {
 			worst, worstCost = i, c
 		}
 	}
+	if worstCost <= limit {
+		// No nemesis is too costly alone: together they (and the explicit
+		// faults) are, so name the total and the costliest.
+		return fmt.Errorf("nemesis: over phases.faults %v on %d nodes the %d nemeses and %d explicit faults can generate up to %s fault events and sequence steps together, more than budgets.max_fault_events allows (%d); the costliest is nemesis[%d] (up to %s); make them fewer or sparser (every, for) or raise the budget",
+			s.Phases.Faults, s.Nodes, len(s.Nemesis), len(s.Faults), workCount(cost+int64(len(s.Faults))), limit, worst, workCount(worstCost))
+	}
 	return fmt.Errorf("nemesis[%d]: over phases.faults %v on %d nodes it can generate up to %s fault events and sequence steps, more than budgets.max_fault_events allows (%d); make it sparser (every, for) or raise the budget",
 		worst, s.Phases.Faults, s.Nodes, workCount(worstCost), limit)
 }

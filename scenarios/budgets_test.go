@@ -64,6 +64,8 @@ func TestScenariosAskingMoreThanTheirBudgetsAreRefused(t *testing.T) {
 			[]string{"nemesis[0]:", "sequence steps", "budgets.max_fault_events"}},
 		{"the costliest nemesis is named", withFields("nemesis: [{kind: crash, every: 1s, duration: [1s, 2s]}, {kind: partition, every: 1ms, duration: [1ms, 1ms]}]\n", "phases: {faults: 1s, heal: 1s}", hour),
 			[]string{"nemesis[1]:"}},
+		{"nemeses cheap alone but too many together are named together", withFields("nemesis: [{kind: crash, every: 1ms, duration: [1ms, 1ms]}, {kind: crash, every: 1ms, duration: [1ms, 1ms]}]\nbudgets: {max_fault_events: 2000}\n"),
+			[]string{"nemesis: over phases.faults 1s on 3 nodes the 2 nemeses and 0 explicit faults can generate up to", "together, more than budgets.max_fault_events allows (2000); the costliest is nemesis[0]"}},
 		{"a raised fault budget refuses less", withFields("nemesis: [{kind: crash, every: 1ms, duration: [1ms, 1ms]}]\nbudgets: {max_fault_events: 1000}\n"),
 			[]string{"nemesis[0]:", "allows (1000)"}},
 		{"more fault events than may wait in the queue", withFields("budgets: {max_fault_events: 2000000}\n"),

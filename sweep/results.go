@@ -383,8 +383,11 @@ type Summary struct {
 	Failed    int            // a property violated or a node panicked
 	Undecided int            // a check or budget could not decide
 	ByProp    map[string]int // failed seeds by property
-	Unsure    map[string]int // undecided seeds by property
-	First     []Line         // the first FirstFailures failing seeds (JSON dropped)
+	// ByCause counts failed seeds by property and cause ("lost_acknowledged_transition
+	// (clock_jump)"); a failure without a cause is counted by property alone.
+	ByCause map[string]int
+	Unsure  map[string]int // undecided seeds by property
+	First   []Line         // the first FirstFailures failing seeds (JSON dropped)
 	// Harness lists the first FirstFailures seeds that ended in a harness
 	// error (counted in Undecided): a bug to report, with its repro.
 	Harness []Line
@@ -392,7 +395,7 @@ type Summary struct {
 
 // NewSummary starts an empty summary of a sweep of scenario.
 func NewSummary(scenario string) *Summary {
-	return &Summary{Scenario: scenario, ByProp: map[string]int{}, Unsure: map[string]int{}}
+	return &Summary{Scenario: scenario, ByProp: map[string]int{}, ByCause: map[string]int{}, Unsure: map[string]int{}}
 }
 
 // Add counts one seed's result.
@@ -402,6 +405,11 @@ func (s *Summary) Add(l Line) {
 	case l.Failed():
 		s.Failed++
 		s.ByProp[l.Verdict.Property]++
+		key := l.Verdict.Property
+		if l.Verdict.Cause != "" {
+			key += " (" + l.Verdict.Cause + ")"
+		}
+		s.ByCause[key]++
 		if len(s.First) < FirstFailures {
 			l.JSON = nil
 			s.First = append(s.First, l)
@@ -442,11 +450,16 @@ func (s *Summary) Write(w io.Writer, elapsed time.Duration) {
 	}
 	fmt.Fprintln(w)
 	writeCounts(w, "failures by property", s.ByProp)
+	writeCounts(w, "failures by property and cause", s.ByCause)
 	writeCounts(w, "undecided", s.Unsure)
 	if len(s.First) > 0 {
 		fmt.Fprintln(w, "first failing seeds:")
 		for _, l := range s.First {
-			fmt.Fprintf(w, "  seed %-8d %-16s %s\n", l.Seed, l.Verdict.Property, invoke.Command(l.Repro))
+			prop := l.Verdict.Property
+			if l.Verdict.Cause != "" {
+				prop += " (" + l.Verdict.Cause + ")"
+			}
+			fmt.Fprintf(w, "  seed %-8d %-16s %s\n", l.Seed, prop, invoke.Command(l.Repro))
 		}
 		fmt.Fprintf(w, "shrink the first: %s\n", invoke.Command(strings.Replace(s.First[0].Repro, "simrun run ", "simrun shrink ", 1)))
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -106,6 +107,9 @@ func (r *eventReader) next() (Event, error) {
 			continue
 		}
 		ev, err := parseEvent(line, r.strs)
+		if errors.Is(err, errNemesisLine) {
+			continue
+		}
 		ev.line = r.line
 		if err == nil {
 			err = r.checkOrder(ev)

@@ -51,8 +51,17 @@ func parseEvent(line []byte, strs interner) (Event, error) {
 	if err := f.split(line, i); err != nil {
 		return Event{}, err
 	}
+	if bytes.Equal(bytes.TrimSpace(f.process), []byte(`"nemesis"`)) {
+		return Event{}, errNemesisLine
+	}
 	return f.event(strs)
 }
+
+// errNemesisLine marks a line of Jepsen's nemesis process ("process":
+// "nemesis"): it injects faults, performs no operation of the model, and
+// is skipped as the EDN reader keeps :nemesis apart. A history of nothing
+// else has no operations, which is unknown, never a pass.
+var errNemesisLine = errors.New("a nemesis operation")
 
 func invalidUTF8(line []byte) error {
 	col := 1

@@ -57,6 +57,7 @@ func TestCheckRefusesBadHistories(t *testing.T) {
 		// Nothing to check is not a pass.
 		{"empty file", "", "", 3, "{F}: no operations to check; an empty history is not a pass"},
 		{"blank lines only", "", "\n  \n\t\r\n\n", 3, "{F}: no operations to check; an empty history is not a pass"},
+		{"only Jepsen nemesis operations", "", `{"process": "nemesis", "type": "info", "f": "start", "value": null}` + "\n" + `{"process": "nemesis", "type": "info", "f": "stop"}` + "\n", 3, "{F}: no operations to check; an empty history is not a pass"},
 		{"byte order mark only", "", "\xef\xbb\xbf\n", 3, "{F}: no operations to check; an empty history is not a pass"},
 		{"only operations that did not happen", "", invW + `{"process": 0, "type": "fail", "f": "write", "value": 1}` + "\n", 3, "{F}: no operations to check; an empty history is not a pass"},
 		{"only reads of unknown outcome", "", invR + `{"process": 1, "type": "info", "f": "read", "value": null}` + "\n" + invR, 3, "{F}: no operations to check; an empty history is not a pass"},

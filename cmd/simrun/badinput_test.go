@@ -283,6 +283,7 @@ func TestBadFlagsAreOneLine(t *testing.T) {
 		{[]string{"merge"}, "simrun merge: no result files given"},
 		{[]string{"shrink", "-q"}, "simrun shrink: flag provided but not defined: -q"},
 		{[]string{"list", "-q"}, "simrun list: flag provided but not defined: -q"},
+		{[]string{"list", "foo"}, `simrun list: unexpected argument "foo"`},
 		{[]string{"check", "-timeout", "5", "h.jsonl"}, `simrun check: invalid value "5" for flag -timeout`},
 		{[]string{"check", "h.jsonl"}, "simrun check: -model is required"},
 		{[]string{"check", "-model", "kv"}, "simrun check: expected exactly one history file"},

@@ -18,6 +18,10 @@ func cmdList(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "simrun list: %v\n", err)
 		return exitUsage
 	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "simrun list: unexpected argument %q; expected none\n", fs.Arg(0))
+		return exitUsage
+	}
 	all, err := scenarios.Builtin()
 	if err != nil {
 		fmt.Fprintf(stderr, "simrun list: %v\n", err)

@@ -225,8 +225,12 @@ func (p *progress) line(sum *sweep.Summary) {
 	elapsed := time.Since(p.start)
 	rate := float64(ran) / elapsed.Seconds()
 	eta := "?"
-	if rate > 0 {
-		eta = (time.Duration(float64(p.total-int64(sum.Seeds))/rate) * time.Second).Round(time.Second).String()
+	// Seconds beyond a Duration's range (a sweep of 10^12 seeds) would wrap
+	// negative; such an ETA is only said to be over 1000h.
+	if secs := float64(p.total-int64(sum.Seeds)) / rate; rate > 0 && secs < 1000*3600 {
+		eta = (time.Duration(secs) * time.Second).Round(time.Second).String()
+	} else if rate > 0 {
+		eta = "over 1000h"
 	}
 	fmt.Fprintf(p.w, "sweep %s: %d/%d seeds, %d failed, %.1f seeds/s, ETA %s\n", p.name, sum.Seeds, p.total, sum.Failed, rate, eta)
 }

@@ -19,6 +19,9 @@ type Options struct {
 	// NoLinearizability skips the porcupine check (sweeps that only want
 	// the protocol's own invariants).
 	NoLinearizability bool
+	// Progress, if set, lets a watchdog see the kernel advance (see
+	// sim.Progress).
+	Progress *sim.Progress
 }
 
 // Run executes scenario s under seed and checks it. It never panics: a
@@ -85,6 +88,7 @@ func (r *run) build() {
 		MaxQueued: s.Budgets.MaxQueued,
 		MaxOps:    s.Budgets.MaxOperations,
 		Trace:     r.opts.Trace,
+		Progress:  r.opts.Progress,
 		Observer:  r.observe,
 		// The earliest anomalies are kept for the result (its first one)
 		// and for checks that relate a violation to its cause.

@@ -34,6 +34,10 @@ type Config struct {
 	// Observer, if set, sees every fact a node reports with env.Observe. An
 	// error stops the run with EndViolation: the first bad event.
 	Observer func(at Time, node NodeID, fact any) error
+	// Progress, if set, is updated after every event so a watchdog outside
+	// the simulation can tell a run that advances from one stuck inside a
+	// node's handler. It has no effect on the run.
+	Progress *Progress
 	// KeepAnomalies is how many anomalies (the earliest) Anomalies returns;
 	// every one is counted either way. Zero keeps none, so a kernel's
 	// memory stays independent of how many messages it loses.
@@ -211,6 +215,10 @@ func (k *Kernel) Halt() { k.halted = true }
 // (time, sequence) order until virtual time `until`, a halt, a budget or a
 // failure. It can be called again with a later time to continue.
 func (k *Kernel) Run(until Time) End {
+	if p := k.cfg.Progress; p != nil {
+		p.inside.Store(true)
+		defer p.inside.Store(false)
+	}
 	k.boot()
 	k.halted = false
 	for k.stop == nil && !k.halted {
@@ -237,6 +245,9 @@ func (k *Kernel) Run(until Time) End {
 		}
 		k.now = ev.at
 		k.dispatch(&ev)
+		if p := k.cfg.Progress; p != nil {
+			p.events.Store(k.events)
+		}
 	}
 	if k.stop != nil {
 		return *k.stop

@@ -8,6 +8,7 @@ import (
 
 	"github.com/faultline-sim/faultline/checker"
 	"github.com/faultline-sim/faultline/scenarios"
+	"github.com/faultline-sim/faultline/sim"
 )
 
 // Config describes one sweep.
@@ -21,6 +22,9 @@ type Config struct {
 	Swarm bool
 	// Skip, if set, names seeds not to run (those a resumed file has).
 	Skip func(seed uint64) bool
+	// Watch, if set, is called as a seed starts; the run reports its
+	// progress to what it returns, and done is called when the seed ends.
+	Watch func(seed uint64) (p *sim.Progress, done func())
 }
 
 // Line is one seed's result as a sweep streams it: the encoded JSON of its
@@ -68,7 +72,13 @@ func runLine(cfg Config, seed uint64) (l Line) {
 			l = lineOf(harnessResult(cfg.Scenario, seed, cfg.Swarm, p))
 		}
 	}()
-	return lineOf(RunSeed(cfg.Scenario, seed, cfg.Swarm, scenarios.Options{}))
+	var opts scenarios.Options
+	if cfg.Watch != nil {
+		p, done := cfg.Watch(seed)
+		defer done()
+		opts.Progress = p
+	}
+	return lineOf(RunSeed(cfg.Scenario, seed, cfg.Swarm, opts))
 }
 
 // Run runs every seed of the sweep that Skip does not name and hands each

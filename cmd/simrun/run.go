@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"github.com/faultline-sim/faultline/internal/invoke"
 	"github.com/faultline-sim/faultline/internal/outpath"
 	"github.com/faultline-sim/faultline/scenarios"
+	fsim "github.com/faultline-sim/faultline/sim"
 	"github.com/faultline-sim/faultline/sweep"
 )
 
@@ -150,6 +152,8 @@ func runWithFiles(s *scenarios.Scenario, f runFlags) (*scenarios.Result, error) 
 			return nil, fmt.Errorf("-history: %w", err)
 		}
 	}
+	opts.Progress = new(fsim.Progress)
+	defer newWatchdog(os.Stderr).watch(opts.Progress, seedRepro(s, f.seed, f.swarm))()
 	res := sweep.RunSeed(s, f.seed, f.swarm, opts)
 	if res.TraceError != "" {
 		return nil, fmt.Errorf("-trace: %s", res.TraceError)

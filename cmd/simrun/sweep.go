@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/faultline-sim/faultline/scenarios"
+	fsim "github.com/faultline-sim/faultline/sim"
 	"github.com/faultline-sim/faultline/sweep"
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
@@ -94,6 +95,11 @@ func cmdSweep(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	cfg := sweep.Config{Scenario: s, Seeds: f.seeds, Shard: f.shard, Parallel: f.parallel, Swarm: f.swarm}
+	wd := newWatchdog(stderr)
+	cfg.Watch = func(seed uint64) (*fsim.Progress, func()) {
+		p := new(fsim.Progress)
+		return p, wd.watch(p, seedRepro(s, seed, f.swarm))
+	}
 	sum := sweep.NewSummary(s.Name)
 	out, err := openResults(f, &cfg, &sum, stderr)
 	if err != nil {

@@ -151,6 +151,7 @@ func TestRunRefusesBadScenarios(t *testing.T) {
 		{"param out of range", add("params: {retransmit_ms: 0}"), `bad.yaml:9:25: params.retransmit_ms`, `0 is not in`},
 		{"params as a list", add("params: [1, 2]"), `bad.yaml:9:9: params`, `a list is not`},
 		{"rabia batch size too big", edit("protocol: register", "protocol: rabia") + "params:\n  batch_size: 20000\n", `bad.yaml:10:15: params.batch_size`, `20000 is not in`},
+		{"rabia bottom fraction above 1", edit("protocol: register", "protocol: rabia") + "params:\n  max_bottom_fraction: 2\n", `bad.yaml:10:24: params.max_bottom_fraction`, `2 is above 1`},
 		{"rabia negative duration param", edit("protocol: register", "protocol: rabia") + "params:\n  retransmit: -5ms\n", `bad.yaml:10:15: params.retransmit`, `-5ms is negative`},
 		{"pac retry attempts", strings.Replace(gcounter("increment: 1, get: 1", "params:\n  retry_attempts: -1"), "protocol: gcounter", "protocol: pac", 1), `bad.yaml:10:19: params.retry_attempts`, `-1 is not at`},
 		{"gcounter sync policy", gcounter("increment: 1, get: 1", "params: {sync: sometimes}"), `bad.yaml:9:16: params.sync`, `"sometimes" is not "ack"`},

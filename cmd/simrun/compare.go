@@ -70,6 +70,11 @@ func parseCompareFlags(args []string, stderr io.Writer) (compareFlags, error) {
 	if f.jitter, err = parseJitter(*jitter); err != nil {
 		return f, fmt.Errorf("-jitter: %w", err)
 	}
+	set := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	if set["protocols"] && strings.TrimSpace(*protocols) == "" {
+		return f, errors.New("-protocols is empty; expected a comma-separated list such as rabia,pac (or leave the flag out for the default)")
+	}
 	if *protocols != "" {
 		f.protocols = strings.Split(*protocols, ",")
 	}

@@ -65,6 +65,7 @@ func TestCompareBadInputIsAUsageError(t *testing.T) {
 		{[]string{"-seeds", "x"}, "-seeds"},
 		{[]string{"-jitter", "200"}, "-jitter"},
 		{[]string{"-protocols", "nosuch"}, "nosuch"},
+		{[]string{"-protocols", ""}, "-protocols is empty"},
 		{[]string{"-scenario", "nosuch"}, "nosuch"},
 		{[]string{"-scenario", "rabia-bank", "-protocols", "gcounter"}, "gcounter"},
 		{[]string{"extra"}, "unexpected argument"},

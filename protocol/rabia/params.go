@@ -112,6 +112,8 @@ func validate(cfg protocol.Config) error {
 		return fmt.Errorf("params.retransmit: %v is negative", p.Retransmit)
 	case p.MetricsWindow < 0:
 		return fmt.Errorf("params.metrics_window: %v is negative", p.MetricsWindow)
+	case p.MaxBottomFraction > 1:
+		return fmt.Errorf("params.max_bottom_fraction: %v is above 1; expected a fraction of slots in [0, 1], or negative to turn the bound off", p.MaxBottomFraction)
 	}
 	if _, err := machines.New(machineName(cfg)); err != nil {
 		return fmt.Errorf("machine: %w", err)

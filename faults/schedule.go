@@ -30,7 +30,7 @@ var Kinds = []Kind{Partition, Block, Clog, Crash, Restart, Stop, Resume, Net, Cl
 
 // Event is one timed fault. Which fields matter depends on Kind.
 type Event struct {
-	At        time.Duration `yaml:"at"`
+	At        time.Duration `yaml:"at" faultline:"required"` // a scenario file must say when
 	Kind      Kind          `yaml:"kind"`
 	Node      int           `yaml:"node,omitempty"`
 	Groups    [][]int       `yaml:"groups,omitempty,flow"`

@@ -163,7 +163,16 @@ func (c *strictFile) structure(n *yaml.Node, t reflect.Type, path string) {
 		}
 		fields[name] = f
 	}
+	seen := map[string]bool{}
+	defer func() {
+		for _, name := range fieldNames(t) {
+			if f := fields[name]; f.Tag.Get("faultline") == "required" && !seen[name] {
+				c.fail(n, join(path, name), "missing; this field is required")
+			}
+		}
+	}()
 	c.keys(n, path, func(key *yaml.Node, value *yaml.Node) {
+		seen[key.Value] = true
 		f, ok := fields[key.Value]
 		if !ok {
 			c.fail(key, join(path, key.Value), "unknown field; expected one of %s", strings.Join(fieldNames(t), ", "))

@@ -123,6 +123,7 @@ func TestRunRefusesBadScenarios(t *testing.T) {
 		{"long disk sync", add("disk: {sync_latency: 2h}"), `bad.yaml:9:22: disk.sync_latency`, `2h is not in`},
 		{"negative event budget", add("budgets: {max_events: -1}"), `bad.yaml:9:23: budgets.max_events`, `-1 is negative`},
 		{"negative fault time", add("faults: [{at: -1s, kind: crash, node: 0}]"), `bad.yaml:9:15: faults[0].at`, `-1s is negative`},
+		{"fault without a time", add("faults: [{kind: crash, node: 0}]"), `bad.yaml:9:10: faults[0].at`, `missing; this field is required`},
 		{"unknown fault kind", add("faults: [{at: 100ms, kind: meteor}]"), `bad.yaml:9:28: faults[0].kind`, `"meteor" is not one`},
 		{"fault node out of range", add("faults: [{at: 100ms, kind: crash, node: 5}]"), `bad.yaml:9:41: faults[0].node`, `5 is not a`},
 		{"fault after the fault phase", add("faults: [{at: 5s, kind: crash, node: 0}]"), `bad.yaml:9:15: faults[0].at`, `5s is after the`},

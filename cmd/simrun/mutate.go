@@ -16,7 +16,6 @@ import (
 	"github.com/faultline-sim/faultline/mutate"
 	"github.com/faultline-sim/faultline/sweep"
 	"github.com/schollz/progressbar/v3"
-	"golang.org/x/term"
 )
 
 // mutateFlags are `simrun mutate`'s flags.
@@ -319,19 +318,7 @@ type mutateProgress struct {
 func newMutateProgress(w io.Writer, total, done int64, every time.Duration) *mutateProgress {
 	p := &mutateProgress{w: w, total: total, done: done, startAt: done, start: time.Now(), every: every}
 	p.last = p.start
-	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		p.bar = progressbar.NewOptions64(total,
-			progressbar.OptionSetWriter(w),
-			progressbar.OptionSetDescription("mutants (0 survived)"),
-			progressbar.OptionShowCount(),
-			progressbar.OptionShowIts(),
-			progressbar.OptionSetItsString("mutants"),
-			progressbar.OptionSetPredictTime(true),
-			progressbar.OptionThrottle(100*time.Millisecond),
-			progressbar.OptionClearOnFinish(),
-		)
-		_ = p.bar.Set64(done)
-	}
+	p.bar = terminalBar(w, total, done, "mutants (0 survived)", "mutants")
 	return p
 }
 

@@ -194,20 +194,29 @@ type progress struct {
 func newProgress(w io.Writer, name string, total, done int64, every time.Duration) *progress {
 	p := &progress{w: w, name: name, total: total, start: time.Now(), startAt: done, every: every}
 	p.lastLine = p.start
-	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		p.bar = progressbar.NewOptions64(total,
-			progressbar.OptionSetWriter(w),
-			progressbar.OptionSetDescription(name+" (0 failed)"),
-			progressbar.OptionShowCount(),
-			progressbar.OptionShowIts(),
-			progressbar.OptionSetItsString("seeds"),
-			progressbar.OptionSetPredictTime(true),
-			progressbar.OptionThrottle(100*time.Millisecond),
-			progressbar.OptionClearOnFinish(),
-		)
-		_ = p.bar.Set64(done)
-	}
+	p.bar = terminalBar(w, total, done, name+" (0 failed)", "seeds")
 	return p
+}
+
+// terminalBar is the progress bar sweep and mutate draw on a terminal, at
+// done of total; nil when w is not a terminal (they print lines instead).
+func terminalBar(w io.Writer, total, done int64, desc, unit string) *progressbar.ProgressBar {
+	f, ok := w.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return nil
+	}
+	bar := progressbar.NewOptions64(total,
+		progressbar.OptionSetWriter(w),
+		progressbar.OptionSetDescription(desc),
+		progressbar.OptionShowCount(),
+		progressbar.OptionShowIts(),
+		progressbar.OptionSetItsString(unit),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionClearOnFinish(),
+	)
+	_ = bar.Set64(done)
+	return bar
 }
 
 func (p *progress) update(sum *sweep.Summary) {

@@ -1,101 +1,12 @@
 // Command simrun runs Faultline scenarios: one seed (`run`), many (`sweep`),
 // a recorded history (`check`), and lists what is built in (`list`);
 // `mutate` measures how many planted bugs a protocol's scenarios catch.
+// Everything it does lives in package simrun.
 //
 // Exit codes: 0 pass, 1 a property was violated, 2 bad input or usage,
 // 3 unknown (a check or budget could not decide).
 package main
 
-import (
-	"errors"
-	"flag"
-	"fmt"
-	"io"
-	"os"
+import "github.com/faultline-sim/faultline/simrun"
 
-	"github.com/faultline-sim/faultline/internal/invoke"
-	"github.com/faultline-sim/faultline/mutate"
-)
-
-// Exit codes shared by every subcommand.
-const (
-	exitPass    = 0
-	exitFail    = 1
-	exitUsage   = 2
-	exitUnknown = 3
-)
-
-func main() {
-	if len(os.Args) < 2 || os.Args[1] != mutate.WorkerCommand {
-		// Hints and repro lines say `go run ./cmd/simrun ...` under go
-		// run, else the binary as it was invoked.
-		invoke.SetProgram(invoke.Detect(os.Args[0]))
-	}
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
-}
-
-// command is one subcommand.
-type command struct {
-	name, summary string
-	run           func(args []string, stdout, stderr io.Writer) int
-}
-
-func commands() []command {
-	return []command{
-		{"run", "run one scenario under one seed and check it", cmdRun},
-		{"list", "list the built-in scenarios and protocols", cmdList},
-		{"check", "check a recorded JSONL history for linearizability", cmdCheck},
-		{"sweep", "run many seeds of a scenario in parallel and summarize", cmdSweep},
-		{"merge", "combine the result files of sweep shards into one summary", cmdMerge},
-		{"shrink", "minimize a failing seed to a small scenario that still fails", cmdShrink},
-		{"compare", "run protocols side by side under one scenario and write a report", cmdCompare},
-		{"mutate", "plant one bug at a time in a package and score how many its scenarios catch", cmdMutate},
-	}
-}
-
-func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		return cmdDefault(stdout, stderr)
-	}
-	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		usage(stdout)
-		return exitPass
-	}
-	if args[0] == mutate.WorkerCommand { // hidden: simrun mutate drives a mutant's build of simrun through it
-		return mutate.WorkerMain(args[1:], stdout, stderr)
-	}
-	for _, c := range commands() {
-		if c.name == args[0] {
-			return c.run(args[1:], stdout, stderr)
-		}
-	}
-	fmt.Fprintf(stderr, "simrun: unknown command %q\n", args[0])
-	usage(stderr)
-	return exitUsage
-}
-
-func usage(w io.Writer) {
-	fmt.Fprintf(w, "usage: %s <command> [flags]   (no command: the default protocol comparison into ./faultline-report/)\n", invoke.Program())
-	fmt.Fprintln(w)
-	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
-	}
-	fmt.Fprintf(w, "\nRun '%s <command> -h' for a command's flags.\n", invoke.Program())
-}
-
-// parseFlags is fs.Parse(args) for every command, but a wrong flag is bad
-// input like any other: the caller prints one line naming it, where the
-// flag package would print the error and then the whole usage. -h and
-// -help still print the usage (and return flag.ErrHelp).
-func parseFlags(fs *flag.FlagSet, args []string) error {
-	out, usage := fs.Output(), fs.Usage
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {}
-	err := fs.Parse(args)
-	fs.SetOutput(out)
-	fs.Usage = usage
-	if errors.Is(err, flag.ErrHelp) {
-		usage()
-	}
-	return err
-}
+func main() { simrun.Main() }

@@ -1,4 +1,4 @@
-package main
+package simrun
 
 import (
 	"bufio"
@@ -16,7 +16,7 @@ import (
 func TestRunExitCodes(t *testing.T) {
 	dir := t.TempDir()
 	budget := filepath.Join(dir, "budget.yaml")
-	src, err := os.ReadFile("../../scenarios/files/register-basic.yaml")
+	src, err := os.ReadFile("../scenarios/files/register-basic.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

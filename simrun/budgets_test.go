@@ -1,4 +1,4 @@
-package main
+package simrun
 
 import (
 	"os"
@@ -14,7 +14,7 @@ import (
 // exit 3, budget_exhausted, naming the field that raises the budget and
 // the repro command.
 func TestRunawayScenariosEndCleanly(t *testing.T) {
-	src, err := os.ReadFile("../../scenarios/files/register-basic.yaml")
+	src, err := os.ReadFile("../scenarios/files/register-basic.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package main
+package simrun
 
 import (
 	"encoding/json"
@@ -19,7 +19,7 @@ func fixtureMutants(t *testing.T) (killed, survivor string) {
 	if testing.Short() {
 		t.Skip("builds mutants with the go command")
 	}
-	t.Chdir(filepath.Join("..", "..", "mutate", "testdata", "extmod"))
+	t.Chdir(filepath.Join("..", "mutate", "testdata", "extmod"))
 	p, err := mutate.Load(".", "./tally")
 	if err != nil {
 		t.Fatal(err)
@@ -135,7 +135,7 @@ func TestMutateBadInput(t *testing.T) {
 		{[]string{"mutate", "-pkg", "./protocol/register", "-max", "-1"}, "-max -1"},
 		{[]string{"mutate", "-pkg", "./protocol/register", "-parallel", "5000"}, "-parallel 5000"},
 		{[]string{"mutate", "-pkg", "./nosuchpkg"}, "nosuchpkg"},
-		{[]string{"mutate", "-pkg", "../../protocol/register", "-only", "0000000000"}, `-only: "0000000000" is not a mutant`},
+		{[]string{"mutate", "-pkg", "../protocol/register", "-only", "0000000000"}, `-only: "0000000000" is not a mutant`},
 	}
 	for _, tt := range tests {
 		code, _, stderr := simrun(tt.args...)

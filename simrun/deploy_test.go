@@ -1,4 +1,4 @@
-package main
+package simrun
 
 import (
 	"bytes"
@@ -19,7 +19,7 @@ import (
 // shards that simrun accepts — its flags parse, its scenario exists, its
 // shard count matches the Job's completions.
 func TestDeployJobRunsAValidSweep(t *testing.T) {
-	f, err := os.Open("../../deploy/sweep-job.yaml")
+	f, err := os.Open("../deploy/sweep-job.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func TestSweepShardScriptMapsExitCodes(t *testing.T) {
 	if _, err := exec.LookPath("sh"); err != nil {
 		t.Skip("no sh")
 	}
-	script, err := filepath.Abs("../../deploy/sweep-shard.sh")
+	script, err := filepath.Abs("../deploy/sweep-shard.sh")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -130,3 +130,8 @@ func (w *mixWorkload) value(f string, r *rand.Rand) any {
 	}
 	return nil
 }
+
+// NewWorkload is the simulator's workload generator for spec, for runs
+// outside the kernel (simrun load drives a live cluster with it): the same
+// stream gives the same operations.
+func NewWorkload(spec WorkloadSpec) sim.Workload { return newWorkload(spec) }

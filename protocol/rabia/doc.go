@@ -48,7 +48,11 @@
 // PROPOSAL-REQUEST, which a peer that has decided the slot answers with its
 // DECISION. A replica that hears from a peer two or more slots ahead asks it
 // for a CatchUp: up to 256 decided slots per message. The log is never
-// compacted, so any peer can serve any slot a lagging replica lacks.
+// compacted, so any peer can serve any slot a lagging replica lacks. Only
+// the tick's PROPOSAL-REQUEST rescues a replica that missed a slot's
+// decision when no peer will speak again (the clients are done):
+// rabia-deaf cuts every link into one replica while the clients finish
+// their operations, and liveness_held fails if it never catches up.
 //
 // # Crash and restart: persistence
 //
@@ -94,7 +98,9 @@
 // message they take into a tally, every coin they flip, the requests and
 // batches they hold, and what they recovered at a restart. The [Monitor]
 // checks from these facts alone, computing Q, MAJ and F1 from n itself
-// (never with the replica's code), at the first bad event:
+// (never with the replica's code; f = ⌊(n−1)/2⌋ equals ⌊n/2⌋ for odd n,
+// so rabia-four runs the one even cluster that tells them apart), at the
+// first bad event:
 //
 //   - agreement per slot, on the batch id and its contents; validity (a
 //     decided value was proposed by ≥ MAJ replicas); vote uniqueness per

@@ -28,6 +28,16 @@ var plants = map[string]func(nd *Node) sim.Node{
 	"misread_state": func(nd *Node) sim.Node { return &misread{nd} },
 	// A proxy drops the requests of its open batch when the flush fires.
 	"flush_loses_requests": func(nd *Node) sim.Node { return &flushLoss{nd} },
+	// The retransmit tick no longer sends PROPOSAL-REQUEST: a replica that
+	// missed a slot's decision waits for a peer to speak first.
+	"fetch_no_retry": func(nd *Node) sim.Node { return &noFetchRetry{nd} },
+	// f computed as ⌊n/2⌋: the same as ⌊(n−1)/2⌋ for every odd n, so only
+	// an even cluster (rabia-four) can tell.
+	"f_half": func(nd *Node) sim.Node {
+		nd.th.f = nd.th.n / 2
+		nd.th.q, nd.th.f1 = nd.th.n-nd.th.f, nd.th.f+1
+		return nd
+	},
 }
 
 // PlantedBugs names the planted bugs.
@@ -96,4 +106,22 @@ func (f *flushLoss) Timer(env sim.Env, tag any) {
 		f.open = f.open[:len(f.open)-1]
 	}
 	f.Node.Timer(env, tag)
+}
+
+type noFetchRetry struct{ *Node }
+
+func (r *noFetchRetry) Timer(env sim.Env, tag any) {
+	if _, ok := tag.(tick); ok {
+		env = noRequestEnv{env}
+	}
+	r.Node.Timer(env, tag)
+}
+
+// noRequestEnv drops every PROPOSAL-REQUEST sent through it.
+type noRequestEnv struct{ sim.Env }
+
+func (e noRequestEnv) Send(to sim.NodeID, m sim.Message) {
+	if _, ok := m.(ProposalRequest); !ok {
+		e.Env.Send(to, m)
+	}
 }

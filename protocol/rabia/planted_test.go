@@ -35,6 +35,8 @@ func TestPlantedBugsAreCaughtByTheirCheck(t *testing.T) {
 		{"forward_drops_request", "rabia-batch-lossy", []string{"batch_contents"}},
 		{"misread_state", "rabia-basic", []string{"received_as_sent"}},
 		{"flush_loses_requests", "rabia-batch-lossy", []string{"liveness_held"}},
+		{"fetch_no_retry", "rabia-deaf", []string{"liveness_held"}},
+		{"f_half", "rabia-four", []string{"exchange_rule"}},
 	} {
 		t.Run(c.bug, func(t *testing.T) {
 			t.Parallel()

@@ -81,8 +81,33 @@ func (s *Scenario) validateBudgets() error {
 		return fmt.Errorf("clients.max_ops: %d clients × %d operations each is more than budgets.max_operations allows (%d); lower them or raise the budget",
 			s.Clients.Count, s.Clients.MaxOps, s.opBudget())
 	}
+	if err := s.validateArrivalBudget(); err != nil {
+		return err
+	}
 	if phases := s.Phases.Faults + s.Phases.Heal; b.MaxTime > 0 && s.Phases.Faults > 0 && b.MaxTime < phases {
 		return fmt.Errorf("budgets.max_time: %v is shorter than the phases (%v); the run could never finish", b.MaxTime, phases)
+	}
+	return nil
+}
+
+// validateArrivalBudget refuses an open-loop workload that would, on
+// average, offer more operations than budgets.max_operations: every seed
+// would end budget_exhausted near the same point.
+func (s *Scenario) validateArrivalBudget() error {
+	o := s.Clients.OpenLoop
+	if o == nil {
+		return nil
+	}
+	if int64(o.Ops) > s.opBudget() {
+		return fmt.Errorf("clients.open_loop.ops: %d is more than budgets.max_operations allows (%d); lower it or raise the budget", o.Ops, s.opBudget())
+	}
+	if o.Ops > 0 || s.Phases.Faults == 0 {
+		return nil
+	}
+	window := s.Phases.Faults + s.Phases.Heal/2 // clients work until then (run.go)
+	if expected := o.Rate * window.Seconds(); expected > float64(s.opBudget()) {
+		return fmt.Errorf("clients.open_loop.rate: %v/s over the %v clients work (fault phase and half the heal phase) offers about %.0f operations, more than budgets.max_operations allows (%d); lower the rate or raise the budget",
+			o.Rate, window, expected, s.opBudget())
 	}
 	return nil
 }

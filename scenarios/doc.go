@@ -62,6 +62,25 @@
 // phases.faults 0 the fault phase lasts until every client has done
 // clients.max_ops operations.
 //
+// Open-loop load: clients.open_loop makes the clients a pool serving
+// Poisson arrivals (sim.OpenLoop) instead of closed-loop clients that each
+// wait for a reply before asking again, so offered load does not drop as
+// the system slows down and saturation shows as growing latency:
+//
+//	clients: {count: 500, timeout: 1s, open_loop: {rate: 20000, targets: [0], ops: 0}}
+//
+// rate is arrivals per virtual second, drawn (gaps, targets, operations)
+// from the run's own "openloop/0" stream; targets are the replicas
+// requests go to (default every replica; a leader-based protocol's leader,
+// e.g. [0], to skip forwarding); clients.count is the most operations open
+// at once. An arrival that finds every client busy waits for one: its
+// operation's Invoke is when it was sent and its Arrival when it arrived,
+// and simrun's latencies count from Arrival. Arrivals go on while
+// closed-loop clients would (the fault phase and half the heal phase), or
+// stop after ops of them (needed with phases.faults 0). think and
+// max_ops do not apply. A rate that would offer more operations than
+// budgets.max_operations is refused before the run.
+//
 // Budgets: every run is bounded, and every bound is a count (or virtual
 // time), never wall-clock time, so a budget ends a run at the same event on
 // every machine and the repro command reproduces the stop too. Zero or

@@ -65,6 +65,14 @@ func TestBadScenariosGiveClearErrors(t *testing.T) {
 		{"missing name", "name: t", "", []string{"name: missing"}},
 		{"bad fsync mode", "phases:", "disk: {fsync: eventually}\nphases:", []string{`disk.fsync: "eventually"`, `"async"`}},
 		{"during on a restart", "phases:", "faults: [{at: 1s, kind: restart, node: 1, during: sync}]\nphases:", []string{"faults[0]", "during", "only on a crash"}},
+		{"open-loop rate 0", "timeout: 100ms}", "timeout: 100ms, open_loop: {rate: 0}}", []string{"t.yaml:7:55: clients.open_loop.rate: 0 is not in (0, 10000000]"}},
+		{"open-loop rate a string", "timeout: 100ms}", "timeout: 100ms, open_loop: {rate: fast}}", []string{"t.yaml:7:55: clients.open_loop.rate", "fast"}},
+		{"open-loop unknown field", "timeout: 100ms}", "timeout: 100ms, open_loop: {rate: 5, burst: 2}}", []string{"t.yaml:7:58: clients.open_loop.burst: unknown field"}},
+		{"open-loop target not a replica", "timeout: 100ms}", "timeout: 100ms, open_loop: {rate: 5, targets: [0, 3]}}", []string{"t.yaml:7:71: clients.open_loop.targets[1]: 3 is not a replica; expected 0..2"}},
+		{"open-loop target twice", "timeout: 100ms}", "timeout: 100ms, open_loop: {rate: 5, targets: [1, 1]}}", []string{"clients.open_loop.targets[1]: replica 1 is listed twice"}},
+		{"open-loop with think", "timeout: 100ms}", "timeout: 100ms, think: 1ms, open_loop: {rate: 5}}", []string{"t.yaml:7:44: clients.think: open-loop clients do not think"}},
+		{"open-loop over the op budget", "timeout: 100ms}", "timeout: 100ms, open_loop: {rate: 100000}}", []string{"clients.open_loop.rate: 100000/s", "about 150000 operations", "budgets.max_operations allows (100000)"}},
+		{"open-loop until done without ops", "timeout: 100ms}\nworkload: {mix: {read: 1, write: 1}, max_value: 3}\nphases: {faults: 1s", "timeout: 100ms, open_loop: {rate: 5}}\nworkload: {mix: {read: 1, write: 1}, max_value: 3}\nphases: {faults: 0s", []string{"clients.open_loop.ops > 0"}},
 		{"during what", "phases:", "nemesis: [{kind: crash, during: gc, every: 1s, duration: [1ms, 2ms]}]\nphases:", []string{"nemesis[0]", `during: "gc"`}},
 	}
 	for _, c := range cases {

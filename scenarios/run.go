@@ -215,6 +215,7 @@ func (r *run) addClients() {
 		Think:        s.Clients.Think,
 		StopAt:       stopAt,
 		MaxOps:       s.Clients.MaxOps,
+		OpenLoop:     s.Clients.OpenLoop.sim(),
 	})
 }
 

@@ -84,6 +84,37 @@ type ClientSpec struct {
 	RetryBackoff time.Duration `yaml:"retry_backoff,omitempty"`
 	Think        time.Duration `yaml:"think,omitempty"`
 	MaxOps       int           `yaml:"max_ops,omitempty"` // per client; 0 unbounded
+	// OpenLoop, if set, makes the clients a pool serving Poisson arrivals
+	// (sim.OpenLoop) instead of closed-loop clients that each wait for a
+	// reply before the next operation.
+	OpenLoop *OpenLoopSpec `yaml:"open_loop,omitempty"`
+}
+
+// OpenLoopSpec is an open-loop workload: operations arrive at Rate per
+// second (a Poisson process drawn from the run's seeded streams) and go to
+// a replica drawn from Targets; clients.count is the most that can be open
+// at once, and an arrival that finds every client busy waits for one
+// (its latency counts the wait).
+type OpenLoopSpec struct {
+	Rate float64 `yaml:"rate"`
+	// Targets are the replicas requests are sent to (default: every
+	// replica; e.g. [0] for a leader-based protocol's first leader).
+	Targets []int `yaml:"targets,omitempty"`
+	// Ops ends the arrivals after this many (0: they go on while clients
+	// work, the fault phase and half the heal phase).
+	Ops int `yaml:"ops,omitempty"`
+}
+
+// sim converts the spec to the kernel's type.
+func (o *OpenLoopSpec) sim() *sim.OpenLoop {
+	if o == nil {
+		return nil
+	}
+	out := &sim.OpenLoop{Rate: o.Rate, Ops: o.Ops}
+	for _, t := range o.Targets {
+		out.Targets = append(out.Targets, sim.NodeID(t))
+	}
+	return out
 }
 
 // WorkloadSpec is the operation mix: each op name with a relative weight,

@@ -191,6 +191,38 @@ func (s *Scenario) validateClients() error {
 	case c.MaxOps < 0:
 		return fmt.Errorf("clients.max_ops: %d is negative", c.MaxOps)
 	}
+	return s.validateOpenLoop()
+}
+
+// maxRate bounds an open-loop rate: far above what a simulated run can
+// deliver in a budget, low enough that a gap never rounds to nothing.
+const maxRate = 10_000_000
+
+func (s *Scenario) validateOpenLoop() error {
+	o := s.Clients.OpenLoop
+	if o == nil {
+		return nil
+	}
+	switch {
+	case !(o.Rate > 0) || o.Rate > maxRate:
+		return fmt.Errorf("clients.open_loop.rate: %v is not in (0, %d] operations per second", o.Rate, maxRate)
+	case o.Ops < 0:
+		return fmt.Errorf("clients.open_loop.ops: %d is negative", o.Ops)
+	case s.Clients.Think > 0:
+		return fmt.Errorf("clients.think: open-loop clients do not think (arrivals set the pace); remove think or open_loop")
+	case s.Clients.MaxOps > 0:
+		return fmt.Errorf("clients.max_ops: open-loop clients serve arrivals, not a count each; use clients.open_loop.ops instead")
+	}
+	seen := map[int]bool{}
+	for i, t := range o.Targets {
+		if t < 0 || t >= s.Nodes {
+			return fmt.Errorf("clients.open_loop.targets[%d]: %d is not a replica; expected 0..%d", i, t, s.Nodes-1)
+		}
+		if seen[t] {
+			return fmt.Errorf("clients.open_loop.targets[%d]: replica %d is listed twice", i, t)
+		}
+		seen[t] = true
+	}
 	return nil
 }
 
@@ -277,7 +309,10 @@ func (s *Scenario) validatePhases() error {
 	if p.Heal < 0 {
 		return fmt.Errorf("phases.heal: %v is negative", p.Heal)
 	}
-	if p.Faults == 0 && s.Clients.MaxOps == 0 {
+	if p.Faults == 0 && s.Clients.OpenLoop != nil && s.Clients.OpenLoop.Ops == 0 {
+		return fmt.Errorf("phases.faults: 0 means \"until clients finish\", which for open-loop clients needs clients.open_loop.ops > 0")
+	}
+	if p.Faults == 0 && s.Clients.OpenLoop == nil && s.Clients.MaxOps == 0 {
 		return fmt.Errorf("phases.faults: 0 means \"until clients finish\", which needs clients.max_ops > 0")
 	}
 	if s.Checks.Timeout < 0 || s.Checks.Recovery < 0 {

@@ -80,6 +80,10 @@ type ClientConfig struct {
 	StopAt Time
 	// MaxOps bounds each client's operations (0: unbounded).
 	MaxOps int
+	// OpenLoop, if set, makes the group open-loop (see OpenLoop): the
+	// clients are a pool serving Poisson arrivals, and Think and MaxOps do
+	// not apply.
+	OpenLoop *OpenLoop
 }
 
 // OpStatus is the outcome of a recorded operation.
@@ -98,9 +102,13 @@ func (s OpStatus) String() string { return opStatusNames[s] }
 
 // Operation is one recorded client operation with exact virtual times.
 type Operation struct {
-	Client   int
-	Seq      uint64
-	Op       Op
+	Client int
+	Seq    uint64
+	Op     Op
+	// Arrival is when the operation arrived: Invoke for a closed-loop
+	// client; for an open-loop one, earlier if it waited for a free
+	// client (Return − Arrival is the latency its user saw).
+	Arrival  Time
 	Invoke   Time
 	Return   Time // Never while pending or unknown
 	Status   OpStatus
@@ -115,8 +123,16 @@ type Operation struct {
 	InvokeOrder, ReturnOrder uint64
 }
 
-// Latency is the operation's duration; only meaningful once it returned.
-func (o *Operation) Latency() time.Duration { return o.Return.Sub(o.Invoke) }
+// Latency is how long the operation's user waited: from its arrival
+// (its invocation, unless an open-loop arrival waited for a free client)
+// to its return. Only meaningful once it returned. A zero Arrival (an
+// Operation built by hand) counts from Invoke.
+func (o *Operation) Latency() time.Duration {
+	if o.Arrival != 0 && o.Arrival < o.Invoke {
+		return o.Return.Sub(o.Arrival)
+	}
+	return o.Return.Sub(o.Invoke)
+}
 
 // clientTimer is a client's timer tag.
 type clientTimer struct {
@@ -140,6 +156,8 @@ type client struct {
 	done    bool
 	ops     int
 	gaveUp  map[uint64]bool // operations that ended unknown: a reply to one is an anomaly
+	home    NodeID          // the replica the current operation goes to first
+	open    *openLoop       // the arrival process this client serves, if open-loop
 }
 
 // AddClients adds cfg.Count clients after the replicas (and earlier
@@ -150,6 +168,7 @@ func (k *Kernel) AddClients(cfg ClientConfig) {
 		panic("sim: AddClients after the run started or a fault was applied; add clients first")
 	}
 	c := cfg
+	var group []*client
 	for i := 0; i < cfg.Count; i++ {
 		index := len(k.clients)
 		e := k.newEntity(NodeID(len(k.ents)), fmt.Sprintf("client/%d", index))
@@ -158,6 +177,10 @@ func (k *Kernel) AddClients(cfg ClientConfig) {
 		e.node = cl
 		k.ents = append(k.ents, e)
 		k.clients = append(k.clients, cl)
+		group = append(group, cl)
+	}
+	if c.OpenLoop != nil && len(group) > 0 {
+		k.startOpenLoop(&c, group)
 	}
 }
 
@@ -165,17 +188,29 @@ func (k *Kernel) AddClients(cfg ClientConfig) {
 func (k *Kernel) History() []*Operation { return k.history }
 
 // ClientsIdle reports whether every client has finished: no operation
-// pending and none left to invoke.
+// pending and none left to invoke (for open-loop groups: no arrival left
+// to come or waiting).
 func (k *Kernel) ClientsIdle() bool {
 	for _, c := range k.clients {
-		if !c.done {
+		if c.open == nil && !c.done {
+			return false
+		}
+	}
+	for _, ol := range k.openLoops {
+		if !ol.idle() {
 			return false
 		}
 	}
 	return true
 }
 
-func (c *client) Start(env Env) { c.next() }
+// Start begins a closed-loop client's first operation; an open-loop
+// client waits for an arrival.
+func (c *client) Start(env Env) {
+	if c.open == nil {
+		c.next()
+	}
+}
 
 func (c *client) next() {
 	k := c.k
@@ -194,22 +229,28 @@ func (c *client) next() {
 		c.done = true
 		return
 	}
+	c.begin(arrival{at: k.now, op: op, target: NodeID(c.index % k.cfg.Nodes)})
+}
+
+// begin invokes operation a now: it joins the history and its first
+// attempt goes to a.target.
+func (c *client) begin(a arrival) {
+	k := c.k
 	c.ops++
 	c.seq++
 	k.opOrder++
-	c.cur = &Operation{Client: c.index, Seq: c.seq, Op: op, Invoke: k.now, Return: Never, InvokeOrder: k.opOrder}
+	c.home = a.target
+	c.cur = &Operation{Client: c.index, Seq: c.seq, Op: a.op, Arrival: a.at, Invoke: k.now, Return: Never, InvokeOrder: k.opOrder}
 	k.history = append(k.history, c.cur)
 	c.attempt, c.maybe = 0, false
 	c.send()
 }
 
 func (c *client) target() NodeID {
-	n := c.k.cfg.Nodes
-	home := c.index % n
 	if c.cfg.RetryOther {
-		return NodeID((home + c.attempt) % n)
+		return (c.home + NodeID(c.attempt)) % NodeID(c.k.cfg.Nodes)
 	}
-	return NodeID(home)
+	return c.home
 }
 
 func (c *client) send() {
@@ -307,6 +348,10 @@ func (c *client) finish(s OpStatus, v any, err string) {
 	}
 	k.fold(uint64(k.now), 5, uint64(c.index), op.Seq, uint64(s), fnv64(fmt.Sprint(v, err)))
 	c.cur = nil
+	if c.open != nil {
+		c.open.release(c)
+		return
+	}
 	c.think()
 }
 

@@ -99,24 +99,26 @@ type End struct {
 // Kernel is the discrete-event scheduler. Use New, add clients, schedule
 // faults with At and the fault methods, then Run.
 type Kernel struct {
-	cfg      Config
-	now      Time
-	seq      uint64
-	queue    eventQueue
-	ents     []*entity
-	peers    []NodeID
-	net      *network
-	hash     uint64
-	events   int64
-	metrics  *Metrics
-	stop     *End
-	halted   bool
-	trace    *traceWriter
-	clients  []*client
-	history  []*Operation
-	seed     uint64
-	inflight int
-	held     int // events held for stopped replicas (entity.held)
+	cfg     Config
+	now     Time
+	seq     uint64
+	queue   eventQueue
+	ents    []*entity
+	peers   []NodeID
+	net     *network
+	hash    uint64
+	events  int64
+	metrics *Metrics
+	stop    *End
+	halted  bool
+	trace   *traceWriter
+	clients []*client
+	// openLoops are the open-loop groups' arrival processes (openloop.go).
+	openLoops []*openLoop
+	history   []*Operation
+	seed      uint64
+	inflight  int
+	held      int // events held for stopped replicas (entity.held)
 	// anomalies are what went wrong as it happened (anomaly.go): never
 	// folded into the hash.
 	anomalies anomalyLog

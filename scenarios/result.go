@@ -50,11 +50,14 @@ type Result struct {
 
 	// Not in the JSON: the raw material for reports, shrinking and
 	// `-history`.
-	Schedule   faults.Schedule              `json:"-"`
-	Operations []*sim.Operation             `json:"-"`
-	History    checker.History              `json:"-"`
-	HealAt     sim.Time                     `json:"-"`
-	Lin        *checker.LinearizabilityInfo `json:"-"`
+	Schedule   faults.Schedule  `json:"-"`
+	Operations []*sim.Operation `json:"-"`
+	// Unsent are the arrival times of open-loop arrivals that were still
+	// waiting for a free client when the run ended (sim.Kernel.Unsent).
+	Unsent  []sim.Time                   `json:"-"`
+	History checker.History              `json:"-"`
+	HealAt  sim.Time                     `json:"-"`
+	Lin     *checker.LinearizabilityInfo `json:"-"`
 	// Budgets is how much of each budget the run used.
 	Budgets []BudgetUse `json:"-"`
 }
@@ -93,6 +96,7 @@ func (r *run) result() *Result {
 		History:    HistoryOf(ops),
 		HealAt:     r.healAt,
 		Anomalies:  r.k.Anomalies(),
+		Unsent:     r.k.Unsent(),
 	}
 	if counts := r.k.AnomalyCounts(); len(counts) > 0 {
 		res.AnomalyCounts = counts

@@ -155,3 +155,17 @@ func (k *Kernel) OpenLoopStats() []OpenLoopStats {
 	}
 	return out
 }
+
+// Unsent returns the arrival times of open-loop arrivals still waiting
+// for a free client, oldest first: operations that arrived but were never
+// sent, so they are not in the History. A load test counts them as
+// infinitely slow.
+func (k *Kernel) Unsent() []Time {
+	var out []Time
+	for _, ol := range k.openLoops {
+		for _, a := range ol.backlog[ol.head:] {
+			out = append(out, a.at)
+		}
+	}
+	return out
+}

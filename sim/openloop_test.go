@@ -69,7 +69,7 @@ func TestOpenLoopArrivalsArePoisson(t *testing.T) {
 	if cv < 0.9 || cv > 1.1 {
 		t.Errorf("gaps' coefficient of variation %.3f, want about 1 (exponential)", cv)
 	}
-	if st := k.OpenLoopStats(); len(st) != 1 || st[0].Arrived != len(ops) || st[0].Waiting != 0 {
+	if st := k.OpenLoopStats(); len(st) != 1 || st[0].Arrived != len(ops) || st[0].Waiting != 0 || len(k.Unsent()) != 0 {
 		t.Errorf("stats %+v, want %d arrivals and none waiting", st, len(ops))
 	}
 }
@@ -175,6 +175,13 @@ func TestOpenLoopOperationBudget(t *testing.T) {
 	st := k.OpenLoopStats()[0]
 	if got := len(k.History()) + st.Waiting; got != 500 {
 		t.Errorf("%d operations recorded or waiting at the budget, want 500", got)
+	}
+	unsent := k.Unsent()
+	if len(unsent) != st.Waiting || len(unsent) == 0 {
+		t.Fatalf("%d unsent arrivals listed, %d waiting", len(unsent), st.Waiting)
+	}
+	if last := k.History()[len(k.History())-1].Arrival; unsent[0] < last {
+		t.Errorf("the oldest unsent arrival (%v) is older than the last sent one (%v): the backlog is not FIFO", unsent[0], last)
 	}
 }
 

@@ -50,6 +50,14 @@ type Definition struct {
 	Codec func(cfg Config) sim.ClientCodec
 	// NewMonitor, if set, builds the run's invariant checker.
 	NewMonitor func(cfg Config) Monitor
+	// Messages, if set, lists a value of every message type a node or
+	// its codec sends (client requests and replies included). The
+	// simulator never needs it: messages stay Go values there. A runtime
+	// that puts messages on a real wire (package live) registers these
+	// types with encoding/gob, so only exported fields travel; a message
+	// whose unexported fields matter implements encoding.BinaryMarshaler
+	// (Rabia's Batch does).
+	Messages []sim.Message
 }
 
 // Monitor checks a protocol's invariants during and after one run.

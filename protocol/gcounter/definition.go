@@ -28,4 +28,6 @@ var Definition = protocol.Definition{
 		return Codec{WriteWait: p.WriteWait, ReadWait: p.ReadWait}
 	},
 	NewMonitor: func(cfg protocol.Config) protocol.Monitor { return NewMonitor(cfg) },
+	Messages: []sim.Message{ClientRequest{}, ClientResponse{}, Push{}, PushAck{},
+		StateRequest{}, StateReply{}, Snapshot{}},
 }

@@ -15,6 +15,8 @@ var Definition = protocol.Definition{
 	NewNode:    func(cfg protocol.Config, id sim.NodeID) sim.Node { return newNode(cfg, id) },
 	Codec:      func(protocol.Config) sim.ClientCodec { return codec{} },
 	NewMonitor: func(cfg protocol.Config) protocol.Monitor { return newMonitor(cfg) },
+	Messages: []sim.Message{Proposal{}, Acknowledgment{}, Reject{}, Commit{}, CommitReceived{},
+		ClientRequest{}, ClientReply{}},
 }
 
 // codec turns simulated clients' requests into ClientRequest messages and

@@ -24,6 +24,8 @@ var Definition = protocol.Definition{
 	},
 	Codec:      func(protocol.Config) sim.ClientCodec { return Codec{} },
 	NewMonitor: func(cfg protocol.Config) protocol.Monitor { return NewMonitor(cfg.Nodes) },
+	Messages: []sim.Message{ClientRequest{}, ClientReply{}, prepare{}, promise{}, reject{},
+		accept{}, accepted{}, heartbeat{}, catchupReq{}, catchup{}},
 }
 
 // Params are the protocol's settings (protocol.params in a scenario).

@@ -23,6 +23,8 @@ var Definition = protocol.Definition{
 	NewMonitor: func(cfg protocol.Config) protocol.Monitor {
 		return NewMonitor(cfg)
 	},
+	Messages: []sim.Message{ClientRequest{}, ClientReply{}, Forward{}, Proposal{}, State{},
+		Vote{}, Decision{}, ProposalRequest{}, CatchUpRequest{}, CatchUp{}},
 }
 
 // Codec is the client adapter: sim.Request in, ClientReply out.

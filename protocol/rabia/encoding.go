@@ -152,3 +152,17 @@ func decodeBatch(enc []byte) (*Batch, error) {
 	b.hash = fnv(b.enc)
 	return b, nil
 }
+
+// MarshalBinary is a batch's wire form for a runtime that sends messages
+// over a real network (package live): its disk encoding, which carries
+// every field, so the receiver's copy has the same content hash.
+func (b *Batch) MarshalBinary() ([]byte, error) { return encodeBatch(b), nil }
+
+// UnmarshalBinary reads what MarshalBinary wrote.
+func (b *Batch) UnmarshalBinary(enc []byte) error {
+	d, err := decodeBatch(enc)
+	if err == nil {
+		*b = *d
+	}
+	return err
+}

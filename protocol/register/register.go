@@ -24,6 +24,7 @@ var Definition = protocol.Definition{
 	NewMonitor: func(cfg protocol.Config) protocol.Monitor {
 		return &monitor{committed: make([]uint64, cfg.Nodes)}
 	},
+	Messages: []sim.Message{request{}, reply{}, replicate{}, ack{}},
 }
 
 // Params are the protocol's settings.

@@ -1,0 +1,140 @@
+package live
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/faultline-sim/faultline/protocol"
+	"github.com/faultline-sim/faultline/sim"
+)
+
+// ClusterConfig describes a cluster whose replicas all run in this
+// process (each with its own event loop, sockets and disk directory).
+type ClusterConfig struct {
+	Protocol protocol.Definition
+	Config   protocol.Config
+	// DataDir holds node-0, node-1, ...; empty means a temporary directory
+	// that Close removes.
+	DataDir string
+	// Host is the interface to listen on; default 127.0.0.1.
+	Host string
+	// BasePort, if non-zero, puts node i's HTTP API on BasePort+i and its
+	// replica port on BasePort+100+i. Zero lets the OS choose every port.
+	BasePort int
+	// HTTP starts each node's HTTP server (on BasePort+i, or a port the
+	// OS chooses). Without it, use Node.Handler.
+	HTTP bool
+	// API builds each node's client API; nil means OpsAPI.
+	API func(*Node) http.Handler
+	// RandSeed seeds the nodes' own streams (0: from the clock).
+	RandSeed uint64
+	Logger   *slog.Logger
+	// OnFact sees every fact of every node (see NodeConfig.OnFact).
+	OnFact func(node sim.NodeID, fact any)
+}
+
+// Cluster is a set of live replicas in this process.
+type Cluster struct {
+	nodes   []*Node
+	tempDir string
+}
+
+// PeerPortOffset is how far above BasePort the replica ports start.
+const PeerPortOffset = 100
+
+// StartCluster binds every replica's port, then starts the replicas.
+func StartCluster(cfg ClusterConfig) (*Cluster, error) {
+	n := cfg.Config.Nodes
+	if n < 1 {
+		return nil, fmt.Errorf("cluster of %d nodes; expected at least 1", n)
+	}
+	if cfg.Host == "" {
+		cfg.Host = "127.0.0.1"
+	}
+	c := &Cluster{}
+	if cfg.DataDir == "" {
+		dir, err := os.MkdirTemp("", "faultline-live-")
+		if err != nil {
+			return nil, err
+		}
+		cfg.DataDir, c.tempDir = dir, dir
+	}
+	listeners := make([]net.Listener, n)
+	peers := make([]string, n)
+	for i := range n {
+		port := 0
+		if cfg.BasePort != 0 {
+			port = cfg.BasePort + PeerPortOffset + i
+		}
+		l, err := net.Listen("tcp", net.JoinHostPort(cfg.Host, strconv.Itoa(port)))
+		if err != nil {
+			for _, l := range listeners[:i] {
+				l.Close()
+			}
+			c.removeTemp()
+			return nil, fmt.Errorf("node %d: %w", i, err)
+		}
+		listeners[i], peers[i] = l, l.Addr().String()
+	}
+	for i := range n {
+		nc := NodeConfig{Protocol: cfg.Protocol, Config: cfg.Config, ID: sim.NodeID(i), Peers: peers,
+			Listener: listeners[i], DataDir: filepath.Join(cfg.DataDir, "node-"+strconv.Itoa(i)),
+			API: cfg.API, RandSeed: cfg.RandSeed, Logger: cfg.Logger, OnFact: cfg.OnFact}
+		if cfg.HTTP {
+			port := 0
+			if cfg.BasePort != 0 {
+				port = cfg.BasePort + i
+			}
+			nc.HTTPAddr = net.JoinHostPort(cfg.Host, strconv.Itoa(port))
+		}
+		node, err := StartNode(nc)
+		if err != nil {
+			for _, l := range listeners[i+1:] {
+				l.Close()
+			}
+			c.Close()
+			return nil, fmt.Errorf("node %d: %w", i, err)
+		}
+		c.nodes = append(c.nodes, node)
+	}
+	return c, nil
+}
+
+// Nodes are the replicas, by id.
+func (c *Cluster) Nodes() []*Node { return c.nodes }
+
+// Node is replica i.
+func (c *Cluster) Node(i int) *Node { return c.nodes[i] }
+
+// URLs are the nodes' HTTP base URLs (empty strings without HTTP).
+func (c *Cluster) URLs() []string {
+	urls := make([]string, len(c.nodes))
+	for i, n := range c.nodes {
+		urls[i] = n.URL()
+	}
+	return urls
+}
+
+// Close stops every replica and HTTP server and waits for their
+// goroutines; a temporary data directory is removed.
+func (c *Cluster) Close() error {
+	var errs []error
+	for _, n := range c.nodes {
+		errs = append(errs, n.Close())
+	}
+	errs = append(errs, c.removeTemp())
+	return errors.Join(errs...)
+}
+
+func (c *Cluster) removeTemp() error {
+	if c.tempDir == "" {
+		return nil
+	}
+	return os.RemoveAll(c.tempDir)
+}

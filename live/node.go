@@ -1,0 +1,483 @@
+package live
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/faultline-sim/faultline/protocol"
+	"github.com/faultline-sim/faultline/sim"
+)
+
+// NodeConfig describes one replica of a live cluster.
+type NodeConfig struct {
+	// Protocol is the protocol's definition; its NewNode builds the
+	// replica, exactly as the simulator does.
+	Protocol protocol.Definition
+	// Config is what every replica must agree on: cluster size, machine,
+	// params and the root seed (Rabia's common coin is drawn from it, so
+	// replicas in different processes must be given the same Seed).
+	Config protocol.Config
+	// ID is this replica, in [0, Config.Nodes).
+	ID sim.NodeID
+	// Peers are the replicas' TCP addresses (host:port), indexed by ID;
+	// Peers[ID] is where this replica listens.
+	Peers []string
+	// Listener, if set, is already bound to Peers[ID] (a cluster binds
+	// port 0 first to learn its addresses). A restart binds Peers[ID]
+	// again.
+	Listener net.Listener
+	// ListenAddr, if set, is where the replica listens instead of
+	// Peers[ID] (":7100" in a container whose peers know it by name).
+	ListenAddr string
+	// DataDir is this replica's disk directory.
+	DataDir string
+	// HTTPAddr, if set, serves the node's HTTP API there (":0" picks a
+	// port; URL says which). Empty: no server (tests use Handler).
+	HTTPAddr string
+	// API builds the protocol's client API; nil means OpsAPI. The admin
+	// endpoints are mounted beside it under /admin/.
+	API func(*Node) http.Handler
+	// RandSeed seeds the node's own random stream (mixed with its id and
+	// incarnation); 0 takes one from the wall clock.
+	RandSeed uint64
+	// ClientSlots is how many operations the node's clients may have
+	// open at once (default 256); each slot is one virtual client with
+	// its own id and sequence numbers, as a simulated client is.
+	ClientSlots int
+	// Logger receives the node's events; nil discards them.
+	Logger *slog.Logger
+	// OnFact, if set, sees every fact the node reports (env.Observe),
+	// from the node's event loop. It must not block.
+	OnFact func(node sim.NodeID, fact any)
+}
+
+// Node is one live replica: its event loop, its network links, its disk,
+// its clients and its HTTP API. It survives Kill and Restart; Close ends
+// it for good.
+type Node struct {
+	cfg     NodeConfig
+	codec   sim.ClientCodec
+	log     *slog.Logger
+	metrics *Metrics
+	filter  filterBox
+	clients *clientPool
+	addr    string // Peers[ID], resolved once a listener was bound
+
+	mu          sync.Mutex
+	inc         *incarnation // nil while down
+	incarnation uint64
+	closed      bool
+	lastErr     string // why the node last went down on its own (a panic)
+
+	http     *http.Server
+	httpURL  string
+	httpDone chan struct{}
+	handler  http.Handler
+}
+
+// ErrDown is returned for an operation submitted to a node that is down:
+// it never reached the replica.
+var ErrDown = errors.New("node is down")
+
+// StartNode starts one replica (its first incarnation) and, if
+// cfg.HTTPAddr is set, its HTTP server.
+func StartNode(cfg NodeConfig) (*Node, error) {
+	if err := checkNodeConfig(&cfg); err != nil {
+		return nil, err
+	}
+	if err := RegisterMessages(cfg.Protocol); err != nil {
+		return nil, err
+	}
+	n := &Node{cfg: cfg, log: cfg.Logger, metrics: newMetrics(), addr: cfg.Peers[cfg.ID]}
+	n.codec = cfg.Protocol.Codec(cfg.Config)
+	n.clients = newClientPool(cfg.Config.Nodes, cfg.ID, cfg.ClientSlots)
+	if cfg.ListenAddr != "" {
+		n.addr = cfg.ListenAddr
+	}
+	if cfg.Listener != nil {
+		n.addr = cfg.Listener.Addr().String()
+	}
+	api := cfg.API
+	if api == nil {
+		api = OpsAPI
+	}
+	n.handler = n.withAdmin(api(n))
+	if err := n.start(cfg.Listener); err != nil {
+		return nil, err
+	}
+	if cfg.HTTPAddr != "" {
+		if err := n.serveHTTP(cfg.HTTPAddr); err != nil {
+			n.Close()
+			return nil, err
+		}
+	}
+	return n, nil
+}
+
+func checkNodeConfig(cfg *NodeConfig) error {
+	c := cfg.Config
+	switch {
+	case cfg.Protocol.NewNode == nil || cfg.Protocol.Codec == nil:
+		return fmt.Errorf("protocol %q has no NewNode or Codec", cfg.Protocol.Name)
+	case c.Nodes < 1:
+		return fmt.Errorf("cluster of %d nodes; expected at least 1", c.Nodes)
+	case len(cfg.Peers) != c.Nodes:
+		return fmt.Errorf("%d peer addresses for %d nodes; expected one per node", len(cfg.Peers), c.Nodes)
+	case cfg.ID < 0 || int(cfg.ID) >= c.Nodes:
+		return fmt.Errorf("node %d is not in [0, %d)", cfg.ID, c.Nodes)
+	case cfg.DataDir == "":
+		return errors.New("no data directory")
+	}
+	if c.Machine == "" && len(cfg.Protocol.Machines) > 0 {
+		cfg.Config.Machine = cfg.Protocol.Machines[0]
+	}
+	if cfg.Protocol.Validate == nil && len(c.Params) > 0 {
+		return fmt.Errorf("protocol %s takes no params", cfg.Protocol.Name)
+	}
+	if cfg.Protocol.Validate != nil {
+		if err := cfg.Protocol.Validate(cfg.Config); err != nil {
+			return err
+		}
+	}
+	if cfg.ClientSlots <= 0 {
+		cfg.ClientSlots = 256
+	}
+	if cfg.RandSeed == 0 {
+		cfg.RandSeed = uint64(time.Now().UnixNano())
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return nil
+}
+
+// ID is the replica's id.
+func (n *Node) ID() sim.NodeID { return n.cfg.ID }
+
+// Addr is the address the replica listens on for its peers.
+func (n *Node) Addr() string { return n.addr }
+
+// URL is the base URL of the node's HTTP server ("" without one).
+func (n *Node) URL() string { return n.httpURL }
+
+// Handler is the node's HTTP API with the admin endpoints, for serving it
+// elsewhere (httptest) or wrapping it.
+func (n *Node) Handler() http.Handler { return n.handler }
+
+// Protocol is the definition the node runs.
+func (n *Node) Protocol() protocol.Definition { return n.cfg.Protocol }
+
+// Config is the cluster configuration the node was started with.
+func (n *Node) Config() protocol.Config { return n.cfg.Config }
+
+// Metrics are the node's counters: what the protocol Counts, facts by
+// type, and the runtime's own (live.*).
+func (n *Node) Metrics() *Metrics { return n.metrics }
+
+// Up reports whether the replica is running.
+func (n *Node) Up() bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.inc != nil
+}
+
+// Kill stops the replica as a killed process stops: its event loop ends
+// after the handler it is in, its connections and timers go, and every
+// disk write it did not sync is lost. Operations waiting on it end with
+// an unknown outcome. The HTTP server stays up (answering 503), so the
+// admin endpoint can restart it. Killing a node that is down does nothing.
+func (n *Node) Kill() {
+	n.mu.Lock()
+	inc := n.inc
+	n.inc = nil
+	n.mu.Unlock()
+	if inc != nil {
+		inc.stop()
+		n.log.Info("node killed", "node", n.cfg.ID, "incarnation", inc.number)
+	}
+}
+
+// Restart starts a new incarnation of a replica that is down: a fresh
+// value from the protocol's NewNode, the surviving disk, a new listener
+// on the same address. Restarting a running node is an error.
+func (n *Node) Restart() error {
+	n.mu.Lock()
+	running, closed := n.inc != nil, n.closed
+	n.mu.Unlock()
+	switch {
+	case closed:
+		return errors.New("node is closed")
+	case running:
+		return errors.New("node is running; kill it first")
+	}
+	return n.start(nil)
+}
+
+// Close kills the replica and stops its HTTP server; the node cannot be
+// restarted afterwards.
+func (n *Node) Close() error {
+	n.mu.Lock()
+	n.closed = true
+	n.mu.Unlock()
+	n.Kill()
+	if n.http != nil {
+		err := n.http.Close()
+		<-n.httpDone
+		return err
+	}
+	return nil
+}
+
+func (n *Node) start(l net.Listener) error {
+	if l == nil {
+		var err error
+		if l, err = net.Listen("tcp", n.addr); err != nil {
+			return fmt.Errorf("node %d: %w", n.cfg.ID, err)
+		}
+	}
+	disk, err := OpenFileDisk(n.cfg.DataDir)
+	if err != nil {
+		l.Close()
+		return fmt.Errorf("node %d: disk: %w", n.cfg.ID, err)
+	}
+	n.mu.Lock()
+	if n.closed || n.inc != nil {
+		n.mu.Unlock()
+		l.Close()
+		disk.Close()
+		return errors.New("node is closed or already running")
+	}
+	n.incarnation++
+	inc := newIncarnation(n, n.incarnation, l, disk)
+	n.inc = inc
+	n.mu.Unlock()
+	inc.run()
+	n.log.Info("node started", "node", n.cfg.ID, "incarnation", inc.number, "addr", n.addr)
+	return nil
+}
+
+// current is the running incarnation, or nil.
+func (n *Node) current() *incarnation {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.inc
+}
+
+// crashed takes an incarnation down after its handler panicked.
+func (n *Node) crashed(inc *incarnation, why string) {
+	n.mu.Lock()
+	if n.inc == inc {
+		n.inc = nil
+		n.lastErr = why
+	}
+	n.mu.Unlock()
+	inc.stop()
+}
+
+func (n *Node) serveHTTP(addr string) error {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("node %d: http: %w", n.cfg.ID, err)
+	}
+	n.httpURL = "http://" + l.Addr().String()
+	n.http = &http.Server{Handler: n.handler, ReadHeaderTimeout: 10 * time.Second}
+	n.httpDone = make(chan struct{})
+	go func() {
+		defer close(n.httpDone)
+		n.http.Serve(l)
+	}()
+	return nil
+}
+
+// event is one thing for a replica's event loop to do.
+type event struct {
+	timer  sim.TimerID // a timer firing (msg nil)
+	from   sim.NodeID
+	msg    sim.Message
+	notify chan<- struct{} // closed once the event was handled (tests)
+}
+
+// incarnation is one life of a replica, from start to kill: the only
+// goroutine that calls the node's handlers (so they run one at a time, as
+// in the simulator), its listener, links and timers.
+type incarnation struct {
+	n      *Node
+	number uint64
+	node   sim.Node
+	env    *env
+	disk   *FileDisk
+	// filterRng draws the network filter's losses and jitter.
+	filterRng *rand.Rand
+	events    chan event
+	local     []event // sends to itself, handled after the current handler
+	timers    map[sim.TimerID]*pendingTimer
+	nextID    sim.TimerID
+
+	listener net.Listener
+	links    []*link // outgoing, by replica id (nil for itself)
+
+	quit     chan struct{}
+	stopOnce sync.Once
+	wg       sync.WaitGroup
+	connMu   sync.Mutex
+	conns    map[net.Conn]bool // inbound
+}
+
+func newIncarnation(n *Node, number uint64, l net.Listener, disk *FileDisk) *incarnation {
+	inc := &incarnation{
+		n: n, number: number, disk: disk, listener: l,
+		events: make(chan event, 4096), timers: map[sim.TimerID]*pendingTimer{},
+		quit: make(chan struct{}), conns: map[net.Conn]bool{},
+	}
+	seed := n.cfg.RandSeed
+	inc.env = &env{inc: inc, rng: rand.New(rand.NewPCG(seed, uint64(n.cfg.ID)<<32|number))}
+	// The filter draws from a stream of its own, so a fault never shifts
+	// the node's draws.
+	inc.filterRng = rand.New(rand.NewPCG(seed^0xf11e, uint64(n.cfg.ID)<<32|number))
+	inc.links = make([]*link, n.cfg.Config.Nodes)
+	for i := range inc.links {
+		if sim.NodeID(i) != n.cfg.ID {
+			inc.links[i] = newLink(inc, sim.NodeID(i), n.cfg.Peers[i])
+		}
+	}
+	inc.node = n.cfg.Protocol.NewNode(n.cfg.Config, n.cfg.ID)
+	return inc
+}
+
+// run starts the incarnation's goroutines: the event loop, the acceptor
+// and one writer per link.
+func (inc *incarnation) run() {
+	inc.wg.Add(2)
+	go inc.loop()
+	go inc.accept()
+	for _, l := range inc.links {
+		if l != nil {
+			inc.wg.Add(1)
+			go l.run()
+		}
+	}
+}
+
+// stop ends the incarnation and waits for its goroutines. Unsynced disk
+// writes are dropped; operations waiting on this node end unknown.
+func (inc *incarnation) stop() {
+	inc.stopOnce.Do(func() {
+		close(inc.quit)
+		inc.listener.Close()
+		inc.connMu.Lock()
+		for c := range inc.conns {
+			c.Close()
+		}
+		inc.connMu.Unlock()
+		for _, l := range inc.links {
+			if l != nil {
+				l.close()
+			}
+		}
+	})
+	inc.wg.Wait()
+	inc.n.clients.abandon(inc.number)
+}
+
+// post hands an event to the loop; false if the incarnation ended first.
+func (inc *incarnation) post(e event) bool {
+	select {
+	case <-inc.quit:
+		return false
+	default:
+	}
+	select {
+	case inc.events <- e:
+		return true
+	case <-inc.quit:
+		return false
+	}
+}
+
+func (inc *incarnation) loop() {
+	defer inc.wg.Done()
+	defer func() {
+		for _, t := range inc.timers {
+			t.t.Stop()
+		}
+		inc.disk.Close()
+	}()
+	if !inc.handle(func() { inc.node.Start(inc.env) }) {
+		return
+	}
+	for {
+		if len(inc.local) > 0 {
+			e := inc.local[0]
+			inc.local = inc.local[1:]
+			if !inc.dispatch(e) {
+				return
+			}
+			continue
+		}
+		select {
+		case <-inc.quit:
+			return
+		case e := <-inc.events:
+			if !inc.dispatch(e) {
+				return
+			}
+		}
+	}
+}
+
+func (inc *incarnation) dispatch(e event) bool {
+	select {
+	case <-inc.quit:
+		return false // killed while this event waited: it is never handled
+	default:
+	}
+	ok := true
+	if e.msg != nil {
+		ok = inc.handle(func() { inc.node.Receive(inc.env, e.from, e.msg) })
+	} else if tag, live := inc.timerFired(e.timer); live {
+		ok = inc.handle(func() { inc.node.Timer(inc.env, tag) })
+	}
+	if e.notify != nil {
+		close(e.notify)
+	}
+	return ok
+}
+
+// handle runs one handler; a panic takes the node down (as the simulator
+// turns it into a node_panic verdict), reported in the log, the metrics
+// and the node's status.
+func (inc *incarnation) handle(f func()) (ok bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			why := fmt.Sprintf("panic: %v", r)
+			inc.n.log.Error("node handler panicked; node is down", "node", inc.n.cfg.ID, "panic", r, "stack", string(debug.Stack()))
+			inc.n.metrics.Add("live.node_panics", 1)
+			ok = false
+			go inc.n.crashed(inc, why)
+		}
+	}()
+	f()
+	return true
+}
+
+// pendingTimer is a timer set and not yet handled.
+type pendingTimer struct {
+	t   *time.Timer
+	tag any
+}
+
+func (inc *incarnation) timerFired(id sim.TimerID) (any, bool) {
+	t, ok := inc.timers[id]
+	if !ok {
+		return nil, false // cancelled after it fired, before it was handled
+	}
+	delete(inc.timers, id)
+	return t.tag, true
+}

@@ -59,11 +59,6 @@ type mixWorkload struct {
 	total   int
 }
 
-// NewWorkload is the workload generator the simulator's clients use, for
-// drivers outside it (a live cluster's load generator and tests): the
-// same spec and stream give the same operations.
-func NewWorkload(spec WorkloadSpec) sim.Workload { return newWorkload(spec) }
-
 func newWorkload(spec WorkloadSpec) *mixWorkload {
 	w := &mixWorkload{spec: spec}
 	for f := range spec.Mix {

@@ -35,6 +35,17 @@ func TestParamsAreValidated(t *testing.T) {
 	}
 }
 
+// TestParamsDefaults: an empty params block gives the defaults doc.go
+// documents. Any value in range is a correct Multi-Paxos, so no scenario
+// can tell a changed default; this test is what holds them.
+func TestParamsDefaults(t *testing.T) {
+	p, err := parseParams(protocol.Config{Nodes: 3, Machine: "counter"})
+	want := Params{BatchSize: 1, Window: 8, HeartbeatMs: 10, ElectionMs: 50}
+	if err != nil || p != want {
+		t.Errorf("defaults: got %+v, %v; want %+v", p, err, want)
+	}
+}
+
 // TestBallotOrder: a higher round wins, the node breaks ties.
 func TestBallotOrder(t *testing.T) {
 	for _, tc := range []struct {

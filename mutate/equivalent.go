@@ -85,3 +85,24 @@ func (eq Equivalent) Stale(all []*Mutant) []string {
 	slices.Sort(stale)
 	return stale
 }
+
+// Apply brings results read back from a results file up to date with eq:
+// a survivor marked equivalent since it ran becomes MarkedEquivalent with
+// its reason, so marking a survivor does not cost a re-run. It returns the
+// IDs of results stored as equivalent whose mark has since been removed:
+// their stored status says nothing about the code, so they must run again
+// (-only) before the summary can count them.
+func (eq Equivalent) Apply(results []*Result) (unmarked []string) {
+	for _, r := range results {
+		reason, marked := eq[r.ID]
+		switch {
+		case marked && r.Status == Survived:
+			r.Status, r.Reason = MarkedEquivalent, reason
+		case marked && r.Status == MarkedEquivalent:
+			r.Reason = reason
+		case !marked && r.Status == MarkedEquivalent:
+			unmarked = append(unmarked, r.ID)
+		}
+	}
+	return unmarked
+}

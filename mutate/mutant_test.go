@@ -182,6 +182,27 @@ func TestReadEquivalent(t *testing.T) {
 	}
 }
 
+// TestApplyEquivalentOnResume: a survivor marked after its run leaves the
+// score without a re-run; a stored equivalent whose mark was removed is
+// reported, never counted as equivalent with a stale reason.
+func TestApplyEquivalentOnResume(t *testing.T) {
+	res := func(id, status string) *Result { return &Result{Mutant: Mutant{ID: id}, Status: status, Reason: "old"} }
+	results := []*Result{res("aaaaaaaaaa", Survived), res("bbbbbbbbbb", Killed), res("cccccccccc", MarkedEquivalent), res("dddddddddd", MarkedEquivalent), res("eeeeeeeeee", Survived)}
+	eq := Equivalent{"aaaaaaaaaa": "only a trace hash", "bbbbbbbbbb": "wrong mark", "dddddddddd": "new reason"}
+	unmarked := eq.Apply(results)
+	want := []struct{ status, reason string }{
+		{MarkedEquivalent, "only a trace hash"}, {Killed, "old"}, {MarkedEquivalent, "old"}, {MarkedEquivalent, "new reason"}, {Survived, "old"},
+	}
+	for i, w := range want {
+		if results[i].Status != w.status || results[i].Reason != w.reason {
+			t.Errorf("%s: %s %q, want %s %q", results[i].ID, results[i].Status, results[i].Reason, w.status, w.reason)
+		}
+	}
+	if len(unmarked) != 1 || unmarked[0] != "cccccccccc" {
+		t.Errorf("unmarked %v, want [cccccccccc]", unmarked)
+	}
+}
+
 // TestSmallSampleSpansFiles: a sample smaller than the number of (file,
 // operator) groups still comes from across the files, not the first ones.
 func TestSmallSampleSpansFiles(t *testing.T) {

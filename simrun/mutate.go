@@ -35,7 +35,7 @@ func parseMutateFlags(args []string, stderr io.Writer) (mutateFlags, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&f.pkg, "pkg", "", "the package to mutate, as the go command names it (e.g. ./protocol/rabia) (required)")
 	fs.StringVar(&f.scenarios, "scenarios", "", "comma-separated scenario names or .yaml files (default: the built-in scenarios of the package's protocol)")
-	fs.Func("seeds", "seeds per scenario: N, LO-HI, or a comma-separated mix such as 1-20,57 (default 1-20)", func(s string) (err error) {
+	fs.Func("seeds", "seeds per scenario: N, LO-HI, or a comma-separated mix such as 1-20,57 (default 1-5)", func(s string) (err error) {
 		f.seeds, err = sweep.ParseRange(s)
 		return err
 	})
@@ -203,6 +203,10 @@ func runPlan(f mutateFlags, p *plan, s *mutate.Session, stderr io.Writer) ([]*mu
 	if err != nil {
 		fmt.Fprintf(stderr, "simrun mutate: -out: %v\n", err)
 		return nil, exitUsage
+	}
+	if unmarked := p.eq.Apply(results); len(unmarked) > 0 {
+		fmt.Fprintf(stderr, "simrun mutate: %s: %d mutants stored as equivalent are no longer marked; their status is out of date until they run again (-only %s)\n",
+			f.out, len(unmarked), strings.Join(unmarked, ","))
 	}
 	done := map[string]bool{}
 	for _, r := range results {

@@ -37,8 +37,14 @@ type Config struct {
 	// Parallel is how many mutants are built and run at once (0: one per CPU).
 	Parallel int
 	// Timeout bounds one mutant's worker in wall time; 0 derives it from the
-	// baseline (ten times its single-core time, at least a minute).
+	// baseline (ten times its single-core time, at least a minute; at
+	// least ten minutes where the CPU budget applies, since a busy machine
+	// stretches wall time and a spinning mutant is stopped by its CPU).
 	Timeout time.Duration
+	// CPUBudget bounds one mutant's worker in CPU time (Linux); 0 derives
+	// it from the baseline: ten times the CPU the unmutated runner spent on
+	// every scenario seed, at least a minute.
+	CPUBudget time.Duration
 	// MemoryLimit caps a worker's address space in bytes (0: 4 GiB).
 	MemoryLimit int64
 	// Equivalent mutants are not run: their result is their reason.
@@ -59,6 +65,7 @@ type Session struct {
 	skipFile  string
 	Skipped   []string // scenario/seed keys the baseline failed (skipped for every mutant)
 	timeout   time.Duration
+	cpuBudget time.Duration // 0: none
 }
 
 // Prepare builds the unmutated runner and asks it for the scenarios.
@@ -94,6 +101,10 @@ func (s *Session) Scenarios() []string { return s.scenarios }
 // Timeout is the wall-clock budget of one mutant (known after Baseline).
 func (s *Session) Timeout() time.Duration { return s.timeout }
 
+// CPUBudget is the CPU-time budget of one mutant (known after Baseline;
+// 0 where the platform cannot enforce one).
+func (s *Session) CPUBudget() time.Duration { return s.cpuBudget }
+
 func (s *Session) resolve() error {
 	s.cfg.Log("building the runner %s", s.cfg.Runner)
 	if out, err := s.build("", s.base, nil); err != nil {
@@ -120,8 +131,9 @@ func (s *Session) resolve() error {
 func (s *Session) Baseline() error {
 	s.cfg.Log("baseline: %d scenarios × seeds %v unmutated", len(s.scenarios), s.cfg.Seeds)
 	start := time.Now()
+	var cpu time.Duration
 	lines, crash, err := s.work(context.Background(), s.base, []string{"-baseline", "-scenarios", strings.Join(s.scenarios, ","),
-		"-seeds", s.cfg.Seeds.String(), "-parallel", fmt.Sprint(s.cfg.Parallel)}, nil)
+		"-seeds", s.cfg.Seeds.String(), "-parallel", fmt.Sprint(s.cfg.Parallel)}, &cpu)
 	if err == nil && crash != "" {
 		err = fmt.Errorf("the unmutated runner crashed: %s", crash)
 	}
@@ -142,9 +154,18 @@ func (s *Session) Baseline() error {
 	if err := os.WriteFile(s.skipFile, b, 0o644); err != nil {
 		return err
 	}
+	if cpuLimited {
+		s.cpuBudget = s.cfg.CPUBudget
+		if s.cpuBudget == 0 {
+			s.cpuBudget = max(time.Minute, 10*cpu)
+		}
+	}
 	s.timeout = s.cfg.Timeout
 	if s.timeout == 0 {
 		s.timeout = max(time.Minute, 10*elapsed*time.Duration(s.cfg.Parallel))
+		if s.cpuBudget > 0 {
+			s.timeout = max(s.timeout, 10*time.Minute)
+		}
 	}
 	return nil
 }
@@ -191,6 +212,9 @@ func (s *Session) work(ctx context.Context, bin string, args []string, cpu *time
 	if ctx.Err() != nil {
 		return lines, "", ctx.Err()
 	}
+	if s.cpuBudget > 0 && cmd.ProcessState != nil && cpuExceeded(cmd.ProcessState, s.cpuBudget) {
+		return lines, "", errCPUBudget
+	}
 	var exit *exec.ExitError
 	if errors.As(runErr, &exit) && exit.ExitCode() == 2 {
 		return nil, "", errors.New(msg) // bad input: a scenario name, say
@@ -200,6 +224,9 @@ func (s *Session) work(ctx context.Context, bin string, args []string, cpu *time
 	}
 	return lines, msg, nil
 }
+
+// errCPUBudget: the worker was killed for using its whole CPU budget.
+var errCPUBudget = errors.New("CPU budget exhausted")
 
 // Run builds and runs each mutant, up to Parallel at once, and hands the
 // results to emit in the order of ms (running the Baseline first if it
@@ -299,9 +326,12 @@ func (s *Session) runMutant(worker int, m *Mutant) *Result {
 	ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
 	defer cancel()
 	lines, crash, err := s.work(ctx, bin, []string{"-scenarios", strings.Join(s.scenarios, ","),
-		"-seeds", s.cfg.Seeds.String(), "-skip", s.skipFile, "-parallel", "1"}, &cpu)
+		"-seeds", s.cfg.Seeds.String(), "-skip", s.skipFile, "-parallel", "1", "-cpu-limit", s.cpuBudget.String()}, &cpu)
 	r.RunMs = time.Since(start).Milliseconds()
 	switch {
+	case errors.Is(err, errCPUBudget):
+		r.Status, r.Budget = TimedOut, "cpu"
+		r.Error = fmt.Sprintf("the worker used more than %v of CPU time", s.cpuBudget)
 	case errors.Is(err, context.DeadlineExceeded):
 		r.Status, r.Budget = TimedOut, "wall"
 		r.Error = fmt.Sprintf("the worker ran longer than %v", s.timeout)

@@ -64,11 +64,15 @@ func WorkerMain(args []string, stdout, stderr io.Writer) int {
 	skipFile := fs.String("skip", "", "JSON file of scenario/seed keys to skip (the baseline's failures)")
 	parallel := fs.Int("parallel", 1, "worker goroutines")
 	memLimit := fs.Int64("memory-limit", 0, "address-space limit in bytes (0: none)")
+	cpuLimit := fs.Duration("cpu-limit", 0, "CPU-time limit of this process (0: none)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if *memLimit > 0 {
 		limitMemory(*memLimit)
+	}
+	if *cpuLimit > 0 {
+		limitCPU(*cpuLimit)
 	}
 	ss, err := resolveScenarios(*names, *pkg)
 	if err != nil {

@@ -52,7 +52,7 @@ func parseMutateFlags(args []string, stderr io.Writer) (mutateFlags, error) {
 	fs.StringVar(&f.report, "report", "", "also write an HTML page of the results, DIR/mutation.html")
 	fs.StringVar(&f.equivalent, "equivalent", "", "file of mutants marked equivalent (default: the package's "+mutate.EquivalentFile+")")
 	fs.StringVar(&f.runner, "runner", "", "main package that runs the scenarios (default: simrun; required for a package outside Faultline's module)")
-	fs.DurationVar(&f.timeout, "timeout", 0, "wall-clock budget of one mutant's run (default: ten times the baseline's, at least 1m)")
+	fs.DurationVar(&f.timeout, "timeout", 0, "wall-clock budget of one mutant's run (default: ten times the baseline's, at least 1m; at least 10m on Linux, where a CPU budget of ten times the baseline's CPU stops a spinning mutant)")
 	fs.BoolVar(&f.force, "force", false, "replace an -out or -report file that simrun did not write (default: refuse it and leave it as it is)")
 	fs.DurationVar(&f.every, "progress", 5*time.Second, "when stderr is not a terminal, print a progress line this often")
 	if err := parseFlags(fs, args); err != nil {
@@ -229,8 +229,12 @@ func runPlan(f mutateFlags, p *plan, s *mutate.Session, stderr io.Writer) ([]*mu
 	if len(s.Skipped) > 0 {
 		fmt.Fprintf(stderr, "simrun mutate: %d scenario seeds fail without any mutant and are skipped: %s\n", len(s.Skipped), abbreviate(s.Skipped, 8))
 	}
-	fmt.Fprintf(stderr, "simrun mutate: %d mutants to run (%d in the package), scenarios %s, seeds %v, %v wall budget each\n",
-		len(todo), p.settings.Mutants, strings.Join(s.Scenarios(), ","), f.seeds, s.Timeout().Round(time.Second))
+	budget := fmt.Sprintf("%v wall", s.Timeout().Round(time.Second))
+	if c := s.CPUBudget(); c > 0 {
+		budget = fmt.Sprintf("%v CPU, %s", c.Round(time.Second), budget)
+	}
+	fmt.Fprintf(stderr, "simrun mutate: %d mutants to run (%d in the package), scenarios %s, seeds %v, %s budget each\n",
+		len(todo), p.settings.Mutants, strings.Join(s.Scenarios(), ","), f.seeds, budget)
 	bar := newMutateProgress(stderr, int64(len(p.selected)), int64(len(results)), f.every)
 	err = s.Run(todo, func(r *mutate.Result) error {
 		if out != nil {

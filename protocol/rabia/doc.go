@@ -14,7 +14,10 @@
 // (alone, or batched with others: params batch_size and batch_delay) with
 // its clock and id and broadcasts the batch (Forward). Every replica keeps
 // pending batches in a priority queue ordered by (timestamp, proxy id), so
-// replicas that received the same batches propose the same head. Slots run
+// replicas that received the same batches propose the same head (the
+// order is total: equal stamps fall back to the proxy id, then the rest of
+// the batch id; rabia-lockstep, where every message takes exactly 1ms,
+// makes such ties the rule). Slots run
 // one after another; in slot s a replica proposes the head of its queue and
 // runs Weak-MVC:
 //
@@ -114,7 +117,8 @@
 //     (proposal/state/vote_uniqueness, across restarts too;
 //     decision_as_decided) and every message heard is what its sender
 //     sent (received_as_sent); batch_contents: a batch anywhere holds what
-//     its proxy stamped;
+//     its proxy stamped, and at most params.batch_size requests (read and
+//     defaulted by the monitor itself);
 //   - recovery: a restarted replica holds every PROPOSAL, STATE and VOTE it
 //     sent in a slot its durable log does not cover;
 //   - log-prefix agreement (slots applied in order, the same outcome

@@ -35,6 +35,7 @@ type Monitor struct {
 	maxPhase uint32
 	holds    int // requests replicas took into their queues, over the run
 	bound    termination
+	maxBatch int // params.batch_size, read by the monitor itself
 
 	// What each replica's current incarnation applied, for the checker's
 	// whole-run invariants in Final (a restart replays from slot 0).
@@ -81,10 +82,11 @@ type (
 func NewMonitor(cfg protocol.Config) *Monitor {
 	p, _ := params(cfg) // validated before the run
 	return &Monitor{
-		window: sim.Time(p.MetricsWindow),
-		bound:  boundsOf(p),
-		th:     newQuorum(cfg.Nodes),
-		views:  map[sim.NodeID]map[uint64]*slotView{}, coins: map[slotRound]int8{},
+		window:   sim.Time(p.MetricsWindow),
+		bound:    boundsOf(p),
+		maxBatch: batchLimit(cfg),
+		th:       newQuorum(cfg.Nodes),
+		views:    map[sim.NodeID]map[uint64]*slotView{}, coins: map[slotRound]int8{},
 		batches: map[BatchID][]Req{}, topSlot: map[sim.NodeID]uint64{},
 		sessions: map[sim.NodeID]map[sim.NodeID]uint64{}, held: map[sim.NodeID]map[ReqKey]sim.Time{},
 		proposals: map[nodeSlot]BatchID{}, proposers: map[slotBatch]int{},

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/faultline-sim/faultline/checker"
+	"github.com/faultline-sim/faultline/protocol"
 	"github.com/faultline-sim/faultline/sim"
 )
 
@@ -90,6 +91,9 @@ func (m *Monitor) contents(b *Batch, what fmt.Stringer) error {
 func (m *Monitor) contentsOf(id BatchID, reqs []Req, what fmt.Stringer) error {
 	stamped, ok := m.batches[id]
 	if !ok {
+		if len(reqs) > m.maxBatch {
+			return fmt.Errorf("batch_contents: %v batch %v holding %d requests, more than params.batch_size = %d", what, id, len(reqs), m.maxBatch)
+		}
 		m.batches[id] = reqs
 		return nil
 	}
@@ -97,6 +101,23 @@ func (m *Monitor) contentsOf(id BatchID, reqs []Req, what fmt.Stringer) error {
 		return fmt.Errorf("batch_contents: %v batch %v holding %v, but its proxy stamped %v", what, id, keysOf(reqs), keysOf(stamped))
 	}
 	return nil
+}
+
+// batchLimit is params.batch_size as the monitor reads it: decoded from
+// the scenario's params and defaulted (1, no batching) here, not by the
+// replica's params(), so a replica that gets its own default wrong is
+// caught rather than copied.
+func batchLimit(cfg protocol.Config) int {
+	var p struct {
+		BatchSize int `yaml:"batch_size"`
+	}
+	if v, ok := cfg.Params["batch_size"]; ok {
+		_ = protocol.DecodeParams(map[string]any{"batch_size": v}, &p) // validated before the run
+	}
+	if p.BatchSize <= 0 {
+		return 1
+	}
+	return p.BatchSize
 }
 
 // sameReqs compares batch contents; batches shared in memory compare in

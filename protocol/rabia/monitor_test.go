@@ -42,6 +42,8 @@ var (
 	batchB = newBatch(BatchID{Proxy: 1, Epoch: 1}, 2, []Req{{Client: 8, Seq: 1, Op: sim.Op{F: "increment", Value: int64(2)}}})
 	// batchA2 claims batchA's id with other contents.
 	batchA2 = newBatch(BatchID{Proxy: 0, Epoch: 1}, 1, []Req{{Client: 7, Seq: 2, Op: sim.Op{F: "increment", Value: int64(1)}}})
+	// batchTwo holds two requests: more than batching off (batch_size 1) allows.
+	batchTwo = newBatch(BatchID{Proxy: 2, Epoch: 1}, 3, append(append([]Req(nil), batchA.Reqs...), batchB.Reqs...))
 )
 
 // fastPath is slot s on the fast path: replicas 0 and 1 propose a, hear
@@ -106,6 +108,7 @@ func TestMonitorNamesTheFirstBadEvent(t *testing.T) {
 			States: []int8{none, one}, Votes: []int8{none, none}}}})},
 		{"batch_contents", []fact{{0, QueuedFact{batchA}}, prop(1, 0, batchA), hearP(0, 1, 0, batchA2)}},
 		{"batch_contents", []fact{{0, QueuedFact{batchA}}, {2, QueuedFact{batchA2}}}},
+		{"batch_contents", []fact{{2, QueuedFact{batchTwo}}}},
 		{"applied_contents", []fact{{0, AppliedFact{Slot: 0, Batch: a, Reqs: batchA.Reqs}}}},
 		{"applied_contents", []fact{
 			{0, AppliedFact{Slot: 0, Batch: a, Reqs: batchA.Reqs, Applied: []ReqKey{{7, 1}}}},

@@ -16,7 +16,7 @@ var long = flag.Bool("long", false, "run the long seed sweeps (500 seeds of ever
 var rabiaScenarios = []string{
 	"rabia-basic", "rabia-basic-5", "rabia-minority-crash", "rabia-partition",
 	"rabia-crash-restart", "rabia-lossy", "rabia-jitter", "rabia-bank",
-	"rabia-batch-lossy", "rabia-batch-crash", "rabia-contention", "rabia-deaf", "rabia-four",
+	"rabia-batch-lossy", "rabia-batch-crash", "rabia-contention", "rabia-deaf", "rabia-four", "rabia-lockstep",
 }
 
 func load(t testing.TB, name string) *scenarios.Scenario {

@@ -35,7 +35,7 @@ func (m *monitor) Observe(at sim.Time, node sim.NodeID, fact any) error {
 	if prev.Entry != a.Entry {
 		return &protocol.Violation{
 			Property: "agreement",
-			Event:    fmt.Sprintf("at %v node %d applied %s at index %d", at, node, a.Entry, a.Index),
+			Event:    fmt.Sprintf("node %d applied %s at index %d", node, a.Entry, a.Index),
 			Detail:   fmt.Sprintf("node %d had applied %s there", m.first[a.Index], prev.Entry),
 			Entity:   a.Entity(),
 		}

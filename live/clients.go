@@ -28,9 +28,10 @@ func clientOwner(nodes int, id sim.NodeID) sim.NodeID {
 type clientPool struct {
 	nodes int
 	owner sim.NodeID
-	free  chan int // idle slots
+	busy  chan struct{} // one token per slot in use
 
 	mu      sync.Mutex
+	idle    []int // a stack: the slot used last is reused first
 	seq     []uint64
 	waiting map[sim.NodeID]*call
 }
@@ -46,25 +47,37 @@ type call struct {
 }
 
 func newClientPool(nodes int, owner sim.NodeID, slots int) *clientPool {
-	p := &clientPool{nodes: nodes, owner: owner, free: make(chan int, slots),
+	p := &clientPool{nodes: nodes, owner: owner, busy: make(chan struct{}, slots),
 		seq: make([]uint64, slots), waiting: map[sim.NodeID]*call{}}
-	for i := range slots {
-		p.free <- i
+	for i := slots - 1; i >= 0; i-- {
+		p.idle = append(p.idle, i)
 	}
 	return p
 }
 
-// acquire takes an idle client slot, waiting until ctx ends.
+// acquire takes an idle client slot, waiting until ctx ends. Slots are
+// reused last-in first-out, so a node with a few concurrent clients uses
+// a few client ids, as a simulation with a few clients does: the
+// protocols keep a table entry per client id.
 func (p *clientPool) acquire(ctx context.Context) (int, error) {
 	select {
-	case s := <-p.free:
-		return s, nil
+	case p.busy <- struct{}{}:
 	case <-ctx.Done():
 		return 0, ctx.Err()
 	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s := p.idle[len(p.idle)-1]
+	p.idle = p.idle[:len(p.idle)-1]
+	return s, nil
 }
 
-func (p *clientPool) release(slot int) { p.free <- slot }
+func (p *clientPool) release(slot int) {
+	p.mu.Lock()
+	p.idle = append(p.idle, slot)
+	p.mu.Unlock()
+	<-p.busy
+}
 
 // next numbers the slot's next operation.
 func (p *clientPool) next(slot int) (sim.NodeID, uint64) {

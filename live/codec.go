@@ -65,50 +65,81 @@ func register(v any) (err error) {
 	return nil
 }
 
-// encodeFrame appends one frame: a 4-byte big-endian payload length, then
-// the envelope in gob. Each frame is self-contained (its own type
-// descriptions), so a receiver can decode any frame alone, after a
-// reconnect or a dropped frame.
-func encodeFrame(dst []byte, e envelope) ([]byte, error) {
-	var buf bytes.Buffer
-	buf.Write([]byte{0, 0, 0, 0})
-	if err := gob.NewEncoder(&buf).Encode(&e); err != nil {
-		return dst, fmt.Errorf("encoding %T: %w", e.Msg, err)
+// frameWriter writes envelopes to one connection, one per frame: a
+// 4-byte big-endian payload length, then the envelope as the next value
+// of the connection's gob stream. gob describes each type once per
+// stream, so the first frame of a type carries its description and later
+// ones only values; a new connection starts a new stream. After an error
+// the stream's state is unknown: the caller drops the connection.
+type frameWriter struct {
+	buf bytes.Buffer
+	enc *gob.Encoder
+}
+
+func newFrameWriter() *frameWriter {
+	fw := &frameWriter{}
+	fw.enc = gob.NewEncoder(&fw.buf)
+	return fw
+}
+
+// frame encodes e and returns the whole frame, valid until the next call.
+func (fw *frameWriter) frame(e envelope) ([]byte, error) {
+	fw.buf.Reset()
+	fw.buf.Write([]byte{0, 0, 0, 0})
+	if err := fw.enc.Encode(&e); err != nil {
+		return nil, fmt.Errorf("encoding %T: %w", e.Msg, err)
 	}
-	b := buf.Bytes()
+	b := fw.buf.Bytes()
 	if len(b)-4 > MaxFrame {
-		return dst, fmt.Errorf("encoding %T: %d bytes is over the %d-byte frame limit", e.Msg, len(b)-4, MaxFrame)
+		return nil, fmt.Errorf("encoding %T: %d bytes is over the %d-byte frame limit", e.Msg, len(b)-4, MaxFrame)
 	}
 	binary.BigEndian.PutUint32(b, uint32(len(b)-4))
-	return append(dst, b...), nil
+	return b, nil
 }
 
 // errFrameTooLong is a length prefix over MaxFrame.
 var errFrameTooLong = errors.New("frame longer than MaxFrame")
 
-// readFrame reads one frame's payload from r.
-func readFrame(r io.Reader, scratch []byte) ([]byte, error) {
-	var hdr [4]byte
-	if _, err := io.ReadFull(r, hdr[:]); err != nil {
-		return nil, err
-	}
-	n := binary.BigEndian.Uint32(hdr[:])
-	if n > MaxFrame {
-		return nil, errFrameTooLong
-	}
-	if cap(scratch) < int(n) {
-		scratch = make([]byte, n)
-	}
-	scratch = scratch[:n]
-	if _, err := io.ReadFull(r, scratch); err != nil {
-		return nil, err
-	}
-	return scratch, nil
+// frameReader reads the frames of one connection as the gob stream they
+// carry, refusing a length prefix over MaxFrame before reading it.
+type frameReader struct {
+	r    io.Reader
+	left uint32 // bytes of the current frame not yet read
+	dec  *gob.Decoder
 }
 
-// decodeFrame decodes one frame's payload.
-func decodeFrame(payload []byte) (envelope, error) {
+func newFrameReader(r io.Reader) *frameReader {
+	fr := &frameReader{r: r}
+	fr.dec = gob.NewDecoder(fr)
+	return fr
+}
+
+// Read implements io.Reader over the frames' payloads.
+func (fr *frameReader) Read(p []byte) (int, error) {
+	for fr.left == 0 {
+		var hdr [4]byte
+		if _, err := io.ReadFull(fr.r, hdr[:]); err != nil {
+			return 0, err
+		}
+		fr.left = binary.BigEndian.Uint32(hdr[:])
+		if fr.left > MaxFrame {
+			return 0, errFrameTooLong
+		}
+	}
+	if uint32(len(p)) > fr.left {
+		p = p[:fr.left]
+	}
+	n, err := fr.r.Read(p)
+	fr.left -= uint32(n)
+	if err == io.EOF && fr.left > 0 {
+		err = io.ErrUnexpectedEOF
+	}
+	return n, err
+}
+
+// next decodes the next envelope.
+func (fr *frameReader) next() (envelope, error) {
 	var e envelope
-	err := gob.NewDecoder(bytes.NewReader(payload)).Decode(&e)
+	err := fr.dec.Decode(&e)
 	return e, err
 }

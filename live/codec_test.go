@@ -2,6 +2,7 @@ package live
 
 import (
 	"bytes"
+	"errors"
 	"reflect"
 	"testing"
 
@@ -10,35 +11,37 @@ import (
 )
 
 // TestEveryMessageTypeRoundTrips fills every message type each protocol
-// lists in its Definition.Messages with non-zero values, sends it through
-// one frame, and checks that what comes out equals what went in (exported
-// fields; unexported ones are caches such as a content hash, rebuilt by
-// the type's own decoding).
+// lists in its Definition.Messages with non-zero values, sends each twice
+// down one connection's stream of frames (the second time without its
+// type description), and checks that what comes out equals what went in
+// (exported fields; unexported ones are caches such as a content hash,
+// rebuilt by the type's own decoding).
 func TestEveryMessageTypeRoundTrips(t *testing.T) {
 	for _, name := range scenarios.ProtocolNames() {
 		def := scenarios.Protocols[name]
 		if err := RegisterMessages(def); err != nil {
 			t.Fatal(err)
 		}
+		var conn bytes.Buffer
+		fw, fr := newFrameWriter(), newFrameReader(&conn)
 		for _, m := range def.Messages {
 			v := reflect.New(reflect.TypeOf(m)).Elem()
 			fill(v, 1)
 			in := envelope{From: 1, To: 5, Msg: v.Interface()}
 			t.Run(name+"/"+v.Type().Name(), func(t *testing.T) {
-				frame, err := encodeFrame(nil, in)
-				if err != nil {
-					t.Fatal(err)
-				}
-				payload, err := readFrame(bytes.NewReader(frame), nil)
-				if err != nil {
-					t.Fatal(err)
-				}
-				out, err := decodeFrame(payload)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if out.From != in.From || out.To != in.To || !exportedEqual(reflect.ValueOf(in.Msg), reflect.ValueOf(out.Msg)) {
-					t.Fatalf("round trip changed the message:\n sent %#v\n  got %#v", in.Msg, out.Msg)
+				for range 2 {
+					frame, err := fw.frame(in)
+					if err != nil {
+						t.Fatal(err)
+					}
+					conn.Write(frame)
+					out, err := fr.next()
+					if err != nil {
+						t.Fatal(err)
+					}
+					if out.From != in.From || out.To != in.To || !exportedEqual(reflect.ValueOf(in.Msg), reflect.ValueOf(out.Msg)) {
+						t.Fatalf("round trip changed the message:\n sent %#v\n  got %#v", in.Msg, out.Msg)
+					}
 				}
 			})
 		}
@@ -133,16 +136,23 @@ func exportedEqual(a, b reflect.Value) bool {
 }
 
 // TestFrameLimits: a length prefix over MaxFrame is refused before any
-// memory is spent on it, and a truncated frame is an error.
+// memory is spent on it, a truncated frame is an error, and an
+// unregistered message type is an encoding error, not a panic.
 func TestFrameLimits(t *testing.T) {
-	if _, err := readFrame(bytes.NewReader([]byte{0xff, 0xff, 0xff, 0xff}), nil); err != errFrameTooLong {
+	fr := newFrameReader(bytes.NewReader([]byte{0xff, 0xff, 0xff, 0xff}))
+	if _, err := fr.next(); !errors.Is(err, errFrameTooLong) {
 		t.Fatalf("oversized frame: got %v, want errFrameTooLong", err)
 	}
-	frame, err := encodeFrame(nil, envelope{From: 0, To: 1, Msg: sim.Message(nil)})
+	frame, err := newFrameWriter().frame(envelope{From: 0, To: 1, Msg: sim.Message(nil)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := readFrame(bytes.NewReader(frame[:len(frame)-1]), nil); err == nil {
+	fr = newFrameReader(bytes.NewReader(frame[:len(frame)-1]))
+	if _, err := fr.next(); err == nil {
 		t.Fatal("truncated frame read without error")
+	}
+	type unregistered struct{ X int }
+	if _, err := newFrameWriter().frame(envelope{Msg: unregistered{1}}); err == nil {
+		t.Fatal("an unregistered type encoded without error")
 	}
 }

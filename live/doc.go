@@ -22,13 +22,14 @@
 //     fired is never delivered).
 //   - Send to a peer goes through the node's network Filter, then a frame
 //     on the link to that peer: a 4-byte big-endian length and the
-//     envelope (from, to, message) in encoding/gob. Each protocol lists
-//     its message types in Definition.Messages; a type whose unexported
-//     fields matter marshals itself (Rabia's Batch sends its disk
-//     encoding). Every frame is self-contained. Links redial with
-//     backoff after a broken connection; frames in flight on it are lost,
-//     as the simulator's network may lose them. A full link queue drops
-//     rather than blocks: Send never blocks.
+//     envelope (from, to, message) as the next value of the connection's
+//     encoding/gob stream (a type is described once per connection). Each
+//     protocol lists its message types in Definition.Messages; a type
+//     whose unexported fields matter marshals itself (Rabia's Batch sends
+//     its disk encoding). Links redial with backoff after a broken
+//     connection; messages in flight on it are lost, as the simulator's
+//     network may lose them. A full link queue drops rather than blocks:
+//     Send never blocks.
 //   - Disk is a FileDisk: writes are visible at once and reach the file
 //     only at Sync (appended to a checksummed journal, fsynced), so a kill
 //     loses exactly the unsynced writes, as the simulator's crash does.

@@ -2,6 +2,8 @@ package live
 
 import (
 	"bufio"
+	"errors"
+	"io"
 	"net"
 	"sync"
 	"time"
@@ -27,29 +29,30 @@ type link struct {
 	inc    *incarnation
 	to     sim.NodeID
 	addr   string
-	frames chan []byte
+	queue  chan envelope
 	mu     sync.Mutex
 	conn   net.Conn
 }
 
 func newLink(inc *incarnation, to sim.NodeID, addr string) *link {
-	return &link{inc: inc, to: to, addr: addr, frames: make(chan []byte, linkQueue)}
+	return &link{inc: inc, to: to, addr: addr, queue: make(chan envelope, linkQueue)}
 }
 
-// send queues a frame, after delay if the filter adds one (a delayed
-// frame may overtake others: the network reorders).
-func (l *link) send(frame []byte, delay time.Duration) {
+// send queues a message, after delay if the filter adds one (a delayed
+// message may overtake others: the network reorders). The message is
+// encoded by the link's writer: nodes never modify a message once sent.
+func (l *link) send(e envelope, delay time.Duration) {
 	if delay <= 0 {
-		l.enqueue(frame)
+		l.enqueue(e)
 		return
 	}
-	time.AfterFunc(delay, func() { l.enqueue(frame) })
+	time.AfterFunc(delay, func() { l.enqueue(e) })
 }
 
-func (l *link) enqueue(frame []byte) {
+func (l *link) enqueue(e envelope) {
 	select {
 	case <-l.inc.quit:
-	case l.frames <- frame:
+	case l.queue <- e:
 	default:
 		l.inc.n.metrics.Add("live.dropped_queue_full", 1)
 	}
@@ -59,41 +62,57 @@ func (l *link) run() {
 	defer l.inc.wg.Done()
 	backoff := minBackoff
 	var w *bufio.Writer
+	var fw *frameWriter
 	for {
-		var frame []byte
+		var e envelope
 		select {
 		case <-l.inc.quit:
 			l.closeConn()
 			return
-		case frame = <-l.frames:
+		case e = <-l.queue:
 		}
 		if w == nil {
 			conn := l.dial(&backoff)
 			if conn == nil {
 				return // quit while dialing
 			}
-			w = bufio.NewWriter(conn)
+			w, fw = bufio.NewWriter(conn), newFrameWriter()
 		}
-		if !l.write(w, frame) {
+		if !l.write(w, fw, e) {
 			l.closeConn()
 			w = nil
-			l.inc.n.metrics.Add("live.dropped_broken_conn", 1)
 		}
 	}
 }
 
-// write writes frame and whatever else is queued, then flushes.
-func (l *link) write(w *bufio.Writer, frame []byte) bool {
+// write writes e and whatever else is queued, then flushes. False means
+// the connection must go: it broke, or a message could not be encoded
+// (the gob stream's state is then unknown).
+func (l *link) write(w *bufio.Writer, fw *frameWriter, e envelope) bool {
+	n := l.inc.n
 	for {
+		frame, err := fw.frame(e)
+		if err != nil {
+			// A type missing from Definition.Messages: a bug in the
+			// protocol's registration, reported loudly.
+			n.metrics.Add("live.encode_errors", 1)
+			n.log.Error("cannot encode message; it is dropped", "node", n.cfg.ID, "to", e.To, "err", err)
+			return false
+		}
 		if _, err := w.Write(frame); err != nil {
+			n.metrics.Add("live.dropped_broken_conn", 1)
 			return false
 		}
 		select {
-		case frame = <-l.frames:
+		case e = <-l.queue:
 			continue
 		default:
 		}
-		return w.Flush() == nil
+		if w.Flush() != nil {
+			n.metrics.Add("live.dropped_broken_conn", 1)
+			return false
+		}
+		return true
 	}
 }
 
@@ -176,18 +195,18 @@ func (inc *incarnation) read(conn net.Conn) {
 		conn.Close()
 	}()
 	n := inc.n
-	r := bufio.NewReaderSize(conn, 64<<10)
-	var scratch []byte
+	fr := newFrameReader(bufio.NewReaderSize(conn, 64<<10))
 	for {
-		payload, err := readFrame(r, scratch)
+		e, err := fr.next()
 		if err != nil {
-			return
-		}
-		scratch = payload
-		e, err := decodeFrame(payload)
-		if err != nil {
-			n.metrics.Add("live.decode_errors", 1)
-			n.log.Error("undecodable frame; connection closed", "node", n.cfg.ID, "err", err)
+			select {
+			case <-inc.quit:
+			default:
+				if !isClosed(err) {
+					n.metrics.Add("live.decode_errors", 1)
+					n.log.Error("undecodable frame; connection closed", "node", n.cfg.ID, "err", err)
+				}
+			}
 			return
 		}
 		n.metrics.Add("live.received", 1)
@@ -205,4 +224,11 @@ func (inc *incarnation) read(conn net.Conn) {
 			continue
 		}
 	}
+}
+
+// isClosed reports the ordinary end of a connection: the peer closed it
+// or it broke, as opposed to bytes that do not decode.
+func isClosed(err error) bool {
+	var op *net.OpError
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) || errors.As(err, &op)
 }

@@ -26,12 +26,12 @@ const (
 // and writes frames in order; frames in flight on a broken connection are
 // lost, which the protocols tolerate as message loss.
 type link struct {
-	inc    *incarnation
-	to     sim.NodeID
-	addr   string
-	queue  chan envelope
-	mu     sync.Mutex
-	conn   net.Conn
+	inc   *incarnation
+	to    sim.NodeID
+	addr  string
+	queue chan envelope
+	mu    sync.Mutex
+	conn  net.Conn
 }
 
 func newLink(inc *incarnation, to sim.NodeID, addr string) *link {

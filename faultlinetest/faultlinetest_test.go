@@ -279,3 +279,17 @@ func TestRunPattern(t *testing.T) {
 		t.Errorf("shellQuote = %s", got)
 	}
 }
+
+// Subtests runs each seed as its own subtest seed=N, and needs a real
+// *testing.T to do it.
+func TestSubtestsRunOneSubtestPerSeed(t *testing.T) {
+	s, err := scenarios.Load("register-basic")
+	if err != nil {
+		t.Fatal(err)
+	}
+	Sweep(t, s, "1-2", Subtests())
+	f := capture(t, func(tb TB) { Sweep(tb, s, "1-2", Subtests()) })
+	if !f.fatal || !strings.Contains(f.errors[0], "Subtests needs a *testing.T") {
+		t.Errorf("Subtests without a *testing.T: %q", f.errors)
+	}
+}

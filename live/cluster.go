@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
+	"time"
 
 	"github.com/faultline-sim/faultline/protocol"
 	"github.com/faultline-sim/faultline/sim"
@@ -37,12 +39,24 @@ type ClusterConfig struct {
 	Logger   *slog.Logger
 	// OnFact sees every fact of every node (see NodeConfig.OnFact).
 	OnFact func(node sim.NodeID, fact any)
+	// Monitor runs the protocol's own invariant monitor (its NewMonitor,
+	// as the simulator does) over the facts of every node as they are
+	// reported; Violation returns the first property it saw broken. The
+	// facts of different nodes reach it in the order their handlers
+	// reported them, which respects causality (a fact reported before a
+	// send reaches the monitor before any fact the receiver reports).
+	Monitor bool
 }
 
 // Cluster is a set of live replicas in this process.
 type Cluster struct {
 	nodes   []*Node
 	tempDir string
+
+	monMu     sync.Mutex
+	monitor   protocol.Monitor
+	violation error
+	facts     int64
 }
 
 // PeerPortOffset is how far above BasePort the replica ports start.
@@ -65,6 +79,11 @@ func StartCluster(cfg ClusterConfig) (*Cluster, error) {
 		}
 		cfg.DataDir, c.tempDir = dir, dir
 	}
+	onFact := cfg.OnFact
+	if cfg.Monitor && cfg.Protocol.NewMonitor != nil {
+		c.monitor = cfg.Protocol.NewMonitor(cfg.Config)
+		onFact = c.observe(cfg.OnFact, cfg.Logger)
+	}
 	listeners := make([]net.Listener, n)
 	peers := make([]string, n)
 	for i := range n {
@@ -85,7 +104,7 @@ func StartCluster(cfg ClusterConfig) (*Cluster, error) {
 	for i := range n {
 		nc := NodeConfig{Protocol: cfg.Protocol, Config: cfg.Config, ID: sim.NodeID(i), Peers: peers,
 			Listener: listeners[i], DataDir: filepath.Join(cfg.DataDir, "node-"+strconv.Itoa(i)),
-			API: cfg.API, RandSeed: cfg.RandSeed, Logger: cfg.Logger, OnFact: cfg.OnFact}
+			API: cfg.API, RandSeed: cfg.RandSeed, Logger: cfg.Logger, OnFact: onFact}
 		if cfg.HTTP {
 			port := 0
 			if cfg.BasePort != 0 {
@@ -104,6 +123,35 @@ func StartCluster(cfg ClusterConfig) (*Cluster, error) {
 		c.nodes = append(c.nodes, node)
 	}
 	return c, nil
+}
+
+// observe feeds the monitor, then the user's OnFact.
+func (c *Cluster) observe(next func(sim.NodeID, any), log *slog.Logger) func(sim.NodeID, any) {
+	return func(node sim.NodeID, fact any) {
+		c.monMu.Lock()
+		c.facts++
+		if c.violation == nil {
+			if err := c.monitor.Observe(sim.Time(time.Now().UnixNano()), node, fact); err != nil {
+				c.violation = fmt.Errorf("node %d: %w", node, err)
+				if log != nil {
+					log.Error("monitor: property violated", "node", node, "err", err)
+				}
+			}
+		}
+		c.monMu.Unlock()
+		if next != nil {
+			next(node, fact)
+		}
+	}
+}
+
+// Violation is the first property the protocol's monitor saw broken
+// (nil: none, or ClusterConfig.Monitor was off), and how many facts it
+// has checked.
+func (c *Cluster) Violation() (error, int64) {
+	c.monMu.Lock()
+	defer c.monMu.Unlock()
+	return c.violation, c.facts
 }
 
 // Nodes are the replicas, by id.

@@ -37,6 +37,12 @@
 //   - Rand is the node's own stream, fresh for every incarnation.
 //   - Observe and Count go to the node's Metrics (and NodeConfig.OnFact).
 //
+// A cluster started with ClusterConfig.Monitor runs the protocol's own
+// monitor (Definition.NewMonitor) over every node's facts as they are
+// reported, the invariants the simulator checks as events happen
+// (Rabia's agreement per slot, the register's committed index, ...);
+// Cluster.Violation returns the first one broken.
+//
 // A handler that panics takes its node down (Status.LastError says why),
 // as the simulator turns a panic into a node_panic verdict.
 //

@@ -147,12 +147,42 @@ func decodeStrict(body []byte, v any) error {
 		if errors.Is(err, io.EOF) {
 			return errors.New("empty")
 		}
-		return err
+		return jsonProblem(err)
 	}
 	if dec.More() {
 		return errors.New("more than one JSON value")
 	}
 	return nil
+}
+
+// jsonProblem says what encoding/json found wrong in words that name the
+// field and the JSON, not Go's types.
+func jsonProblem(err error) error {
+	var te *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &te) && te.Field == "":
+		return fmt.Errorf("a JSON %s where an object belongs", te.Value)
+	case errors.As(err, &te):
+		return fmt.Errorf("%s: a JSON %s where %s belongs", te.Field, te.Value, jsonKind(te.Type.Kind().String()))
+	case errors.As(err, &se):
+		return fmt.Errorf("malformed JSON at byte %d: %s", se.Offset, strings.TrimPrefix(se.Error(), "json: "))
+	}
+	return errors.New(strings.TrimPrefix(err.Error(), "json: "))
+}
+
+func jsonKind(goKind string) string {
+	switch goKind {
+	case "string":
+		return "a string"
+	case "slice", "array":
+		return "a list"
+	case "struct", "map":
+		return "an object"
+	case "bool":
+		return "true or false"
+	}
+	return "a number"
 }
 
 func badRequest(w http.ResponseWriter, err error) {
@@ -244,8 +274,8 @@ func (n *Node) serveSetFilter(w http.ResponseWriter, r *http.Request) {
 		badRequest(w, fmt.Errorf("body: unreadable or over %d bytes", maxBody))
 		return
 	}
-	var f Filter
-	if err := decodeStrict(body, &f); err != nil {
+	f, err := parseFilter(body)
+	if err != nil {
 		badRequest(w, fmt.Errorf("body: %v; expected {\"drop\": P, \"delay\": \"20ms\", \"jitter\": \"5ms\", \"partition\": [IDS]}", err))
 		return
 	}
@@ -254,4 +284,33 @@ func (n *Node) serveSetFilter(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, n.Filter())
+}
+
+// parseFilter reads POST /admin/filter's body; errors name the field.
+func parseFilter(body []byte) (Filter, error) {
+	var in struct {
+		Drop      float64      `json:"drop"`
+		Delay     string       `json:"delay"`
+		Jitter    string       `json:"jitter"`
+		Partition []sim.NodeID `json:"partition"`
+	}
+	if err := decodeStrict(body, &in); err != nil {
+		return Filter{}, err
+	}
+	f := Filter{Drop: in.Drop, Partition: in.Partition}
+	for _, d := range []struct {
+		name string
+		in   string
+		out  *Duration
+	}{{"delay", in.Delay, &f.Delay}, {"jitter", in.Jitter, &f.Jitter}} {
+		if d.in == "" {
+			continue
+		}
+		v, err := time.ParseDuration(d.in)
+		if err != nil {
+			return Filter{}, fmt.Errorf("%s: %q is not a duration such as \"20ms\"", d.name, d.in)
+		}
+		*d.out = Duration(v)
+	}
+	return f, nil
 }

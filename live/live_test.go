@@ -43,7 +43,7 @@ var linearizableCases = []liveCase{
 func TestLiveClusterIsLinearizable(t *testing.T) {
 	for _, tc := range linearizableCases {
 		t.Run(tc.def.Name, func(t *testing.T) {
-			c, err := live.StartCluster(live.ClusterConfig{Protocol: tc.def, HTTP: true, DataDir: t.TempDir(),
+			c, err := live.StartCluster(live.ClusterConfig{Protocol: tc.def, HTTP: true, DataDir: t.TempDir(), Monitor: true,
 				Config: protocol.Config{Nodes: 3, Machine: tc.machine, Seed: 1}})
 			if err != nil {
 				t.Fatal(err)
@@ -56,6 +56,11 @@ func TestLiveClusterIsLinearizable(t *testing.T) {
 				t.Fatalf("%s over a live cluster: %s: %s", tc.def.Name, v.Outcome, v.Detail)
 			}
 			t.Logf("%d operations: %v; %s", len(ops), outcomeCounts(ops), v.Detail)
+			violation, facts := c.Violation()
+			if violation != nil {
+				t.Fatalf("%s's monitor over the live cluster: %v", tc.def.Name, violation)
+			}
+			t.Logf("the protocol's monitor checked %d facts", facts)
 			checkLiveness(t, c, tc)
 			for _, n := range c.Nodes() {
 				if e := n.Metrics().Get("live.encode_errors") + n.Metrics().Get("live.decode_errors"); e != 0 {

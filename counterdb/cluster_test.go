@@ -2,7 +2,7 @@ package counterdb
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -104,7 +104,7 @@ func (r testReplica) Do(ctx context.Context, req gcounter.ClientRequest) (gcount
 	c.mu.Lock()
 	if c.nodes[r.id] == nil {
 		c.mu.Unlock()
-		return gcounter.ClientResponse{}, errors.New("replica is down")
+		return gcounter.ClientResponse{}, fmt.Errorf("node %d is down: %w", r.id, ErrUnavailable)
 	}
 	c.seq++
 	req.Client, req.Seq = sim.NodeID(len(c.nodes)), c.seq

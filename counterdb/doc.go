@@ -27,7 +27,8 @@
 //	an Accept header without text/plain         | 406 (content_types_provided)
 //	a body over MaxBody bytes                   | 413
 //	any other path                              | 404
-//	the replica is down or the client went away | 503
+//	the replica is down (never submitted)       | 503
+//	the replica went away after taking it       | 504: it may have happened
 //
 // Where this package differs from the reference, on purpose:
 //

@@ -22,9 +22,16 @@ type Replica interface {
 	// fills in req.Client and req.Seq) and returns the replica's response
 	// to it. It returns an error when ctx ends first or when the replica
 	// stops (is killed) before answering: a request must never wait on a
-	// replica that can no longer answer it.
+	// replica that can no longer answer it. An error wrapping
+	// ErrUnavailable says the request never reached the replica; any
+	// other leaves open whether it took effect.
 	Do(ctx context.Context, req gcounter.ClientRequest) (gcounter.ClientResponse, error)
 }
+
+// ErrUnavailable is a request that never reached the replica (it is
+// down, or busy beyond the request's deadline): the handler answers 503,
+// which CounterDB's clients take as "not done, try again".
+var ErrUnavailable = errors.New("the replica is unavailable; the request was not submitted")
 
 // MaxBody bounds a request body. An increment is a decimal integer and a
 // configuration a list of actors: anything this long is not one.
@@ -91,8 +98,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	resp, err := h.replica.Do(r.Context(), req)
-	if err != nil {
-		reply(w, http.StatusServiceUnavailable, "the replica did not answer: "+err.Error())
+	switch {
+	case errors.Is(err, ErrUnavailable):
+		reply(w, http.StatusServiceUnavailable, err.Error())
+		return
+	case err != nil:
+		// Not a CounterDB status: the replica went away after taking the
+		// request, so whether it happened is open, which a 503 (did not
+		// happen) would misstate.
+		reply(w, http.StatusGatewayTimeout, "the replica did not answer; the request may have taken effect: "+err.Error())
 		return
 	}
 	h.respond(w, resp)

@@ -1,12 +1,17 @@
 package counterdb
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/faultline-sim/faultline/protocol/gcounter"
 )
 
 // step is one HTTP request to one replica and the answer it must get.
@@ -101,7 +106,7 @@ func TestEveryStatusTheSeedNames(t *testing.T) {
 		return
 	}
 	c.kill(2)
-	do(t, servers[2], step{name: "killed replica", method: "GET", path: "/counter/a/value", status: 503, wantHas: "did not answer"})
+	do(t, servers[2], step{name: "killed replica", method: "GET", path: "/counter/a/value", status: 503, wantHas: "not submitted"})
 }
 
 func do(t *testing.T, srv *httptest.Server, s step) {
@@ -135,5 +140,31 @@ func do(t *testing.T, srv *httptest.Server, s step) {
 	}
 	if s.status == 405 && resp.Header.Get("Allow") == "" {
 		t.Errorf("%s: 405 without an Allow header", s.name)
+	}
+}
+
+// failingReplica answers every request with err.
+type failingReplica struct{ err error }
+
+func (f failingReplica) Do(context.Context, gcounter.ClientRequest) (gcounter.ClientResponse, error) {
+	return gcounter.ClientResponse{}, f.err
+}
+
+// TestAReplicaThatDoesNotAnswer: a request that never reached the replica
+// is a 503 (not done, retry); one the replica took and then never
+// answered is a 504, which no client may read as "did not happen".
+func TestAReplicaThatDoesNotAnswer(t *testing.T) {
+	cases := []struct {
+		err    error
+		status int
+	}{
+		{fmt.Errorf("node 0 is down: %w", ErrUnavailable), 503},
+		{errors.New("the node went down while the operation waited"), 504},
+		{context.DeadlineExceeded, 504},
+	}
+	for _, c := range cases {
+		srv := httptest.NewServer(New(failingReplica{c.err}))
+		do(t, srv, step{name: c.err.Error(), method: "POST", path: "/counter/a", body: "1", status: c.status})
+		srv.Close()
 	}
 }

@@ -21,7 +21,7 @@ func (c Comparison) WriteCDF(w io.Writer, name, title string) error {
 	p.Y.Label.Text = "fraction of completed operations"
 	p.Y.Min, p.Y.Max = 0, 1
 	p.Add(plotter.NewGrid())
-	p.Legend.Top, p.Legend.Left = false, false
+	p.Legend.Top, p.Legend.Left = true, true
 	for _, side := range []struct {
 		label  string
 		sorted []time.Duration

@@ -45,6 +45,7 @@ func commands() []command {
 		{"merge", "combine the result files of sweep shards into one summary", cmdMerge},
 		{"shrink", "minimize a failing seed to a small scenario that still fails", cmdShrink},
 		{"compare", "run protocols side by side under one scenario and write a report", cmdCompare},
+		{"validate-live", "run a scenario simulated and live on loopback with the same latency; compare the latencies", cmdValidateLive},
 		{"load", "drive a live cluster with a scenario's workload over HTTP and check the history", cmdLoad},
 		{"mutate", "plant one bug at a time in a package and score how many its scenarios catch", cmdMutate},
 		{"serve", "run a protocol's real nodes as a live cluster over TCP (not deterministic)", cmdServe},

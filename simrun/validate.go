@@ -1,0 +1,269 @@
+package simrun
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"html"
+	"io"
+	"os"
+	"os/signal"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/faultline-sim/faultline/counterdb"
+	"github.com/faultline-sim/faultline/faults"
+	"github.com/faultline-sim/faultline/internal/outpath"
+	"github.com/faultline-sim/faultline/live"
+	"github.com/faultline-sim/faultline/load"
+	"github.com/faultline-sim/faultline/scenarios"
+)
+
+// validateFlags are `simrun validate-live`'s flags.
+type validateFlags struct {
+	scenario  string
+	seed      uint64
+	duration  time.Duration
+	tolerance float64
+	plot      string
+	force     bool
+	targets   string
+	latency   time.Duration
+	syncLat   time.Duration
+}
+
+const defaultValidateScenario = "rabia-basic"
+
+func parseValidateFlags(args []string, stderr io.Writer) (validateFlags, error) {
+	f := validateFlags{seed: 1}
+	fs := flag.NewFlagSet("simrun validate-live", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&f.scenario, "scenario", defaultValidateScenario, "built-in scenario name or .yaml path to run both ways; its faults are left out")
+	fs.Func("seed", "the seed of both runs' operations (default 1)", func(s string) error {
+		v, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			return fmt.Errorf("%q is not a non-negative integer", s)
+		}
+		f.seed = v
+		return nil
+	})
+	fs.DurationVar(&f.duration, "duration", 10*time.Second, "the scenario's fault phase for both runs (clients run through it and half the heal phase, as in the simulator); 0 keeps the scenario's")
+	fs.DurationVar(&f.latency, "latency", 20*time.Millisecond, "every link's fixed latency in both runs (the live filter's delay, and the client's hop each way); 0 keeps the scenario's network latency. It should dwarf this machine's own overheads")
+	fs.DurationVar(&f.syncLat, "sync-latency", -1, "the simulated disk's sync latency (default: the median of 50 fsyncs measured here, the live disk's real cost)")
+	fs.Float64Var(&f.tolerance, "tolerance", 0.2, "the largest relative gap between the medians that passes")
+	fs.StringVar(&f.plot, "plot", "", "write an HTML page with the table and both latency CDFs to this file")
+	fs.BoolVar(&f.force, "force", false, "replace a -plot file simrun did not write")
+	fs.StringVar(&f.targets, "targets", "", "validate against this running cluster (its nodes' URLs, comma-separated) instead of one started here; it must run the scenario's protocol and params")
+	if err := parseFlags(fs, args); err != nil {
+		return f, err
+	}
+	switch {
+	case fs.NArg() > 0:
+		return f, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	case f.duration < 0 || f.latency < 0:
+		return f, fmt.Errorf("-duration and -latency must not be negative")
+	case !(f.tolerance > 0 && f.tolerance < 10):
+		return f, fmt.Errorf("-tolerance %v: expected a fraction such as 0.2", f.tolerance)
+	}
+	return f, nil
+}
+
+// cmdValidateLive runs one scenario simulated and live on loopback with
+// the same injected latency and compares the latency distributions.
+func cmdValidateLive(args []string, stdout, stderr io.Writer) int {
+	f, err := parseValidateFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return exitPass
+	}
+	var s *scenarios.Scenario
+	if err == nil {
+		s, err = validationScenario(f)
+	}
+	if err == nil && f.plot != "" {
+		if err = outpath.Check(f.plot, outpath.HTML, f.force); err != nil {
+			err = fmt.Errorf("-plot: %w", err)
+		}
+	}
+	var filter load.Filter
+	if err == nil {
+		if filter, err = load.FilterFor(s.Network.Latency); err != nil {
+			err = fmt.Errorf("scenario %s: network.latency: %w", s.Name, err)
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "simrun validate-live: %v\n", err)
+		return exitUsage
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	return validateLive(ctx, f, s, filter, stdout, stderr)
+}
+
+// validationScenario is the scenario without its faults (the comparison
+// is of the latency model on a healthy network), with -duration's fault
+// phase and -latency's links. A client timeout shorter than 100 link
+// latencies would time out every operation at the new latency: it is
+// raised to that.
+func validationScenario(f validateFlags) (*scenarios.Scenario, error) {
+	s, err := scenarios.Load(f.scenario)
+	if err != nil {
+		return nil, err
+	}
+	s = s.Clone()
+	s.Faults, s.Nemesis = nil, nil
+	if f.duration > 0 {
+		s.Phases.Faults = f.duration
+	}
+	if f.latency > 0 {
+		s.Network.Latency = faults.LatencySpec{Kind: "fixed", Min: f.latency}
+		s.Clients.Timeout = max(s.Clients.Timeout, 100*f.latency)
+	}
+	s.Network.Loss, s.Network.Duplicate = 0, 0
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// measureFsync is the median of n small write+fsync rounds in dir: what
+// a sync costs the live disk on this machine.
+func measureFsync(dir string, n int) (time.Duration, error) {
+	f, err := os.CreateTemp(dir, "fsync-probe-")
+	if err != nil {
+		return 0, err
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	took := make([]time.Duration, n)
+	for i := range took {
+		start := time.Now()
+		if _, err := f.Write([]byte("faultline fsync probe\n")); err != nil {
+			return 0, err
+		}
+		if err := f.Sync(); err != nil {
+			return 0, err
+		}
+		took[i] = time.Since(start)
+	}
+	slices.Sort(took)
+	return took[n/2], nil
+}
+
+func validateLive(ctx context.Context, f validateFlags, s *scenarios.Scenario, filter load.Filter, stdout, stderr io.Writer) int {
+	l := s.Network.Latency
+	fmt.Fprintf(stdout, "simrun validate-live: scenario %s (protocol %s), seed %d, every link %s, the client's hop included\n",
+		s.Name, s.Protocol, f.seed, latencyString(l))
+	if f.syncLat < 0 {
+		d, err := measureFsync(os.TempDir(), 50)
+		if err != nil {
+			fmt.Fprintf(stderr, "simrun validate-live: measuring fsync: %v\n", err)
+			return exitUnknown
+		}
+		f.syncLat = d
+	}
+	s.Disk.SyncLatency = f.syncLat
+	fmt.Fprintf(stdout, "simulated disk sync latency %v (-sync-latency; default: this machine's measured fsync); client timeout %v\n", f.syncLat.Round(time.Microsecond), s.Clients.Timeout)
+	simRes := scenarios.Run(s, f.seed, scenarios.Options{NoLinearizability: true})
+	if simRes.Verdict.Outcome.ExitCode() == exitUnknown {
+		fmt.Fprintf(stderr, "simrun validate-live: the simulated run did not finish: %s\n", simRes.Verdict.Detail)
+		return exitUnknown
+	}
+	duration := s.Phases.Faults + s.Phases.Heal/2
+	targets, closeCluster, err := validationCluster(s, f)
+	if err != nil {
+		fmt.Fprintf(stderr, "simrun validate-live: starting the live cluster: %v\n", err)
+		return exitUnknown
+	}
+	defer closeCluster()
+	admin := &load.Admin{Targets: targets}
+	if err := admin.SetBase(ctx, filter); err != nil {
+		fmt.Fprintf(stderr, "simrun validate-live: setting the nodes' filter: %v\n", err)
+		return exitUnknown
+	}
+	defer admin.SetBase(context.Background(), load.Filter{})
+	cfg, err := load.Plan(s, load.Options{Targets: targets, Seed: f.seed, Duration: duration})
+	if err != nil {
+		fmt.Fprintf(stderr, "simrun validate-live: %v\n", err)
+		return exitUsage
+	}
+	cfg.Driver = &load.HopDelay{Driver: cfg.Driver, Latency: l, Seed: f.seed}
+	liveRes, err := load.Run(ctx, cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "simrun validate-live: %v\n", err)
+		return exitUnknown
+	}
+	c := load.Comparison{Sim: load.Latencies(simRes.Operations), Live: load.Latencies(liveRes.Operations), Tolerance: f.tolerance}
+	fmt.Fprintf(stdout, "simulated: %d operations in %v of virtual time; live: %d in %v on loopback (filter delay %s jitter %s, plus the client's hop each way)\n\n",
+		len(simRes.Operations), time.Duration(simRes.SimTimeNs), len(liveRes.Operations), liveRes.Elapsed.Round(time.Millisecond), filter.Delay, filter.Jitter)
+	c.WriteTable(stdout)
+	if f.plot != "" {
+		if err := writeValidationPage(f.plot, f.force, s, c); err != nil {
+			fmt.Fprintf(stderr, "simrun validate-live: -plot: %v\n", err)
+			return exitUnknown
+		}
+		fmt.Fprintf(stdout, "\nplot: %s\n", f.plot)
+	}
+	ok, decided := c.Verdict()
+	gap := 100 * c.MedianGap()
+	switch {
+	case !decided:
+		fmt.Fprintf(stdout, "\nverdict: unknown: fewer than %d completed operations on a side\n", load.MinSamples)
+		return exitUnknown
+	case !ok:
+		fmt.Fprintf(stdout, "\nverdict: fail: the live median is %+.1f%% off the simulated one (tolerance ±%.0f%%)\n", gap, 100*f.tolerance)
+		return exitFail
+	}
+	fmt.Fprintf(stdout, "\nverdict: pass: the live median is within %+.1f%% of the simulated one (tolerance ±%.0f%%)\n", gap, 100*f.tolerance)
+	return exitPass
+}
+
+func latencyString(l faults.LatencySpec) string {
+	if l.Kind == "fixed" {
+		return fmt.Sprintf("a fixed %v", l.Min)
+	}
+	return fmt.Sprintf("%s in [%v, %v]", l.Kind, l.Min, l.Max)
+}
+
+// validationCluster starts the scenario's protocol on a live loopback
+// cluster in this process, or takes -targets.
+func validationCluster(s *scenarios.Scenario, f validateFlags) ([]string, func() error, error) {
+	if f.targets != "" {
+		return strings.Split(f.targets, ","), func() error { return nil }, nil
+	}
+	cc := live.ClusterConfig{Protocol: scenarios.Protocols[s.Protocol], Config: load.ProtocolConfig(s, f.seed), HTTP: true}
+	if s.Protocol == "gcounter" {
+		cc.API = counterdb.API
+	}
+	c, err := live.StartCluster(cc)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c.URLs(), c.Close, nil
+}
+
+// writeValidationPage writes the table and the CDFs as one HTML page.
+func writeValidationPage(path string, force bool, s *scenarios.Scenario, c load.Comparison) error {
+	title := fmt.Sprintf("%s: simulated vs live latency", s.Name)
+	var svg, table bytes.Buffer
+	if err := c.WriteCDF(&svg, "cdf.svg", title); err != nil {
+		return err
+	}
+	c.WriteTable(&table)
+	var page bytes.Buffer
+	fmt.Fprintf(&page, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>%s</title></head>\n<body style=\"font-family: sans-serif\">\n<h1>%s</h1>\n<pre>%s</pre>\n%s\n</body></html>\n",
+		html.EscapeString(title), html.EscapeString(title), html.EscapeString(table.String()), svgBody(svg.Bytes()))
+	return outpath.WriteFile(path, outpath.HTML, force, page.Bytes())
+}
+
+// svgBody drops the XML declaration gonum writes, so the SVG can sit
+// inside the page.
+func svgBody(b []byte) []byte {
+	if i := bytes.Index(b, []byte("<svg")); i > 0 {
+		return b[i:]
+	}
+	return b
+}

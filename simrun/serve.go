@@ -18,6 +18,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/faultline-sim/faultline/counterdb"
 	"github.com/faultline-sim/faultline/internal/invoke"
 	"github.com/faultline-sim/faultline/internal/outpath"
 	"github.com/faultline-sim/faultline/live"
@@ -195,6 +196,8 @@ func serve(ctx context.Context, f *serveFlags, stdout, stderr io.Writer) int {
 // API of its own (CounterDB's for the G-counter) is chosen here.
 func serveAPI(protocol string) func(*live.Node) http.Handler {
 	switch protocol {
+	case "gcounter":
+		return counterdb.API
 	default:
 		return nil
 	}

@@ -44,6 +44,10 @@ type Result struct {
 	AnomalyCounts map[string]int64 `json:"anomalies,omitempty"`
 	// FirstAnomaly is the earliest of them.
 	FirstAnomaly *sim.Anomaly `json:"first_anomaly,omitempty"`
+	// Resources is the resource model's account of the run: each
+	// replica's CPU and each link's load. Absent when the scenario has no
+	// resources: block.
+	Resources *ResourceReport `json:"resources,omitempty"`
 	// Anomalies are the run's first 10,000 anomalies, oldest first, for
 	// checks and reports that relate them to a verdict.
 	Anomalies []sim.Anomaly `json:"-"`
@@ -105,6 +109,7 @@ func (r *run) result() *Result {
 		res.FirstAnomaly = &res.Anomalies[0]
 	}
 	res.Budgets = r.budgetUse()
+	res.Resources = r.resourceReport()
 	res.Checks = r.verdicts(res)
 	// After the checks: monitors derive numbers in Final.
 	r.guard("collecting the monitor's metrics", func() { res.Metrics = r.metrics() })

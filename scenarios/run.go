@@ -83,6 +83,7 @@ func (r *run) build() {
 		NewNode:   func(id sim.NodeID) sim.Node { return r.def.NewNode(r.cfg, id) },
 		Network:   s.baseLink(),
 		Disk:      s.Disk.config(),
+		Resources: s.Resources.config(),
 		MaxEvents: s.Budgets.MaxEvents,
 		MaxTime:   r.maxTime(),
 		MaxQueued: s.Budgets.MaxQueued,

@@ -31,6 +31,7 @@ type Scenario struct {
 	Nodes       int              `yaml:"nodes"`
 	Network     NetworkSpec      `yaml:"network"`
 	Disk        DiskSpec         `yaml:"disk,omitempty"`
+	Resources   *ResourcesSpec   `yaml:"resources,omitempty"`
 	Clients     ClientSpec       `yaml:"clients"`
 	Workload    WorkloadSpec     `yaml:"workload"`
 	Phases      Phases           `yaml:"phases"`

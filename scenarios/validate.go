@@ -47,7 +47,7 @@ func (s *Scenario) applyDefaults() {
 // Validate checks every field; the error names the field and what was
 // expected.
 func (s *Scenario) Validate() error {
-	checks := []func() error{s.validateIdentity, s.validateCluster, s.validateDurations, s.validateNetwork,
+	checks := []func() error{s.validateIdentity, s.validateCluster, s.validateDurations, s.validateNetwork, s.validateResources,
 		s.validateClients, s.validateWorkload, s.validatePhases, s.validateFaults, s.validateBudgets}
 	for _, check := range checks {
 		if err := check(); err != nil {

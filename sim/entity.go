@@ -26,6 +26,7 @@ type entity struct {
 	syncTail  Time       // when the newest sync in flight completes (asynchronous disk)
 	syncCrash syncCrash  // a crash waiting for this replica's next sync
 	diskRng   *rand.Rand // draws of the disk's faults: torn writes, crash points
+	cpu       *cpu       // the replica's processor (Resources); nil when off and for clients
 }
 
 // env is the Env the kernel hands to one entity.
@@ -105,11 +106,11 @@ func (s *timerSlab) take(id TimerID) bool {
 	return true
 }
 
-// keep re-arms a timer that take retired, for a timer held while paused.
-func (s *timerSlab) keep(id TimerID) {
-	slot := uint32(id)
-	s.free = s.free[:len(s.free)-1] // take just pushed it
-	s.live[slot] = true
+// pending reports whether id is pending, without retiring it: a timer
+// held while its node is stopped or busy stays cancellable.
+func (s *timerSlab) pending(id TimerID) bool {
+	slot, gen := uint32(id), uint32(id>>32)
+	return int(slot) < len(s.gens) && s.gens[slot] == gen && s.live[slot]
 }
 
 // reset forgets every timer (a crash).

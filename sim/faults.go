@@ -43,6 +43,7 @@ func (k *Kernel) Crash(id NodeID) {
 			k.dropped(k.now, ev.sent, ev.from, ev.to, ev.msg, AnomalyDeadReceiver)
 		}
 	}
+	k.dropWaiting(e)
 	e.up, e.paused, e.held = false, false, nil
 	e.node = nil
 	e.inc++
@@ -77,7 +78,7 @@ func (k *Kernel) Restart(id NodeID) {
 // panics while being built is a node panic like any other.
 func (k *Kernel) startEntity(e *entity) {
 	e.up = true
-	k.call(e, func() {
+	k.call(e, 0, func() {
 		if !e.isClient {
 			e.node = k.cfg.NewNode(e.id)
 		}
@@ -102,6 +103,9 @@ func (k *Kernel) Resume(id NodeID) {
 		return
 	}
 	e.paused = false
+	if e.cpu != nil {
+		k.armWake(e) // what waited for its processor before the stop comes first
+	}
 	held := e.held
 	e.held = nil
 	k.held -= len(held)

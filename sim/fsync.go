@@ -84,11 +84,19 @@ func (k *Kernel) syncDone(ev *event) {
 		k.hold(e, ev)
 		return
 	}
+	if k.busyWith(e, ev) {
+		return
+	}
+	k.handleSync(e, ev)
+}
+
+// handleSync tells e's node that a sync completed.
+func (k *Kernel) handleSync(e *entity, ev *event) {
 	k.events++
 	k.fold(uint64(ev.at), 6, uint64(ev.to), ev.aux)
 	k.traceSync(ev)
 	if l, ok := e.node.(SyncListener); ok {
-		k.call(e, func() { l.SyncDone(e.env, id) })
+		k.call(e, k.receiveCost(e, ev), func() { l.SyncDone(e.env, SyncID(ev.aux)) })
 	}
 }
 

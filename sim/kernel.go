@@ -42,6 +42,9 @@ type Config struct {
 	// every one is counted either way. Zero keeps none, so a kernel's
 	// memory stays independent of how many messages it loses.
 	KeepAnomalies int
+	// Resources is the CPU and bandwidth model; its zero value is off and
+	// leaves every run as it was.
+	Resources Resources
 }
 
 // EndReason says why a run stopped.
@@ -119,6 +122,10 @@ type Kernel struct {
 	seed      uint64
 	inflight  int
 	held      int // events held for stopped replicas (entity.held)
+	// cpuWaiting counts events waiting for a busy replica's processor
+	// (Resources): they count against the queue budget like any other.
+	cpuWaiting int
+	res        bool // Config.Resources is on
 	// anomalies are what went wrong as it happened (anomaly.go): never
 	// folded into the hash.
 	anomalies anomalyLog
@@ -143,12 +150,17 @@ func New(cfg Config) *Kernel {
 	if cfg.Network.Latency.Kind == "" {
 		cfg.Network = DefaultLink
 	}
-	k := &Kernel{cfg: cfg, anomalies: anomalyLog{keep: cfg.KeepAnomalies}, seed: cfg.Seed, hash: 14695981039346656037, metrics: newMetrics()}
+	k := &Kernel{cfg: cfg, anomalies: anomalyLog{keep: cfg.KeepAnomalies}, seed: cfg.Seed, hash: 14695981039346656037, metrics: newMetrics(),
+		res: cfg.Resources.On()}
 	for i := 0; i < cfg.Nodes; i++ {
 		k.peers = append(k.peers, NodeID(i))
 	}
 	for i := 0; i < cfg.Nodes; i++ {
-		k.ents = append(k.ents, k.newEntity(NodeID(i), fmt.Sprintf("node/%d", i)))
+		e := k.newEntity(NodeID(i), fmt.Sprintf("node/%d", i))
+		if cfg.Resources.On() {
+			e.cpu = &cpu{}
+		}
+		k.ents = append(k.ents, e)
 	}
 	if cfg.Trace != nil {
 		k.trace = newTraceWriter(cfg.Trace)
@@ -338,7 +350,7 @@ func describeEvent(ev *event) string {
 
 // countQueued records the queue's new size against its peak and budget.
 func (k *Kernel) countQueued() {
-	n := k.queue.Len() + k.held
+	n := k.queue.Len() + k.held + k.cpuWaiting
 	if n <= k.peak {
 		return
 	}
@@ -364,6 +376,8 @@ func (k *Kernel) dispatch(ev *event) {
 		k.fire(ev)
 	case evSync:
 		k.syncDone(ev)
+	case evWake:
+		k.wakeUp(ev)
 	}
 }
 
@@ -383,6 +397,14 @@ func (k *Kernel) deliver(ev *event) {
 		k.hold(e, ev)
 		return
 	}
+	if k.busyWith(e, ev) {
+		return
+	}
+	k.handleMessage(e, ev)
+}
+
+// handleMessage runs e's Receive for a message that reached it.
+func (k *Kernel) handleMessage(e *entity, ev *event) {
 	k.events++
 	sum := contentHash(ev.msg)
 	if sum != ev.aux {
@@ -394,34 +416,50 @@ func (k *Kernel) deliver(ev *event) {
 	k.fold(uint64(ev.at), 1, uint64(ev.from)<<32|uint64(uint32(ev.to)), sum)
 	k.metrics.delivered++
 	k.traceMessage(ev)
-	k.call(e, func() { e.node.Receive(e.env, ev.from, ev.msg) })
+	k.call(e, k.receiveCost(e, ev), func() { e.node.Receive(e.env, ev.from, ev.msg) })
 }
 
 func (k *Kernel) fire(ev *event) {
 	e := k.ents[ev.to]
-	if !e.up || ev.inc != e.inc || !e.timers.take(TimerID(ev.aux)) {
+	if !e.up || ev.inc != e.inc || !e.timers.pending(TimerID(ev.aux)) {
 		return // cancelled, or belongs to an incarnation that crashed
 	}
 	if e.paused {
-		e.timers.keep(TimerID(ev.aux))
 		k.hold(e, ev)
 		return
 	}
+	if k.busyWith(e, ev) {
+		return // still pending: a handler that runs first may cancel it
+	}
+	e.timers.take(TimerID(ev.aux))
+	k.handleTimer(e, ev)
+}
+
+// handleTimer runs e's Timer for a timer that fired and was not cancelled.
+func (k *Kernel) handleTimer(e *entity, ev *event) {
 	k.events++
 	k.fold(uint64(ev.at), 2, uint64(ev.to), contentHash(ev.msg))
 	k.traceTimer(ev)
-	k.call(e, func() { e.node.Timer(e.env, ev.msg) })
+	k.call(e, k.receiveCost(e, ev), func() { e.node.Timer(e.env, ev.msg) })
 }
 
-// call runs one handler of e. A panic becomes the run's stop.
-func (k *Kernel) call(e *entity, handler func()) {
+// call runs one handler of e, which costs e's processor cost before
+// anything it sends (Resources). A panic becomes the run's stop.
+func (k *Kernel) call(e *entity, cost time.Duration, handler func()) {
 	defer func() {
+		if c := e.cpu; c != nil {
+			c.busyUntil = max(c.busyUntil, k.now.Add(c.work))
+			c.use.Busy = addDuration(c.use.Busy, c.work)
+		}
 		if r := recover(); r != nil {
 			k.stopWith(End{Reason: EndPanic, At: k.now, Node: e.id,
 				Detail: fmt.Sprintf("node %d panicked at %v: %v\n%s", e.id, k.now, r, debug.Stack())})
 		}
 	}()
-	e.sendDelay = 0
+	e.sendDelay = cost
+	if c := e.cpu; c != nil {
+		c.work = cost
+	}
 	handler()
 }
 
@@ -449,8 +487,16 @@ func (k *Kernel) send(e *entity, to NodeID, m Message) {
 	}
 	k.metrics.sent++
 	k.metrics.countType(m)
+	wire := 0
+	if k.res {
+		wire = k.sendCost(e, m)
+	}
 	now := k.now.Add(e.sendDelay)
-	copies, at1, at2 := k.net.route(e.id, to, now)
+	depart := now
+	if k.res {
+		depart = k.net.transmit(e.id, to, now, wire, k.cfg.Resources.serialization(wire))
+	}
+	copies, at1, at2 := k.net.route(e.id, to, depart)
 	if copies == 0 {
 		k.metrics.lost++
 		cause := AnomalyLost

@@ -119,6 +119,16 @@ type linkState struct {
 	blocked     bool // partitioned: every message is dropped
 	clogUntil   Time // messages arrive no earlier than this
 	lastArrival Time // FIFO bookkeeping
+	load        linkLoad
+}
+
+// linkLoad is a link's resource-model bookkeeping (Resources): it
+// survives faults and heals, like the bytes already on the wire.
+type linkLoad struct {
+	txFree   Time // when the link finishes sending what it has
+	messages int64
+	bytes    int64
+	busy     time.Duration
 }
 
 // network holds the state of every directed link between participants
@@ -236,17 +246,69 @@ func (n *network) arrival(l *linkState, now Time) Time {
 // carry no FIFO bookkeeping are back to the default and are forgotten.
 func (n *network) heal() {
 	for i := range n.dense {
-		n.dense[i] = linkState{lastArrival: n.dense[i].lastArrival}
+		n.dense[i] = linkState{lastArrival: n.dense[i].lastArrival, load: n.dense[i].load}
 	}
 	for key, s := range n.sparse { // each entry is decided alone: order cannot matter
-		if s.lastArrival == 0 {
+		if s.lastArrival == 0 && s.load.messages == 0 {
 			delete(n.sparse, key)
 			continue
 		}
-		*s = linkState{lastArrival: s.lastArrival}
+		*s = linkState{lastArrival: s.lastArrival, load: s.load}
 	}
 	n.setAll(n.base)
 }
 
 // links is how many link states the network stores.
 func (n *network) links() int { return len(n.dense) + len(n.sparse) }
+
+// transmit puts b bytes on from -> to at time now, taking ser to
+// serialize after whatever the link is still sending, and returns when
+// the last byte has left: the message's latency starts then.
+func (n *network) transmit(from, to NodeID, now Time, b int, ser time.Duration) Time {
+	l := n.link(from, to)
+	done := max(now, l.load.txFree).Add(ser)
+	l.load.txFree = done
+	l.load.messages++
+	l.load.bytes += int64(b)
+	l.load.busy = addDuration(l.load.busy, ser)
+	return done
+}
+
+// usage reports the load of every link between replicas, then the links
+// between each replica and all the clients summed, to and from.
+func (n *network) usage() []LinkUsage {
+	var out []LinkUsage
+	for i := range n.dense {
+		if from, to := i/n.replicas, i%n.replicas; from != to {
+			out = append(out, n.dense[i].load.report(NodeID(from), NodeID(to)))
+		}
+	}
+	in, outgoing := make([]LinkUsage, n.replicas), make([]LinkUsage, n.replicas)
+	for r := range n.replicas {
+		in[r] = LinkUsage{From: Clients, To: NodeID(r)}
+		outgoing[r] = LinkUsage{From: NodeID(r), To: Clients}
+	}
+	for key, s := range n.sparse { // sums: the order cannot matter
+		from, to := key/n.size, key%n.size
+		switch {
+		case to < n.replicas:
+			in[to].add(s.load)
+		case from < n.replicas:
+			outgoing[from].add(s.load)
+		}
+	}
+	for r := range n.replicas {
+		out = append(out, in[r], outgoing[r])
+	}
+	return out
+}
+
+func (l linkLoad) report(from, to NodeID) LinkUsage {
+	return LinkUsage{From: from, To: to, Messages: l.messages, Bytes: l.bytes, Busy: l.busy}
+}
+
+func (u *LinkUsage) add(l linkLoad) {
+	u.Messages += l.messages
+	u.Bytes += l.bytes
+	u.Busy = addDuration(u.Busy, l.busy)
+}

@@ -10,6 +10,7 @@ const (
 	evTimer                        // fire timer on to
 	evAction                       // run a kernel action (faults, phase changes)
 	evSync                         // a sync of to's disk completes (asynchronous disks)
+	evWake                         // to's processor is free for its next waiting event (Resources)
 )
 
 func (k eventKind) String() string {
@@ -20,6 +21,10 @@ func (k eventKind) String() string {
 		return "timer"
 	case evAction:
 		return "action"
+	case evSync:
+		return "sync"
+	case evWake:
+		return "wake"
 	}
 	return fmt.Sprintf("event kind %d", uint8(k))
 }

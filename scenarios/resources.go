@@ -39,6 +39,9 @@ type CPUSpec struct {
 // bytes per second fit an int64 with room to spare.
 const maxBandwidthMbps = 1_000_000_000
 
+// maxOverheadBytes is sim's limit on Resources.Overhead: 1 MiB.
+const maxOverheadBytes = 1 << 20
+
 // bytesPerMbps is how many bytes per second one megabit per second is.
 const bytesPerMbps = 1_000_000 / 8
 
@@ -58,6 +61,9 @@ func (s *Scenario) validateResources() error {
 	}
 	if r.BandwidthMbps < 0 || r.BandwidthMbps > maxBandwidthMbps {
 		return fmt.Errorf("resources.bandwidth_mbps: %d is not in [0, %d]", r.BandwidthMbps, maxBandwidthMbps)
+	}
+	if r.OverheadBytes < 0 || r.OverheadBytes > maxOverheadBytes {
+		return fmt.Errorf("resources.overhead_bytes: %d is not in [0, %d]", r.OverheadBytes, maxOverheadBytes)
 	}
 	cfg := r.config()
 	if err := cfg.Validate(); err != nil {

@@ -29,8 +29,10 @@ func (r *relayNode) Timer(env Env, tag any) {}
 // pingPongKernel is 5 nodes over the full network model: uniform latency
 // (jitter reorders), loss and duplication draws on every send (balanced so
 // the population stays put) and the trace hash folded on every delivery.
-func pingPongKernel(events int, inflight int) *Kernel {
-	return New(Config{
+func pingPongKernel(events int, inflight int) *Kernel { return New(pingPongConfig(events, inflight)) }
+
+func pingPongConfig(events int, inflight int) Config {
+	return Config{
 		Seed:      1,
 		Nodes:     5,
 		MaxEvents: int64(events),
@@ -41,7 +43,7 @@ func pingPongKernel(events int, inflight int) *Kernel {
 			Duplicate: 0.001,
 		},
 		NewNode: func(id NodeID) Node { return &relayNode{seed: inflight} },
-	})
+	}
 }
 
 func BenchmarkKernelPingPong(b *testing.B) {

@@ -50,6 +50,21 @@
 // network made protocols without request ids (CounterDB) fail for a reason
 // their real deployments never see.
 //
+// Resources (Config.Resources) is an opt-in model of what work costs, so
+// that throughput has a ceiling and batching has a price worth paying.
+// Each replica is one processor: handling a message, a client request or
+// a timer, and sending each message, takes a fixed service time plus a
+// time per KiB, and everything that reaches a busy replica — messages,
+// timers, completed syncs — waits in one FIFO queue (timers too: a
+// replica's event loop runs them between its other work, so a loaded
+// replica's timeouts fire late, as real ones do). Each directed link sends
+// one message at a time at its bandwidth, so a message's latency starts
+// when its last byte has left. Messages report their size with Sizer, or
+// are sized field by field by EncodedSize. The zero value is off and moves
+// no event, so no trace hash changes; Kernel.ResourceUsage reports each
+// replica's busy time and queueing delay and each link's bytes, and its
+// Bottleneck names the replica that saturates first.
+//
 // The kernel is single-threaded: one Kernel must only be used from one
 // goroutine, but independent kernels share nothing and run in parallel.
 package sim

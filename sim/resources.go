@@ -93,13 +93,10 @@ func (r *Resources) serialization(b int) time.Duration {
 // wireSize is m's size on the wire: its Size (or EncodedSize) plus the
 // framing overhead. A negative Size counts as 0.
 func (r *Resources) wireSize(m Message) int {
-	var n int
 	if s, ok := m.(Sizer); ok {
-		n = max(s.Size(), 0)
-	} else {
-		n = EncodedSize(m)
+		return max(s.Size(), 0) + r.Overhead
 	}
-	return n + r.Overhead
+	return EncodedSize(m) + r.Overhead
 }
 
 // cpu is one replica's processor: when it is next free, the events
@@ -252,6 +249,10 @@ func (k *Kernel) receiveCost(e *entity, ev *event) time.Duration {
 func (k *Kernel) sendCost(e *entity, m Message) int {
 	r := &k.cfg.Resources
 	b := r.wireSize(m)
+	if _, ok := m.(Sizer); !ok {
+		// Sized from its fields: counted, so a report can say so.
+		k.metrics.Add("res.unsized_msgs", 1)
+	}
 	if c := e.cpu; c != nil {
 		cost := addDuration(r.Send, r.perKiB(b))
 		c.work = addDuration(c.work, cost)

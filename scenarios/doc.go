@@ -53,6 +53,21 @@
 // the protocols'
 // wait_for_sync: false is the bug they catch and the default disk cannot.
 //
+// Resources: an optional resources: block turns on the kernel's CPU and
+// bandwidth model (sim.Resources; absent, nothing changes):
+//
+//	resources:
+//	  cpu: {message: 20us, request: 30us, timer: 0s, send: 5us, per_kib: 1us}
+//	  bandwidth_mbps: 1000      # each directed link; 0: unlimited
+//	  overhead_bytes: 64        # framing added to every message
+//
+// Each replica is one processor: every message, client request and timer
+// it handles and every message it sends costs its service time, and what
+// arrives while it is busy waits in FIFO order. Each link sends one
+// message at a time at its bandwidth. Result.Resources reports each
+// replica's utilization and queueing delay and each link's bytes. A block
+// with every value 0 is refused.
+//
 // Phases: during the fault phase clients run the workload while the
 // schedule plays; at its end every fault is healed, the network's own loss
 // and duplication included (the heal phase keeps the scenario's latency). During the first half

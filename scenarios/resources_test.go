@@ -64,9 +64,12 @@ func busiest(r *ResourceReport) (most, least NodeReport) {
 	return most, least
 }
 
+// TestPaxosLeaderSaturatesFirst runs the README's example.
 func TestPaxosLeaderSaturatesFirst(t *testing.T) {
-	s := loaded(t, "paxos-basic", 40, nil)
-	s.Resources.CPU.Message, s.Resources.CPU.Request = 100*time.Microsecond, 150*time.Microsecond
+	s, err := Load("testdata/paxos-resources.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
 	res := runLoaded(t, s)
 	rep := res.Resources
 	most, _ := busiest(rep)

@@ -140,3 +140,35 @@ func BenchmarkKernelMemory(b *testing.B) {
 		b.ReportMetric(float64(k.InFlight()), "in-flight")
 	}
 }
+
+// sizedRelay is relayNode with messages that report their size, as the
+// shipped protocols' do.
+type sizedRelay struct{ relayNode }
+
+func (r *sizedRelay) Start(env Env) {
+	if env.ID() == 0 {
+		for i := 0; i < r.seed; i++ {
+			env.Send(NodeID(i%len(env.Peers())), sized{name: "m", bytes: 100 + i%400})
+		}
+	}
+}
+
+// BenchmarkKernelPingPongResources is BenchmarkKernelPingPong with the
+// resource model on: every delivery and send pays a service time and
+// queues on a busy replica, every message is serialized on its link.
+// Compare its events/s with BenchmarkKernelPingPong's for the model's cost.
+func BenchmarkKernelPingPongResources(b *testing.B) {
+	cfg := pingPongConfig(b.N, 1000)
+	cfg.Resources = Resources{Message: 20 * time.Microsecond, Send: 5 * time.Microsecond, PerKiB: time.Microsecond,
+		Bandwidth: 125_000_000, Overhead: 64}
+	cfg.NewNode = func(id NodeID) Node { return &sizedRelay{relayNode{seed: 1000}} }
+	k := New(cfg)
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	k.Run(Never)
+	elapsed := time.Since(start)
+	b.ReportMetric(float64(k.Events())/elapsed.Seconds(), "events/s")
+	u := k.ResourceUsage()
+	b.ReportMetric(u.Nodes[0].Utilization(time.Duration(k.Now())), "node0-cpu")
+}

@@ -493,7 +493,7 @@ func (k *Kernel) send(e *entity, to NodeID, m Message) {
 	}
 	now := k.now.Add(e.sendDelay)
 	depart := now
-	if k.res {
+	if k.res && to != e.id { // a message to itself never touches a network card
 		depart = k.net.transmit(e.id, to, now, wire, k.cfg.Resources.serialization(wire))
 	}
 	copies, at1, at2 := k.net.route(e.id, to, depart)

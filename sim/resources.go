@@ -29,7 +29,11 @@ import (
 // b bytes (its Size plus Overhead) occupies the link for b/Bandwidth
 // seconds after the link finished the message before it, and only then
 // starts its latency. Every message sent occupies its link, even one the
-// network then loses or a partition cuts: it was transmitted.
+// network then loses or a partition cuts: it was transmitted. A message a
+// replica sends to itself pays its CPU but no bandwidth (no network card
+// is involved); it still takes the network's latency, as it always has. A
+// sync on an immediate disk delays the messages sent after it but does
+// not occupy the processor: the disk does that work.
 //
 // Sizes come from Sizer, or EncodedSize for a message without one.
 type Resources struct {

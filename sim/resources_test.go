@@ -138,12 +138,13 @@ func TestSerializationDelayIsSizeOverBandwidth(t *testing.T) {
 	var arrivals []string
 	// 1,000,000 bytes/s: a 2,000-byte message occupies the link for 2ms.
 	res := Resources{Bandwidth: 1_000_000, Overhead: 500}
-	k, _ := resCluster(t, 2, fixed1ms, res, func(p *probe) {
+	k, _ := resCluster(t, 3, fixed1ms, res, func(p *probe) {
 		p.onStart = func(env Env) {
 			if env.ID() == 0 {
-				env.Send(1, sized{"big", 1500})  // 2000 bytes on the wire: leaves at 2ms, arrives at 3ms
-				env.Send(1, sized{"next", 500})  // waits for big, 1000 bytes: leaves at 3ms, arrives at 4ms
-				env.Send(0, sized{"self", 1500}) // another link: its own queue
+				env.Send(2, sized{"other", 1500}) // another link: its own queue
+				env.Send(1, sized{"big", 1500})   // 2000 bytes on the wire: leaves at 2ms, arrives at 3ms
+				env.Send(1, sized{"next", 500})   // waits for big, 1000 bytes: leaves at 3ms, arrives at 4ms
+				env.Send(0, sized{"self", 1500})  // to itself: no network card, only latency
 			}
 		}
 		p.onRecv = func(env Env, from NodeID, m Message) {
@@ -151,7 +152,7 @@ func TestSerializationDelayIsSizeOverBandwidth(t *testing.T) {
 		}
 	})
 	k.Run(Time(time.Second))
-	if got, want := strings.Join(arrivals, " "), "big@3000us self@3000us next@4000us"; got != want {
+	if got, want := strings.Join(arrivals, " "), "self@1000us other@3000us big@3000us next@4000us"; got != want {
 		t.Fatalf("arrivals %s, want %s", got, want)
 	}
 	var link LinkUsage

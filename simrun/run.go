@@ -244,10 +244,42 @@ func printResult(w io.Writer, res *scenarios.Result) {
 		res.Events, time.Duration(res.SimTimeNs), time.Duration(res.WallNs).Round(time.Microsecond), res.FaultCount)
 	fmt.Fprintf(w, "ops: %d invoked, %d ok, %d failed, %d unknown; latency p50=%.2fms p99=%.2fms max=%.2fms\n",
 		res.Ops.Invoked, res.Ops.OK, res.Ops.Fail, res.Ops.Unknown, res.LatencyMs.P50, res.LatencyMs.P99, res.LatencyMs.Max)
+	printResources(w, res.Resources)
 	printAnomalies(w, res)
 	if !res.Verdict.Passed() {
 		printFailure(w, res)
 	}
+}
+
+// printResources summarizes the resource model's report, if the scenario
+// has one: each replica's CPU and the busiest link.
+func printResources(w io.Writer, r *scenarios.ResourceReport) {
+	if r == nil {
+		return
+	}
+	fmt.Fprintf(w, "resources: bottleneck node %d\n", r.Bottleneck)
+	for _, n := range r.Nodes {
+		fmt.Fprintf(w, "  node %d: cpu %5.1f%%, %d handled (%d client requests), %d waited: mean %.0fus max %.0fus, peak queue %d; %d bytes in, %d out\n",
+			n.Node, 100*n.Utilization, n.Handled, n.Requests, n.Queued, n.MeanWaitUs, n.MaxWaitUs, n.PeakQueue, n.BytesIn, n.BytesOut)
+	}
+	var top *scenarios.LinkReport
+	for i := range r.Links {
+		if l := &r.Links[i]; top == nil || l.Bytes > top.Bytes {
+			top = l
+		}
+	}
+	if top != nil {
+		fmt.Fprintf(w, "  busiest link %s -> %s: %d messages, %d bytes, %.1f%% of its bandwidth\n",
+			endName(top.From), endName(top.To), top.Messages, top.Bytes, 100*top.Utilization)
+	}
+}
+
+// endName names one end of a link in a resource report.
+func endName(id int) string {
+	if id < 0 {
+		return "clients"
+	}
+	return fmt.Sprintf("node %d", id)
 }
 
 func printFailure(w io.Writer, res *scenarios.Result) {

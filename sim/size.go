@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"reflect"
+	"sync"
 )
 
 // Sizer is implemented by messages that know their encoded size in bytes:
@@ -47,71 +48,196 @@ func EncodedSize(v any) int {
 
 var sizerType = reflect.TypeFor[Sizer]()
 
+// sizeFunc sizes one value of a known type. A plan is built once per
+// type, with the plans of its fields, elements and pointees bound in, so
+// sizing a value walks only its data.
+type sizeFunc func(rv reflect.Value, depth int) int
+
+// plans caches the plan of every type met nested in a message
+// (reflect.Type -> sizeFunc). Plans are built whole before they are
+// stored and never change, so kernels running in parallel share them.
+var plans sync.Map
+
 // sizeOf is the encoded size of rv; top says rv is the message itself,
 // whose own Size method (which may call EncodedSize) must not be called.
 func sizeOf(rv reflect.Value, top bool, depth int) int {
-	if depth > maxSizeDepth {
-		panic(fmt.Sprintf("sim.EncodedSize: a %v nests deeper than %d levels; a message must not contain a cycle", rv.Type(), maxSizeDepth))
+	if !top {
+		return planOf(rv.Type())(rv, depth)
 	}
-	if !top && rv.Type().Implements(sizerType) {
-		if (rv.Kind() == reflect.Pointer || rv.Kind() == reflect.Interface) && rv.IsNil() {
+	t := rv.Type()
+	if f, ok := messagePlans.Load(t); ok {
+		return f.(sizeFunc)(rv, depth)
+	}
+	b := planner{building: map[reflect.Type]*sizeFunc{}}
+	f := b.fields(t)
+	b.store()
+	messagePlans.LoadOrStore(t, f)
+	return f(rv, depth)
+}
+
+// messagePlans caches the plans of messages themselves, which ignore the
+// message's own Size method (reflect.Type -> sizeFunc).
+var messagePlans sync.Map
+
+// planOf is the plan of a nested value of type t.
+func planOf(t reflect.Type) sizeFunc {
+	if f, ok := plans.Load(t); ok {
+		return f.(sizeFunc)
+	}
+	b := planner{building: map[reflect.Type]*sizeFunc{}}
+	f := b.plan(t)
+	b.store()
+	return f
+}
+
+// store publishes every plan b built.
+func (b *planner) store() {
+	for t, p := range b.building { // each entry stored alone: order cannot matter
+		plans.LoadOrStore(t, *p)
+	}
+}
+
+// planner builds the plans of a type and everything it contains.
+// building holds the types under construction, so a recursive type (a
+// list node pointing at the next) refers to its own plan instead of
+// building it forever.
+type planner struct {
+	building map[reflect.Type]*sizeFunc
+}
+
+// plan is the plan of a nested value of type t.
+func (b *planner) plan(t reflect.Type) sizeFunc {
+	if f, ok := plans.Load(t); ok {
+		return f.(sizeFunc)
+	}
+	if p, ok := b.building[t]; ok {
+		return func(rv reflect.Value, depth int) int { return (*p)(rv, depth) } // filled in by the time it runs
+	}
+	p := new(sizeFunc)
+	b.building[t] = p
+	if t.Implements(sizerType) {
+		*p = sizerPlan(t)
+	} else {
+		*p = b.fields(t)
+	}
+	return *p
+}
+
+// sizerPlan asks a nested value for its own size; a nil pointer or
+// interface is one presence byte.
+func sizerPlan(t reflect.Type) sizeFunc {
+	nilable := t.Kind() == reflect.Pointer || t.Kind() == reflect.Interface
+	return func(rv reflect.Value, depth int) int {
+		if nilable && rv.IsNil() {
 			return 1
 		}
 		return rv.Interface().(Sizer).Size()
 	}
-	switch rv.Kind() {
-	case reflect.Bool, reflect.Int8, reflect.Uint8:
-		return 1
-	case reflect.Int, reflect.Int16, reflect.Int32, reflect.Int64:
-		return varintLen(rv.Int())
-	case reflect.Uint, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		return uvarintLen(rv.Uint())
-	case reflect.Float32:
-		return 4
-	case reflect.Float64:
-		return 8
-	case reflect.Complex64, reflect.Complex128:
-		return int(rv.Type().Size())
-	case reflect.String:
-		return uvarintLen(uint64(rv.Len())) + rv.Len()
-	case reflect.Slice, reflect.Array:
-		return sequenceSize(rv, depth)
-	case reflect.Map:
-		n := uvarintLen(uint64(rv.Len()))
-		for it := rv.MapRange(); it.Next(); { // a sum: the order cannot matter
-			n += sizeOf(it.Key(), false, depth+1) + sizeOf(it.Value(), false, depth+1)
-		}
-		return n
-	case reflect.Pointer, reflect.Interface:
-		if rv.IsNil() {
-			return 1
-		}
-		return 1 + sizeOf(rv.Elem(), false, depth+1)
-	case reflect.Struct:
-		n := 0
-		t := rv.Type()
-		for i := range t.NumField() {
-			if t.Field(i).IsExported() {
-				n += sizeOf(rv.Field(i), false, depth+1)
-			}
-		}
-		return n
-	}
-	return 0 // channels and functions have no encoding
 }
 
-// sequenceSize sizes a slice or array: its length, then its elements
-// (bytes as they are).
-func sequenceSize(rv reflect.Value, depth int) int {
-	n := rv.Len()
-	size := uvarintLen(uint64(n))
-	if k := rv.Type().Elem().Kind(); k == reflect.Uint8 || k == reflect.Int8 || k == reflect.Bool {
-		return size + n
+// fixed is the plan of a value whose size does not depend on its content.
+func fixed(n int) sizeFunc { return func(reflect.Value, int) int { return n } }
+
+// fields is the plan of t's own encoding, ignoring any Size method of t.
+func (b *planner) fields(t reflect.Type) sizeFunc {
+	switch t.Kind() {
+	case reflect.Bool, reflect.Int8, reflect.Uint8:
+		return fixed(1)
+	case reflect.Int, reflect.Int16, reflect.Int32, reflect.Int64:
+		return func(rv reflect.Value, _ int) int { return varintLen(rv.Int()) }
+	case reflect.Uint, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return func(rv reflect.Value, _ int) int { return uvarintLen(rv.Uint()) }
+	case reflect.Float32:
+		return fixed(4)
+	case reflect.Float64:
+		return fixed(8)
+	case reflect.Complex64, reflect.Complex128:
+		return fixed(int(t.Size()))
+	case reflect.String:
+		return func(rv reflect.Value, _ int) int { return uvarintLen(uint64(rv.Len())) + rv.Len() }
+	case reflect.Slice, reflect.Array:
+		return b.sequence(t)
+	case reflect.Map:
+		key, val := b.plan(t.Key()), b.plan(t.Elem())
+		return func(rv reflect.Value, depth int) int {
+			deeper(rv, depth)
+			n := uvarintLen(uint64(rv.Len()))
+			for it := rv.MapRange(); it.Next(); { // a sum: the order cannot matter
+				n += key(it.Key(), depth+1) + val(it.Value(), depth+1)
+			}
+			return n
+		}
+	case reflect.Pointer:
+		elem := b.plan(t.Elem())
+		return func(rv reflect.Value, depth int) int {
+			if rv.IsNil() {
+				return 1
+			}
+			deeper(rv, depth)
+			return 1 + elem(rv.Elem(), depth+1)
+		}
+	case reflect.Interface: // the dynamic type decides, value by value
+		return func(rv reflect.Value, depth int) int {
+			if rv.IsNil() {
+				return 1
+			}
+			deeper(rv, depth)
+			return 1 + planOf(rv.Elem().Type())(rv.Elem(), depth+1)
+		}
+	case reflect.Struct:
+		return b.structure(t)
 	}
-	for i := range n {
-		size += sizeOf(rv.Index(i), false, depth+1)
+	return fixed(0) // channels and functions have no encoding
+}
+
+// deeper refuses to go below maxSizeDepth, which only a cycle reaches.
+func deeper(rv reflect.Value, depth int) {
+	if depth >= maxSizeDepth {
+		panic(fmt.Sprintf("sim.EncodedSize: a %v nests deeper than %d levels; a message must not contain a cycle", rv.Type(), maxSizeDepth))
 	}
-	return size
+}
+
+// sequence sizes a slice or array: its length, then its elements (bytes
+// as they are).
+func (b *planner) sequence(t reflect.Type) sizeFunc {
+	if k := t.Elem().Kind(); (k == reflect.Uint8 || k == reflect.Int8 || k == reflect.Bool) && !t.Elem().Implements(sizerType) {
+		return func(rv reflect.Value, _ int) int { return uvarintLen(uint64(rv.Len())) + rv.Len() }
+	}
+	elem := b.plan(t.Elem())
+	return func(rv reflect.Value, depth int) int {
+		n := rv.Len()
+		size := uvarintLen(uint64(n))
+		if n > 0 {
+			deeper(rv, depth)
+		}
+		for i := range n {
+			size += elem(rv.Index(i), depth+1)
+		}
+		return size
+	}
+}
+
+// structure sizes the exported fields; unexported ones are caches and
+// hashes, not part of an encoding.
+func (b *planner) structure(t reflect.Type) sizeFunc {
+	type field struct {
+		index int
+		plan  sizeFunc
+	}
+	var fields []field
+	for i := range t.NumField() {
+		if t.Field(i).IsExported() {
+			fields = append(fields, field{i, b.plan(t.Field(i).Type)})
+		}
+	}
+	return func(rv reflect.Value, depth int) int {
+		deeper(rv, depth)
+		n := 0
+		for _, f := range fields {
+			n += f.plan(rv.Field(f.index), depth+1)
+		}
+		return n
+	}
 }
 
 // uvarintLen is how many bytes binary.AppendUvarint writes for u.

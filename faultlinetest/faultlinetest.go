@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/faultline-sim/faultline/checker"
@@ -61,6 +62,7 @@ type Option func(*config)
 
 type config struct {
 	want     string // WantFailure's property; "" means every seed must pass
+	only     []string
 	subtests bool
 	parallel int
 }
@@ -79,6 +81,43 @@ func WantFailure(property string) Option {
 }
 
 const anyProperty = "\x00any"
+
+// Only judges runs by these properties alone (a check's property name:
+// "linearizability", "liveness", or a monitor's), for a scenario that
+// decides only some of them: a shrunk scenario, cut down to a safety bug,
+// often ends before liveness can be tested, which is unknown and so a
+// failure. A named property the run did not check is unknown too.
+func Only(properties ...string) Option { return func(c *config) { c.only = properties } }
+
+// judge is the verdict a run is judged by: the run's, or under Only the
+// worst of the named properties' verdicts.
+func judge(res *scenarios.Result, c config) checker.Verdict {
+	if len(c.only) == 0 {
+		return res.Verdict
+	}
+	var vs []checker.Verdict
+	for _, p := range c.only {
+		i := slices.IndexFunc(res.Checks, func(v checker.Verdict) bool { return v.Property == p })
+		if i < 0 {
+			vs = append(vs, checker.Verdict{Outcome: checker.Unknown, Property: p,
+				Detail: fmt.Sprintf("the run did not check %s (it checked %s)", p, checkedNames(res))})
+			continue
+		}
+		vs = append(vs, res.Checks[i])
+	}
+	return checker.Worst(vs...)
+}
+
+func checkedNames(res *scenarios.Result) string {
+	var names []string
+	for _, v := range res.Checks {
+		names = append(names, v.Property)
+	}
+	if len(names) == 0 {
+		return "nothing"
+	}
+	return strings.Join(names, ", ")
+}
 
 // Subtests makes Sweep run each seed as a subtest named seed=N (t must be
 // a *testing.T), so `go test -v` lists them and -run can pick one.
@@ -109,15 +148,16 @@ func Run(t TB, s *scenarios.Scenario, seed uint64, opts ...Option) *scenarios.Re
 		seed = flags.seed
 	}
 	res := runSeed(s, seed)
+	v := judge(res, c)
 	if c.want != "" {
-		if !shows(res, c.want) {
+		if !shows(v, c.want) {
 			t.Errorf("faultline: %s seed %d: %s; want the known failure of %s\n%s", s.Name, seed,
-				res.Verdict.Outcome, wantName(c.want), reproLines(t, seed, false))
+				describe(v), wantName(c.want), reproLines(t, seed, false))
 		}
 		return res
 	}
-	if res.Verdict.Outcome != checker.Pass {
-		report(t, s, res)
+	if v.Outcome != checker.Pass {
+		report(t, s, res, v)
 	}
 	return res
 }
@@ -143,8 +183,8 @@ func Sweep(t TB, s *scenarios.Scenario, seeds string, opts ...Option) {
 	results := runSeeds(s, r, c)
 	if c.want != "" {
 		for _, res := range results {
-			if shows(res, c.want) {
-				t.Logf("faultline: %s seed %d shows the known failure of %s (%s)", s.Name, res.Seed, wantName(c.want), res.Verdict.Detail)
+			if v := judge(res, c); shows(v, c.want) {
+				t.Logf("faultline: %s seed %d shows the known failure of %s (%s)", s.Name, res.Seed, wantName(c.want), firstLine(v.Detail))
 				return
 			}
 		}
@@ -152,19 +192,26 @@ func Sweep(t TB, s *scenarios.Scenario, seeds string, opts ...Option) {
 			s.Name, r, wantName(c.want))
 		return
 	}
-	failed := slices.IndexFunc(results, func(res *scenarios.Result) bool { return res.Verdict.Outcome != checker.Pass })
+	failed := slices.IndexFunc(results, func(res *scenarios.Result) bool { return judge(res, c).Outcome != checker.Pass })
 	if failed < 0 {
 		return
 	}
 	if n := len(results); n > 1 {
 		t.Logf("faultline: %s: seed %d is the lowest of seeds %s that fails (%d ran before it passed)", s.Name, results[failed].Seed, r, failed)
 	}
-	report(t, s, results[failed])
+	report(t, s, results[failed], judge(results[failed], c))
 }
 
-// shows reports whether res is the failure WantFailure asked for.
-func shows(res *scenarios.Result, want string) bool {
-	v := res.Verdict
+// describe is a verdict in a few words: outcome, property and why.
+func describe(v checker.Verdict) string {
+	if v.Outcome == checker.Pass {
+		return "pass"
+	}
+	return fmt.Sprintf("%s of %q (%s)", v.Outcome, v.Property, firstLine(v.Detail))
+}
+
+// shows reports whether v is the failure WantFailure asked for.
+func shows(v checker.Verdict, want string) bool {
 	return v.Outcome.ExitCode() == 1 && (want == anyProperty || v.Property == want)
 }
 
@@ -209,9 +256,9 @@ func runSeeds(s *scenarios.Scenario, r sweep.Range, c config) []*scenarios.Resul
 	)
 	stops := func(res *scenarios.Result) bool {
 		if c.want != "" {
-			return shows(res, c.want)
+			return shows(judge(res, c), c.want)
 		}
-		return res.Verdict.Outcome != checker.Pass
+		return judge(res, c).Outcome != checker.Pass
 	}
 	for range c.parallel {
 		wg.Add(1)

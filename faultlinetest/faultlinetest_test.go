@@ -293,3 +293,24 @@ func TestSubtestsRunOneSubtestPerSeed(t *testing.T) {
 		t.Errorf("Subtests without a *testing.T: %q", f.errors)
 	}
 }
+
+// Only judges a run by the named properties: a property the run did not
+// check is unknown, never a pass.
+func TestOnlyJudgesByTheNamedProperties(t *testing.T) {
+	s, err := scenarios.Load("register-basic")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := capture(t, func(tb TB) { Run(tb, s, 1, Only("linearizability")) }); len(f.errors) != 0 {
+		t.Errorf("Only(linearizability) of a passing run: %q", f.errors)
+	}
+	f := capture(t, func(tb TB) { Run(tb, s, 1, Only("no_such")) })
+	if len(f.errors) != 1 || !strings.Contains(f.errors[0], `unknown of "no_such"`) || !strings.Contains(f.errors[0], "the run did not check no_such") {
+		t.Errorf("Only of a property the run does not check: %q", f.errors)
+	}
+	a := amnesiac(t)
+	seed := firstFailing(t, a)
+	if f := capture(t, func(tb TB) { Run(tb, a, seed, Only("linearizability"), WantFailure("linearizability")) }); len(f.errors) != 0 {
+		t.Errorf("Only and WantFailure of the amnesiac bug: %q", f.errors)
+	}
+}

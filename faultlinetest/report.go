@@ -18,10 +18,9 @@ import (
 )
 
 // report fails t with what a failing run broke and how to reproduce it.
-func report(t TB, s *scenarios.Scenario, res *scenarios.Result) {
+func report(t TB, s *scenarios.Scenario, res *scenarios.Result, v checker.Verdict) {
 	t.Helper()
 	var b strings.Builder
-	v := res.Verdict
 	fmt.Fprintf(&b, "faultline: scenario %s seed %d: %s of %q\n", s.Name, res.Seed, v.Outcome, v.Property)
 	switch {
 	case v.Event != "" && v.At != 0:
@@ -203,8 +202,9 @@ func sweepSubtests(t TB, s *scenarios.Scenario, r sweep.Range, c config) {
 	for seed := range (sweep.Shard{}).Seeds(r) {
 		tt.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
 			t.Helper()
-			if res := runSeed(s, seed); res.Verdict.Outcome != checker.Pass {
-				report(t, s, res)
+			res := runSeed(s, seed)
+			if v := judge(res, c); v.Outcome != checker.Pass {
+				report(t, s, res, v)
 			}
 		})
 	}

@@ -350,3 +350,34 @@ func (k *Kernel) ResourceUsage() ResourceUsage {
 	u.Links = k.network().usage()
 	return u
 }
+
+// Since is the usage between an earlier snapshot and u: the counters'
+// differences, for measuring a window (a load level's steady state)
+// rather than the whole run. MaxWait and PeakQueue are not counters: they
+// stay u's, the maxima up to u.
+func (u ResourceUsage) Since(earlier ResourceUsage) ResourceUsage {
+	out := ResourceUsage{At: u.At}
+	for i, n := range u.Nodes {
+		if i < len(earlier.Nodes) {
+			e := earlier.Nodes[i]
+			n.Busy -= e.Busy
+			n.Handled -= e.Handled
+			n.Requests -= e.Requests
+			n.Queued -= e.Queued
+			n.Waited -= e.Waited
+			n.BytesIn -= e.BytesIn
+			n.BytesOut -= e.BytesOut
+		}
+		out.Nodes = append(out.Nodes, n)
+	}
+	for i, l := range u.Links {
+		if i < len(earlier.Links) {
+			e := earlier.Links[i]
+			l.Messages -= e.Messages
+			l.Bytes -= e.Bytes
+			l.Busy -= e.Busy
+		}
+		out.Links = append(out.Links, l)
+	}
+	return out
+}

@@ -279,3 +279,27 @@ func TestResourcesOffChangesNothing(t *testing.T) {
 		t.Fatalf("a resource model with a cost left the hash unchanged: the costs were not applied")
 	}
 }
+
+func TestUsageSinceIsTheWindowsWork(t *testing.T) {
+	k, _ := resCluster(t, 2, fixed1ms, Resources{Message: 100 * time.Microsecond}, func(p *probe) {
+		p.onStart = func(env Env) {
+			if env.ID() == 0 {
+				env.SetTimer(0, "tick")
+			}
+		}
+		p.onTimer = func(env Env, tag any) {
+			env.Send(1, "m")
+			env.SetTimer(time.Millisecond, "tick") // one message a millisecond
+		}
+	})
+	k.Run(Time(10 * time.Millisecond))
+	before := k.ResourceUsage()
+	k.Run(Time(30 * time.Millisecond))
+	window := k.ResourceUsage().Since(before)
+	if n := window.Nodes[1]; n.Handled != 20 || n.Busy != 2*time.Millisecond || n.Utilization(20*time.Millisecond) != 0.1 {
+		t.Fatalf("node 1 over the 20ms window: %+v; want 20 messages, 2ms busy, 10%% utilization", n)
+	}
+	if l := window.Links[0]; l.From != 0 || l.To != 1 || l.Messages != 20 {
+		t.Fatalf("link 0->1 over the window: %+v; want 20 messages", l)
+	}
+}

@@ -2,6 +2,7 @@ package rabia
 
 import (
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/faultline-sim/faultline/sim"
@@ -40,6 +41,9 @@ func TestBatchEncodingRoundTrips(t *testing.T) {
 	}
 	if _, err := decodeBatch(b.enc[:len(b.enc)-1]); err == nil {
 		t.Fatal("a truncated record decoded without error")
+	}
+	if _, err := decodeBatch(append(slices.Clone(b.enc), 0)); err == nil {
+		t.Fatal("a record with a trailing byte decoded without error")
 	}
 }
 

@@ -84,6 +84,7 @@ func TestMonitorNamesTheFirstBadEvent(t *testing.T) {
 	}{
 		{"agreement", joined(fastPath(0, batchA), []fact{{2, DecideFact{Slot: 0, Bottom: true}}})},
 		{"agreement", joined(fastPath(0, batchA), []fact{{2, DecideFact{Slot: 0, Batch: a, Reqs: batchA2.Reqs}}})},
+		{"agreement", joined(fastPath(0, batchA), []fact{{2, DecideFact{Slot: 0, Batch: b, Reqs: batchB.Reqs}}})},
 		{"validity", []fact{prop(0, 0, batchA), prop(1, 0, batchB), {0, DecideFact{Slot: 0, Batch: a}}}},
 		{"vote_uniqueness", joined(fastPath(0, batchA), []fact{{0, BootFact{}}, vo(0, 0, 1, zero)})},
 		{"state_uniqueness", joined(fastPath(0, batchA), []fact{st(1, 0, 1, zero)})},
@@ -106,6 +107,8 @@ func TestMonitorNamesTheFirstBadEvent(t *testing.T) {
 		{"recovery", []fact{prop(0, 0, batchA), {0, BootFact{}}, {0, RecoveredFact{Next: 0}}}},
 		{"recovery", joined(fastPath(0, batchA)[:11], []fact{{0, BootFact{}}, {0, RecoveredFact{Next: 0, Slot: 0, Proposal: batchA,
 			States: []int8{none, one}, Votes: []int8{none, none}}}})},
+		{"recovery", joined(split(), []fact{{0, CoinFact{0, 1, coin}}, st(0, 0, 2, coin), {0, BootFact{}},
+			{0, RecoveredFact{Next: 0, Slot: 0, Proposal: batchA, States: []int8{none, one, none}, Votes: []int8{none, question, none}}}})},
 		{"batch_contents", []fact{{0, QueuedFact{batchA}}, prop(1, 0, batchA), hearP(0, 1, 0, batchA2)}},
 		{"batch_contents", []fact{{0, QueuedFact{batchA}}, {2, QueuedFact{batchA2}}}},
 		{"batch_contents", []fact{{2, QueuedFact{batchTwo}}}},

@@ -60,14 +60,21 @@ func TestPlantedBugsAreCaughtByTheirCheck(t *testing.T) {
 }
 
 // TestTerminationBoundFlagsSlowRuns: rabia-contention needs more than one
-// phase per decision on average; a bound below that is a termination
-// violation, the default bound passes.
+// phase per decision on average, a second phase in some slot and a ⊥ in
+// some other; a bound below each is a termination violation, and the
+// default bounds pass (TestScenariosPassEverySeed).
 func TestTerminationBoundFlagsSlowRuns(t *testing.T) {
-	s := *load(t, "rabia-contention")
-	s.Params = map[string]any{"max_phases_per_decision": 1.01}
-	res := scenarios.Run(&s, 1, scenarios.Options{NoLinearizability: true})
-	if res.Verdict.Outcome != checker.Violation || res.Verdict.Property != "termination" {
-		t.Fatalf("with max_phases_per_decision 1.01: %v, want a termination violation", res.Verdict)
+	for _, params := range []map[string]any{
+		{"max_phases_per_decision": 1.01},
+		{"max_phase": 1},
+		{"max_bottom_fraction": 0.0001},
+	} {
+		s := *load(t, "rabia-contention")
+		s.Params = params
+		res := scenarios.Run(&s, 1, scenarios.Options{NoLinearizability: true})
+		if res.Verdict.Outcome != checker.Violation || res.Verdict.Property != "termination" {
+			t.Fatalf("with %v: %v, want a termination violation", params, res.Verdict)
+		}
+		t.Logf("%v: %s", params, res.Verdict.Detail)
 	}
-	t.Log(res.Verdict.Detail)
 }

@@ -49,6 +49,7 @@ func commands() []command {
 		{"load", "drive a live cluster with a scenario's workload over HTTP and check the history", cmdLoad},
 		{"mutate", "plant one bug at a time in a package and score how many its scenarios catch", cmdMutate},
 		{"serve", "run a protocol's real nodes as a live cluster over TCP (not deterministic)", cmdServe},
+		{"bench", "sweep open-loop load and write throughput-latency curves (-suite rabia-paper)", cmdBench},
 	}
 }
 

@@ -9,7 +9,11 @@
 // target i mod n), with the simulated client's rules: a timeout or an
 // unknown answer may have happened, a retry answer or a refused connection
 // definitely did not, and an operation that ends after "may have happened"
-// is unknown, never a failure. Times are wall-clock offsets from the start
+// is unknown, never a failure. One difference: a simulated client's retry
+// repeats its (client, seq), which the protocol deduplicates, while a
+// retry over HTTP is a new request; so after an attempt that may have
+// happened an operation is not retried (it is unknown), except where the
+// checks count repeats (Config.RetryUnknown, the G-counter's). Times are wall-clock offsets from the start
 // of the run, in nanoseconds, so the history reads like a simulated one.
 //
 // Nothing here is deterministic: goroutine scheduling and the network

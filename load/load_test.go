@@ -195,8 +195,11 @@ func TestOutcomesFollowTheSimulatedClient(t *testing.T) {
 					t.Fatalf("%v, want %v", op.Status, c.want)
 				}
 				attempts := cfg.Retries + 1
-				if c.d.reply.Status == sim.ReplyFail {
-					attempts = 1 // a definite answer ends the operation
+				if c.d.reply.Status == sim.ReplyFail || op.Status == sim.OpUnknown {
+					// A definite answer ends the operation, and so does
+					// one that may have taken effect: a retry would be a
+					// second request (RetryUnknown is off).
+					attempts = 1
 				}
 				if op.Attempts != attempts {
 					t.Fatalf("%d attempts, want %d", op.Attempts, attempts)
@@ -279,5 +282,34 @@ func TestPlanRefusesWhatCannotRun(t *testing.T) {
 		if _, err := Plan(s, c.o); err == nil {
 			t.Errorf("%s: accepted", c.name)
 		}
+	}
+}
+
+// TestRetryAfterUnknownOnlyWhenTheChecksAllowIt: an attempt that may have
+// taken effect ends the operation, unless RetryUnknown says a repeat is
+// accounted for (the G-counter's plan sets it).
+func TestRetryAfterUnknownOnlyWhenTheChecksAllowIt(t *testing.T) {
+	for _, retry := range []bool{false, true} {
+		d := &outcomeDriver{reply: sim.Reply{Status: sim.ReplyUnknown}}
+		_, cfg := registerPlan(t, d, 1)
+		cfg.Clients, cfg.Retries, cfg.RetryUnknown = 1, 2, retry
+		if _, err := Run(context.Background(), cfg); err != nil {
+			t.Fatal(err)
+		}
+		want := 1
+		if retry {
+			want = 3
+		}
+		if d.calls != want {
+			t.Errorf("RetryUnknown=%v: %d attempts, want %d", retry, d.calls, want)
+		}
+	}
+	s, err := scenarios.Load("gcounter-basic")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Plan(s, Options{Targets: []string{"a", "b", "c"}, Duration: time.Second})
+	if err != nil || !cfg.RetryUnknown {
+		t.Fatalf("the G-counter's plan: RetryUnknown=%v (%v), want true", cfg.RetryUnknown, err)
 	}
 }

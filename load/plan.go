@@ -63,6 +63,9 @@ func Plan(s *scenarios.Scenario, o Options) (Config, error) {
 		return Config{}, err
 	}
 	cfg.Driver = driver
+	// CounterDB's retried 408 counts twice, and the G-counter's checks
+	// allow for it (reads are bounded by attempts), as in the simulator.
+	cfg.RetryUnknown = s.Protocol == gcounter.Definition.Name
 	schedule, err := nemesis(s, o)
 	if err != nil {
 		return Config{}, err

@@ -27,8 +27,17 @@ type Config struct {
 	MaxOps int
 	// Timeout bounds one attempt; Retries, RetryOther, RetryBackoff and
 	// Think mean what they mean for a simulated client (sim.ClientConfig).
-	Timeout      time.Duration
-	Retries      int
+	Timeout time.Duration
+	Retries int
+	// RetryUnknown lets an operation be retried after an attempt that may
+	// have taken effect (a timeout, an unknown answer). A simulated
+	// client's retry carries the same (client, seq), which the protocol
+	// deduplicates; a retry over live's ops API is a new request, so it
+	// could apply the operation twice. Only a protocol whose checks count
+	// such repeats (the G-counter's, which bound reads by attempts) may
+	// set it; otherwise the operation ends unknown at the first such
+	// attempt.
+	RetryUnknown bool
 	RetryOther   bool
 	RetryBackoff time.Duration
 	Think        time.Duration
@@ -189,7 +198,7 @@ func (r *runner) perform(ctx context.Context, index int, seq uint64, op sim.Op) 
 		case reply.Status == sim.ReplyRetry:
 			backoff = cfg.RetryBackoff
 		}
-		if attempt >= cfg.Retries || ctx.Err() != nil || !sleep(ctx, backoff) {
+		if attempt >= cfg.Retries || (maybe && !cfg.RetryUnknown) || ctx.Err() != nil || !sleep(ctx, backoff) {
 			if maybe || ctx.Err() != nil {
 				r.finish(rec, sim.OpUnknown, nil, "")
 			} else {

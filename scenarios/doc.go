@@ -59,6 +59,7 @@
 //	resources:
 //	  cpu: {message: 20us, request: 30us, timer: 0s, send: 5us, per_kib: 1us}
 //	  bandwidth_mbps: 1000      # each directed link; 0: unlimited
+//	  nic_mbps: 10000           # each replica's network card, shared by its links; 0: unlimited
 //	  overhead_bytes: 64        # framing added to every message
 //
 // Each replica is one processor: every message, client request and timer

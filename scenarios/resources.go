@@ -19,10 +19,12 @@ import (
 //	    send: 5us        # per message sent
 //	    per_kib: 1us     # per 1024 bytes received or sent
 //	  bandwidth_mbps: 1000 # each directed link, megabits per second; 0 unlimited
+//	  nic_mbps: 10000      # each replica's network card, shared by its links; 0 unlimited
 //	  overhead_bytes: 64   # framing and headers added to every message
 type ResourcesSpec struct {
 	CPU           CPUSpec `yaml:"cpu,omitempty"`
 	BandwidthMbps int64   `yaml:"bandwidth_mbps,omitempty"`
+	NICMbps       int64   `yaml:"nic_mbps,omitempty"`
 	OverheadBytes int     `yaml:"overhead_bytes,omitempty"`
 }
 
@@ -51,7 +53,7 @@ func (r *ResourcesSpec) config() sim.Resources {
 		return sim.Resources{}
 	}
 	return sim.Resources{Message: r.CPU.Message, Request: r.CPU.Request, Timer: r.CPU.Timer,
-		Send: r.CPU.Send, PerKiB: r.CPU.PerKiB, Bandwidth: r.BandwidthMbps * bytesPerMbps, Overhead: r.OverheadBytes}
+		Send: r.CPU.Send, PerKiB: r.CPU.PerKiB, Bandwidth: r.BandwidthMbps * bytesPerMbps, NIC: r.NICMbps * bytesPerMbps, Overhead: r.OverheadBytes}
 }
 
 func (s *Scenario) validateResources() error {
@@ -62,6 +64,9 @@ func (s *Scenario) validateResources() error {
 	if r.BandwidthMbps < 0 || r.BandwidthMbps > maxBandwidthMbps {
 		return fmt.Errorf("resources.bandwidth_mbps: %d is not in [0, %d]", r.BandwidthMbps, maxBandwidthMbps)
 	}
+	if r.NICMbps < 0 || r.NICMbps > maxBandwidthMbps {
+		return fmt.Errorf("resources.nic_mbps: %d is not in [0, %d]", r.NICMbps, maxBandwidthMbps)
+	}
 	if r.OverheadBytes < 0 || r.OverheadBytes > maxOverheadBytes {
 		return fmt.Errorf("resources.overhead_bytes: %d is not in [0, %d]", r.OverheadBytes, maxOverheadBytes)
 	}
@@ -70,8 +75,8 @@ func (s *Scenario) validateResources() error {
 		return fmt.Errorf("resources.%w", err)
 	}
 	if !cfg.On() {
-		return fmt.Errorf("resources: every cost, bandwidth_mbps and overhead_bytes is 0, so the block would change nothing; " +
-			"expected at least one of cpu.message, cpu.request, cpu.timer, cpu.send, cpu.per_kib, bandwidth_mbps (or no resources block)")
+		return fmt.Errorf("resources: every cost, bandwidth_mbps, nic_mbps and overhead_bytes is 0, so the block would change nothing; " +
+			"expected at least one of cpu.message, cpu.request, cpu.timer, cpu.send, cpu.per_kib, bandwidth_mbps, nic_mbps (or no resources block)")
 	}
 	return nil
 }
@@ -99,6 +104,9 @@ type NodeReport struct {
 	PeakQueue   int     `json:"peak_queue"`
 	BytesIn     int64   `json:"bytes_in"`
 	BytesOut    int64   `json:"bytes_out"`
+	// NICUtilization is the share of the run its network card spent
+	// sending (nic_mbps; 0 without one).
+	NICUtilization float64 `json:"nic_utilization"`
 }
 
 // LinkReport is one directed link's load; -1 stands for all the clients.
@@ -128,14 +136,19 @@ func ReportResources(u sim.ResourceUsage, elapsed time.Duration) *ResourceReport
 		rep.Nodes = append(rep.Nodes, NodeReport{Node: int(n.Node), Utilization: n.Utilization(elapsed),
 			BusyMs: ms(n.Busy), Handled: n.Handled, Requests: n.Requests, Queued: n.Queued,
 			MeanWaitUs: us(n.MeanWait()), MaxWaitUs: us(n.MaxWait), PeakQueue: n.PeakQueue,
-			BytesIn: n.BytesIn, BytesOut: n.BytesOut})
+			BytesIn: n.BytesIn, BytesOut: n.BytesOut, NICUtilization: share(n.NICBusy, elapsed)})
 	}
 	for _, l := range u.Links {
-		util := 0.0
-		if elapsed > 0 {
-			util = min(1, float64(l.Busy)/float64(elapsed))
-		}
-		rep.Links = append(rep.Links, LinkReport{From: int(l.From), To: int(l.To), Messages: l.Messages, Bytes: l.Bytes, Utilization: util})
+		rep.Links = append(rep.Links, LinkReport{From: int(l.From), To: int(l.To), Messages: l.Messages, Bytes: l.Bytes,
+			Utilization: share(l.Busy, elapsed)})
 	}
 	return rep
+}
+
+// share is busy as a fraction of elapsed, at most 1.
+func share(busy, elapsed time.Duration) float64 {
+	if elapsed <= 0 {
+		return 0
+	}
+	return min(1, float64(busy)/float64(elapsed))
 }

@@ -169,13 +169,14 @@ func TestResourcesRunIsTheSameUnderGOMAXPROCS1And2(t *testing.T) {
 
 func TestBadResourcesBlocksGiveClearErrors(t *testing.T) {
 	cases := []struct{ name, block, want string }{
-		{"empty block", "resources: {}", "t.yaml:10:12: resources: every cost, bandwidth_mbps and overhead_bytes is 0"},
+		{"empty block", "resources: {}", "t.yaml:10:12: resources: every cost, bandwidth_mbps, nic_mbps and overhead_bytes is 0"},
 		{"all zero", "resources: {cpu: {message: 0s}}", "t.yaml:10:12: resources: every cost"},
 		{"unknown cpu field", "resources: {cpu: {mesage: 1us}}", "t.yaml:10:19: resources.cpu.mesage: unknown field; expected one of message, request, timer, send, per_kib"},
 		{"cost without unit", "resources: {cpu: {message: 20}}", "t.yaml:10:28: resources.cpu.message: 20 is not a duration"},
 		{"negative cost", "resources: {cpu: {request: -1us}}", "t.yaml:10:28: resources.cpu.request: -1µs is negative"},
 		{"cost too large", "resources: {cpu: {send: 2m}}", "t.yaml:10:25: resources.cpu.send: 2m0s is not in [0, 1m0s]"},
 		{"negative bandwidth", "resources: {bandwidth_mbps: -5}", "t.yaml:10:29: resources.bandwidth_mbps: -5 is not in [0, 1000000000]"},
+		{"card too fast", "resources: {nic_mbps: 2000000000}", "t.yaml:10:23: resources.nic_mbps: 2000000000 is not in [0, 1000000000]"},
 		{"fractional bandwidth", "resources: {bandwidth_mbps: 2.5}", "t.yaml:10:29: resources.bandwidth_mbps: 2.5 is not an integer"},
 		{"overhead too large", "resources: {overhead_bytes: 2000000}", "t.yaml:10:29: resources.overhead_bytes: 2000000 is not in [0, 1048576]"},
 		{"not a mapping", "resources: fast", "t.yaml:10:12: resources: \"fast\" is not a mapping"},
@@ -196,6 +197,7 @@ func TestAResourcesBlockParsesIntoTheKernelModel(t *testing.T) {
 	s, err := Parse([]byte(validScenario+`resources:
   cpu: {message: 20us, request: 50us, timer: 2us, send: 5us, per_kib: 1us}
   bandwidth_mbps: 1000
+  nic_mbps: 10000
   overhead_bytes: 64
 `), "t.yaml")
 	if err != nil {
@@ -203,7 +205,7 @@ func TestAResourcesBlockParsesIntoTheKernelModel(t *testing.T) {
 	}
 	got := s.Resources.config()
 	if got.Message != 20*time.Microsecond || got.Request != 50*time.Microsecond || got.Timer != 2*time.Microsecond ||
-		got.Send != 5*time.Microsecond || got.PerKiB != time.Microsecond || got.Bandwidth != 125_000_000 || got.Overhead != 64 {
+		got.Send != 5*time.Microsecond || got.PerKiB != time.Microsecond || got.Bandwidth != 125_000_000 || got.NIC != 1_250_000_000 || got.Overhead != 64 {
 		t.Fatalf("kernel model %+v", got)
 	}
 	back, err := s.Marshal()

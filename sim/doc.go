@@ -58,8 +58,9 @@
 // timers, completed syncs — waits in one FIFO queue (timers too: a
 // replica's event loop runs them between its other work, so a loaded
 // replica's timeouts fire late, as real ones do). Each directed link sends
-// one message at a time at its bandwidth, so a message's latency starts
-// when its last byte has left. Messages report their size with Sizer, or
+// one message at a time at its bandwidth (and, optionally, each replica
+// has one network card shared by all its links), so a message's latency
+// starts when its last byte has left. Messages report their size with Sizer, or
 // are sized field by field by EncodedSize. The zero value is off and moves
 // no event, so no trace hash changes; Kernel.ResourceUsage reports each
 // replica's busy time and queueing delay and each link's bytes, and its

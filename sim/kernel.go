@@ -133,8 +133,14 @@ type Kernel struct {
 	opOrder   uint64 // numbers client invocations and returns in order
 }
 
-// New builds a kernel with cfg.Nodes replicas, not yet started.
+// New builds a kernel with cfg.Nodes replicas, not yet started. It
+// panics on a Resources that does not validate (a negative cost would
+// run time backwards): that is a programming error, and scenario files
+// are validated before they get here.
 func New(cfg Config) *Kernel {
+	if err := cfg.Resources.Validate(); err != nil {
+		panic("sim: Config.Resources: " + err.Error())
+	}
 	if cfg.MaxEvents == 0 {
 		cfg.MaxEvents = DefaultMaxEvents
 	}
@@ -494,7 +500,7 @@ func (k *Kernel) send(e *entity, to NodeID, m Message) {
 	now := k.now.Add(e.sendDelay)
 	depart := now
 	if k.res && to != e.id { // a message to itself never touches a network card
-		depart = k.net.transmit(e.id, to, now, wire, k.cfg.Resources.serialization(wire))
+		depart = k.transmit(e, to, now, wire)
 	}
 	copies, at1, at2 := k.net.route(e.id, to, depart)
 	if copies == 0 {

@@ -35,6 +35,13 @@ import (
 // sync on an immediate disk delays the messages sent after it but does
 // not occupy the processor: the disk does that work.
 //
+// Network card. With NIC set, each replica also has one network card for
+// all it sends: a message first waits for the card (b/NIC seconds after
+// the card finished the message before it, whichever link that went to),
+// then for its link. A leader that sends every accept to every follower
+// queues them on its one card, which per-link bandwidth alone cannot show.
+// Clients have no card limit.
+//
 // Sizes come from Sizer, or EncodedSize for a message without one.
 type Resources struct {
 	Message time.Duration // CPU per message handled from another replica
@@ -45,6 +52,9 @@ type Resources struct {
 	// Bandwidth is each directed link's capacity in bytes per second; 0
 	// means unlimited (no serialization delay).
 	Bandwidth int64
+	// NIC is each replica's outgoing capacity in bytes per second, shared
+	// by all its links; 0 means unlimited.
+	NIC int64
 	// Overhead is added to every message's size, for framing and
 	// TCP/IP headers: on the wire and in PerKiB.
 	Overhead int
@@ -75,6 +85,9 @@ func (r Resources) Validate() error {
 	if r.Bandwidth < 0 {
 		return fmt.Errorf("bandwidth: %d bytes/s is negative", r.Bandwidth)
 	}
+	if r.NIC < 0 {
+		return fmt.Errorf("nic: %d bytes/s is negative", r.NIC)
+	}
 	if r.Overhead < 0 || r.Overhead > maxOverhead {
 		return fmt.Errorf("overhead: %d bytes is not in [0, %d]", r.Overhead, maxOverhead)
 	}
@@ -86,12 +99,27 @@ func (r *Resources) perKiB(b int) time.Duration {
 	return time.Duration(mulDiv(int64(b), int64(r.PerKiB), 1024))
 }
 
-// serialization is how long b bytes occupy a link.
-func (r *Resources) serialization(b int) time.Duration {
-	if r.Bandwidth == 0 {
+// serialization is how long b bytes take at rate bytes per second (0:
+// no time).
+func serialization(b int, rate int64) time.Duration {
+	if rate == 0 {
 		return 0
 	}
-	return time.Duration(mulDiv(int64(b), int64(time.Second), r.Bandwidth))
+	return time.Duration(mulDiv(int64(b), int64(time.Second), rate))
+}
+
+// transmit puts a message of b bytes from e on its network card (NIC)
+// and then on its link to `to`, from time now, and returns when its last
+// byte has left: when its latency starts.
+func (k *Kernel) transmit(e *entity, to NodeID, now Time, b int) Time {
+	r := &k.cfg.Resources
+	if c := e.cpu; c != nil && r.NIC > 0 {
+		ser := serialization(b, r.NIC)
+		now = max(now, c.nicFree).Add(ser)
+		c.nicFree = now
+		c.use.NICBusy = addDuration(c.use.NICBusy, ser)
+	}
+	return k.net.transmit(e.id, to, now, b, serialization(b, r.Bandwidth))
 }
 
 // wireSize is m's size on the wire: its Size (or EncodedSize) plus the
@@ -111,6 +139,7 @@ type cpu struct {
 	queue     []event       // waiting, oldest first, from head
 	head      int
 	wake      bool // an evWake is scheduled
+	nicFree   Time // when the network card finishes what it is sending (Resources.NIC)
 	use       NodeUsage
 }
 
@@ -282,6 +311,8 @@ type NodeUsage struct {
 	Waited, MaxWait   time.Duration
 	PeakQueue         int
 	BytesIn, BytesOut int64 // on the wire, overhead included
+	// NICBusy is the time the network card spent sending (Resources.NIC).
+	NICBusy time.Duration
 }
 
 // Utilization is the fraction of elapsed that the processor was busy,
@@ -367,6 +398,7 @@ func (u ResourceUsage) Since(earlier ResourceUsage) ResourceUsage {
 			n.Waited -= e.Waited
 			n.BytesIn -= e.BytesIn
 			n.BytesOut -= e.BytesOut
+			n.NICBusy -= e.NICBusy
 		}
 		out.Nodes = append(out.Nodes, n)
 	}

@@ -303,3 +303,38 @@ func TestUsageSinceIsTheWindowsWork(t *testing.T) {
 		t.Fatalf("link 0->1 over the window: %+v; want 20 messages", l)
 	}
 }
+
+func TestAnInvalidResourcesIsRefusedByNew(t *testing.T) {
+	for _, res := range []Resources{{Message: -time.Microsecond}, {Bandwidth: -1}, {Overhead: -1}, {PerKiB: time.Hour}} {
+		func() {
+			defer func() {
+				if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "Config.Resources") {
+					t.Errorf("New with %+v: recovered %v, want a panic naming Config.Resources", res, r)
+				}
+			}()
+			New(Config{Nodes: 1, Resources: res, NewNode: func(NodeID) Node { return &probe{} }})
+		}()
+	}
+}
+
+func TestOneNetworkCardSerializesEveryLinksMessages(t *testing.T) {
+	arrivals := map[NodeID]string{}
+	// Card at 1,000,000 bytes/s, links unlimited: a broadcast of two
+	// 1,000-byte messages leaves one after the other, 1ms apart.
+	k, _ := resCluster(t, 3, fixed1ms, Resources{NIC: 1_000_000}, func(p *probe) {
+		p.onStart = func(env Env) {
+			if env.ID() == 0 {
+				env.Send(1, sized{"a", 1000})
+				env.Send(2, sized{"b", 1000})
+			}
+		}
+		p.onRecv = func(env Env, from NodeID, m Message) { arrivals[env.ID()] = at(env.Now()) }
+	})
+	k.Run(Time(time.Second))
+	if arrivals[1] != "2000us" || arrivals[2] != "3000us" {
+		t.Fatalf("arrivals %v; want node 1 at 2000us and node 2 at 3000us (one card, 1ms per message, then 1ms latency)", arrivals)
+	}
+	if busy := k.ResourceUsage().Nodes[0].NICBusy; busy != 2*time.Millisecond {
+		t.Fatalf("card busy %v, want 2ms", busy)
+	}
+}

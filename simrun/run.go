@@ -259,8 +259,12 @@ func printResources(w io.Writer, r *scenarios.ResourceReport) {
 	}
 	fmt.Fprintf(w, "resources: bottleneck node %d\n", r.Bottleneck)
 	for _, n := range r.Nodes {
-		fmt.Fprintf(w, "  node %d: cpu %5.1f%%, %d handled (%d client requests), %d waited: mean %.0fus max %.0fus, peak queue %d; %d bytes in, %d out\n",
-			n.Node, 100*n.Utilization, n.Handled, n.Requests, n.Queued, n.MeanWaitUs, n.MaxWaitUs, n.PeakQueue, n.BytesIn, n.BytesOut)
+		card := ""
+		if n.NICUtilization > 0 {
+			card = fmt.Sprintf(" (network card %.1f%% busy)", 100*n.NICUtilization)
+		}
+		fmt.Fprintf(w, "  node %d: cpu %5.1f%%, %d handled (%d client requests), %d waited: mean %.0fus max %.0fus, peak queue %d; %d bytes in, %d out%s\n",
+			n.Node, 100*n.Utilization, n.Handled, n.Requests, n.Queued, n.MeanWaitUs, n.MaxWaitUs, n.PeakQueue, n.BytesIn, n.BytesOut, card)
 	}
 	var top *scenarios.LinkReport
 	for i := range r.Links {

@@ -11,6 +11,7 @@ import (
 	"github.com/faultline-sim/faultline/checker"
 	"github.com/faultline-sim/faultline/scenarios"
 	"github.com/faultline-sim/faultline/sweep"
+	"pgregory.net/rapid"
 )
 
 // TB is what the helpers need of a test: *testing.T, *testing.B and
@@ -135,7 +136,8 @@ func configOf(opts []Option) config {
 	return c
 }
 
-// Run runs s under seed (or under -faultline.seed, when given) and fails t
+// Run runs s under seed (or under -faultline.seed, when given; not under
+// rapid, whose draws are the scenario and seed) and fails t
 // if the run does not pass, with the verdict, the first bad event, the
 // trace hash and the go test command that reproduces it. Unknown is never
 // a pass: a check that could not decide or a budget that ran out fails
@@ -143,9 +145,11 @@ func configOf(opts []Option) config {
 func Run(t TB, s *scenarios.Scenario, seed uint64, opts ...Option) *scenarios.Result {
 	t.Helper()
 	c := configOf(opts)
-	s = replaced(t, s)
-	if flags.seedSet {
-		seed = flags.seed
+	if _, drawn := t.(*rapid.T); !drawn {
+		s = replaced(t, s)
+		if flags.seedSet {
+			seed = flags.seed
+		}
 	}
 	res := runSeed(s, seed)
 	v := judge(res, c)
@@ -164,8 +168,8 @@ func Run(t TB, s *scenarios.Scenario, seed uint64, opts ...Option) *scenarios.Re
 
 // Sweep runs s under every seed of seeds ("1-100", "7", "1-5,9"; the
 // -faultline.seeds and -faultline.seed flags override it) and fails t
-// with the report of the lowest failing seed and how many of the seeds
-// failed. Seeds run in parallel (see Parallel) and each is independent:
+// with the report of the lowest failing seed; seeds above it are not
+// run. Seeds run in parallel (see Parallel) and each is independent:
 // a failing seed is reproduced alone by the printed command.
 func Sweep(t TB, s *scenarios.Scenario, seeds string, opts ...Option) {
 	t.Helper()

@@ -161,6 +161,10 @@ func shrinkTo(t TB, s *scenarios.Scenario, seed uint64) string {
 	}
 	replay := replayCommand(t, seed, path)
 	sh.Minimal.Seed = seed
+	sh.Minimal.Description = fmt.Sprintf("%s seed %d shrunk by %s -faultline.shrink: still breaks %s", s.Name, seed, t.Name(), sh.Verdict.Property)
+	if sh.Verdict.Cause != "" {
+		sh.Minimal.Description += " (" + sh.Verdict.Cause + ")"
+	}
 	body, err := sh.Minimal.Marshal()
 	if err == nil {
 		head := fmt.Sprintf("# %s\n# replay: %s\n", strings.Join(strings.Fields(sh.Minimal.Description), " "), replay)

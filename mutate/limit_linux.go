@@ -34,3 +34,12 @@ func cpuExceeded(ps *os.ProcessState, limit time.Duration) bool {
 	}
 	return ps.UserTime()+ps.SystemTime() >= limit
 }
+
+// processCPU is the CPU time this process has used.
+func processCPU() (time.Duration, bool) {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0, false
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), true
+}

@@ -326,7 +326,8 @@ func (s *Session) runMutant(worker int, m *Mutant) *Result {
 	ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
 	defer cancel()
 	lines, crash, err := s.work(ctx, bin, []string{"-scenarios", strings.Join(s.scenarios, ","),
-		"-seeds", s.cfg.Seeds.String(), "-skip", s.skipFile, "-parallel", "1", "-cpu-limit", s.cpuBudget.String()}, &cpu)
+		"-seeds", s.cfg.Seeds.String(), "-skip", s.skipFile, "-parallel", "1", "-cpu-limit", s.cpuBudget.String(),
+		"-hang-cpu", hangCPU.String()}, &cpu)
 	r.RunMs = time.Since(start).Milliseconds()
 	switch {
 	case errors.Is(err, errCPUBudget):
@@ -395,8 +396,15 @@ func (r *Result) classify(lines []workerLine) {
 	}
 }
 
+// hangCPU is how much CPU a mutant's run may spend inside one event: a
+// correct handler takes microseconds, so ten seconds is a spin.
+const hangCPU = 10 * time.Second
+
 // budgetOf names the budget a BudgetExhausted verdict ran out of.
 func budgetOf(detail string) string {
+	if strings.HasPrefix(detail, hangDetail) {
+		return "hang"
+	}
 	if _, knob, ok := strings.Cut(detail, "raise budgets."); ok {
 		knob, _, _ = strings.Cut(knob, " ")
 		knob = strings.TrimPrefix(knob, "max_")

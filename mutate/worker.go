@@ -12,10 +12,12 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/faultline-sim/faultline/checker"
 	"github.com/faultline-sim/faultline/protocol"
 	"github.com/faultline-sim/faultline/scenarios"
+	"github.com/faultline-sim/faultline/sim"
 	"github.com/faultline-sim/faultline/sweep"
 )
 
@@ -65,6 +67,7 @@ func WorkerMain(args []string, stdout, stderr io.Writer) int {
 	parallel := fs.Int("parallel", 1, "worker goroutines")
 	memLimit := fs.Int64("memory-limit", 0, "address-space limit in bytes (0: none)")
 	cpuLimit := fs.Duration("cpu-limit", 0, "CPU-time limit of this process (0: none)")
+	hangCPU := fs.Duration("hang-cpu", 0, "stop when a run spends this much CPU inside one event (0: never; with -parallel 1 only)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -103,7 +106,20 @@ func WorkerMain(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	runs := 0
-	err = runOrdered(jobs, max(*parallel, 1), func(l sweep.Line) bool {
+	var mu sync.Mutex // enc: the hang watch writes from its own goroutine
+	var watch *hangWatch
+	if *hangCPU > 0 && *parallel <= 1 {
+		watch = &hangWatch{limit: *hangCPU, now: processCPU}
+		go watch.loop(100*time.Millisecond, nil, func(j *job, v checker.Verdict) {
+			mu.Lock()
+			enc.Encode(workerLine{Scenario: j.s.Source, Seed: j.seed, Verdict: &v, Repro: j.s.Repro(j.seed)})
+			enc.Encode(workerLine{Done: true, Runs: runs + 1})
+			os.Exit(0) // the spinning goroutine cannot be stopped otherwise
+		})
+	}
+	err = runOrdered(jobs, max(*parallel, 1), watch, func(l sweep.Line) bool {
+		mu.Lock()
+		defer mu.Unlock()
 		runs++
 		if l.Verdict.Passed() {
 			return true
@@ -113,7 +129,9 @@ func WorkerMain(args []string, stdout, stderr io.Writer) int {
 		return err == nil && *baseline
 	})
 	if err == nil {
+		mu.Lock()
 		err = enc.Encode(workerLine{Done: true, Runs: runs})
+		mu.Unlock()
 	}
 	return exitOf(err)
 }
@@ -196,7 +214,7 @@ func definedIn(def protocol.Definition) string {
 // emit in job order, until emit returns false. The result is therefore the
 // same whatever the parallelism: the first job (in order) that emit stops
 // at is the one reported.
-func runOrdered(jobs []job, workers int, emit func(sweep.Line) bool) error {
+func runOrdered(jobs []job, workers int, watch *hangWatch, emit func(sweep.Line) bool) error {
 	type done struct {
 		i int
 		l sweep.Line
@@ -210,7 +228,7 @@ func runOrdered(jobs []job, workers int, emit func(sweep.Line) bool) error {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				results <- done{i, runJob(jobs[i])}
+				results <- done{i, runJob(&jobs[i], watch)}
 			}
 		}()
 	}
@@ -253,7 +271,7 @@ func runOrdered(jobs []job, workers int, emit func(sweep.Line) bool) error {
 
 // runJob runs one seed; a panic outside the protocol (which the kernel
 // would have turned into a verdict) still becomes this seed's verdict.
-func runJob(j job) (l sweep.Line) {
+func runJob(j *job, watch *hangWatch) (l sweep.Line) {
 	defer func() {
 		if p := recover(); p != nil {
 			l = sweep.Line{Scenario: j.s.Source, Seed: j.seed, Repro: j.s.Repro(j.seed),
@@ -261,6 +279,11 @@ func runJob(j job) (l sweep.Line) {
 					Detail: fmt.Sprintf("panic outside the nodes: %v\n%s", p, debug.Stack())}}
 		}
 	}()
-	res := sweep.RunSeed(j.s, j.seed, false, scenarios.Options{})
+	var opts scenarios.Options
+	if watch != nil {
+		opts.Progress = new(sim.Progress)
+		watch.watch(j, opts.Progress)
+	}
+	res := sweep.RunSeed(j.s, j.seed, false, opts)
 	return sweep.Line{Scenario: j.s.Source, Seed: j.seed, Verdict: res.Verdict, Repro: res.Repro}
 }

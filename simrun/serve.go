@@ -32,7 +32,7 @@ type serveFlags struct {
 	protocol, machine, params, data, peers, httpAddr, listen, host string
 	nodes, basePort, node                                          int
 	seed                                                           uint64
-	force, quiet                                                   bool
+	force, quiet, monitor                                          bool
 }
 
 // cmdServe implements `simrun serve -protocol P -nodes N [-base-port B]
@@ -67,6 +67,7 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, int) {
 	fs.StringVar(&f.httpAddr, "http", "", "with -node: this replica's HTTP address (default :base+I)")
 	fs.StringVar(&f.listen, "listen", "", "with -node: where this replica listens for peers (default: its -peers address)")
 	fs.BoolVar(&f.quiet, "quiet", false, "log warnings and errors only")
+	fs.BoolVar(&f.monitor, "monitor", true, "a local cluster runs the protocol's invariant monitor over every node's facts; a violation is logged at once and makes the exit code 1")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: %s serve -protocol P [-nodes N] [-base-port B] [-data DIR] [-machine M] [-params JSON]\n", invoke.Program())
 		fmt.Fprintf(stderr, "       %s serve -protocol P -node I -peers HOST:PORT,... [-http ADDR] [-listen ADDR] [-data DIR]\n\n", invoke.Program())
@@ -173,7 +174,7 @@ func serve(ctx context.Context, f *serveFlags, stdout, stderr io.Writer) int {
 			return exitUsage
 		}
 	}
-	nodes, closeAll, err := f.start(def, cfg, data, logger)
+	nodes, cluster, closeAll, err := f.start(def, cfg, data, logger)
 	if err != nil {
 		fmt.Fprintf(stderr, "simrun serve: %v\n", err)
 		return exitUsage
@@ -187,6 +188,14 @@ func serve(ctx context.Context, f *serveFlags, stdout, stderr io.Writer) int {
 	if err := closeAll(); err != nil {
 		fmt.Fprintf(stderr, "simrun serve: shutdown: %v\n", err)
 		return exitUnknown
+	}
+	if cluster != nil && f.monitor && def.NewMonitor != nil {
+		violation, facts := cluster.Violation()
+		if violation != nil {
+			fmt.Fprintf(stdout, "monitor: violation: %v\n", violation)
+			return exitFail
+		}
+		fmt.Fprintf(stdout, "monitor: %d facts checked, no invariant violated\n", facts)
 	}
 	return exitPass
 }
@@ -203,15 +212,16 @@ func serveAPI(protocol string) func(*live.Node) http.Handler {
 	}
 }
 
-// start runs the whole cluster here, or the one replica -node names.
-func (f *serveFlags) start(def protocol.Definition, cfg protocol.Config, data string, logger *slog.Logger) ([]*live.Node, func() error, error) {
+// start runs the whole cluster here (returned, for its monitor), or the
+// one replica -node names.
+func (f *serveFlags) start(def protocol.Definition, cfg protocol.Config, data string, logger *slog.Logger) ([]*live.Node, *live.Cluster, func() error, error) {
 	if f.node < 0 {
 		c, err := live.StartCluster(live.ClusterConfig{Protocol: def, Config: cfg, DataDir: data, Host: f.host,
-			BasePort: f.basePort, HTTP: true, API: serveAPI(def.Name), Logger: logger})
+			BasePort: f.basePort, HTTP: true, API: serveAPI(def.Name), Logger: logger, Monitor: f.monitor})
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
-		return c.Nodes(), c.Close, nil
+		return c.Nodes(), c, c.Close, nil
 	}
 	httpAddr := f.httpAddr
 	if httpAddr == "" {
@@ -221,7 +231,7 @@ func (f *serveFlags) start(def protocol.Definition, cfg protocol.Config, data st
 	if data == "" {
 		dir, err := os.MkdirTemp("", "faultline-live-")
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		data, tmp = dir, dir
 	}
@@ -232,9 +242,9 @@ func (f *serveFlags) start(def protocol.Definition, cfg protocol.Config, data st
 		if tmp != "" {
 			os.RemoveAll(tmp)
 		}
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return []*live.Node{n}, func() error {
+	return []*live.Node{n}, nil, func() error {
 		err := n.Close()
 		if tmp != "" {
 			err = errors.Join(err, os.RemoveAll(tmp))

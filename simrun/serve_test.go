@@ -79,6 +79,9 @@ func TestServeRunsAClusterUntilStopped(t *testing.T) {
 		if code := <-done; code != exitPass {
 			t.Fatalf("round %d: serve exited %d after the stop; want 0", round, code)
 		}
+		if !strings.Contains(out.String(), "no invariant violated") {
+			t.Fatalf("round %d: no monitor verdict in %q", round, out.String())
+		}
 	}
 }
 

@@ -83,7 +83,14 @@ func newFrameWriter() *frameWriter {
 }
 
 // frame encodes e and returns the whole frame, valid until the next call.
-func (fw *frameWriter) frame(e envelope) ([]byte, error) {
+// A message's own marshaler that panics is an encoding error: it costs
+// the message and the connection, not the process.
+func (fw *frameWriter) frame(e envelope) (_ []byte, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("encoding %T: panic: %v", e.Msg, r)
+		}
+	}()
 	fw.buf.Reset()
 	fw.buf.Write([]byte{0, 0, 0, 0})
 	if err := fw.enc.Encode(&e); err != nil {

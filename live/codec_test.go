@@ -2,8 +2,10 @@ package live
 
 import (
 	"bytes"
+	"encoding/gob"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/faultline-sim/faultline/scenarios"
@@ -52,7 +54,8 @@ func TestEveryMessageTypeRoundTrips(t *testing.T) {
 var fillN int
 
 // fill sets every exported field reachable from v to a non-zero value; an
-// `any` field gets a value of the history's shapes, nested.
+// `any` field gets a value of the history's shapes, nested. A slice of
+// pointers gets a nil element too: gob alone cannot carry one.
 func fill(v reflect.Value, depth int) {
 	switch v.Kind() {
 	case reflect.Struct:
@@ -66,8 +69,9 @@ func fill(v reflect.Value, depth int) {
 		fill(v.Elem(), depth)
 	case reflect.Slice:
 		v.Set(reflect.MakeSlice(v.Type(), 2, 2))
-		for i := range 2 {
-			fill(v.Index(i), depth)
+		fill(v.Index(0), depth)
+		if v.Type().Elem().Kind() != reflect.Pointer {
+			fill(v.Index(1), depth) // a slice of pointers keeps a nil (Rabia's ⊥ in a CatchUp)
 		}
 	case reflect.Map:
 		v.Set(reflect.MakeMap(v.Type()))
@@ -135,6 +139,12 @@ func exportedEqual(a, b reflect.Value) bool {
 	return a.Interface() == b.Interface()
 }
 
+// panicky is a message whose marshaler panics.
+type panicky struct{}
+
+func (panicky) MarshalBinary() ([]byte, error) { panic("bad marshaler") }
+func (*panicky) UnmarshalBinary([]byte) error  { return nil }
+
 // TestFrameLimits: a length prefix over MaxFrame is refused before any
 // memory is spent on it, a truncated frame is an error, and an
 // unregistered message type is an encoding error, not a panic.
@@ -154,5 +164,9 @@ func TestFrameLimits(t *testing.T) {
 	type unregistered struct{ X int }
 	if _, err := newFrameWriter().frame(envelope{Msg: unregistered{1}}); err == nil {
 		t.Fatal("an unregistered type encoded without error")
+	}
+	gob.Register(panicky{})
+	if _, err := newFrameWriter().frame(envelope{Msg: panicky{}}); err == nil || !strings.Contains(err.Error(), "panic") {
+		t.Fatalf("a marshaler's panic: got %v, want an encoding error", err)
 	}
 }

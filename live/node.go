@@ -1,6 +1,7 @@
 package live
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -69,6 +70,11 @@ type Node struct {
 	filter  filterBox
 	clients *clientPool
 	addr    string // Peers[ID], resolved once a listener was bound
+
+	// life serializes Kill, Restart, Close and a panic's crash, so Close
+	// returns only once every incarnation's goroutines have ended, even
+	// when an admin request is killing the node at the same moment.
+	life sync.Mutex
 
 	mu          sync.Mutex
 	inc         *incarnation // nil while down
@@ -194,6 +200,12 @@ func (n *Node) Up() bool {
 // an unknown outcome. The HTTP server stays up (answering 503), so the
 // admin endpoint can restart it. Killing a node that is down does nothing.
 func (n *Node) Kill() {
+	n.life.Lock()
+	defer n.life.Unlock()
+	n.kill()
+}
+
+func (n *Node) kill() {
 	n.mu.Lock()
 	inc := n.inc
 	n.inc = nil
@@ -208,6 +220,8 @@ func (n *Node) Kill() {
 // value from the protocol's NewNode, the surviving disk, a new listener
 // on the same address. Restarting a running node is an error.
 func (n *Node) Restart() error {
+	n.life.Lock()
+	defer n.life.Unlock()
 	n.mu.Lock()
 	running, closed := n.inc != nil, n.closed
 	n.mu.Unlock()
@@ -223,16 +237,25 @@ func (n *Node) Restart() error {
 // Close kills the replica and stops its HTTP server; the node cannot be
 // restarted afterwards.
 func (n *Node) Close() error {
+	n.life.Lock()
 	n.mu.Lock()
 	n.closed = true
 	n.mu.Unlock()
-	n.Kill()
-	if n.http != nil {
-		err := n.http.Close()
-		<-n.httpDone
-		return err
+	n.kill()
+	n.life.Unlock()
+	if n.http == nil {
+		return nil
 	}
-	return nil
+	// Every operation waiting on the replica has ended with the kill, so
+	// the handlers finish quickly; Shutdown waits for them.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := n.http.Shutdown(ctx)
+	if err != nil {
+		err = n.http.Close()
+	}
+	<-n.httpDone
+	return err
 }
 
 func (n *Node) start(l net.Listener) error {
@@ -272,6 +295,8 @@ func (n *Node) current() *incarnation {
 
 // crashed takes an incarnation down after its handler panicked.
 func (n *Node) crashed(inc *incarnation, why string) {
+	n.life.Lock()
+	defer n.life.Unlock()
 	n.mu.Lock()
 	if n.inc == inc {
 		n.inc = nil

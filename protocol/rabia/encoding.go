@@ -166,3 +166,44 @@ func (b *Batch) UnmarshalBinary(enc []byte) error {
 	}
 	return err
 }
+
+// MarshalBinary is a CatchUp's wire form (package live): gob cannot carry
+// the nil batches (⊥) its Values hold, so each value is a presence byte
+// and, when present, the batch's encoding.
+func (m CatchUp) MarshalBinary() ([]byte, error) {
+	w := &writer{}
+	w.Uvarint(m.From)
+	w.Uvarint(uint64(len(m.Values)))
+	for _, b := range m.Values {
+		w.Bool(b != nil)
+		if b != nil {
+			w.Str(string(encodeBatch(b)))
+		}
+	}
+	return w.Bytes(), nil
+}
+
+// UnmarshalBinary reads what MarshalBinary wrote.
+func (m *CatchUp) UnmarshalBinary(enc []byte) error {
+	r := newReader(enc)
+	out := CatchUp{From: r.Uvarint()}
+	out.Values = make([]*Batch, r.Count())
+	for i := range out.Values {
+		if !r.Bool() {
+			continue
+		}
+		b, err := decodeBatch([]byte(r.Str()))
+		if err != nil {
+			return err
+		}
+		out.Values[i] = b
+	}
+	if r.Remaining() != 0 {
+		r.Fail(errCorrupt)
+	}
+	if r.Err() != nil {
+		return r.Err()
+	}
+	*m = out
+	return nil
+}

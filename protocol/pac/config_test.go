@@ -41,3 +41,29 @@ func TestParams(t *testing.T) {
 		}
 	}
 }
+
+// TestParamsBoundaries: the smallest accepted value of every setting is
+// accepted (a one-node cluster, one attempt, 1ns durations), and the
+// machine named is the machine run. The scenarios run the defaults and
+// the lifecycle machine only, so this test, not simrun mutate, holds the
+// edges.
+func TestParamsBoundaries(t *testing.T) {
+	for _, params := range []map[string]any{
+		{"retry_attempts": 1}, {"retry_attempts": 2}, {"retry_delay": "1ns"},
+		{"consensus_timeout": "1ns"}, {"timestamp_resolution": "1ns"},
+	} {
+		cfg := protocol.Config{Nodes: 1, Params: params}
+		if err := validate(cfg); err != nil {
+			t.Errorf("validate(%v) on one node: %v, want it accepted", params, err)
+		}
+	}
+	for machine, want := range map[string]string{"": "lifecycle", "lifecycle": "lifecycle", "counter": "counter"} {
+		cfg := protocol.Config{Nodes: 3, Machine: machine}
+		if err := validate(cfg); err != nil {
+			t.Errorf("machine %q: %v", machine, err)
+		}
+		if got := machineName(cfg); got != want {
+			t.Errorf("machine %q runs %q, want %q", machine, got, want)
+		}
+	}
+}

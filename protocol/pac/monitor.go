@@ -254,8 +254,14 @@ func (m *monitor) Final(k *sim.Kernel, history []*sim.Operation) []checker.Verdi
 func (m *monitor) final(live []*node, end sim.Time) []checker.Verdict {
 	invalid := checker.Verdict{Property: PropertyInvalidTransition,
 		Detail: fmt.Sprintf("the %d Commits, in the order they were first applied, are valid transitions", len(m.first))}
-	if m.invalid != nil {
+	switch {
+	case m.invalid != nil:
 		invalid = *m.invalid
+	case len(m.first) == 0:
+		// A run in which no Commit was applied anywhere tested nothing
+		// (every proposal timed out or was refused): unknown, not a pass.
+		invalid = checker.Verdict{Outcome: checker.Unknown, Property: PropertyInvalidTransition,
+			Detail: "no Commit was applied on any node: no transition was tested"}
 	}
 	vs := []checker.Verdict{
 		invalid,

@@ -24,6 +24,18 @@ func TestParamsAreValidated(t *testing.T) {
 		{map[string]any{"election_ms": 60_001}, "params.election_ms"},
 		{map[string]any{"bug": "typo"}, "params.bug"},
 		{map[string]any{"batch": 8}, "params.batch"},
+		// both ends of every range
+		{map[string]any{"batch_size": 10_000, "window": 10_000, "heartbeat_ms": 59_999, "election_ms": 60_000}, ""},
+		{map[string]any{"batch_size": 10_001}, "params.batch_size"},
+		{map[string]any{"heartbeat_ms": 0}, "params.heartbeat_ms"},
+		{map[string]any{"heartbeat_ms": 60_001, "election_ms": 60_000}, "params.heartbeat_ms"},
+		{map[string]any{"heartbeat_ms": 60_000, "election_ms": 60_000}, "params.election_ms"},
+		{map[string]any{"heartbeat_ms": 10, "election_ms": 10}, "params.election_ms"},
+		{map[string]any{"heartbeat_ms": 10, "election_ms": 11}, ""},
+		{map[string]any{"bug": "no_persist"}, ""},
+		{map[string]any{"bug": "forge"}, ""},
+		{map[string]any{"bug": "Forge"}, "params.bug"},
+		{map[string]any{"window": "many"}, "params.window"},
 	} {
 		err := validate(protocol.Config{Nodes: 3, Machine: "counter", Params: tc.params})
 		switch {

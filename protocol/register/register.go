@@ -22,7 +22,7 @@ var Definition = protocol.Definition{
 	NewNode:  func(cfg protocol.Config, id sim.NodeID) sim.Node { return newNode(cfg, id) },
 	Codec:    func(protocol.Config) sim.ClientCodec { return codec{} },
 	NewMonitor: func(cfg protocol.Config) protocol.Monitor {
-		return &monitor{committed: make([]uint64, cfg.Nodes)}
+		return &monitor{committed: make([]uint64, cfg.Nodes), holders: map[uint64]map[sim.NodeID]bool{}}
 	},
 	Messages: []sim.Message{request{}, reply{}, replicate{}, ack{}},
 }
@@ -286,27 +286,47 @@ func (codec) Decode(m sim.Message) (sim.Reply, bool) {
 	return sim.Reply{Seq: r.Seq, Status: sim.ReplyOK, Value: r.Value}, true
 }
 
-// monitor checks that the primary's committed index never goes backwards:
-// what it acknowledged it must never forget, even across a crash.
+// monitor checks the register's two promises from the Committed facts:
+// durability (the primary's committed index never goes backwards: what it
+// acknowledged it must never forget, even across a crash) and replication
+// (the primary commits an index only once a majority, itself included,
+// holds it durably: each backup reports Committed after its sync).
 type monitor struct {
 	committed []uint64
+	holders   map[uint64]map[sim.NodeID]bool // index -> the backups that reported holding it
+	checked   int                            // commits checked for replication
 }
 
 func (m *monitor) Observe(at sim.Time, node sim.NodeID, fact any) error {
 	c, ok := fact.(Committed)
-	if !ok || node != primary {
+	if !ok || int(node) >= len(m.committed) {
+		return nil
+	}
+	if node != primary {
+		if m.holders[c.Index] == nil {
+			m.holders[c.Index] = map[sim.NodeID]bool{}
+		}
+		m.holders[c.Index][node] = true
 		return nil
 	}
 	if c.Index < m.committed[node] {
 		return fmt.Errorf("durability: primary committed index went back from %d to %d at %v", m.committed[node], c.Index, at)
 	}
+	if held := 1 + len(m.holders[c.Index]); held <= len(m.committed)/2 {
+		return fmt.Errorf("replication: at %v the primary committed index %d held by %d of %d replicas (itself included), not a majority", at, c.Index, held, len(m.committed))
+	}
 	m.committed[node] = c.Index
+	m.checked++
 	return nil
 }
 
 func (m *monitor) Final(k *sim.Kernel, _ []*sim.Operation) []checker.Verdict {
-	return []checker.Verdict{{Outcome: checker.Pass, Property: "durability",
-		Detail: fmt.Sprintf("primary's committed index only grew (final %d)", m.committed[primary])}}
+	return []checker.Verdict{
+		{Outcome: checker.Pass, Property: "durability",
+			Detail: fmt.Sprintf("primary's committed index only grew (final %d)", m.committed[primary])},
+		{Outcome: checker.Pass, Property: "replication",
+			Detail: fmt.Sprintf("each of %d commits was held by a majority first", m.checked)},
+	}
 }
 
 func (m *monitor) Metrics() map[string]float64 {

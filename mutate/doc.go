@@ -38,10 +38,11 @@
 // runner that rejects the scenarios the unmutated one accepted:
 // "scenario_rejected"). It is timed out when it runs out of a budget: a
 // scenario's own (events, virtual time, queued events, operations; a check
-// that cannot decide counts here too, as "check"), the CPU budget of the
-// whole worker process (a mutant that loops inside one handler never
-// returns to the kernel: "cpu", ten times what the unmutated runner spent
-// on all the seeds; Linux only), its wall-clock timeout ("wall", a
+// that cannot decide counts here too, as "check"), a run that spends 10 s
+// of CPU inside one event (a mutant that loops inside one handler never
+// returns to the kernel: "hang"; Linux only), the CPU budget of the whole
+// worker process ("cpu", ten times what the unmutated runner spent on all
+// the seeds; Linux only), its wall-clock timeout ("wall", a
 // backstop: a busy machine stretches wall time, so it is generous where
 // the CPU budget applies), or the worker's address-space limit
 // ("memory"). Killed and timed out are both caught: a sweep of that

@@ -382,7 +382,8 @@ figure{margin:1em 0} figure img{width:100%;border:1px solid #eee} figcaption{col
 </style></head><body>
 <h1>Faultline bench: {{.R.Suite}}{{if .R.Quick}} (quick){{end}}</h1>
 <p class="small">Rabia against Multi-Paxos under one calibration, with open-loop load (Poisson arrivals) and the
-kernel's CPU and bandwidth model. Deterministic: the same flags give the same bench.json. Every run is seed 1.</p>
+kernel's CPU and bandwidth model. Deterministic: the same flags give the same bench.json. Every load point is seed 1;
+the jitter sweep pools seeds 1–{{.R.JitterSeeds}} over {{.R.JitterWindowMs}} ms windows.</p>
 
 <h2>Peaks</h2>
 <table><tr><th>curve</th><th>peak (ops/s)</th><th>p50 at half the peak</th><th>unloaded p50 (ms)</th><th>busiest CPU at the peak</th><th>the paper</th></tr>

@@ -52,6 +52,7 @@ type ClusterConfig struct {
 type Cluster struct {
 	nodes   []*Node
 	tempDir string
+	epoch   time.Time // every node's clock reads zero here
 
 	monMu     sync.Mutex
 	monitor   protocol.Monitor
@@ -71,7 +72,7 @@ func StartCluster(cfg ClusterConfig) (*Cluster, error) {
 	if cfg.Host == "" {
 		cfg.Host = "127.0.0.1"
 	}
-	c := &Cluster{}
+	c := &Cluster{epoch: time.Now()}
 	if cfg.DataDir == "" {
 		dir, err := os.MkdirTemp("", "faultline-live-")
 		if err != nil {
@@ -104,7 +105,7 @@ func StartCluster(cfg ClusterConfig) (*Cluster, error) {
 	for i := range n {
 		nc := NodeConfig{Protocol: cfg.Protocol, Config: cfg.Config, ID: sim.NodeID(i), Peers: peers,
 			Listener: listeners[i], DataDir: filepath.Join(cfg.DataDir, "node-"+strconv.Itoa(i)),
-			API: cfg.API, RandSeed: cfg.RandSeed, Logger: cfg.Logger, OnFact: onFact}
+			API: cfg.API, RandSeed: cfg.RandSeed, Logger: cfg.Logger, OnFact: onFact, Epoch: c.epoch}
 		if cfg.HTTP {
 			port := 0
 			if cfg.BasePort != 0 {
@@ -131,7 +132,7 @@ func (c *Cluster) observe(next func(sim.NodeID, any), log *slog.Logger) func(sim
 		c.monMu.Lock()
 		c.facts++
 		if c.violation == nil {
-			if err := c.monitor.Observe(sim.Time(time.Now().UnixNano()), node, fact); err != nil {
+			if err := c.monitor.Observe(sim.Time(time.Since(c.epoch)), node, fact); err != nil {
 				c.violation = fmt.Errorf("node %d: %w", node, err)
 				if log != nil {
 					log.Error("monitor: property violated", "node", node, "err", err)

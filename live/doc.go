@@ -17,7 +17,10 @@
 // calls the node's Start, Receive and Timer, one at a time, so a node's
 // assumption that its handlers never race holds. Its sim.Env:
 //
-//   - Now is the wall clock in Unix nanoseconds; SetTimer is a real timer
+//   - Now is the wall clock since NodeConfig.Epoch (a cluster in one
+//     process: its start, so times read as seconds into the run, as in
+//     the simulator; separate processes: the Unix epoch, which they share
+//     without being told); SetTimer is a real timer
 //     whose firing is an event on the loop (a timer cancelled after it
 //     fired is never delivered).
 //   - Send to a peer goes through the node's network Filter, then a frame

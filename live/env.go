@@ -26,10 +26,15 @@ func (e *env) Peers() []sim.NodeID {
 	return ids
 }
 
-// Now is the wall clock in Unix nanoseconds: replicas in different
-// processes on synchronized hosts read comparable times, as the protocols'
-// timestamps assume.
-func (e *env) Now() sim.Time { return sim.Time(time.Now().UnixNano()) }
+// Now is the wall clock since NodeConfig.Epoch (by default the Unix
+// epoch): replicas on synchronized hosts read comparable times, as the
+// protocols' timestamps assume.
+func (e *env) Now() sim.Time {
+	if ep := e.inc.n.cfg.Epoch; !ep.IsZero() {
+		return sim.Time(time.Since(ep))
+	}
+	return sim.Time(time.Now().UnixNano())
+}
 
 // Send delivers to itself through the loop's local queue, to a peer
 // through its link (after the node's network filter), and to a client

@@ -10,6 +10,7 @@ import (
 	"github.com/faultline-sim/faultline/checker"
 	"github.com/faultline-sim/faultline/live"
 	"github.com/faultline-sim/faultline/protocol"
+	"github.com/faultline-sim/faultline/protocol/paxos"
 	"github.com/faultline-sim/faultline/protocol/rabia"
 	"github.com/faultline-sim/faultline/protocol/register"
 	"github.com/faultline-sim/faultline/scenarios"
@@ -32,6 +33,8 @@ var linearizableCases = []liveCase{
 		mix: map[string]int{"put": 3, "append": 2, "get": 4, "delete": 1, "exists": 1}},
 	{def: register.Definition, machine: "register",
 		mix: map[string]int{"read": 4, "write": 3, "cas": 2}},
+	{def: paxos.Definition, machine: "kv", keys: 5,
+		mix: map[string]int{"put": 3, "append": 2, "get": 4, "delete": 1, "exists": 1}},
 }
 
 // TestLiveClusterIsLinearizable runs the protocol's real nodes on a live

@@ -45,6 +45,13 @@ type NodeConfig struct {
 	// API builds the protocol's client API; nil means OpsAPI. The admin
 	// endpoints are mounted beside it under /admin/.
 	API func(*Node) http.Handler
+	// Epoch is where the node's clock (env.Now) reads zero, as the
+	// simulator's clock starts at zero: every replica of a cluster must
+	// share it, since protocols compare each other's timestamps. The zero
+	// Epoch means the Unix epoch, which separate processes share without
+	// being told; a cluster in one process uses its start time, so its
+	// timestamps read as seconds into the run.
+	Epoch time.Time
 	// RandSeed seeds the node's own random stream (mixed with its id and
 	// incarnation); 0 takes one from the wall clock.
 	RandSeed uint64

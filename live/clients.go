@@ -139,11 +139,16 @@ type Result struct {
 // retryBackoff is the pause before resending after a retry reply.
 const retryBackoff = 20 * time.Millisecond
 
+// ResendAfter is how long Do waits for an answer before sending the same
+// request again (same client and sequence number, the next attempt), to
+// the same node, until its context ends.
+const ResendAfter = time.Second
+
 // Do performs one operation through this node, as a simulated client
 // would: it encodes the request with the protocol's ClientCodec, hands it
-// to the replica, and waits for the reply until ctx ends. A retry reply
-// is retried (same sequence number) after a short pause; an unknown reply
-// too. The outcome is OpUnknown when the request may have taken effect
+// to the replica, and waits for the reply until ctx ends, resending it
+// (same sequence number) every ResendAfter without an answer. A retry
+// reply is retried after a short pause; an unknown reply at once. The outcome is OpUnknown when the request may have taken effect
 // but no definite answer came (ctx ended, the node was killed while it
 // waited); ErrDown (the node is down) and ErrBusy mean it never reached
 // the replica, a definite failure.
@@ -157,13 +162,22 @@ func (n *Node) Do(ctx context.Context, op sim.Op) (Result, error) {
 	maybe := false // an attempt may have taken effect without a definite answer
 	for attempt := 0; ; attempt++ {
 		req := sim.Request{Client: client, Seq: seq, Attempt: attempt, Op: op}
-		m, err := n.exchange(ctx, client, seq, n.codec.Encode(req), func(m sim.Message) bool {
+		actx, cancel := context.WithTimeout(ctx, ResendAfter)
+		m, err := n.exchange(actx, client, seq, n.codec.Encode(req), func(m sim.Message) bool {
 			r, ok := n.codec.Decode(m)
 			return ok && r.Seq == seq
 		})
+		resend := err != nil && ctx.Err() == nil && actx.Err() != nil // this attempt's time ran out, not the call's
+		cancel()
 		switch {
 		case errors.Is(err, ErrDown) && attempt == 0:
 			return Result{}, ErrDown
+		case resend:
+			// No answer yet: resend, as a simulated client does after its
+			// timeout (a protocol may drop a request it cannot place,
+			// e.g. a Paxos follower that knows no leader).
+			maybe = true
+			continue
 		case err != nil:
 			return Result{Status: sim.OpUnknown, Err: err.Error()}, nil
 		}

@@ -56,7 +56,9 @@
 // increasing sequence numbers), is encoded by the protocol's ClientCodec
 // and handed to the node as a message from that client. A reply to a
 // client owned by another node travels there over its link. Node.Do runs
-// one operation; Node.Call is the raw form for APIs that speak a
+// one operation, resending it (same sequence number) every ResendAfter
+// without an answer, as a simulated client retries after its timeout;
+// Node.Call is the raw form, one attempt, for APIs that speak a
 // protocol's own messages.
 //
 // # HTTP

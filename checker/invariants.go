@@ -20,7 +20,8 @@ type Entry struct {
 // slot order, and every slot held by two replicas holds the same value
 // there. Logs may be truncated at the front (snapshots) or have gaps; only
 // the slots two replicas share are compared. The verdict names the lowest
-// slot that disagrees.
+// slot that disagrees. No entry at all is unknown, never a pass: nothing
+// was compared.
 func LogAgreement(logs [][]Entry) Verdict {
 	first := map[int64]int{} // slot -> first replica holding it
 	var bad Verdict
@@ -45,6 +46,10 @@ func LogAgreement(logs [][]Entry) Verdict {
 		}
 	}
 	bad.Property = "agreement"
+	if len(first) == 0 {
+		bad.Outcome, bad.Detail = Unknown, "no replica's log holds a slot, so agreement was not tested"
+		return bad
+	}
 	if bad.Outcome == Pass {
 		bad.Detail = fmt.Sprintf("%d replicas' logs agree on all %d slots they share", len(logs), len(first))
 	}

@@ -27,6 +27,9 @@ func TestLogAgreementNamesLowestDisagreeingSlot(t *testing.T) {
 	if v := LogAgreement([][]Entry{{{1, 1}, {1, 1}}}); v.Outcome != Violation || !strings.Contains(v.Detail, "not in slot order") {
 		t.Fatalf("unordered log: %s", v)
 	}
+	if v := LogAgreement([][]Entry{nil, {}}); v.Outcome != Unknown {
+		t.Fatalf("empty logs: %s, want unknown (nothing compared is not a pass)", v)
+	}
 }
 
 func TestStateAgreementAtEqualAppliedIndex(t *testing.T) {

@@ -51,9 +51,9 @@ func parseValidateFlags(args []string, stderr io.Writer) (validateFlags, error) 
 		f.seed = v
 		return nil
 	})
-	fs.DurationVar(&f.duration, "duration", 10*time.Second, "the scenario's fault phase for both runs (clients run through it and half the heal phase, as in the simulator); 0 keeps the scenario's")
+	fs.DurationVar(&f.duration, "duration", 10*time.Second, "the scenario's fault phase for both runs, with a heal phase a tenth as long (clients run through the first and half the second, as in the simulator); 0 keeps the scenario's phases")
 	fs.DurationVar(&f.latency, "latency", 20*time.Millisecond, "every link's fixed latency in both runs (the live filter's delay, and the client's hop each way); 0 keeps the scenario's network latency. It should dwarf this machine's own overheads")
-	fs.DurationVar(&f.syncLat, "sync-latency", -1, "the simulated disk's sync latency (default: the median of 50 fsyncs measured here, the live disk's real cost)")
+	fs.DurationVar(&f.syncLat, "sync-latency", -1, "the simulated disk's sync latency (default: the median of 200 fsyncs measured here, the live disk's real cost)")
 	fs.Float64Var(&f.tolerance, "tolerance", 0.2, "the largest relative gap between the medians that passes")
 	fs.StringVar(&f.plot, "plot", "", "write an HTML page with the table and both latency CDFs to this file")
 	fs.BoolVar(&f.force, "force", false, "replace a -plot file simrun did not write")
@@ -104,8 +104,8 @@ func cmdValidateLive(args []string, stdout, stderr io.Writer) int {
 }
 
 // validationScenario is the scenario without its faults (the comparison
-// is of the latency model on a healthy network), with -duration's fault
-// phase and -latency's links. A client timeout shorter than 100 link
+// is of the latency model on a healthy network), with -duration's phases
+// and -latency's links. A client timeout shorter than 100 link
 // latencies would time out every operation at the new latency: it is
 // raised to that.
 func validationScenario(f validateFlags) (*scenarios.Scenario, error) {
@@ -116,7 +116,9 @@ func validationScenario(f validateFlags) (*scenarios.Scenario, error) {
 	s = s.Clone()
 	s.Faults, s.Nemesis = nil, nil
 	if f.duration > 0 {
-		s.Phases.Faults = f.duration
+		// The heal phase only lets the last operations finish: a tenth
+		// of the run, not the scenario's (gcounter-basic's is 3 minutes).
+		s.Phases.Faults, s.Phases.Heal = f.duration, f.duration/10
 	}
 	if f.latency > 0 {
 		s.Network.Latency = faults.LatencySpec{Kind: "fixed", Min: f.latency}
@@ -158,7 +160,7 @@ func validateLive(ctx context.Context, f validateFlags, s *scenarios.Scenario, f
 	fmt.Fprintf(stdout, "simrun validate-live: scenario %s (protocol %s), seed %d, every link %s, the client's hop included\n",
 		s.Name, s.Protocol, f.seed, latencyString(l))
 	if f.syncLat < 0 {
-		d, err := measureFsync(os.TempDir(), 50)
+		d, err := measureFsync(os.TempDir(), 200)
 		if err != nil {
 			fmt.Fprintf(stderr, "simrun validate-live: measuring fsync: %v\n", err)
 			return exitUnknown

@@ -38,9 +38,9 @@ func (r *runner) replay(invokeCtx context.Context) []Applied {
 		applied = append(applied, Applied{Event: e, At: at, Err: err})
 		if cfg.Log != nil {
 			if err != nil {
-				cfg.Log("fault at %v: %s: %v", at.Round(time.Millisecond), e, err)
+				cfg.Log("fault %s (at %v): refused: %v", e, at.Round(time.Millisecond), err)
 			} else {
-				cfg.Log("fault at %v: %s", at.Round(time.Millisecond), e)
+				cfg.Log("fault %s (at %v)", e, at.Round(time.Millisecond))
 			}
 		}
 	}

@@ -13,7 +13,7 @@
 // (urbanserj/counterdb): routes, methods, the Content-Type /config
 // requires and the Accept header.
 //
-//	request                                   | answer
+//	request                                     | answer
 //	POST /config, Content-Type application/json | 204 stored; 400 not a JSON actor list;
 //	                                            |   409 already configured (the node)
 //	POST /config without that Content-Type      | 415 (cowboy's content_types_accepted)

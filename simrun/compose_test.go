@@ -157,12 +157,12 @@ func (p *serveProcess) stop() error {
 }
 
 // TestComposeCommandLinesRunAClusterOfProcesses runs the three command
-// lines of deploy/compose.yaml as local processes with PROTOCOL=register
-// (docker is not needed: only the addresses change), drives them with simrun load while node 2's
+// lines of deploy/compose.yaml as local processes, with their default
+// PROTOCOL (rabia; docker is not needed: only the addresses change), drives them with simrun load while node 2's
 // process is killed with SIGKILL and started again on the same data
 // directory, and expects the history to be linearizable.
 func TestComposeCommandLinesRunAClusterOfProcesses(t *testing.T) {
-	cmds := composeCommands(t, map[string]string{"PROTOCOL": "register"})
+	cmds := composeCommands(t, nil) // PROTOCOL unset: the file's default, rabia
 	data := t.TempDir()
 	peers := []string{freeAddr(t), freeAddr(t), freeAddr(t)}
 	https := []string{freeAddr(t), freeAddr(t), freeAddr(t)}
@@ -199,7 +199,7 @@ func TestComposeCommandLinesRunAClusterOfProcesses(t *testing.T) {
 	}
 	history := filepath.Join(t.TempDir(), "h.jsonl")
 	var stdout, stderr bytes.Buffer
-	code := run([]string{"load", "-protocol", "register", "-targets", strings.Join(targets, ","),
+	code := run([]string{"load", "-protocol", "rabia", "-targets", strings.Join(targets, ","),
 		"-duration", "3s", "-history", history}, &stdout, &stderr)
 	<-killed
 	if code != exitPass {
@@ -222,7 +222,7 @@ func TestComposeCommandLinesRunAClusterOfProcesses(t *testing.T) {
 		t.Fatalf("node2 after its restart: %s", body)
 	}
 	var check bytes.Buffer
-	if code := run([]string{"check", "-model", "register", history}, &check, &check); code != exitPass {
+	if code := run([]string{"check", "-model", "counter", history}, &check, &check); code != exitPass {
 		t.Fatalf("simrun check of the load history: exit %d: %s", code, check.String())
 	}
 	t.Log(stdout.String())

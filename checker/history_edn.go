@@ -33,9 +33,8 @@ type EDNHistory struct {
 
 // keyedModel reports whether the named model reads Jepsen's independent
 // [key value] tuples: its operations carry a key.
-func keyedModel(model string) bool {
-	s, err := specFor(model)
-	return err == nil && s.byKey
+func keyedModel(s *spec) bool {
+	return s != nil && s.byKey
 }
 
 // ReadEDNHistory parses a history as Jepsen and Maelstrom write it: a
@@ -52,8 +51,14 @@ func keyedModel(model string) bool {
 // :faultline/error that WriteEDNHistory writes is kept, so our own
 // histories round-trip. Errors read "name:LINE:COL: problem".
 func ReadEDNHistory(r io.Reader, name, model string) (EDNHistory, error) {
+	return builtinModels.ReadEDNHistory(r, name, model)
+}
+
+// readEDNHistory reads for model s; a nil s (an unknown model) reads
+// every value as it is.
+func readEDNHistory(r io.Reader, name string, s *spec) (EDNHistory, error) {
 	var out EDNHistory
-	err := readEDN(r, name, model, nil, func(ev Event) error {
+	err := readEDN(r, name, s, nil, func(ev Event) error {
 		out.History = append(out.History, ev)
 		return nil
 	}, func(n NemesisOp) { out.Nemesis = append(out.Nemesis, n) })
@@ -67,12 +72,13 @@ func ReadEDNHistory(r io.Reader, name, model string) (EDNHistory, error) {
 // history into the compact operations of one model, within opt's budgets,
 // and returns the nemesis operations beside them.
 func ReadEDNOperations(r io.Reader, name, model string, opt ReadOptions) (*Operations, []NemesisOp, error) {
-	b, err := newOpsBuilder(model, opt.MaxOperations)
-	if err != nil {
-		return nil, nil, err
-	}
+	return builtinModels.ReadEDNOperations(r, name, model, opt)
+}
+
+func readEDNOperations(r io.Reader, name string, s *spec, opt ReadOptions) (*Operations, []NemesisOp, error) {
+	b := newOpsBuilder(s, opt.MaxOperations)
 	var nemesis []NemesisOp
-	err = readEDN(r, name, model, opt.Deadline, func(ev Event) error {
+	err := readEDN(r, name, s, opt.Deadline, func(ev Event) error {
 		if err := b.add(ev); err != nil {
 			return fmt.Errorf("%s:%d: %w", name, ev.line, err)
 		}
@@ -87,7 +93,7 @@ func ReadEDNOperations(r io.Reader, name, model string, opt ReadOptions) (*Opera
 // readEDN converts every operation, checks real-time order (the
 // per-process discipline, and :time never going back) and hands each event
 // to emit and each nemesis operation to nemesis.
-func readEDN(r io.Reader, name, model string, d Deadline, emit func(Event) error, nemesis func(NemesisOp)) error {
+func readEDN(r io.Reader, name string, model *spec, d Deadline, emit func(Event) error, nemesis func(NemesisOp)) error {
 	keyed := keyedModel(model)
 	pending := map[int]pendingOp{}
 	index, events := 0, 0
@@ -311,6 +317,10 @@ func ednText(v any) string {
 // checker reads it; other models carry a key as :key. A fail's error code
 // is :faultline/error. ReadEDNHistory reads the same history back.
 func WriteEDNHistory(w io.Writer, h History, model string) error {
+	return builtinModels.WriteEDNHistory(w, h, model)
+}
+
+func writeEDNHistory(w io.Writer, h History, model *spec) error {
 	keyed := keyedModel(model)
 	bw := bufio.NewWriter(w)
 	for i, ev := range h {

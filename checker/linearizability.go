@@ -103,12 +103,7 @@ const maxLocalized = 8
 // model, within d; see CheckOperations. A history the model cannot read
 // (see ValidateHistory) is Unknown, with the reason in the detail.
 func CheckLinearizable(name string, h History, d Deadline) (Verdict, LinearizabilityInfo) {
-	o, err := OperationsOf(name, h)
-	if err != nil {
-		v := Verdict{Outcome: Unknown, Property: "linearizability", Detail: "cannot check: " + err.Error()}
-		return v, LinearizabilityInfo{Model: name, FirstBad: -1}
-	}
-	return CheckOperations(o, d)
+	return builtinModels.CheckLinearizable(name, h, d)
 }
 
 // CheckOperations decides whether the operations are linearizable. Parts
@@ -583,10 +578,10 @@ func (c *linCheck) probeModel(init any, ends *[]probed, witness bool) porcupine.
 // with values of the right shape (a write's integer, a read's result). name
 // prefixes the error, which reads "name:LINE: problem" like ReadHistory's.
 func ValidateHistory(name, model string, h History) error {
-	s, err := specFor(model)
-	if err != nil {
-		return err
-	}
+	return builtinModels.ValidateHistory(name, model, h)
+}
+
+func validateHistory(name string, s *spec, h History) error {
 	for i, ev := range h {
 		var err error
 		if ev.Value, err = NormalizeValue(ev.Value); err == nil {

@@ -68,45 +68,18 @@ var specs = map[string]*spec{
 }
 
 // ModelNames lists the models ModelFor knows, sorted.
-func ModelNames() []string {
-	names := make([]string, 0, len(specs))
-	for n := range specs {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
+func ModelNames() []string { return builtinModels.Names() }
 
 // ModelOps lists, sorted, the operations the model name checks: a
 // history (or a scenario's workload) with any other operation cannot be
 // checked against it.
-func ModelOps(name string) ([]string, error) {
-	s, err := specFor(name)
-	if err != nil {
-		return nil, err
-	}
-	return sortedKeys(s.ops), nil
-}
-
-func specFor(name string) (*spec, error) {
-	s, ok := specs[name]
-	if !ok {
-		return nil, fmt.Errorf("unknown model %q, expected one of %v", name, ModelNames())
-	}
-	return s, nil
-}
+func ModelOps(name string) ([]string, error) { return builtinModels.Ops(name) }
 
 // ModelFor returns the porcupine model of a machine by name ("bank",
 // "counter", "kv", "lifecycle", "register"). Operation inputs are Input and
 // outputs are Output, with values of the shapes ValidateHistory accepts
 // (the step functions assume them). The kv model is partitioned by key.
-func ModelFor(name string) (porcupine.Model, error) {
-	s, err := specFor(name)
-	if err != nil {
-		return porcupine.Model{}, err
-	}
-	return s.model(), nil
-}
+func ModelFor(name string) (porcupine.Model, error) { return builtinModels.Porcupine(name) }
 
 func (s *spec) model() porcupine.Model {
 	m := porcupine.Model{

@@ -66,10 +66,11 @@ type ReadOptions struct {
 // and ValidateHistory's do. An empty history is not an error here; checking
 // it gives Unknown.
 func ReadOperations(r io.Reader, name, model string, opt ReadOptions) (*Operations, error) {
-	b, err := newOpsBuilder(model, opt.MaxOperations)
-	if err != nil {
-		return nil, err
-	}
+	return builtinModels.ReadOperations(r, name, model, opt)
+}
+
+func readOperations(r io.Reader, name string, s *spec, opt ReadOptions) (*Operations, error) {
+	b := newOpsBuilder(s, opt.MaxOperations)
 	er := newEventReader(r, name)
 	er.deadline = opt.Deadline
 	for {
@@ -89,10 +90,12 @@ func ReadOperations(r io.Reader, name, model string, opt ReadOptions) (*Operatio
 // OperationsOf compiles a history built in code (or read by ReadHistory).
 // Errors name the event as ValidateHistory's do, prefixed by "history".
 func OperationsOf(model string, h History) (*Operations, error) {
-	b, err := newOpsBuilder(model, 0)
-	if err != nil {
-		return nil, err
-	}
+	return builtinModels.OperationsOf(model, h)
+}
+
+func operationsOf(s *spec, h History) (*Operations, error) {
+	b := newOpsBuilder(s, 0)
+	var err error
 	for i, ev := range h {
 		if ev.Value, err = NormalizeValue(ev.Value); err == nil {
 			err = b.add(ev)
@@ -117,11 +120,7 @@ type opsBuilder struct {
 	procIdx map[int]uint32
 }
 
-func newOpsBuilder(model string, max int) (*opsBuilder, error) {
-	s, err := specFor(model)
-	if err != nil {
-		return nil, err
-	}
+func newOpsBuilder(s *spec, max int) *opsBuilder {
 	b := &opsBuilder{
 		o:   &Operations{spec: s, fs: sortedKeys(s.ops), errs: []string{""}},
 		max: max, pending: map[int]int32{}, fIdx: map[string]uint8{},
@@ -133,7 +132,7 @@ func newOpsBuilder(model string, max int) (*opsBuilder, error) {
 	for i, f := range b.o.fs {
 		b.fIdx[f] = uint8(i)
 	}
-	return b, nil
+	return b
 }
 
 // add compiles one event. The value must be normalized.

@@ -55,18 +55,25 @@ type Config struct {
 // DefaultJitter are the sweep's jitter levels: 0 to 100% of the mean delay.
 var DefaultJitter = []float64{0, 0.25, 0.5, 0.75, 1}
 
-// DefaultProtocols are the registered protocols that serve machine, in the
+// DefaultProtocols are the built-in protocols that serve machine; see
+// DefaultProtocolsIn.
+func DefaultProtocols(machine string) []string {
+	return DefaultProtocolsIn(scenarios.BuiltinRegistry(), machine)
+}
+
+// DefaultProtocolsIn are the protocols of reg that serve machine, in the
 // report's order (rabia, pac, gcounter, then any others by name), without
 // the demonstration register unless nothing else serves it, and without
 // Multi-Paxos (name it with -protocols).
-func DefaultProtocols(machine string) []string {
+func DefaultProtocolsIn(reg *scenarios.Registry, machine string) []string {
 	var out []string
-	for _, name := range Order(scenarios.ProtocolNames()) {
-		if !slices.Contains(optIn, name) && serves(name, machine) {
+	serving := reg.Serving(machine)
+	for _, name := range Order(serving) {
+		if !slices.Contains(optIn, name) {
 			out = append(out, name)
 		}
 	}
-	if len(out) == 0 && serves("register", machine) {
+	if len(out) == 0 && slices.Contains(serving, "register") {
 		out = []string{"register"}
 	}
 	return out
@@ -88,11 +95,6 @@ func Order(names []string) []string {
 		return strings.Compare(a, b)
 	})
 	return out
-}
-
-func serves(protocol, machine string) bool {
-	def, ok := scenarios.Protocols[protocol]
-	return ok && slices.Contains(def.Machines, machine)
 }
 
 // job is one run of the comparison.

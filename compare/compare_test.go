@@ -25,7 +25,7 @@ func load(t *testing.T, name string) *scenarios.Scenario {
 func counterProtocols() []string {
 	var out []string
 	for _, p := range compare.Order(scenarios.ProtocolNames()) {
-		if slices.Contains(scenarios.Protocols[p].Machines, "counter") {
+		if d, _ := scenarios.BuiltinRegistry().Protocol(p); slices.Contains(d.Machines, "counter") {
 			out = append(out, p)
 		}
 	}
@@ -155,7 +155,7 @@ func TestDefaultProtocolsServeTheMachineInReportOrder(t *testing.T) {
 		t.Fatal("no default protocols for the counter")
 	}
 	for _, p := range got {
-		if !slices.Contains(scenarios.Protocols[p].Machines, "counter") {
+		if d, _ := scenarios.BuiltinRegistry().Protocol(p); !slices.Contains(d.Machines, "counter") {
 			t.Errorf("%s does not serve the counter", p)
 		}
 	}
@@ -170,7 +170,7 @@ func TestDefaultProtocolsServeTheMachineInReportOrder(t *testing.T) {
 // With ShrinkRuns, a protocol's first violating seed comes back with a
 // minimal scenario that still fails under that seed.
 func TestShrinkAttachesAMinimalFailingScenario(t *testing.T) {
-	if _, ok := scenarios.Protocols["pac"]; !ok {
+	if _, ok := scenarios.BuiltinRegistry().Protocol("pac"); !ok {
 		t.Skip("pac is not registered")
 	}
 	s := load(t, "compare-faults")

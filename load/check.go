@@ -26,7 +26,7 @@ func Check(s *scenarios.Scenario, cfg protocol.Config, ops []*sim.Operation, fin
 	}
 	var out []checker.Verdict
 	if s.Checks.Linearizable == nil || *s.Checks.Linearizable {
-		v, _ := checker.CheckLinearizable(s.ModelName(), scenarios.HistoryOf(ops), checker.Within(timeout, time.Now))
+		v, _ := s.Registry().Models().CheckLinearizable(s.ModelName(), scenarios.HistoryOf(ops), checker.Within(timeout, time.Now))
 		out = append(out, v)
 	}
 	if s.Protocol == gcounter.Definition.Name {

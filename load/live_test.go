@@ -20,7 +20,8 @@ import (
 // directory), serving CounterDB's API for the G-counter.
 func startLive(t *testing.T, s *scenarios.Scenario) *live.Cluster {
 	t.Helper()
-	cc := live.ClusterConfig{Protocol: scenarios.Protocols[s.Protocol], Config: load.ProtocolConfig(s, 1),
+	def, _ := s.Registry().Protocol(s.Protocol)
+	cc := live.ClusterConfig{Protocol: def, Config: load.ProtocolConfig(s, 1),
 		DataDir: t.TempDir(), HTTP: true}
 	if s.Protocol == "gcounter" {
 		cc.API = counterdb.API

@@ -92,7 +92,7 @@ func DriverFor(s *scenarios.Scenario, client *http.Client) (Driver, error) {
 
 // ProtocolConfig is what s's replicas are configured with.
 func ProtocolConfig(s *scenarios.Scenario, seed uint64) protocol.Config {
-	return protocol.Config{Nodes: s.Nodes, Machine: s.Machine, Params: s.Params, Seed: seed}
+	return s.ProtocolConfig(seed)
 }
 
 // nemesis draws the fault schedule for the fault phase (the first half of

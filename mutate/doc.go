@@ -66,10 +66,12 @@
 //
 // # A protocol outside this module
 //
-// The runner is any main package whose binary dispatches the
-// `mutate-worker` subcommand to WorkerMain and knows the protocol (see
-// testdata/extmod/cmd/extsim for a complete one of a dozen lines). simrun
-// mutate -runner ./cmd/mysim, run inside the user's module, builds that
-// package with the overlay, and the scenarios (files) are resolved and run
-// by it, so the parent simrun needs to know nothing about the protocol.
+// The runner is a main package whose binary dispatches the hidden
+// `mutate-worker` subcommand to WorkerMain and knows the protocol: every
+// simrun.Program does both (see testdata/extmod/cmd/extsim, a user's own
+// simrun of a few lines). `mysim mutate -pkg ./myprotocol`, run inside the
+// user's module, rebuilds mysim's own main package with the overlay, and
+// the scenarios (names or files) are resolved and run by it, so the parent
+// needs to know nothing a mutant changes. -runner names another main
+// package instead.
 package mutate

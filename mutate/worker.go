@@ -22,8 +22,8 @@ import (
 )
 
 // WorkerCommand is the hidden subcommand through which `simrun mutate`
-// drives a runner binary; a runner's main passes the arguments after it
-// to WorkerMain.
+// drives a runner binary: simrun.Program's Main passes the arguments
+// after it to WorkerMain, so every program built on it is a runner.
 const WorkerCommand = "mutate-worker"
 
 // workerLine is one line the worker prints on stdout, as JSON.
@@ -44,8 +44,9 @@ type job struct {
 }
 
 // WorkerMain runs in a runner binary built with one mutant (or none, for
-// the baseline). It is the runner's side of `simrun mutate`, an internal
-// contract between the two: flags in, JSON lines out.
+// the baseline), loading scenarios from reg. It is the runner's side of
+// `simrun mutate`, an internal contract between the two: flags in, JSON
+// lines out.
 //
 //	-list -pkg P [-scenarios a,b]   print the scenarios to run: those named, or the
 //	                                built-in ones whose protocol package P defines
@@ -54,7 +55,7 @@ type job struct {
 //	                                        that does not pass and print it
 //
 // The last line has "done":true; a worker that ends without it crashed.
-func WorkerMain(args []string, stdout, stderr io.Writer) int {
+func WorkerMain(reg *scenarios.Registry, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet(WorkerCommand, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	list := fs.Bool("list", false, "print the scenarios to run and exit")
@@ -77,7 +78,7 @@ func WorkerMain(args []string, stdout, stderr io.Writer) int {
 	if *cpuLimit > 0 {
 		limitCPU(*cpuLimit)
 	}
-	ss, err := resolveScenarios(*names, *pkg)
+	ss, err := resolveScenarios(reg, *names, *pkg)
 	if err != nil {
 		fmt.Fprintf(stderr, "%v\n", err)
 		return 2
@@ -162,12 +163,12 @@ func readSkip(path string, into map[string]bool) error {
 }
 
 // resolveScenarios loads the named scenarios or, with none named, the
-// built-in ones whose protocol is defined in package pkg.
-func resolveScenarios(names, pkg string) ([]*scenarios.Scenario, error) {
+// registry's scenario files whose protocol is defined in package pkg.
+func resolveScenarios(reg *scenarios.Registry, names, pkg string) ([]*scenarios.Scenario, error) {
 	var out []*scenarios.Scenario
 	if names != "" {
 		for _, n := range strings.Split(names, ",") {
-			s, err := scenarios.Load(strings.TrimSpace(n))
+			s, err := reg.Load(strings.TrimSpace(n))
 			if err != nil {
 				return nil, err
 			}
@@ -175,17 +176,17 @@ func resolveScenarios(names, pkg string) ([]*scenarios.Scenario, error) {
 		}
 		return out, nil
 	}
-	all, err := scenarios.Builtin()
+	all, err := reg.Scenarios()
 	if err != nil {
 		return nil, err
 	}
 	for _, s := range all {
-		if def, ok := scenarios.Protocols[s.Protocol]; ok && definedIn(def) == pkg {
+		if def, ok := reg.Protocol(s.Protocol); ok && definedIn(def) == pkg {
 			out = append(out, s)
 		}
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("no built-in scenario runs a protocol defined in package %s; name the scenarios with -scenarios (names or .yaml files)", pkg)
+		return nil, fmt.Errorf("no scenario of the program runs a protocol defined in package %s; name the scenarios with -scenarios (names or .yaml files)", pkg)
 	}
 	return out, nil
 }

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"fmt"
 	"maps"
+	"math/rand/v2"
 	"slices"
 	"strings"
 
 	"github.com/faultline-sim/faultline/checker"
+	"github.com/faultline-sim/faultline/machines"
 	"github.com/faultline-sim/faultline/sim"
 	"go.yaml.in/yaml/v3"
 )
@@ -15,7 +17,12 @@ import (
 // Config is what a protocol learns about the run it is part of.
 type Config struct {
 	Nodes   int    // cluster size
-	Machine string // the replicated state machine (a machines.New name)
+	Machine string // the replicated state machine's name
+	// NewMachine builds a fresh state machine of kind Machine: one of
+	// package machines' or a user's own (Machine). A protocol that
+	// replicates whatever machine the scenario names calls it rather than
+	// machines.New, so it can run a user's machine too.
+	NewMachine func() machines.Machine
 	// Params are the protocol's own settings from the scenario file
 	// (protocol.params), decoded with DecodeParams.
 	Params map[string]any
@@ -58,6 +65,32 @@ type Definition struct {
 	// whose unexported fields matter implements encoding.BinaryMarshaler
 	// (Rabia's Batch does).
 	Messages []sim.Message
+}
+
+// Machine describes a user's own replicated state machine to the harness,
+// beside the built-in ones of package machines: how to build it, the
+// operations clients may send it, and its porcupine model. A protocol
+// lists it by Name in Definition.Machines; both are added to a
+// scenarios.Registry.
+type Machine struct {
+	Name string
+	// New returns a fresh machine (Config.NewMachine calls it).
+	New func() machines.Machine
+	// Ops are the operations it serves: the workload operations a
+	// scenario's mix may name (sorted or not; order does not matter).
+	Ops []string
+	// Value, if set, draws the value a client sends with op, from the
+	// client's own random stream r (deterministic under the seed; use
+	// nothing else) and the scenario's workload.min_value and max_value.
+	// Nil: an operation named as a built-in one ("increment", "write",
+	// "put", ...; see machines.Ops) gets the built-in value, any other
+	// sends null.
+	Value func(op string, r *rand.Rand, min, max int64) any
+	// Model is the machine's sequential specification for the
+	// linearizability check, under the machine's name (its Name may be
+	// left empty). Nil: a scenario of this machine must say
+	// checks.linearizable: false, or name another model in checks.model.
+	Model *checker.Model
 }
 
 // Monitor checks a protocol's invariants during and after one run.

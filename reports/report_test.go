@@ -259,7 +259,7 @@ func contains(list []string, s string) bool {
 // is not linearizable on the counter (see protocol/pac), which makes it
 // the natural failing input.
 func TestFailingRunGetsReplayableScheduleAndVisualization(t *testing.T) {
-	if _, ok := scenarios.Protocols["pac"]; !ok {
+	if _, ok := scenarios.BuiltinRegistry().Protocol("pac"); !ok {
 		t.Skip("pac is not registered")
 	}
 	s, err := scenarios.Load("compare-faults")

@@ -94,10 +94,12 @@ func TestEveryPanicIsAVerdictWithRepro(t *testing.T) {
 		{"codec", checker.HarnessError, "client 0"},
 	} {
 		t.Run(tc.where, func(t *testing.T) {
-			Protocols["panicky-test"] = panicky(tc.where)
-			t.Cleanup(func() { delete(Protocols, "panicky-test") })
+			reg := BuiltinRegistry()
+			if err := reg.Add(panicky(tc.where)); err != nil {
+				t.Fatal(err)
+			}
 			src := strings.Replace(validScenario, "protocol: register", "protocol: panicky-test", 1)
-			s, err := Parse([]byte(src), "panicky.yaml")
+			s, err := reg.Parse([]byte(src), "panicky.yaml")
 			if err != nil {
 				t.Fatal(err)
 			}

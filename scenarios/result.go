@@ -146,7 +146,7 @@ func (r *run) verdicts(res *Result) []checker.Verdict {
 	}
 	var out []checker.Verdict
 	if r.s.linearizable() && !r.opts.NoLinearizability {
-		v, info := checker.CheckLinearizable(r.s.model(), res.History, checker.Within(r.s.Checks.Timeout, time.Now))
+		v, info := r.s.Registry().Models().CheckLinearizable(r.s.model(), res.History, checker.Within(r.s.Checks.Timeout, time.Now))
 		res.Lin = &info
 		out = append(out, v)
 	}

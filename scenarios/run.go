@@ -73,7 +73,8 @@ type run struct {
 // build makes the monitor and the kernel.
 func (r *run) build() {
 	s := r.s
-	r.def, r.cfg = Protocols[s.Protocol], s.protocolConfig(r.seed)
+	r.def, _ = s.Registry().Protocol(s.Protocol)
+	r.cfg = s.ProtocolConfig(r.seed)
 	if r.def.NewMonitor != nil {
 		r.monitor = r.def.NewMonitor(r.cfg)
 	}
@@ -208,7 +209,7 @@ func (r *run) addClients() {
 	r.k.AddClients(sim.ClientConfig{
 		Count:        s.Clients.Count,
 		Codec:        r.def.Codec(r.cfg),
-		Workload:     newWorkload(s.Workload),
+		Workload:     newWorkload(s.Workload, s.opValue()),
 		Timeout:      s.Clients.Timeout,
 		Retries:      s.Clients.Retries,
 		RetryOther:   s.Clients.RetryOther,

@@ -8,7 +8,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path"
 	"reflect"
 	"slices"
 	"strings"
@@ -50,6 +49,19 @@ type Scenario struct {
 	// command line ("-protocol pac" for a comparison's variant): the repro
 	// command puts them after -scenario.
 	ReproArgs string `yaml:"-"`
+
+	// reg is the registry the scenario was loaded from (nil: the
+	// built-in one): its protocols are the ones it validates and runs.
+	reg *Registry
+}
+
+// Registry is the registry the scenario was loaded from, whose protocols
+// it runs: the built-in one for a scenario built in code.
+func (s *Scenario) Registry() *Registry {
+	if s.reg == nil {
+		return builtin
+	}
+	return s.reg
 }
 
 // NetworkSpec is the network every link starts with.
@@ -165,17 +177,22 @@ type Budgets struct {
 }
 
 //go:embed files/*.yaml
-var builtin embed.FS
+var builtinFiles embed.FS
 
 // MaxFileSize is the largest scenario file Parse and Load accept: far
 // above any real scenario, small enough that reading a wrong path (a log,
 // /dev/zero) fails at once.
 const MaxFileSize = 1 << 20
 
-// Parse decodes and validates one scenario file. name is used in errors
-// ("scenario name:LINE:COL: field: what was expected") and as the
-// scenario's Source. Every error is one line.
-func Parse(data []byte, name string) (*Scenario, error) {
+// Parse decodes and validates one scenario file against the built-in
+// protocols; see Registry.Parse.
+func Parse(data []byte, name string) (*Scenario, error) { return builtin.Parse(data, name) }
+
+// Parse decodes and validates one scenario file against the registry's
+// protocols. name is used in errors ("scenario name:LINE:COL: field:
+// what was expected") and as the scenario's Source. Every error is one
+// line.
+func (r *Registry) Parse(data []byte, name string) (*Scenario, error) {
 	if len(data) > MaxFileSize {
 		return nil, &fileError{file: name, line: 1, col: 1, msg: fmt.Sprintf(
 			"the file is larger than %d bytes (1 MiB), the limit for a scenario file; is it the right file?", MaxFileSize)}
@@ -183,7 +200,7 @@ func Parse(data []byte, name string) (*Scenario, error) {
 	if err := checkUTF8(name, data); err != nil {
 		return nil, err
 	}
-	pos, err := parseTree(data, name)
+	pos, err := r.parseTree(data, name)
 	if err != nil {
 		return nil, err
 	}
@@ -193,7 +210,7 @@ func Parse(data []byte, name string) (*Scenario, error) {
 	if err := dec.Decode(&s); err != nil {
 		return nil, yamlError(name, pos, err)
 	}
-	s.Source = name
+	s.Source, s.reg = name, r
 	s.applyDefaults()
 	if err := s.Validate(); err != nil {
 		return nil, locate(name, pos, err)
@@ -204,7 +221,7 @@ func Parse(data []byte, name string) (*Scenario, error) {
 // parseTree reads the file's one YAML document as a node tree and checks
 // it strictly against Scenario (strict.go), returning the position of
 // every field.
-func parseTree(data []byte, name string) (positions, error) {
+func (r *Registry) parseTree(data []byte, name string) (positions, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
@@ -223,7 +240,7 @@ func parseTree(data []byte, name string) (positions, error) {
 	if doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 {
 		root = doc.Content[0]
 	}
-	c := &strictFile{pos: positions{}, file: name, params: paramsType, proto: protocolOf(root)}
+	c := &strictFile{pos: positions{}, file: name, params: r.paramsType, proto: protocolOf(root)}
 	c.walk(root, reflect.TypeFor[Scenario](), "")
 	if c.err != nil {
 		return nil, c.err
@@ -246,33 +263,37 @@ func protocolOf(root *yaml.Node) string {
 }
 
 // paramsType is the Go type of a protocol's params, if it declares one.
-func paramsType(protocol string) reflect.Type {
-	def, ok := Protocols[protocol]
+func (r *Registry) paramsType(protocol string) reflect.Type {
+	def, ok := r.Protocol(protocol)
 	if !ok || def.Params == nil {
 		return nil
 	}
 	return reflect.TypeOf(def.Params)
 }
 
-// Load finds a scenario by embedded name (e.g. "rabia-basic") or, if
-// nameOrPath names a file (contains a slash or ends in .yaml/.yml), reads it
-// (at most MaxFileSize bytes of it).
-func Load(nameOrPath string) (*Scenario, error) {
+// Load finds a scenario by built-in name (e.g. "rabia-basic") or reads a
+// file; see Registry.Load.
+func Load(nameOrPath string) (*Scenario, error) { return builtin.Load(nameOrPath) }
+
+// Load finds a scenario by name (e.g. "rabia-basic") among the registry's
+// scenario files or, if nameOrPath names a file (contains a slash or ends
+// in .yaml/.yml), reads it (at most MaxFileSize bytes of it).
+func (r *Registry) Load(nameOrPath string) (*Scenario, error) {
 	if isPath(nameOrPath) {
 		data, err := readFile(nameOrPath)
 		if err != nil {
 			return nil, err
 		}
-		return Parse(data, nameOrPath)
+		return r.Parse(data, nameOrPath)
 	}
-	data, err := builtin.ReadFile("files/" + nameOrPath + ".yaml")
+	data, err := r.scenarioFile(nameOrPath)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("unknown scenario %q: run `simrun list` for the built-in ones, or give a .yaml file path", nameOrPath)
 	}
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("scenario %s: %w", nameOrPath, err)
 	}
-	s, err := Parse(data, nameOrPath)
+	s, err := r.Parse(data, nameOrPath)
 	if err != nil {
 		return nil, err
 	}
@@ -286,6 +307,25 @@ func cause(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+// readFSFile reads a scenario file from fsys, refusing one larger than
+// MaxFileSize.
+func readFSFile(fsys fs.FS, name string) ([]byte, error) {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, cause(err)
+	}
+	if len(data) > MaxFileSize {
+		return nil, &fileError{file: name, line: 1, col: 1, msg: fmt.Sprintf(
+			"the file is larger than %d bytes (1 MiB), the limit for a scenario file; is it the right file?", MaxFileSize)}
+	}
+	return data, nil
 }
 
 // readFile reads a scenario file, refusing one larger than MaxFileSize
@@ -311,16 +351,18 @@ func isPath(s string) bool {
 	return strings.ContainsRune(s, '/') || strings.HasSuffix(s, ".yaml") || strings.HasSuffix(s, ".yml")
 }
 
-// Builtin lists the embedded scenarios, sorted by name.
-func Builtin() ([]*Scenario, error) {
-	entries, err := builtin.ReadDir("files")
+// Builtin lists the built-in scenarios, sorted by name.
+func Builtin() ([]*Scenario, error) { return builtin.Scenarios() }
+
+// Scenarios loads every scenario file of the registry, sorted by name.
+func (r *Registry) Scenarios() ([]*Scenario, error) {
+	names, err := r.scenarioNames()
 	if err != nil {
 		return nil, err
 	}
 	var out []*Scenario
-	for _, e := range entries {
-		name := strings.TrimSuffix(e.Name(), path.Ext(e.Name()))
-		s, err := Load(name)
+	for _, name := range names {
+		s, err := r.Load(name)
 		if err != nil {
 			return nil, err
 		}

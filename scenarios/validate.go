@@ -2,15 +2,14 @@ package scenarios
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"reflect"
 	"slices"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/faultline-sim/faultline/checker"
 	"github.com/faultline-sim/faultline/faults"
-	"github.com/faultline-sim/faultline/machines"
 	"github.com/faultline-sim/faultline/protocol"
 	"github.com/faultline-sim/faultline/sim"
 )
@@ -39,7 +38,7 @@ func (s *Scenario) applyDefaults() {
 	if s.Clients.RetryBackoff == 0 {
 		s.Clients.RetryBackoff = 10 * time.Millisecond
 	}
-	if def, ok := Protocols[s.Protocol]; ok && s.Machine == "" && len(def.Machines) > 0 {
+	if def, ok := s.Registry().Protocol(s.Protocol); ok && s.Machine == "" && len(def.Machines) > 0 {
 		s.Machine = def.Machines[0]
 	}
 }
@@ -61,21 +60,22 @@ func (s *Scenario) validateIdentity() error {
 	if s.Name == "" {
 		return fmt.Errorf("name: missing; every scenario needs a name")
 	}
-	def, ok := Protocols[s.Protocol]
+	reg := s.Registry()
+	def, ok := reg.Protocol(s.Protocol)
 	if s.Protocol == "" {
-		return fmt.Errorf("protocol: missing; expected one of %s", strings.Join(ProtocolNames(), ", "))
+		return fmt.Errorf("protocol: missing; expected one of %s", strings.Join(reg.ProtocolNames(), ", "))
 	}
 	if !ok {
-		return fmt.Errorf("protocol: %q is not one of %s", s.Protocol, strings.Join(ProtocolNames(), ", "))
+		return fmt.Errorf("protocol: %q is not one of %s", s.Protocol, strings.Join(reg.ProtocolNames(), ", "))
 	}
 	if !slices.Contains(def.Machines, s.Machine) {
 		return fmt.Errorf("machine: protocol %s runs %s, not %q", s.Protocol, strings.Join(def.Machines, ", "), s.Machine)
 	}
-	if _, err := machines.New(s.Machine); err != nil {
-		return fmt.Errorf("machine: %w", err)
+	if _, ok := reg.machine(s.Machine); !ok {
+		return fmt.Errorf("machine: unknown machine %q, expected one of %v", s.Machine, reg.MachineNames())
 	}
 	if def.Validate != nil {
-		if err := def.Validate(s.protocolConfig(0)); err != nil {
+		if err := def.Validate(s.ProtocolConfig(0)); err != nil {
 			if strings.HasPrefix(err.Error(), "params") || strings.HasPrefix(err.Error(), "nodes:") || strings.HasPrefix(err.Error(), "machine:") {
 				return err // it names its field already
 			}
@@ -87,8 +87,11 @@ func (s *Scenario) validateIdentity() error {
 	return nil
 }
 
-func (s *Scenario) protocolConfig(seed uint64) protocol.Config {
-	return protocol.Config{Nodes: s.Nodes, Machine: s.Machine, Params: s.Params, Seed: seed}
+// ProtocolConfig is what the scenario's replicas are configured with
+// under seed: its cluster size, machine (and how to build it), params.
+func (s *Scenario) ProtocolConfig(seed uint64) protocol.Config {
+	m, _ := s.Registry().machine(s.Machine)
+	return protocol.Config{Nodes: s.Nodes, Machine: s.Machine, Params: s.Params, Seed: seed, NewMachine: m.New}
 }
 
 func (s *Scenario) validateCluster() error {
@@ -243,7 +246,7 @@ func (s *Scenario) validateWorkload() error {
 		if !pathPattern.MatchString(field) {
 			field = "workload.mix"
 		}
-		if _, ok := shapes[f]; !ok {
+		if _, ok := shapes[f]; !ok && !slices.Contains(served, f) {
 			return fmt.Errorf("%s: unknown op %q; known ops: %s", field, f, strings.Join(shapeNames(), ", "))
 		}
 		if !slices.Contains(served, f) {
@@ -270,10 +273,18 @@ func (s *Scenario) validateWorkload() error {
 // servedOps are the operations the scenario's protocol serves with its
 // machine.
 func (s *Scenario) servedOps() []string {
-	if ops := Protocols[s.Protocol].Ops; ops != nil {
-		return ops
+	if def, _ := s.Registry().Protocol(s.Protocol); def.Ops != nil {
+		return def.Ops
 	}
-	return machines.Ops(s.Machine)
+	m, _ := s.Registry().machine(s.Machine)
+	return m.Ops
+}
+
+// opValue is the machine's own way to draw an operation's value, if it
+// has one (a user's machine).
+func (s *Scenario) opValue() func(op string, r *rand.Rand, min, max int64) any {
+	m, _ := s.Registry().machine(s.Machine)
+	return m.Value
 }
 
 // validateModelOps refuses a checks.model that does not know an operation
@@ -283,7 +294,7 @@ func (s *Scenario) validateModelOps() error {
 	if s.Checks.Model == "" {
 		return nil
 	}
-	known, err := checker.ModelOps(s.Checks.Model)
+	known, err := s.Registry().Models().Ops(s.Checks.Model)
 	if err != nil {
 		return fmt.Errorf("checks.model: %w", err)
 	}
@@ -318,8 +329,13 @@ func (s *Scenario) validatePhases() error {
 	if s.Checks.Timeout < 0 || s.Checks.Recovery < 0 {
 		return fmt.Errorf("checks: timeout and recovery must not be negative")
 	}
-	if s.Checks.Model != "" && !slices.Contains(checker.ModelNames(), s.Checks.Model) {
-		return fmt.Errorf("checks.model: %q is not one of %s", s.Checks.Model, strings.Join(checker.ModelNames(), ", "))
+	models := s.Registry().Models()
+	if s.Checks.Model != "" && !models.Has(s.Checks.Model) {
+		return fmt.Errorf("checks.model: %q is not one of %s", s.Checks.Model, strings.Join(models.Names(), ", "))
+	}
+	if s.Checks.Model == "" && s.linearizable() && !models.Has(s.Machine) {
+		return fmt.Errorf("checks.linearizable: machine %s has no porcupine model to check it with; expected checks.linearizable: false, or a model in checks.model (%s)",
+			s.Machine, strings.Join(models.Names(), ", "))
 	}
 	if err := s.validateModelOps(); err != nil {
 		return err

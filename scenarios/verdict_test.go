@@ -59,20 +59,22 @@ func (gossipCodec) Decode(m sim.Message) (sim.Reply, bool) {
 	return sim.Reply{Seq: r.seq, Status: sim.ReplyOK, Value: r.value}, ok
 }
 
-func registerTestProtocol(t *testing.T, panicAtMs int64) {
+// gossipScenario is a scenario of the gossip-test protocol, whose
+// replicas panic at panicAtMs (0: never), from a registry of its own.
+func gossipScenario(t *testing.T, panicAtMs int64) *Scenario {
 	t.Helper()
-	Protocols["gossip-test"] = protocol.Definition{
+	reg := BuiltinRegistry()
+	err := reg.Add(protocol.Definition{
 		Name: "gossip-test", Summary: "broken on purpose", Machines: []string{"register"},
 		NewNode: func(protocol.Config, sim.NodeID) sim.Node { return &gossipRegister{panicAtMs: panicAtMs} },
 		Codec:   func(protocol.Config) sim.ClientCodec { return gossipCodec{} },
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Cleanup(func() { delete(Protocols, "gossip-test") })
-}
-
-func gossipScenario(t *testing.T) *Scenario {
 	src := strings.Replace(validScenario, "protocol: register", "protocol: gossip-test", 1)
 	src = strings.Replace(src, "count: 2", "count: 3, think: 1ms", 1)
-	s, err := Parse([]byte(src), "gossip.yaml")
+	s, err := reg.Parse([]byte(src), "gossip.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,8 +82,7 @@ func gossipScenario(t *testing.T) *Scenario {
 }
 
 func TestBrokenProtocolIsCaughtWithReproCommand(t *testing.T) {
-	registerTestProtocol(t, 0)
-	res := Run(gossipScenario(t), 3, Options{})
+	res := Run(gossipScenario(t, 0), 3, Options{})
 	v := res.Verdict
 	if v.Outcome != checker.Violation || v.Property != "linearizability" {
 		t.Fatalf("verdict %v, want a linearizability violation", v)
@@ -95,8 +96,7 @@ func TestBrokenProtocolIsCaughtWithReproCommand(t *testing.T) {
 }
 
 func TestNodePanicIsAVerdictWithNodeAndTime(t *testing.T) {
-	registerTestProtocol(t, 200)
-	res := Run(gossipScenario(t), 11, Options{})
+	res := Run(gossipScenario(t, 200), 11, Options{})
 	v := res.Verdict
 	if v.Outcome != checker.NodePanic || !strings.Contains(v.Detail, "deliberate panic") || v.At < int64(200*time.Millisecond) {
 		t.Fatalf("verdict %+v, want node_panic after 200ms carrying the panic", v)

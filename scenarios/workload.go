@@ -54,13 +54,14 @@ func shapeNames() []string {
 // the same stream gives the same operations on every run.
 type mixWorkload struct {
 	spec    WorkloadSpec
+	draw    func(op string, r *rand.Rand, min, max int64) any // the machine's own values, if set
 	names   []string
 	weights []int
 	total   int
 }
 
-func newWorkload(spec WorkloadSpec) *mixWorkload {
-	w := &mixWorkload{spec: spec}
+func newWorkload(spec WorkloadSpec, draw func(op string, r *rand.Rand, min, max int64) any) *mixWorkload {
+	w := &mixWorkload{spec: spec, draw: draw}
 	for f := range spec.Mix {
 		w.names = append(w.names, f)
 	}
@@ -114,6 +115,9 @@ func (w *mixWorkload) intIn(lo, hi int64, r *rand.Rand) int64 {
 
 func (w *mixWorkload) value(f string, r *rand.Rand) any {
 	lo, hi := w.spec.MinValue, w.spec.MaxValue
+	if w.draw != nil {
+		return w.draw(f, r, lo, hi)
+	}
 	switch shapes[f] {
 	case intValue:
 		return w.intIn(lo, hi, r)
@@ -133,5 +137,6 @@ func (w *mixWorkload) value(f string, r *rand.Rand) any {
 
 // NewWorkload is the simulator's workload generator for spec, for runs
 // outside the kernel (simrun load drives a live cluster with it): the same
-// stream gives the same operations.
-func NewWorkload(spec WorkloadSpec) sim.Workload { return newWorkload(spec) }
+// stream gives the same operations. Values are drawn as for the built-in
+// machines.
+func NewWorkload(spec WorkloadSpec) sim.Workload { return newWorkload(spec, nil) }

@@ -26,10 +26,11 @@ const checkExitUsage = 2
 // undecided: the time ran out, the history has more than -max-ops
 // operations, or none at all. One -timeout bounds reading, checking,
 // localizing and drawing together.
-func cmdCheck(args []string, stdout, stderr io.Writer) int {
+func (a *app) cmdCheck(args []string, stdout, stderr io.Writer) int {
+	models := a.reg.Models()
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	model := fs.String("model", "", "model of the history: "+strings.Join(checker.ModelNames(), ", "))
+	model := fs.String("model", "", "model of the history: "+strings.Join(models.Names(), ", "))
 	timeout := fs.Duration("timeout", 30*time.Second, "give up (exit 3) after this long, reading, checking and drawing included; 0 means never")
 	maxOps := fs.Int("max-ops", 5_000_000, "give up (exit 3) on a history with more operations than this; 0 means no limit")
 	viz := fs.String("viz", "", "write the visualization of a violation here (default: the history's file name plus .html in the current directory, e.g. h.jsonl.html for dir/h.jsonl, or a numbered variant that clobbers nothing)")
@@ -37,7 +38,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	formatFlag := fs.String("format", "auto", "history format: jsonl (ours), edn (Jepsen's and Maelstrom's history.edn), or auto (from the content)")
 	convert := fs.String("convert", "", "also write the history to this file: EDN in Jepsen's shape for a .edn name, else JSON Lines")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: %s check -model %s [-format auto|jsonl|edn] [-timeout 30s] [-max-ops N] [-viz out.html] [-convert out.edn] [-force] HISTORY\n", invoke.Program(), strings.Join(checker.ModelNames(), "|"))
+		fmt.Fprintf(stderr, "usage: %s check -model %s [-format auto|jsonl|edn] [-timeout 30s] [-max-ops N] [-viz out.html] [-convert out.edn] [-force] HISTORY\n", invoke.Program(), strings.Join(models.Names(), "|"))
 		fmt.Fprintf(stderr, "\nHISTORY is recorded anywhere: JSON Lines, one operation a line, as `%s` writes\n(a scenario's machine is its model), or a Jepsen/Maelstrom history.edn.\n\n",
 			invoke.Command("simrun run -scenario rabia-basic -seed 1 -history h.jsonl"))
 		fs.PrintDefaults()
@@ -54,14 +55,14 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		return checkExitUsage
 	}
 	if *model == "" {
-		fmt.Fprintf(stderr, "simrun check: -model is required; expected one of %s\n", strings.Join(checker.ModelNames(), ", "))
+		fmt.Fprintf(stderr, "simrun check: -model is required; expected one of %s\n", strings.Join(models.Names(), ", "))
 		return checkExitUsage
 	}
 	if *timeout < 0 || *maxOps < 0 {
 		fmt.Fprintf(stderr, "simrun check: -timeout %v, -max-ops %d: expected zero (no limit) or more\n", *timeout, *maxOps)
 		return checkExitUsage
 	}
-	if _, err := checker.ModelFor(*model); err != nil {
+	if _, err := models.Ops(*model); err != nil {
 		fmt.Fprintf(stderr, "simrun check: -model: %v\n", err)
 		return checkExitUsage
 	}
@@ -81,14 +82,14 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		return checkExitUsage
 	}
 	if *convert != "" {
-		if err := checkConvert(path, format, *model, *convert, *force); err != nil {
+		if err := checkConvert(models, path, format, *model, *convert, *force); err != nil {
 			fmt.Fprintf(stderr, "simrun check: %v\n", err)
 			return checkExitUsage
 		}
 		fmt.Fprintf(stdout, "converted: %s\n", *convert)
 	}
 	deadline := checker.Within(*timeout, time.Now)
-	ops, nemesis, err := checkLoadHistory(path, format, *model, checker.ReadOptions{MaxOperations: *maxOps, Deadline: deadline})
+	ops, nemesis, err := checkLoadHistory(models, path, format, *model, checker.ReadOptions{MaxOperations: *maxOps, Deadline: deadline})
 	if err != nil {
 		switch {
 		case errors.Is(err, checker.ErrTooManyOperations):
@@ -124,34 +125,34 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 // checkLoadHistory reads and validates a history file as it streams by;
 // its errors name the file and line (and column, for EDN). An EDN history's
 // nemesis operations come back apart.
-func checkLoadHistory(path, format, model string, opt checker.ReadOptions) (*checker.Operations, []checker.NemesisOp, error) {
+func checkLoadHistory(models *checker.Models, path, format, model string, opt checker.ReadOptions) (*checker.Operations, []checker.NemesisOp, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer f.Close()
 	if format == formatEDN {
-		return checker.ReadEDNOperations(f, path, model, opt)
+		return models.ReadEDNOperations(f, path, model, opt)
 	}
-	ops, err := checker.ReadOperations(f, path, model, opt)
+	ops, err := models.ReadOperations(f, path, model, opt)
 	return ops, nil, err
 }
 
 // checkConvert writes the history at path, read as format, to out in the
 // format out's name asks for. The history must be valid for the model:
 // what is written is what would be checked.
-func checkConvert(path, format, model, out string, force bool) error {
+func checkConvert(models *checker.Models, path, format, model, out string, force bool) error {
 	if err := outpath.Check(out, outpath.EDN, force); err != nil {
 		return fmt.Errorf("-convert: %w", err)
 	}
-	h, err := readWholeHistory(path, format, model)
+	h, err := readWholeHistory(models, path, format, model)
 	if err == nil {
-		err = checker.ValidateHistory(path, model, h)
+		err = models.ValidateHistory(path, model, h)
 	}
 	if err != nil {
 		return err
 	}
-	if err := writeHistoryFile(out, h, model, force); err != nil {
+	if err := writeHistoryFile(models, out, h, model, force); err != nil {
 		return fmt.Errorf("-convert: %w", err)
 	}
 	return nil

@@ -26,7 +26,7 @@ func copyToTemp(t *testing.T, name string) string {
 
 func runCheck(args ...string) (code int, stdout, stderr string) {
 	var out, errb bytes.Buffer
-	code = cmdCheck(args, &out, &errb)
+	code = testApp.cmdCheck(args, &out, &errb)
 	return code, out.String(), errb.String()
 }
 

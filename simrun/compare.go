@@ -16,7 +16,6 @@ import (
 	"github.com/faultline-sim/faultline/compare"
 	"github.com/faultline-sim/faultline/internal/invoke"
 	"github.com/faultline-sim/faultline/reports"
-	"github.com/faultline-sim/faultline/scenarios"
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 )
@@ -144,7 +143,7 @@ func parseJitter(s string) ([]float64, error) {
 // scenario and seeds, then the report. Its exit code is the worst verdict
 // of any run (a protocol that breaks its promises fails the comparison);
 // the report is written either way.
-func cmdCompare(args []string, stdout, stderr io.Writer) int {
+func (a *app) cmdCompare(args []string, stdout, stderr io.Writer) int {
 	f, err := parseCompareFlags(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return exitPass
@@ -153,13 +152,13 @@ func cmdCompare(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "simrun compare: %v\n", err)
 		return exitUsage
 	}
-	return runCompare(f, "simrun compare", compareCommand(args), stdout, stderr)
+	return a.runCompare(f, "simrun compare", compareCommand(args), stdout, stderr)
 }
 
 // runCompare runs the comparison and writes the report; name prefixes its
 // error messages ("simrun compare", or "simrun" for the default command).
-func runCompare(f compareFlags, name, command string, stdout, stderr io.Writer) int {
-	s, err := scenarios.Load(f.scenario)
+func (a *app) runCompare(f compareFlags, name, command string, stdout, stderr io.Writer) int {
+	s, err := a.reg.Load(f.scenario)
 	if err == nil {
 		if err = reports.CheckDir(f.out, f.force); err != nil {
 			err = fmt.Errorf("-out: %w", err)
@@ -171,7 +170,7 @@ func runCompare(f compareFlags, name, command string, stdout, stderr io.Writer) 
 	}
 	protocols := f.protocols
 	if len(protocols) == 0 {
-		protocols = compare.DefaultProtocols(s.Machine)
+		protocols = compare.DefaultProtocolsIn(s.Registry(), s.Machine)
 	}
 	cfg := compare.Config{Scenario: s, Protocols: protocols, Seeds: f.seeds, Jitter: f.jitter,
 		JitterProtocols: []string{"rabia"}, JitterSeeds: f.jitterSeeds, Workers: f.workers, ShrinkRuns: f.shrinkRuns, Command: command}

@@ -13,7 +13,7 @@ import (
 
 func runCompareCmd(args ...string) (code int, stdout, stderr string) {
 	var out, errb bytes.Buffer
-	code = cmdCompare(args, &out, &errb)
+	code = testApp.cmdCompare(args, &out, &errb)
 	return code, out.String(), errb.String()
 }
 
@@ -111,7 +111,7 @@ func TestCompareJSONPrintsResults(t *testing.T) {
 // the summary says which property broke and how to see the run in detail
 // (never by rerunning the comparison over the report being read).
 func TestCompareExitCodeIsTheWorstVerdict(t *testing.T) {
-	if _, ok := scenarios.Protocols["pac"]; !ok {
+	if _, ok := scenarios.BuiltinRegistry().Protocol("pac"); !ok {
 		t.Skip("pac is not registered")
 	}
 	code, stdout, _ := runCompareCmd("-protocols", "register,pac", "-seeds", "1", "-jitter", "none", "-out", t.TempDir())
@@ -132,7 +132,7 @@ func TestNoArgumentsRunsTheDefaultComparison(t *testing.T) {
 	}
 	t.Chdir(t.TempDir())
 	var out, errb bytes.Buffer
-	code := run(nil, &out, &errb)
+	code := testApp.run(nil, &out, &errb)
 	if code != exitPass { // a demonstration: violations are findings
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}

@@ -18,7 +18,7 @@ import (
 // finding, not an error: it exits 0 once the comparison ran and the report
 // was written (2 for bad input, 3 if a run could not be decided). `simrun
 // compare` with the same flags keeps exit 1 for a violation, for CI.
-func cmdDefault(stdout, stderr io.Writer) int {
+func (a *app) cmdDefault(stdout, stderr io.Writer) int {
 	f, err := parseCompareFlags(nil, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "simrun: %v\n", err)
@@ -34,7 +34,7 @@ func cmdDefault(stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "simrun: no command given, so comparing the protocols side by side under the built-in scenario %s, seeds %s, into ./%s/\n\n",
 		f.scenario, compareDefaultSeeds, f.out)
-	code := runCompare(f, "simrun", "simrun compare", stdout, stderr)
+	code := a.runCompare(f, "simrun", "simrun compare", stdout, stderr)
 	if code == exitFail {
 		fmt.Fprintf(stdout, "\nThe violations above are findings about the protocols, not errors of this run: it exits 0. `%s` exits 1 on a violation, for CI.\n",
 			invoke.Command("simrun compare"))

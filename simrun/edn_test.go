@@ -100,7 +100,7 @@ func TestConvertAndRunWriteEDN(t *testing.T) {
 
 	hist := filepath.Join(dir, "run.edn")
 	var out, errb bytes.Buffer
-	if code := cmdRun([]string{"-scenario", "register-basic", "-seed", "2", "-history", hist}, &out, &errb); code != 0 {
+	if code := testApp.cmdRun([]string{"-scenario", "register-basic", "-seed", "2", "-history", hist}, &out, &errb); code != 0 {
 		t.Fatalf("run -history .edn: exit %d\n%s%s", code, out.String(), errb.String())
 	}
 	if b, _ := os.ReadFile(hist); !bytes.HasPrefix(b, []byte("{:index 0, :type :invoke, :process ")) {

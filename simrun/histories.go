@@ -91,10 +91,10 @@ func historyFormatOf(path, flag string) (string, error) {
 
 // writeHistoryFile writes h to an output file in the format its name asks
 // for (EDN for .edn, else JSON Lines), under the output policy.
-func writeHistoryFile(path string, h checker.History, model string, force bool) error {
+func writeHistoryFile(models *checker.Models, path string, h checker.History, model string, force bool) error {
 	kind, write := outpath.JSONL, func(w io.Writer) error { return checker.WriteHistory(w, h) }
 	if formatForOutput(path) == formatEDN {
-		kind, write = outpath.EDN, func(w io.Writer) error { return checker.WriteEDNHistory(w, h, model) }
+		kind, write = outpath.EDN, func(w io.Writer) error { return models.WriteEDNHistory(w, h, model) }
 	}
 	f, err := outpath.Create(path, kind, force)
 	if err != nil {
@@ -109,14 +109,14 @@ func writeHistoryFile(path string, h checker.History, model string, force bool) 
 
 // readWholeHistory reads a history in either format into memory, for
 // check -convert; its errors name the file, line and (EDN) column.
-func readWholeHistory(path, format, model string) (checker.History, error) {
+func readWholeHistory(models *checker.Models, path, format, model string) (checker.History, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
 	if format == formatEDN {
-		eh, err := checker.ReadEDNHistory(f, path, model)
+		eh, err := models.ReadEDNHistory(f, path, model)
 		return eh.History, err
 	}
 	return checker.ReadHistory(f, path)

@@ -4,11 +4,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-
-	"github.com/faultline-sim/faultline/scenarios"
 )
 
-func cmdList(args []string, stdout, stderr io.Writer) int {
+func (a *app) cmdList(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("simrun list", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	if err := parseFlags(fs, args); err != nil {
@@ -22,7 +20,7 @@ func cmdList(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "simrun list: unexpected argument %q; expected none\n", fs.Arg(0))
 		return exitUsage
 	}
-	all, err := scenarios.Builtin()
+	all, err := a.reg.Scenarios()
 	if err != nil {
 		fmt.Fprintf(stderr, "simrun list: %v\n", err)
 		return exitUsage
@@ -32,8 +30,8 @@ func cmdList(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "  %-24s %s\n", s.Name, s.Description)
 	}
 	fmt.Fprintln(stdout, "\nprotocols:")
-	for _, name := range scenarios.ProtocolNames() {
-		d := scenarios.Protocols[name]
+	for _, name := range a.reg.ProtocolNames() {
+		d, _ := a.reg.Protocol(name)
 		fmt.Fprintf(stdout, "  %-24s %s (machines: %v)\n", name, d.Summary, d.Machines)
 	}
 	return exitPass

@@ -223,7 +223,7 @@ func runLoad(ctx context.Context, f loadFlags, s *scenarios.Scenario, cfg load.C
 	verdicts := checkLoad(ctx, f, s, cfg, res, stdout)
 	history := scenarios.HistoryOf(res.Operations)
 	if f.history != "" {
-		if err := writeHistoryFile(f.history, history, s.ModelName(), f.force); err != nil {
+		if err := writeHistoryFile(s.Registry().Models(), f.history, history, s.ModelName(), f.force); err != nil {
 			fmt.Fprintf(stderr, "simrun load: -history: %v\n", err)
 			return exitUnknown
 		}

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/faultline-sim/faultline/internal/invoke"
 	"github.com/faultline-sim/faultline/mutate"
@@ -20,15 +19,8 @@ const (
 )
 
 // Main runs simrun with the process's arguments and exits with its exit
-// code. It is the whole of cmd/simrun's main.
-func Main() {
-	if len(os.Args) < 2 || os.Args[1] != mutate.WorkerCommand {
-		// Hints and repro lines say `go run ./cmd/simrun ...` under go
-		// run, else the binary as it was invoked.
-		invoke.SetProgram(invoke.Detect(os.Args[0]))
-	}
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
-}
+// code. It is the whole of cmd/simrun's main: Program{}.Main().
+func Main() { Program{}.Main() }
 
 // command is one subcommand.
 type command struct {
@@ -36,48 +28,56 @@ type command struct {
 	run           func(args []string, stdout, stderr io.Writer) int
 }
 
-func commands() []command {
+func (a *app) commands() []command {
 	return []command{
-		{"run", "run one scenario under one seed and check it", cmdRun},
-		{"list", "list the built-in scenarios and protocols", cmdList},
-		{"check", "check a recorded JSONL history for linearizability", cmdCheck},
-		{"sweep", "run many seeds of a scenario in parallel and summarize", cmdSweep},
+		{"run", "run one scenario under one seed and check it", a.cmdRun},
+		{"list", "list the scenarios and protocols", a.cmdList},
+		{"check", "check a recorded JSONL history for linearizability", a.cmdCheck},
+		{"sweep", "run many seeds of a scenario in parallel and summarize", a.cmdSweep},
 		{"merge", "combine the result files of sweep shards into one summary", cmdMerge},
-		{"shrink", "minimize a failing seed to a small scenario that still fails", cmdShrink},
-		{"compare", "run protocols side by side under one scenario and write a report", cmdCompare},
+		{"shrink", "minimize a failing seed to a small scenario that still fails", a.cmdShrink},
+		{"compare", "run protocols side by side under one scenario and write a report", a.cmdCompare},
 		{"validate-live", "run a scenario simulated and live on loopback with the same latency; compare the latencies", cmdValidateLive},
 		{"load", "drive a live cluster with a scenario's workload over HTTP and check the history", cmdLoad},
-		{"mutate", "plant one bug at a time in a package and score how many its scenarios catch", cmdMutate},
+		{"mutate", "plant one bug at a time in a package and score how many its scenarios catch", a.cmdMutate},
 		{"serve", "run a protocol's real nodes as a live cluster over TCP (not deterministic)", cmdServe},
 		{"bench", "sweep open-loop load and write throughput-latency curves (-suite rabia-paper)", cmdBench},
 	}
 }
 
-func run(args []string, stdout, stderr io.Writer) int {
+func (a *app) run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		return cmdDefault(stdout, stderr)
+		if a.user {
+			a.usage(stderr)
+			return exitUsage
+		}
+		return a.cmdDefault(stdout, stderr)
 	}
 	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		usage(stdout)
+		a.usage(stdout)
 		return exitPass
 	}
-	if args[0] == mutate.WorkerCommand { // hidden: simrun mutate drives a mutant's build of simrun through it
-		return mutate.WorkerMain(args[1:], stdout, stderr)
+	if args[0] == mutate.WorkerCommand { // hidden: simrun mutate drives a mutant's build of this program through it
+		return mutate.WorkerMain(a.reg, args[1:], stdout, stderr)
 	}
-	for _, c := range commands() {
+	for _, c := range a.commands() {
 		if c.name == args[0] {
 			return c.run(args[1:], stdout, stderr)
 		}
 	}
-	fmt.Fprintf(stderr, "simrun: unknown command %q\n", args[0])
-	usage(stderr)
+	fmt.Fprintf(stderr, "%s: unknown command %q\n", invoke.Program(), args[0])
+	a.usage(stderr)
 	return exitUsage
 }
 
-func usage(w io.Writer) {
-	fmt.Fprintf(w, "usage: %s <command> [flags]   (no command: the default protocol comparison into ./faultline-report/)\n", invoke.Program())
+func (a *app) usage(w io.Writer) {
+	if a.user {
+		fmt.Fprintf(w, "usage: %s <command> [flags]\n", invoke.Program())
+	} else {
+		fmt.Fprintf(w, "usage: %s <command> [flags]   (no command: the default protocol comparison into ./faultline-report/)\n", invoke.Program())
+	}
 	fmt.Fprintln(w)
-	for _, c := range commands() {
+	for _, c := range a.commands() {
 		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintf(w, "\nRun '%s <command> -h' for a command's flags.\n", invoke.Program())

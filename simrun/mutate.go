@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -51,7 +52,7 @@ func parseMutateFlags(args []string, stderr io.Writer) (mutateFlags, error) {
 	fs.BoolVar(&f.json, "json", false, "print the summary as JSON")
 	fs.StringVar(&f.report, "report", "", "also write an HTML page of the results, DIR/mutation.html")
 	fs.StringVar(&f.equivalent, "equivalent", "", "file of mutants marked equivalent (default: the package's "+mutate.EquivalentFile+")")
-	fs.StringVar(&f.runner, "runner", "", "main package that runs the scenarios (default: simrun; required for a package outside Faultline's module)")
+	fs.StringVar(&f.runner, "runner", "", "main package that runs the scenarios (default: this program's own main package, rebuilt per mutant)")
 	fs.DurationVar(&f.timeout, "timeout", 0, "wall-clock budget of one mutant's run (default: ten times the baseline's, at least 1m; at least 10m on Linux, where a CPU budget of ten times the baseline's CPU stops a spinning mutant)")
 	fs.BoolVar(&f.force, "force", false, "replace an -out or -report file that simrun did not write (default: refuse it and leave it as it is)")
 	fs.DurationVar(&f.every, "progress", 5*time.Second, "when stderr is not a terminal, print a progress line this often")
@@ -73,7 +74,7 @@ func parseMutateFlags(args []string, stderr io.Writer) (mutateFlags, error) {
 
 // cmdMutate implements `simrun mutate`: plant one bug at a time in a
 // package, run its scenarios against each, report the mutation score.
-func cmdMutate(args []string, stdout, stderr io.Writer) int {
+func (a *app) cmdMutate(args []string, stdout, stderr io.Writer) int {
 	f, err := parseMutateFlags(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return exitPass
@@ -140,10 +141,9 @@ func planMutants(f mutateFlags, stderr io.Writer) (*plan, error) {
 	}
 	p := &plan{pkg: pkg, runner: f.runner}
 	if p.runner == "" {
-		if pkg.ModulePath != "github.com/faultline-sim/faultline" {
-			return nil, fmt.Errorf("-pkg %s is in module %s, outside Faultline: name your runner main package with -runner (see go doc github.com/faultline-sim/faultline/mutate)", f.pkg, pkg.ModulePath)
+		if p.runner, err = selfRunner(pkg); err != nil {
+			return nil, fmt.Errorf("-pkg %s: %w", f.pkg, err)
 		}
-		p.runner = mutate.SimrunRunner
 	}
 	all := mutate.Generate(pkg)
 	eq, eqFile, err := mutate.LoadEquivalent(pkg, f.equivalent)
@@ -460,4 +460,19 @@ func writeMerged(path string, force bool, set mutate.Settings, results []*mutate
 		return err
 	}
 	return out.Commit()
+}
+
+// selfRunner is the runner when -runner is not given: this program's own
+// main package, which the go command rebuilds with each mutant, so a
+// user's simrun (Program) mutates their protocol with nothing to name.
+// Faultline's simrun is the runner for its own module's packages.
+func selfRunner(pkg *mutate.Package) (string, error) {
+	bi, ok := debug.ReadBuildInfo()
+	switch {
+	case ok && bi.Path != "" && bi.Main.Path == pkg.ModulePath && !strings.HasSuffix(bi.Path, ".test"):
+		return bi.Path, nil
+	case pkg.ModulePath == "github.com/faultline-sim/faultline":
+		return mutate.SimrunRunner, nil
+	}
+	return "", fmt.Errorf("it is in module %s, and this program's main package is not: run the mutate command of a program of that module (a simrun.Program; see go doc github.com/faultline-sim/faultline/simrun), or name one with -runner", pkg.ModulePath)
 }

@@ -81,7 +81,7 @@ func parseRunFlags(args []string, stderr io.Writer) (runFlags, error) {
 	return f, nil
 }
 
-func cmdRun(args []string, stdout, stderr io.Writer) int {
+func (a *app) cmdRun(args []string, stdout, stderr io.Writer) int {
 	f, err := parseRunFlags(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return exitPass
@@ -90,7 +90,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "simrun run: %v\n", err)
 		return exitUsage
 	}
-	s, err := scenarios.Load(f.scenario)
+	s, err := a.reg.Load(f.scenario)
 	if err == nil && f.protocol != "" {
 		if s, err = compare.Variant(s, f.protocol); err != nil {
 			err = fmt.Errorf("-protocol: %w", err)
@@ -170,7 +170,7 @@ func runWithFiles(s *scenarios.Scenario, f runFlags) (*scenarios.Result, error) 
 		res.Timeline = f.timeline
 	}
 	if f.history != "" {
-		if err := writeHistoryFile(f.history, res.History, s.ModelName(), f.force); err != nil {
+		if err := writeHistoryFile(s.Registry().Models(), f.history, res.History, s.ModelName(), f.force); err != nil {
 			return nil, fmt.Errorf("-history: %w", err)
 		}
 	}

@@ -10,7 +10,6 @@ import (
 
 	"github.com/faultline-sim/faultline/internal/invoke"
 	"github.com/faultline-sim/faultline/internal/outpath"
-	"github.com/faultline-sim/faultline/scenarios"
 	"github.com/faultline-sim/faultline/sweep"
 )
 
@@ -19,7 +18,7 @@ import (
 // explicit schedule that replays the failure. Exit 1 when it wrote one
 // (the minimal scenario fails, as the original did), 2 on bad input,
 // including a seed that passes.
-func cmdShrink(args []string, stdout, stderr io.Writer) int {
+func (a *app) cmdShrink(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("simrun shrink", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	name := fs.String("scenario", "", "built-in scenario name or path to a scenario .yaml (required)")
@@ -49,7 +48,7 @@ func cmdShrink(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: simrun shrink -scenario NAME -seed N [-out minimal.yaml] [-force] [-swarm]")
 		return exitUsage
 	}
-	s, err := scenarios.Load(*name)
+	s, err := a.reg.Load(*name)
 	if err == nil && *swarm {
 		err = sweep.CheckSwarm(s)
 	}

@@ -9,7 +9,6 @@ import (
 	"runtime/debug"
 	"time"
 
-	"github.com/faultline-sim/faultline/scenarios"
 	fsim "github.com/faultline-sim/faultline/sim"
 	"github.com/faultline-sim/faultline/sweep"
 	"github.com/schollz/progressbar/v3"
@@ -77,7 +76,7 @@ func checkParallel(n int) error {
 
 // cmdSweep implements `simrun sweep`: many seeds of one scenario in
 // parallel, a result line per seed, a summary, exit 1 if any seed failed.
-func cmdSweep(args []string, stdout, stderr io.Writer) int {
+func (a *app) cmdSweep(args []string, stdout, stderr io.Writer) int {
 	f, err := parseSweepFlags(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return exitPass
@@ -86,7 +85,7 @@ func cmdSweep(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "simrun sweep: %v\n", err)
 		return exitUsage
 	}
-	s, err := scenarios.Load(f.scenario)
+	s, err := a.reg.Load(f.scenario)
 	if err == nil && f.swarm {
 		err = sweep.CheckSwarm(s)
 	}

@@ -14,12 +14,13 @@ import (
 	"github.com/faultline-sim/faultline/sweep/sweeptest"
 )
 
-func init() { sweeptest.Register() }
+// testApp is simrun with the test-only amnesiac protocol added.
+var testApp = &app{reg: sweeptest.Registry()}
 
 // simrun runs one simrun command in-process.
 func simrun(args ...string) (code int, stdout, stderr string) {
 	var out, errb bytes.Buffer
-	code = run(args, &out, &errb)
+	code = testApp.run(args, &out, &errb)
 	return code, out.String(), errb.String()
 }
 

@@ -238,7 +238,8 @@ func validationCluster(s *scenarios.Scenario, f validateFlags) ([]string, func()
 	if f.targets != "" {
 		return strings.Split(f.targets, ","), func() error { return nil }, nil
 	}
-	cc := live.ClusterConfig{Protocol: scenarios.Protocols[s.Protocol], Config: load.ProtocolConfig(s, f.seed), HTTP: true}
+	def, _ := s.Registry().Protocol(s.Protocol)
+	cc := live.ClusterConfig{Protocol: def, Config: load.ProtocolConfig(s, f.seed), HTTP: true}
 	if s.Protocol == "gcounter" {
 		cc.API = counterdb.API
 	}

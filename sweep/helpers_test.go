@@ -5,8 +5,6 @@ import (
 	"github.com/faultline-sim/faultline/sweep/sweeptest"
 )
 
-func init() { sweeptest.Register() }
-
 func amnesiacScenario(t interface{ Fatal(...any) }) *scenarios.Scenario {
 	s, err := sweeptest.Scenario()
 	if err != nil {

@@ -29,7 +29,7 @@ func replay(t *testing.T, res *sweep.Shrunk) *scenarios.Result {
 	if err != nil {
 		t.Fatal(err)
 	}
-	back, err := scenarios.Parse(data, "minimal.yaml")
+	back, err := res.Minimal.Registry().Parse(data, "minimal.yaml")
 	if err != nil {
 		t.Fatalf("the minimal scenario does not load: %v\n%s", err, data)
 	}

@@ -395,16 +395,13 @@ func TestSummaryCountsAndListsFirstFailures(t *testing.T) {
 	}
 }
 
-// panicky is the amnesiac store with a monitor that panics (registered
-// in init, before any sweep runs).
+// panicky is the amnesiac store with a monitor that panics.
 var panicky = func() protocol.Definition {
 	def := sweeptest.Amnesiac
 	def.Name = "panicky-test"
 	def.NewMonitor = func(protocol.Config) protocol.Monitor { return panickyMonitor{} }
 	return def
 }()
-
-func init() { scenarios.Protocols[panicky.Name] = panicky }
 
 // panickyMonitor's Final panics: a bug in the harness, not the protocol.
 type panickyMonitor struct{}
@@ -420,8 +417,14 @@ func (panickyMonitor) Metrics() map[string]float64 { return nil }
 // in its detail and its repro command, and the sweep goes on; the summary
 // lists the seed with its repro.
 func TestHarnessPanicIsOneUndecidedSeed(t *testing.T) {
-	s := amnesiacScenario(t).Clone()
-	s.Protocol = panicky.Name
+	reg := sweeptest.Registry()
+	if err := reg.Add(panicky); err != nil {
+		t.Fatal(err)
+	}
+	s, err := reg.Parse([]byte(strings.Replace(sweeptest.YAML, "protocol: amnesiac-test", "protocol: "+panicky.Name, 1)), "amnesiac-faults.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
 	lines := collect(t, sweep.Config{Scenario: s, Seeds: sweep.Range{Lo: 1, Hi: 3}, Parallel: 2})
 	if len(lines) != 3 {
 		t.Fatalf("got %d lines, want 3", len(lines))

@@ -35,14 +35,18 @@ var cachedExe = regexp.MustCompile(`^[0-9a-f]{64}-d$`)
 // binary that `go run` built (in a go-build temporary directory, or the
 // build cache) is GoRun; anything else is arg0 itself, quoted if it holds
 // a space.
-func Detect(arg0 string) string {
+func Detect(arg0 string) string { return DetectRun(arg0, GoRun) }
+
+// DetectRun is Detect for a program that `go run` starts as goRun (e.g.
+// "go run ./cmd/mysim"): a user's own simrun.
+func DetectRun(arg0, goRun string) string {
 	if arg0 == "" {
 		return Canonical
 	}
 	dir := filepath.Dir(filepath.ToSlash(arg0))
 	for _, part := range strings.Split(filepath.ToSlash(dir), "/") {
 		if strings.HasPrefix(part, "go-build") || cachedExe.MatchString(part) {
-			return GoRun
+			return goRun
 		}
 	}
 	if strings.ContainsAny(arg0, " \t'\"") {

@@ -9,12 +9,16 @@ import (
 	"github.com/faultline-sim/faultline/scenarios"
 )
 
-func init() {
+// planted is the built-in registry with every planted bug's protocol.
+var planted = func() *scenarios.Registry {
+	reg := scenarios.BuiltinRegistry()
 	for _, bug := range rabia.PlantedBugs() {
-		d := rabia.Planted(bug)
-		scenarios.Protocols[d.Name] = d
+		if err := reg.Add(rabia.Planted(bug)); err != nil {
+			panic(err)
+		}
 	}
-}
+	return reg
+}()
 
 // TestPlantedBugsAreCaughtByTheirCheck plants one realistic bug in every
 // replica (export_test.go) and runs a scenario that exercises it: the check
@@ -40,7 +44,11 @@ func TestPlantedBugsAreCaughtByTheirCheck(t *testing.T) {
 	} {
 		t.Run(c.bug, func(t *testing.T) {
 			t.Parallel()
-			s := *load(t, c.scenario)
+			loaded, err := planted.Load(c.scenario)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := *loaded
 			s.Protocol = rabia.Planted(c.bug).Name
 			for seed := uint64(1); seed <= 5; seed++ {
 				res := scenarios.Run(&s, seed, scenarios.Options{NoLinearizability: true})

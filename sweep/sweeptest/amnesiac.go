@@ -24,9 +24,15 @@ var Amnesiac = protocol.Definition{
 	Codec:    func(protocol.Config) sim.ClientCodec { return amnesiacCodec{} },
 }
 
-// Register adds Amnesiac to the scenario registry. Call it from a test's
-// init: the registry is not safe to change while scenarios run.
-func Register() { scenarios.Protocols[Amnesiac.Name] = Amnesiac }
+// Registry returns the built-in registry with Amnesiac added: the
+// registry Scenario loads from.
+func Registry() *scenarios.Registry {
+	reg := scenarios.BuiltinRegistry()
+	if err := reg.Add(Amnesiac); err != nil {
+		panic(err)
+	}
+	return reg
+}
 
 type (
 	amnesiacRequest struct{ sim.Request }
@@ -97,7 +103,7 @@ nemesis:
 checks: {linearizable: true}
 `
 
-// Scenario parses YAML (after Register).
+// Scenario parses YAML from Registry.
 func Scenario() (*scenarios.Scenario, error) {
-	return scenarios.Parse([]byte(YAML), "amnesiac-faults.yaml")
+	return Registry().Parse([]byte(YAML), "amnesiac-faults.yaml")
 }

@@ -1,21 +1,22 @@
-// Command extsim is a user's own runner for simrun mutate: it knows the
-// user's protocol and hands the mutate-worker subcommand to Faultline.
+// Command extsim is a user's own simrun: Faultline's commands over the
+// user's protocol and scenario files. It is its own runner for
+// `extsim mutate -pkg ./tally`.
 package main
 
 import (
-	"fmt"
+	"log"
 	"os"
 
 	"example.com/extmod/tally"
-	"github.com/faultline-sim/faultline/mutate"
 	"github.com/faultline-sim/faultline/scenarios"
+	"github.com/faultline-sim/faultline/simrun"
 )
 
 func main() {
-	scenarios.Protocols[tally.Definition.Name] = tally.Definition
-	if len(os.Args) > 1 && os.Args[1] == mutate.WorkerCommand {
-		os.Exit(mutate.WorkerMain(os.Args[2:], os.Stdout, os.Stderr))
+	reg := new(scenarios.Registry)
+	if err := reg.Add(tally.Definition); err != nil {
+		log.Fatal(err)
 	}
-	fmt.Fprintln(os.Stderr, "usage: extsim mutate-worker [flags] (run by simrun mutate -runner ./cmd/extsim)")
-	os.Exit(2)
+	reg.AddScenarios(os.DirFS("scenarios"))
+	simrun.Program{Name: "extsim", Registry: reg}.Main()
 }

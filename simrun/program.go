@@ -1,0 +1,94 @@
+package simrun
+
+import (
+	"io"
+	"os"
+	"path"
+	"runtime/debug"
+	"strings"
+
+	"github.com/faultline-sim/faultline/internal/invoke"
+	"github.com/faultline-sim/faultline/mutate"
+	"github.com/faultline-sim/faultline/scenarios"
+)
+
+// Program is a simrun of your own: the same commands (run, list, check,
+// sweep, merge, shrink, compare, mutate) over the protocols, machines,
+// models and scenario files of your registry. A user's cmd/mysim/main.go
+// is a few lines:
+//
+//	func main() {
+//		reg := scenarios.BuiltinRegistry() // or new(scenarios.Registry)
+//		if err := reg.Add(myprotocol.Definition); err != nil {
+//			log.Fatal(err)
+//		}
+//		reg.AddScenarios(myprotocol.Scenarios) // an embed.FS of NAME.yaml
+//		simrun.Program{Name: "mysim", Registry: reg}.Main()
+//	}
+//
+// Every hint and repro line it prints names the program as it was
+// started (`go run ./cmd/mysim ...` under go run, else the binary's
+// path), and it is its own runner for `mysim mutate -pkg ./myprotocol`,
+// which rebuilds this same main package once per mutant.
+type Program struct {
+	// Name is the program's name where it cannot be told from how it was
+	// started. Default: the main package's directory name.
+	Name string
+	// Registry holds what the program can run. Nil: Faultline's own
+	// protocols and scenarios (scenarios.BuiltinRegistry), which is
+	// simrun; with no command simrun runs its default comparison, any
+	// other program prints its usage.
+	Registry *scenarios.Registry
+}
+
+// app is one Program at work.
+type app struct {
+	reg  *scenarios.Registry
+	user bool // a user's program, not Faultline's own simrun
+}
+
+func (p Program) app() *app {
+	if p.Registry == nil {
+		return &app{reg: scenarios.BuiltinRegistry()}
+	}
+	return &app{reg: p.Registry, user: true}
+}
+
+// Main runs the program with the process's arguments and exits with its
+// exit code: 0 pass, 1 a property violated, 2 bad input or usage, 3
+// unknown (a check or budget could not decide).
+func (p Program) Main() {
+	if len(os.Args) < 2 || os.Args[1] != mutate.WorkerCommand {
+		// Hints and repro lines say `go run ./cmd/NAME ...` under go
+		// run, else the binary as it was invoked.
+		invoke.SetProgram(invoke.DetectRun(os.Args[0], p.goRun()))
+	}
+	os.Exit(p.app().run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// Run runs the program with args (the command and its flags, without the
+// program's name) as Main would, and returns its exit code instead of
+// exiting. Hints and repro lines name the program "simrun" unless Main
+// has set it.
+func (p Program) Run(args []string, stdout, stderr io.Writer) int {
+	return p.app().run(args, stdout, stderr)
+}
+
+// goRun is how `go run` starts this program from its module's root: the
+// main package's path inside its module, from the build information.
+func (p Program) goRun() string {
+	bi, ok := debug.ReadBuildInfo()
+	if ok && bi.Path != "" && bi.Path != "command-line-arguments" {
+		if rest, ok := strings.CutPrefix(bi.Path, bi.Main.Path); ok && (rest == "" || rest[0] == '/') {
+			return "go run ." + rest
+		}
+		return "go run " + bi.Path
+	}
+	if p.Name != "" {
+		return "go run ./cmd/" + p.Name
+	}
+	if ok && bi.Path != "" {
+		return "go run ./cmd/" + path.Base(bi.Path)
+	}
+	return invoke.GoRun
+}

@@ -339,6 +339,10 @@ func TestRegistryScenarioFiles(t *testing.T) {
 	if s.Registry() != reg || s.Source != "accum-basic" {
 		t.Fatalf("registry %p source %q, want %p and the name", s.Registry(), s.Source, reg)
 	}
+	byField, err := reg.Load("accum") // its name: field
+	if err != nil || byField.Source != "accum-basic" {
+		t.Fatalf("by its name field: %v, source %q; want the file's name as source", err, byField.Source)
+	}
 	all, err := reg.Scenarios()
 	if err != nil || len(all) != 1 || all[0].Name != "accum" {
 		t.Fatalf("Scenarios() = %v, %v; want the one file", all, err)

@@ -275,9 +275,10 @@ func (r *Registry) paramsType(protocol string) reflect.Type {
 // file; see Registry.Load.
 func Load(nameOrPath string) (*Scenario, error) { return builtin.Load(nameOrPath) }
 
-// Load finds a scenario by name (e.g. "rabia-basic") among the registry's
-// scenario files or, if nameOrPath names a file (contains a slash or ends
-// in .yaml/.yml), reads it (at most MaxFileSize bytes of it).
+// Load finds a scenario by name among the registry's scenario files (the
+// file NAME.yaml, e.g. "rabia-basic", else the file whose name: field is
+// NAME) or, if nameOrPath names a file (contains a slash or ends in
+// .yaml/.yml), reads it (at most MaxFileSize bytes of it).
 func (r *Registry) Load(nameOrPath string) (*Scenario, error) {
 	if isPath(nameOrPath) {
 		data, err := readFile(nameOrPath)
@@ -288,6 +289,9 @@ func (r *Registry) Load(nameOrPath string) (*Scenario, error) {
 	}
 	data, err := r.scenarioFile(nameOrPath)
 	if errors.Is(err, fs.ErrNotExist) {
+		if s := r.scenarioNamed(nameOrPath); s != nil {
+			return s, nil
+		}
 		return nil, fmt.Errorf("unknown scenario %q: run `simrun list` for the built-in ones, or give a .yaml file path", nameOrPath)
 	}
 	if err != nil {
@@ -349,6 +353,21 @@ func readFile(path string) ([]byte, error) {
 
 func isPath(s string) bool {
 	return strings.ContainsRune(s, '/') || strings.HasSuffix(s, ".yaml") || strings.HasSuffix(s, ".yml")
+}
+
+// scenarioNamed is the scenario file whose name: field is name, if one
+// is, with its file's name as its Source (which Load finds first).
+func (r *Registry) scenarioNamed(name string) *Scenario {
+	files, err := r.scenarioNames()
+	if err != nil {
+		return nil
+	}
+	for _, f := range files {
+		if s, err := r.Load(f); err == nil && s.Name == name {
+			return s
+		}
+	}
+	return nil
 }
 
 // Builtin lists the built-in scenarios, sorted by name.

@@ -36,6 +36,18 @@ func Load(t TB, path string) *scenarios.Scenario {
 	return s
 }
 
+// LoadFrom is Load for a scenario of reg, a user's registry: a name among
+// its scenario files (Registry.AddScenarios) or a path. The scenario runs
+// reg's protocols.
+func LoadFrom(t TB, reg *scenarios.Registry, nameOrPath string) *scenarios.Scenario {
+	t.Helper()
+	s, err := reg.Load(nameOrPath)
+	if err != nil {
+		t.Fatalf("faultline: %v", err)
+	}
+	return s
+}
+
 // LoadFS reads a scenario file from fsys, such as a package's embedded
 // scenarios.
 func LoadFS(t TB, fsys fs.FS, path string) *scenarios.Scenario {

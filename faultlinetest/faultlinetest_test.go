@@ -15,7 +15,6 @@ import (
 	"pgregory.net/rapid"
 )
 
-func init() { sweeptest.Register() }
 
 // fakeTB records what a helper reports instead of failing the real test,
 // so the tests below can assert that a failure was reported, and how.

@@ -188,7 +188,7 @@ func replaced(t TB, s *scenarios.Scenario) *scenarios.Scenario {
 	if flags.replay == "" {
 		return s
 	}
-	return Load(t, flags.replay)
+	return LoadFrom(t, s.Registry(), flags.replay) // with the protocols s was loaded with
 }
 
 // sweepSubtests runs each seed as the subtest seed=N.

@@ -19,8 +19,8 @@ import (
 // (exported fields; unexported ones are caches such as a content hash,
 // rebuilt by the type's own decoding).
 func TestEveryMessageTypeRoundTrips(t *testing.T) {
-	for _, name := range scenarios.ProtocolNames() {
-		def := scenarios.Protocols[name]
+	for _, def := range scenarios.BuiltinProtocols() {
+		name := def.Name
 		if err := RegisterMessages(def); err != nil {
 			t.Fatal(err)
 		}

@@ -2,6 +2,7 @@ package leadercounter_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,10 +13,11 @@ import (
 	"pgregory.net/rapid"
 )
 
-func init() { scenarios.Protocols[leadercounter.Definition.Name] = leadercounter.Definition }
+// registry holds the protocol and its scenario files.
+var registry = leadercounter.Registry()
 
 func load(t *testing.T, file string) *scenarios.Scenario {
-	return faultlinetest.LoadFS(t, leadercounter.Scenarios, "scenarios/"+file)
+	return faultlinetest.LoadFrom(t, registry, strings.TrimSuffix(file, ".yaml"))
 }
 
 // Without failover the bug cannot show: a lossy network and crashing
@@ -43,7 +45,7 @@ func TestIsolatedLeaderLosesAnIncrement(t *testing.T) {
 // WantFailure with Only("agreement", "linearizability"): cut down to the
 // bug, the scenario ends before liveness can be tested.
 func TestShrunkLostIncrement(t *testing.T) {
-	s := faultlinetest.Load(t, "testdata/TestIsolatedLeader-seed1-min.yaml")
+	s := faultlinetest.LoadFrom(t, registry, "testdata/TestIsolatedLeader-seed1-min.yaml")
 	faultlinetest.Run(t, s, s.Seed, faultlinetest.WantFailure("agreement"))
 }
 

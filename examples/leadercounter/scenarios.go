@@ -1,6 +1,11 @@
 package leadercounter
 
-import "embed"
+import (
+	"embed"
+	"io/fs"
+
+	"github.com/faultline-sim/faultline/scenarios"
+)
 
 // Scenarios holds this module's scenario files (scenarios/*.yaml), built
 // into the package so its tests and its simrun find them from anywhere:
@@ -12,3 +17,19 @@ import "embed"
 //
 //go:embed scenarios/*.yaml
 var Scenarios embed.FS
+
+// Registry is what this module's tests and its simrun run: the
+// leadercounter protocol and its scenario files (by name: "basic",
+// "follower-crash", "leader-isolated").
+func Registry() *scenarios.Registry {
+	reg := new(scenarios.Registry)
+	if err := reg.Add(Definition); err != nil {
+		panic(err) // the Definition is broken: every test says so
+	}
+	files, err := fs.Sub(Scenarios, "scenarios")
+	if err != nil {
+		panic(err)
+	}
+	reg.AddScenarios(files)
+	return reg
+}

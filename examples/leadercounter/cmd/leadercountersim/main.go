@@ -1,14 +1,13 @@
 // Command leadercountersim is this module's own simrun: every simrun
-// subcommand (run, sweep, shrink, ...) for the leadercounter protocol.
+// subcommand (run, list, sweep, shrink, compare, check, mutate) for the
+// leadercounter protocol and its scenario files.
 package main
 
 import (
 	"example.com/leadercounter"
-	"github.com/faultline-sim/faultline/scenarios"
 	"github.com/faultline-sim/faultline/simrun"
 )
 
 func main() {
-	scenarios.Protocols[leadercounter.Definition.Name] = leadercounter.Definition
-	simrun.Main()
+	simrun.Program{Name: "leadercountersim", Registry: leadercounter.Registry()}.Main()
 }

@@ -130,7 +130,7 @@ func (f *serveFlags) check(fs *flag.FlagSet) error {
 
 // config resolves the protocol and its configuration.
 func (f *serveFlags) config() (protocol.Definition, protocol.Config, error) {
-	def, ok := scenarios.Protocols[f.protocol]
+	def, ok := scenarios.BuiltinRegistry().Protocol(f.protocol)
 	if !ok {
 		return def, protocol.Config{}, fmt.Errorf("-protocol %q: expected one of %s", f.protocol, strings.Join(scenarios.ProtocolNames(), ", "))
 	}

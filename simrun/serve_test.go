@@ -40,7 +40,7 @@ func TestServeRefusesBadInput(t *testing.T) {
 	}
 	for _, tc := range tests {
 		var stdout, stderr bytes.Buffer
-		code := run(append([]string{"serve"}, tc.args...), &stdout, &stderr)
+		code := testApp.run(append([]string{"serve"}, tc.args...), &stdout, &stderr)
 		msg := stderr.String()
 		if code != exitUsage || !strings.Contains(msg, tc.want) || strings.Count(msg, "\n") != 1 {
 			t.Errorf("serve %v: exit %d, stderr %q; want exit 2 and one line containing %q", tc.args, code, msg, tc.want)

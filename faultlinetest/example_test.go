@@ -11,7 +11,6 @@ import (
 	"pgregory.net/rapid"
 )
 
-
 // In a test these examples would pass their *testing.T; printTB stands in
 // for it so the examples can show what a test would see.
 type printTB struct {

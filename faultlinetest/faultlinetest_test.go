@@ -15,7 +15,6 @@ import (
 	"pgregory.net/rapid"
 )
 
-
 // fakeTB records what a helper reports instead of failing the real test,
 // so the tests below can assert that a failure was reported, and how.
 // Its Name is the real test's, so repro commands name a real test.

@@ -55,6 +55,7 @@ func (r *run) harnessResult() *Result {
 		res.Operations = r.k.History()
 		res.Ops = countOps(res.Operations)
 		res.FaultCount = len(r.schedule)
+		res.Warnings = unhashedWarnings(r.k)
 	}
 	return res
 }

@@ -355,3 +355,35 @@ func TestRegistryScenarioFiles(t *testing.T) {
 		t.Fatalf("WithProtocol: %v, registry kept: %v", err, c != nil && c.Registry() == reg)
 	}
 }
+
+// TestUnhashedContentWarnsOncePerType: a user's message types without
+// TraceHash are named once each, sorted, the same on every run; the
+// built-in protocols' types all hash their content or leave it out on
+// purpose, so their runs warn about nothing.
+func TestUnhashedContentWarnsOncePerType(t *testing.T) {
+	s, err := userRegistry(t, accumDefinition("accum", false)).Parse([]byte(accumScenario), "accum.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"scenarios.accumReply has no TraceHash method", "scenarios.accumRequest has no TraceHash method"}
+	for seed := uint64(1); seed <= 3; seed++ {
+		got := Run(s, seed, Options{}).Warnings
+		if len(got) != len(want) {
+			t.Fatalf("seed %d: warnings %q, want one for each of %q", seed, got, want)
+		}
+		for i := range want {
+			if !strings.HasPrefix(got[i], want[i]) {
+				t.Fatalf("seed %d: warning %d is %q, want it to start %q", seed, i, got[i], want[i])
+			}
+		}
+	}
+	for _, name := range []string{"register-faults", "gcounter-basic", "pac-concurrent", "rabia-basic", "paxos-basic"} {
+		s, err := Load(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w := Run(s, 1, Options{NoLinearizability: true}).Warnings; len(w) != 0 {
+			t.Errorf("%s: warnings %q, want none from a built-in protocol", name, w)
+		}
+	}
+}

@@ -38,6 +38,12 @@ type Result struct {
 	Timeline string `json:"timeline,omitempty"`
 	// TraceError is why the trace (Options.Trace) could not be written.
 	TraceError string `json:"trace_error,omitempty"`
+	// Warnings are what the run found wrong with the protocol's code
+	// without it failing: a message, timer tag or fact type whose content
+	// adds nothing to the trace hash (sim.Kernel.UnhashedTypes), one line
+	// per type, sorted. The same for every run of a scenario that sends
+	// the same types.
+	Warnings []string `json:"warnings,omitempty"`
 	// AnomalyCounts counts what went wrong as the run went (sim.Anomaly)
 	// by kind: messages lost, partitioned or sent to a dead receiver,
 	// replies after their client gave up, anomalies nodes reported.
@@ -101,6 +107,7 @@ func (r *run) result() *Result {
 		HealAt:     r.healAt,
 		Anomalies:  r.k.Anomalies(),
 		Unsent:     r.k.Unsent(),
+		Warnings:   unhashedWarnings(r.k),
 	}
 	if counts := r.k.AnomalyCounts(); len(counts) > 0 {
 		res.AnomalyCounts = counts
@@ -278,4 +285,15 @@ func latencyQuantiles(ops []*sim.Operation) Quantiles {
 	slices.Sort(ms)
 	q := func(p float64) float64 { return ms[min(len(ms)-1, int(p*float64(len(ms))))] }
 	return Quantiles{P50: q(0.50), P90: q(0.90), P99: q(0.99), Max: ms[len(ms)-1]}
+}
+
+// unhashedWarnings says, once per type, which content the trace hash
+// left out.
+func unhashedWarnings(k *sim.Kernel) []string {
+	var out []string
+	for _, t := range k.UnhashedTypes() {
+		out = append(out, fmt.Sprintf("%s has no TraceHash method, so its content adds nothing to the trace hash: "+
+			"a run that differs only in what it carries hashes the same (implement sim.TraceHasher, or sim.Unhashed to leave it out on purpose)", t))
+	}
+	return out
 }

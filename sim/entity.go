@@ -56,7 +56,7 @@ func (v *env) CancelTimer(id TimerID) { v.e.timers.take(id) }
 
 func (v *env) Observe(fact any) {
 	k := v.k
-	k.fold(uint64(k.now), 4, uint64(v.e.id), contentHash(fact))
+	k.fold(uint64(k.now), 4, uint64(v.e.id), k.contentHash(fact))
 	k.traceFact(v.e.id, fact)
 	if a, ok := fact.(AnomalyFact); ok {
 		k.observed(v.e.id, a)

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"reflect"
 	"runtime/debug"
+	"slices"
 	"time"
 )
 
@@ -131,6 +133,9 @@ type Kernel struct {
 	anomalies anomalyLog
 	peak      int    // the most events ever waiting at once (queue and held)
 	opOrder   uint64 // numbers client invocations and returns in order
+	// unhashed are the types of content that reached contentHash without
+	// a TraceHash method (UnhashedTypes).
+	unhashed map[reflect.Type]bool
 }
 
 // New builds a kernel with cfg.Nodes replicas, not yet started. It
@@ -412,7 +417,7 @@ func (k *Kernel) deliver(ev *event) {
 // handleMessage runs e's Receive for a message that reached it.
 func (k *Kernel) handleMessage(e *entity, ev *event) {
 	k.events++
-	sum := contentHash(ev.msg)
+	sum := k.contentHash(ev.msg)
 	if sum != ev.aux {
 		k.stopWith(End{Reason: EndViolation, At: k.now, Node: ev.from, Detail: fmt.Sprintf(
 			"message_immutability: node %d changed a %T after sending it to %d (messages are values once sent; copy before reusing)",
@@ -444,7 +449,7 @@ func (k *Kernel) fire(ev *event) {
 // handleTimer runs e's Timer for a timer that fired and was not cancelled.
 func (k *Kernel) handleTimer(e *entity, ev *event) {
 	k.events++
-	k.fold(uint64(ev.at), 2, uint64(ev.to), contentHash(ev.msg))
+	k.fold(uint64(ev.at), 2, uint64(ev.to), k.contentHash(ev.msg))
 	k.traceTimer(ev)
 	k.call(e, k.receiveCost(e, ev), func() { e.node.Timer(e.env, ev.msg) })
 }
@@ -479,11 +484,38 @@ func (k *Kernel) fold(words ...uint64) {
 	k.hash = h
 }
 
-func contentHash(m any) uint64 {
-	if h, ok := m.(TraceHasher); ok {
+// contentHash is what m's content adds to the trace hash: its TraceHash,
+// else nothing, and m's type is noted for UnhashedTypes when it has any
+// content to leave out.
+func (k *Kernel) contentHash(m any) uint64 {
+	switch h := m.(type) {
+	case TraceHasher:
 		return h.TraceHash()
+	case nil, Unhashed, clientTimer:
+		return 0 // nothing to hash, or deliberately left out
+	}
+	t := reflect.TypeOf(m)
+	if t.Size() > 0 && !k.unhashed[t] {
+		if k.unhashed == nil {
+			k.unhashed = map[reflect.Type]bool{}
+		}
+		k.unhashed[t] = true
 	}
 	return 0
+}
+
+// UnhashedTypes lists, sorted, the types of the messages, timer tags and
+// facts of this run that carry content but implement neither TraceHasher
+// nor Unhashed: their content adds nothing to the trace hash, so a run
+// that differs only in it hashes the same. The list depends only on what
+// the run did, never on how it was scheduled.
+func (k *Kernel) UnhashedTypes() []string {
+	out := make([]string, 0, len(k.unhashed))
+	for t := range k.unhashed {
+		out = append(out, t.String())
+	}
+	slices.Sort(out)
+	return out
 }
 
 // send routes one message from e.
@@ -513,7 +545,7 @@ func (k *Kernel) send(e *entity, to NodeID, m Message) {
 		return
 	}
 	k.inflight += copies
-	sum := contentHash(m) // checked again on delivery: a sent message must not change
+	sum := k.contentHash(m) // checked again on delivery: a sent message must not change
 	k.schedule(event{at: at1, kind: evMessage, to: to, from: e.id, msg: m, aux: sum, sent: now})
 	if copies == 2 {
 		k.metrics.duplicated++

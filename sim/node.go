@@ -62,6 +62,19 @@ type Env interface {
 // their content, not just their timing, folded into the trace hash. Protocol
 // messages should implement it: it is how a change in what a node says is
 // caught by the determinism tests.
+//
+// A type with content (any but an empty struct) that implements neither
+// TraceHasher nor Unhashed is not hashed by its encoding, which would make
+// every hash depend on encoding details (a pointer, a map's order) and
+// would cost every event: it adds nothing, and the kernel notes the type
+// (Kernel.UnhashedTypes) so the run warns about it, once per type.
 type TraceHasher interface {
 	TraceHash() uint64
+}
+
+// Unhashed is implemented by a message, timer tag or fact type whose
+// content is left out of the trace hash on purpose (its timing and
+// delivery still count), which silences the warning about it.
+type Unhashed interface {
+	Unhashed()
 }

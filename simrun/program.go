@@ -3,7 +3,6 @@ package simrun
 import (
 	"io"
 	"os"
-	"path"
 	"runtime/debug"
 	"strings"
 
@@ -78,17 +77,24 @@ func (p Program) Run(args []string, stdout, stderr io.Writer) int {
 // main package's path inside its module, from the build information.
 func (p Program) goRun() string {
 	bi, ok := debug.ReadBuildInfo()
-	if ok && bi.Path != "" && bi.Path != "command-line-arguments" {
-		if rest, ok := strings.CutPrefix(bi.Path, bi.Main.Path); ok && (rest == "" || rest[0] == '/') {
+	if !ok {
+		return goRunCommand("", "", p.Name)
+	}
+	return goRunCommand(bi.Path, bi.Main.Path, p.Name)
+}
+
+// goRunCommand is the go run command of main package mainPath in module
+// modulePath, run from the module's root; name stands in for a main
+// package named by files ("command-line-arguments").
+func goRunCommand(mainPath, modulePath, name string) string {
+	if mainPath != "" && mainPath != "command-line-arguments" {
+		if rest, ok := strings.CutPrefix(mainPath, modulePath); ok && modulePath != "" && (rest == "" || rest[0] == '/') {
 			return "go run ." + rest
 		}
-		return "go run " + bi.Path
+		return "go run " + mainPath
 	}
-	if p.Name != "" {
-		return "go run ./cmd/" + p.Name
-	}
-	if ok && bi.Path != "" {
-		return "go run ./cmd/" + path.Base(bi.Path)
+	if name != "" {
+		return "go run ./cmd/" + name
 	}
 	return invoke.GoRun
 }

@@ -61,36 +61,36 @@ func budgetScenario(t *testing.T) string {
 	return path
 }
 
-// TestUserProgramReprosNameItself: a user's own simrun, built or started
-// with go run, prints repro lines that start it the same way, with their
-// protocol's scenario, and the line runs as printed.
-func TestUserProgramReprosNameItself(t *testing.T) {
+// TestUserProgram builds the fixture's own simrun once and checks what a
+// user's program owes its user: its repro lines start it as it was
+// started and run as printed (to the same trace hash), and it is its own
+// mutate runner: without -runner it rebuilds its own main package with
+// each mutant, in the user's module, and scores the user's protocol.
+func TestUserProgram(t *testing.T) {
 	bin := buildExtsim(t)
-	file := budgetScenario(t)
-	for _, tc := range []struct {
-		name    string
-		command []string
-		want    string
-	}{
-		{"built binary", []string{bin}, bin + " run -scenario " + file + " -seed 4"},
-		{"go run", []string{"go", "run", "./cmd/extsim"}, "go run ./cmd/extsim run -scenario " + file + " -seed 4"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			args := append(tc.command[1:], "run", "-scenario", file, "-seed", "4")
-			code, stdout, stderr := runIn(t, extmod, tc.command[0], args...)
-			if tc.name == "go run" && code == 1 && strings.Contains(stderr, "exit status 3") {
-				code = exitUnknown // go run exits 1 for a program that failed, and says how
-			}
-			if code != exitUnknown || !strings.Contains(stdout, "reproduce with: "+tc.want+"\n") {
-				t.Fatalf("exit %d, want 3 and the repro %q:\n%s\n%s", code, tc.want, stdout, stderr)
-			}
-			again := strings.Fields(tc.want)
-			_, stdout2, _ := runIn(t, extmod, again[0], again[1:]...)
-			if traceHash(stdout2) != traceHash(stdout) {
-				t.Fatalf("the repro line gave %s, the run %s", traceHash(stdout2), traceHash(stdout))
-			}
-		})
-	}
+	t.Run("repro names the binary", func(t *testing.T) {
+		file := budgetScenario(t)
+		want := bin + " run -scenario " + file + " -seed 4"
+		code, stdout, stderr := runIn(t, extmod, bin, "run", "-scenario", file, "-seed", "4")
+		if code != exitUnknown || !strings.Contains(stdout, "reproduce with: "+want+"\n") {
+			t.Fatalf("exit %d, want 3 and the repro %q:\n%s\n%s", code, want, stdout, stderr)
+		}
+		again := strings.Fields(want)
+		if _, stdout2, _ := runIn(t, extmod, again[0], again[1:]...); traceHash(stdout2) != traceHash(stdout) {
+			t.Fatalf("the repro line gave %s, the run %s", traceHash(stdout2), traceHash(stdout))
+		}
+	})
+	t.Run("mutates itself", func(t *testing.T) {
+		killed, _ := fixtureMutants(t) // and into the fixture module
+		code, stdout, stderr := runIn(t, ".", bin, "mutate", "-pkg", "./tally", "-scenarios", "tally-weak,tally-strong",
+			"-seeds", "1-2", "-only", killed)
+		if code != exitPass || lastLine(stdout) != "mutation-score=1/1" {
+			t.Fatalf("exit %d, last line %q; want 0 and mutation-score=1/1\n%s\n%s", code, lastLine(stdout), stdout, stderr)
+		}
+		if !strings.Contains(stderr, "building the runner example.com/extmod/cmd/extsim") {
+			t.Errorf("the runner was not the program's own main package:\n%s", stderr)
+		}
+	})
 }
 
 func traceHash(out string) string {
@@ -102,19 +102,20 @@ func traceHash(out string) string {
 	return "no trace hash"
 }
 
-// TestUserProgramMutatesItself: a user's simrun is its own mutate runner:
-// without -runner it rebuilds its own main package with each mutant, in
-// the user's module, and scores the user's protocol.
-func TestUserProgramMutatesItself(t *testing.T) {
-	bin := buildExtsim(t)
-	killed, _ := fixtureMutants(t) // and into the fixture module
-	code, stdout, stderr := runIn(t, ".", bin, "mutate", "-pkg", "./tally", "-scenarios", "tally-weak,tally-strong",
-		"-seeds", "1-2", "-only", killed)
-	if code != exitPass || lastLine(stdout) != "mutation-score=1/1" {
-		t.Fatalf("exit %d, last line %q; want 0 and mutation-score=1/1\n%s\n%s", code, lastLine(stdout), stdout, stderr)
-	}
-	if !strings.Contains(stderr, "building the runner example.com/extmod/cmd/extsim") {
-		t.Errorf("the runner was not the program's own main package:\n%s", stderr)
+// TestGoRunNamesTheMainPackage: under go run, hints and repro lines say
+// `go run` of the program's own main package, from its module's root.
+func TestGoRunNamesTheMainPackage(t *testing.T) {
+	for _, tc := range []struct{ mainPath, module, name, want string }{
+		{"example.com/extmod/cmd/extsim", "example.com/extmod", "", "go run ./cmd/extsim"},
+		{"github.com/faultline-sim/faultline/cmd/simrun", "github.com/faultline-sim/faultline", "", "go run ./cmd/simrun"},
+		{"example.com/mysim", "example.com/mysim", "", "go run ."},
+		{"example.com/mysimulator/x", "example.com/mysim", "", "go run example.com/mysimulator/x"},
+		{"command-line-arguments", "", "mysim", "go run ./cmd/mysim"},
+		{"", "", "", "go run ./cmd/simrun"},
+	} {
+		if got := goRunCommand(tc.mainPath, tc.module, tc.name); got != tc.want {
+			t.Errorf("goRunCommand(%q, %q, %q) = %q, want %q", tc.mainPath, tc.module, tc.name, got, tc.want)
+		}
 	}
 }
 

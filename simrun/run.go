@@ -111,6 +111,9 @@ func (a *app) cmdRun(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "simrun run: %v\n", err)
 		return exitUsage
 	}
+	for _, w := range res.Warnings {
+		fmt.Fprintf(stderr, "simrun run: warning: %s\n", w)
+	}
 	if f.json {
 		printJSON(stdout, res)
 	} else {

@@ -109,7 +109,14 @@ func (a *app) cmdSweep(args []string, stdout, stderr io.Writer) int {
 	total := int64(f.shard.Size(f.seeds))
 	p := newProgress(stderr, s.Name, total, int64(sum.Seeds), f.every)
 	start := time.Now()
+	warned := map[string]bool{}
 	err = sweep.Run(cfg, func(l sweep.Line) error {
+		for _, w := range l.Warnings { // once per sweep: seeds send the same types
+			if !warned[w] {
+				warned[w] = true
+				fmt.Fprintf(stderr, "simrun sweep: warning: %s\n", w)
+			}
+		}
 		if out != nil {
 			if _, err := out.Write(l.JSON); err != nil {
 				return fmt.Errorf("-out: %w", err)

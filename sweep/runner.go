@@ -36,7 +36,8 @@ type Line struct {
 	Verdict   checker.Verdict
 	TraceHash string
 	Repro     string
-	JSON      []byte // one line, ending in '\n'
+	JSON      []byte   // one line, ending in '\n'
+	Warnings  []string // the result's (scenarios.Result.Warnings)
 }
 
 // Failed reports whether the seed broke a property (a violation or a
@@ -59,7 +60,7 @@ func lineOf(res *scenarios.Result) Line {
 			"verdict": checker.Verdict{Outcome: checker.Unknown, Property: "result", Detail: err.Error()}})
 	}
 	return Line{Scenario: res.Scenario, Seed: res.Seed, Verdict: res.Verdict, TraceHash: res.TraceHash,
-		Repro: res.Repro, JSON: append(b, '\n')}
+		Repro: res.Repro, JSON: append(b, '\n'), Warnings: res.Warnings}
 }
 
 // runLine runs one seed. scenarios.Run already turns every panic of a run

@@ -20,6 +20,21 @@ func TestDetectSpellsTheProgramAsStarted(t *testing.T) {
 	}
 }
 
+// TestDetectRunNamesAUsersProgram: a user's own simrun started by go run
+// is spelled as its go run command; built, as it was invoked.
+func TestDetectRunNamesAUsersProgram(t *testing.T) {
+	const goRun = "go run ./cmd/mysim"
+	for _, tc := range []struct{ arg0, want string }{
+		{"/tmp/go-build1198728768/b001/exe/mysim", goRun},
+		{"./mysim", "./mysim"},
+		{"", Canonical},
+	} {
+		if got := DetectRun(tc.arg0, goRun); got != tc.want {
+			t.Errorf("DetectRun(%q) = %q, want %q", tc.arg0, got, tc.want)
+		}
+	}
+}
+
 // TestCommandRewritesOnlyCommands: the program replaces "simrun" where a
 // command starts, and nowhere else.
 func TestCommandRewritesOnlyCommands(t *testing.T) {

@@ -71,6 +71,13 @@ type (
 	ack struct{ Index uint64 }
 )
 
+// The client messages leave their content out of the trace hash: the
+// history the clients record carries it (and the linearizability check
+// reads it), their timing is hashed, and hashing it now would move every
+// pinned trace hash of a register scenario.
+func (request) Unhashed() {}
+func (reply) Unhashed()   {}
+
 func (r replicate) TraceHash() uint64 { return r.Index<<20 ^ uint64(len(r.Snapshot)) }
 func (a ack) TraceHash() uint64       { return a.Index }
 

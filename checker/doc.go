@@ -44,6 +44,13 @@
 // rendering of the machine's semantics; a property test keeps the two in
 // agreement. The kv model is partitioned by key.
 //
+// A machine of a user's own brings its own Model: a plain struct of
+// functions (Init, Apply, the operations it checks and their value
+// shapes), added to a Models set (BuiltinModels, then Add). The package
+// functions that take a model name use the built-in models; the Models
+// methods of the same names use the set's. Model, Models, Input, Output,
+// Verdict and the history format are stable; fields may be added.
+//
 // The checker sees only plain data: histories, logs, hashes. It never
 // depends on a protocol's internals, reads the clock, or starts goroutines
 // (porcupine's own timeout is the one exception). A checker that cannot

@@ -4,6 +4,29 @@
 // clients and the fault schedule, runs the fault and heal phases, and
 // hands history and final state to the checkers for a Verdict.
 //
+// # Registries
+//
+// What a scenario may name — protocols, state machines, porcupine models,
+// scenario files — is a Registry value, never global state. The package
+// functions Load, Parse and Builtin use a registry of Faultline's own
+// (BuiltinRegistry); a user's protocol goes into a registry of the user's
+// (Registry.Add, and AddMachine for a machine of their own, with its
+// checker.Model), whose Load and Parse return scenarios that keep it: a
+// scenario validates, runs, compares and shrinks with the protocols of the
+// registry it came from, so two registries in one process never see each
+// other's, and runs of both can share a process and its cores without
+// changing a trace hash.
+//
+// # Stability
+//
+// Stable: the scenario file format below (fields are added, never
+// renamed or given another meaning), Registry and its methods, Load,
+// Parse, Run, Options, and Result's verdict, checks, seed, repro, trace
+// hash and its JSON form (fields are added, never removed). A trace hash
+// is stable for a given Faultline version: a change to the kernel or a
+// built-in protocol may move it, and says so in its commit. Everything
+// unexported, and Result fields marked json:"-", may change.
+//
 // A scenario file is YAML, at most 1 MiB (MaxFileSize). It is checked
 // strictly before anything runs, and every error is one line naming the
 // file, line, column and field and what was expected

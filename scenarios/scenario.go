@@ -292,7 +292,7 @@ func (r *Registry) Load(nameOrPath string) (*Scenario, error) {
 		if s := r.scenarioNamed(nameOrPath); s != nil {
 			return s, nil
 		}
-		return nil, fmt.Errorf("unknown scenario %q: run `simrun list` for the built-in ones, or give a .yaml file path", nameOrPath)
+		return nil, fmt.Errorf("unknown scenario %q: run `simrun list` to see the scenario names, or give a .yaml file path", nameOrPath)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("scenario %s: %w", nameOrPath, err)

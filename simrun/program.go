@@ -1,8 +1,10 @@
 package simrun
 
 import (
+	"bytes"
 	"io"
 	"os"
+	"path"
 	"runtime/debug"
 	"strings"
 
@@ -57,12 +59,72 @@ func (p Program) app() *app {
 // exit code: 0 pass, 1 a property violated, 2 bad input or usage, 3
 // unknown (a check or budget could not decide).
 func (p Program) Main() {
+	a := p.app()
+	var stdout, stderr io.Writer = os.Stdout, os.Stderr
 	if len(os.Args) < 2 || os.Args[1] != mutate.WorkerCommand {
 		// Hints and repro lines say `go run ./cmd/NAME ...` under go
 		// run, else the binary as it was invoked.
 		invoke.SetProgram(invoke.DetectRun(os.Args[0], p.goRun()))
+		if a.user {
+			name, prog := p.name(), invoke.Program()
+			stdout = &userWriter{w: os.Stdout, name: name, program: prog, lineStart: true}
+			stderr = &userWriter{w: os.Stderr, name: name, program: prog, lineStart: true}
+		}
 	}
-	os.Exit(p.app().run(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(a.run(os.Args[1:], stdout, stderr))
+}
+
+// name is the program's name in its messages: Name, else its main
+// package's.
+func (p Program) name() string {
+	if p.Name != "" {
+		return p.Name
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Path != "" && bi.Path != "command-line-arguments" {
+		return path.Base(bi.Path)
+	}
+	return invoke.Canonical
+}
+
+// userWriter makes what the commands print about "simrun" name a user's
+// program: a message's "simrun run: " at the start of a line becomes
+// "NAME run: ", and a `simrun ...` command quoted in a hint becomes the
+// command that starts the program (program). Repro lines already
+// name it (invoke.Command); JSON keeps the canonical "simrun", which is
+// data, not a hint.
+type userWriter struct {
+	w             io.Writer
+	name, program string
+	lineStart     bool
+}
+
+func (u *userWriter) Write(b []byte) (int, error) {
+	const canonical = invoke.Canonical
+	out := make([]byte, 0, len(b)+16)
+	for i := 0; i < len(b); {
+		rest := b[i:]
+		if u.lineStart && bytes.HasPrefix(rest, []byte(canonical)) && len(rest) > len(canonical) &&
+			(rest[len(canonical)] == ' ' || rest[len(canonical)] == ':') {
+			out = append(out, u.name...)
+			i += len(canonical)
+			u.lineStart = false
+			continue
+		}
+		if bytes.HasPrefix(rest, []byte("`"+canonical+" ")) || bytes.HasPrefix(rest, []byte("`"+canonical+"`")) {
+			out = append(out, '`')
+			out = append(out, u.program...)
+			i += 1 + len(canonical)
+			u.lineStart = false
+			continue
+		}
+		out = append(out, b[i])
+		u.lineStart = b[i] == '\n'
+		i++
+	}
+	if _, err := u.w.Write(out); err != nil {
+		return 0, err
+	}
+	return len(b), nil
 }
 
 // Run runs the program with args (the command and its flags, without the

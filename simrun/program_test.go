@@ -80,6 +80,13 @@ func TestUserProgram(t *testing.T) {
 			t.Fatalf("the repro line gave %s, the run %s", traceHash(stdout2), traceHash(stdout))
 		}
 	})
+	t.Run("hints name the binary", func(t *testing.T) {
+		code, stdout, stderr := runIn(t, extmod, bin, "run", "-scenario", "nope")
+		want := "extsim run: unknown scenario \"nope\": run `" + bin + " list` to see the scenario names, or give a .yaml file path\n"
+		if code != exitUsage || stdout != "" || stderr != want {
+			t.Fatalf("exit %d, stderr %q; want 2 and %q", code, stderr, want)
+		}
+	})
 	t.Run("mutates itself", func(t *testing.T) {
 		killed, _ := fixtureMutants(t) // and into the fixture module
 		code, stdout, stderr := runIn(t, ".", bin, "mutate", "-pkg", "./tally", "-scenarios", "tally-weak,tally-strong",
@@ -163,5 +170,28 @@ func TestUserProgramSeesOnlyItsRegistry(t *testing.T) {
 	code, stdout, _ = run("run", "-scenario", filepath.Join(dir, "amnesiac.yaml"), "-seed", "5")
 	if code != exitFail || !strings.Contains(stdout, "reproduce with: simrun run -scenario "+filepath.Join(dir, "amnesiac.yaml")+" -seed 5") {
 		t.Fatalf("the user's protocol: exit %d\n%s", code, stdout)
+	}
+}
+
+// TestUserWriterNamesTheProgram: a user's program says its own name where
+// Faultline's messages say simrun (a message's prefix, a quoted command),
+// and nowhere else.
+func TestUserWriterNamesTheProgram(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"simrun run: unknown scenario \"x\": run `simrun list` for the built-in ones\n",
+			"mysim run: unknown scenario \"x\": run `go run ./cmd/mysim list` for the built-in ones\n"},
+		{"simrun: unknown command \"x\"\nsimrun sweep: warning: w\n", "mysim: unknown command \"x\"\nmysim sweep: warning: w\n"},
+		{"reproduce with: go run ./cmd/mysim run -seed 1\n", "reproduce with: go run ./cmd/mysim run -seed 1\n"},
+		{`{"repro":"simrun run -scenario x -seed 1"}` + "\n", `{"repro":"simrun run -scenario x -seed 1"}` + "\n"},
+		{"simrunner: not us; a `simrunner` either\n", "simrunner: not us; a `simrunner` either\n"},
+	} {
+		var b bytes.Buffer
+		w := &userWriter{w: &b, name: "mysim", program: "go run ./cmd/mysim", lineStart: true}
+		if n, err := w.Write([]byte(tc.in)); err != nil || n != len(tc.in) {
+			t.Fatalf("Write = %d, %v; want %d, nil", n, err, len(tc.in))
+		}
+		if b.String() != tc.want {
+			t.Errorf("%q\nbecame %q\nwant   %q", tc.in, b.String(), tc.want)
+		}
 	}
 }

@@ -45,6 +45,9 @@ func (a *app) commands() []command {
 	}
 }
 
+// run is Faultline's own simrun with args: Program{}.Run.
+func run(args []string, stdout, stderr io.Writer) int { return Program{}.Run(args, stdout, stderr) }
+
 func (a *app) run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		if a.user {

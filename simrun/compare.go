@@ -17,7 +17,6 @@ import (
 	"github.com/faultline-sim/faultline/internal/invoke"
 	"github.com/faultline-sim/faultline/reports"
 	"github.com/schollz/progressbar/v3"
-	"golang.org/x/term"
 )
 
 // compareFlags are `simrun compare`'s flags.
@@ -305,9 +304,7 @@ const compareProgressEvery = 5 * time.Second
 func newCompareProgress(w io.Writer) *compareProgress {
 	p := &compareProgress{w: w, start: time.Now()}
 	p.lastLine = p.start
-	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		p.terminal = true
-	}
+	p.terminal = isTerminal(w)
 	return p
 }
 

@@ -207,8 +207,7 @@ func newProgress(w io.Writer, name string, total, done int64, every time.Duratio
 // terminalBar is the progress bar sweep and mutate draw on a terminal, at
 // done of total; nil when w is not a terminal (they print lines instead).
 func terminalBar(w io.Writer, total, done int64, desc, unit string) *progressbar.ProgressBar {
-	f, ok := w.(*os.File)
-	if !ok || !term.IsTerminal(int(f.Fd())) {
+	if !isTerminal(w) {
 		return nil
 	}
 	bar := progressbar.NewOptions64(total,
@@ -260,4 +259,14 @@ func (p *progress) finish(sum *sweep.Summary) {
 	if p.bar != nil {
 		_ = p.bar.Finish()
 	}
+}
+
+// isTerminal reports whether w writes to a terminal: an *os.File that is
+// one, or a user's program's writer around one.
+func isTerminal(w io.Writer) bool {
+	if u, ok := w.(*userWriter); ok {
+		w = u.w
+	}
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }

@@ -40,7 +40,7 @@ func (a *app) cmdCheck(args []string, stdout, stderr io.Writer) int {
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: %s check -model %s [-format auto|jsonl|edn] [-timeout 30s] [-max-ops N] [-viz out.html] [-convert out.edn] [-force] HISTORY\n", invoke.Program(), strings.Join(models.Names(), "|"))
 		fmt.Fprintf(stderr, "\nHISTORY is recorded anywhere: JSON Lines, one operation a line, as `%s` writes\n(a scenario's machine is its model), or a Jepsen/Maelstrom history.edn.\n\n",
-			invoke.Command("simrun run -scenario rabia-basic -seed 1 -history h.jsonl"))
+			invoke.Command("simrun run -scenario "+a.exampleScenario()+" -seed 1 -history h.jsonl"))
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {

@@ -160,3 +160,15 @@ func goRunCommand(mainPath, modulePath, name string) string {
 	}
 	return invoke.GoRun
 }
+
+// exampleScenario is a scenario of the program's to show in a usage
+// example: rabia-basic in Faultline's simrun, else the first of its own.
+func (a *app) exampleScenario() string {
+	if !a.user {
+		return "rabia-basic"
+	}
+	if all, err := a.reg.Scenarios(); err == nil && len(all) > 0 {
+		return all[0].Source
+	}
+	return "my-scenario.yaml"
+}

@@ -158,6 +158,10 @@ func TestUserProgramSeesOnlyItsRegistry(t *testing.T) {
 		!strings.Contains(stderr, rabia+":3:11: protocol: \"rabia\" is not one of amnesiac-test") {
 		t.Fatalf("exit %d, stderr %q; want 2 and one line naming the file, line and protocol", code, stderr)
 	}
+	code, _, stderr = run("check", "-h")
+	if code != exitPass || !strings.Contains(stderr, "`simrun run -scenario my-scenario.yaml -seed 1 -history h.jsonl`") {
+		t.Fatalf("check -h: exit %d; its example should name a scenario of the program's own\n%s", code, stderr)
+	}
 	code, stdout, _ = run("list")
 	if code != exitPass || !strings.Contains(stdout, "amnesiac-test") || strings.Contains(stdout, "rabia") {
 		t.Fatalf("list: exit %d\n%s", code, stdout)

@@ -68,15 +68,20 @@ func composeCommands(t *testing.T, env map[string]string) [][]string {
 	return cmds
 }
 
-// freeAddr is a loopback address no one listens on (yet).
-func freeAddr(t *testing.T) string {
+// freeAddrs are n distinct loopback addresses no one listens on (yet):
+// all are held open until the last is chosen, so none repeats.
+func freeAddrs(t *testing.T, n int) []string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	var addrs []string
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		addrs = append(addrs, l.Addr().String())
 	}
-	defer l.Close()
-	return l.Addr().String()
+	return addrs
 }
 
 // localize turns a container's command into one for this machine: the
@@ -124,6 +129,9 @@ func startServe(t *testing.T, args []string) *serveProcess {
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	// Whatever happens to the test, the process does not outlive it
+	// (a no-op once stop has reaped it).
+	t.Cleanup(func() { p.cmd.Process.Kill() })
 	ready := make(chan bool, 1)
 	go func() {
 		sc := bufio.NewScanner(out)
@@ -164,8 +172,8 @@ func (p *serveProcess) stop() error {
 func TestComposeCommandLinesRunAClusterOfProcesses(t *testing.T) {
 	cmds := composeCommands(t, nil) // PROTOCOL unset: the file's default, rabia
 	data := t.TempDir()
-	peers := []string{freeAddr(t), freeAddr(t), freeAddr(t)}
-	https := []string{freeAddr(t), freeAddr(t), freeAddr(t)}
+	addrs := freeAddrs(t, 6)
+	peers, https := addrs[:3], addrs[3:]
 	args := make([][]string, 3)
 	procs := make([]*serveProcess, 3)
 	for i := range 3 {

@@ -98,6 +98,9 @@ func TestMonitorNamesTheFirstBadEvent(t *testing.T) {
 		{"state_rule", joined(split(), []fact{st(0, 0, 2, coin)})},
 		{"state_rule", joined(split(), []fact{{0, CoinFact{0, 1, coin}}, st(0, 0, 2, 1-coin)})},
 		{"state_rule", joined(fastPath(0, batchA)[:13], []fact{st(0, 0, 2, one)})},
+		{"state_rule", []fact{ // two 0 votes decide ⊥ (F1 = 2), yet replica 0 goes on
+			prop(0, 0, batchA), prop(1, 0, batchB), hearP(0, 1, 0, batchB), st(0, 0, 1, zero), hearP(1, 0, 0, batchA), st(1, 0, 1, zero),
+			hearS(0, 1, 0, 1, zero), vo(0, 0, 1, zero), hearS(1, 0, 0, 1, zero), vo(1, 0, 1, zero), hearV(0, 1, 0, 1, zero), st(0, 0, 2, zero)}},
 		{"common_coin", joined(split(), []fact{{0, CoinFact{0, 1, coin}}, hearV(2, 0, 0, 1, question), {2, CoinFact{0, 1, 1 - coin}}})},
 		{"decide_rule", joined(split(), []fact{{0, DecideFact{Slot: 0, Bottom: true, Phase: 1}}})},
 		{"received_as_sent", joined(fastPath(0, batchA)[:7], []fact{hearS(2, 0, 0, 1, zero)})},

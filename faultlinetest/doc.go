@@ -3,10 +3,13 @@
 // embedded file or inline YAML), runs it under one seed or sweeps many,
 // and a failing seed fails the test with everything needed to act on it:
 // the verdict, the first bad event, the trace hash, and the `go test`
-// command that reproduces exactly that run.
+// command that reproduces exactly that run. Load and Parse use
+// Faultline's own protocols; LoadFrom and ParseFrom a user's
+// scenarios.Registry (their protocols, machines, models and scenario
+// files).
 //
 //	func TestIsolatedLeader(t *testing.T) {
-//		s := faultlinetest.Load(t, "scenarios/leader-isolated.yaml")
+//		s := faultlinetest.LoadFrom(t, myproto.Registry(), "leader-isolated")
 //		faultlinetest.Sweep(t, s, "1-20")
 //	}
 //

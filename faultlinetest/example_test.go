@@ -69,6 +69,17 @@ func ExampleWantFailure() {
 	// Output: failed: false
 }
 
+// A protocol of your own comes with a registry: here sweeptest's, which
+// adds a store that forgets acknowledged writes on a crash to Faultline's
+// protocols.
+func ExampleParseFrom() {
+	t := &printTB{name: "TestAmnesiac"}
+	s := faultlinetest.ParseFrom(t, sweeptest.Registry(), "amnesiac.yaml", sweeptest.YAML)
+	faultlinetest.Sweep(t, s, "1-30", faultlinetest.WantFailure("linearizability"))
+	fmt.Println("protocol:", s.Protocol, "failed:", t.failed)
+	// Output: protocol: amnesiac-test failed: false
+}
+
 // With rapid, a property draws the scenario and the seed; rapid shrinks a
 // failing draw and prints how to replay it, and Run's report adds the
 // verdict and the drawn scenario as YAML.

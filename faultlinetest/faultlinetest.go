@@ -2,7 +2,6 @@ package faultlinetest
 
 import (
 	"fmt"
-	"io/fs"
 	"runtime"
 	"slices"
 	"strings"
@@ -25,20 +24,17 @@ type TB interface {
 }
 
 // Load reads a scenario file (a path relative to the test's package
-// directory, where go test runs) or the name of a built-in scenario. A
-// file that does not load fails the test with the file's one-line error.
+// directory, where go test runs) or the name of a built-in scenario, with
+// Faultline's own protocols. A file that does not load fails the test
+// with the file's one-line error.
 func Load(t TB, path string) *scenarios.Scenario {
 	t.Helper()
-	s, err := scenarios.Load(path)
-	if err != nil {
-		t.Fatalf("faultline: %v", err)
-	}
-	return s
+	return LoadFrom(t, scenarios.BuiltinRegistry(), path)
 }
 
 // LoadFrom is Load for a scenario of reg, a user's registry: a name among
-// its scenario files (Registry.AddScenarios) or a path. The scenario runs
-// reg's protocols.
+// its scenario files (Registry.AddScenarios, embedded ones included) or a
+// path. The scenario runs reg's protocols.
 func LoadFrom(t TB, reg *scenarios.Registry, nameOrPath string) *scenarios.Scenario {
 	t.Helper()
 	s, err := reg.Load(nameOrPath)
@@ -48,22 +44,17 @@ func LoadFrom(t TB, reg *scenarios.Registry, nameOrPath string) *scenarios.Scena
 	return s
 }
 
-// LoadFS reads a scenario file from fsys, such as a package's embedded
-// scenarios.
-func LoadFS(t TB, fsys fs.FS, path string) *scenarios.Scenario {
-	t.Helper()
-	data, err := fs.ReadFile(fsys, path)
-	if err != nil {
-		t.Fatalf("faultline: scenario %s: %v", path, err)
-	}
-	return Parse(t, path, string(data))
-}
-
-// Parse reads a scenario given inline as YAML; name is what errors and
-// reports call it.
+// Parse reads a scenario given inline as YAML, with Faultline's own
+// protocols; name is what errors and reports call it.
 func Parse(t TB, name, yaml string) *scenarios.Scenario {
 	t.Helper()
-	s, err := scenarios.Parse([]byte(yaml), name)
+	return ParseFrom(t, scenarios.BuiltinRegistry(), name, yaml)
+}
+
+// ParseFrom is Parse with reg's protocols.
+func ParseFrom(t TB, reg *scenarios.Registry, name, yaml string) *scenarios.Scenario {
+	t.Helper()
+	s, err := reg.Parse([]byte(yaml), name)
 	if err != nil {
 		t.Fatalf("faultline: %v", err)
 	}

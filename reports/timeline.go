@@ -12,6 +12,7 @@ import (
 
 	"github.com/faultline-sim/faultline/checker"
 	"github.com/faultline-sim/faultline/faults"
+	"github.com/faultline-sim/faultline/internal/invoke"
 	"github.com/faultline-sim/faultline/scenarios"
 	"github.com/faultline-sim/faultline/sim"
 )
@@ -175,7 +176,7 @@ func WriteTimeline(w io.Writer, res *scenarios.Result, trace io.Reader) error {
 	b.spans(res.Schedule, int64(res.HealAt))
 	b.verdict(res, nodes)
 	b.d.Title = fmt.Sprintf("%s · %s · seed %d", res.Scenario, res.Protocol, res.Seed)
-	b.d.Repro = res.Repro
+	b.d.Repro = invoke.Command(res.Repro) // as the user runs it: go run ./cmd/simrun, or their own program
 	b.d.Nodes = nodes
 	for i := range b.lanes {
 		if i < nodes {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/faultline-sim/faultline/checker"
 	"github.com/faultline-sim/faultline/faults"
+	"github.com/faultline-sim/faultline/internal/invoke"
 	"github.com/faultline-sim/faultline/scenarios"
 	"github.com/faultline-sim/faultline/sim"
 )
@@ -284,4 +285,17 @@ func BenchmarkTimeline(b *testing.B) {
 	}
 	b.ReportMetric(float64(size), "page-bytes")
 	b.ReportMetric(float64(len(trace)), "trace-bytes")
+}
+
+// TestTimelineReproNamesTheProgramAsRun: the page's repro command names the
+// program the user ran (their own simrun, or go run ./cmd/simrun), not
+// "simrun", so it can be pasted as it stands.
+func TestTimelineReproNamesTheProgramAsRun(t *testing.T) {
+	invoke.SetProgram("./mysim")
+	defer invoke.SetProgram(invoke.Canonical)
+	_, _, page := timelineOf(t, "pac-clock-skew", 3)
+	d := timelinePageData(t, page)
+	if !strings.HasPrefix(d.Repro, "./mysim run -scenario ") {
+		t.Fatalf("the page's repro is %q, want it to start with ./mysim run -scenario", d.Repro)
+	}
 }

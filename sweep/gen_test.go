@@ -1,6 +1,7 @@
 package sweep_test
 
 import (
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -107,15 +108,16 @@ func TestRapidShrinksTheAmnesiacFailure(t *testing.T) {
 			t.Fatalf("%v", res.Verdict)
 		}
 	}
-	// A run is cheap and rapid draws small schedules first, so a check of
-	// 100 draws misses the one fault that matters now and then: allow a
-	// few checks.
-	failed := false
-	for try := 0; try < 10 && !failed; try++ {
-		failed = expectFailure(t, prop)
+	// rapid draws a fresh seed per run unless -rapid.seed is given; a
+	// fixed one makes the draws and the shrinking the same on every run,
+	// so the test cannot pass or fail by luck (it once came out "not
+	// minimal" on a loaded machine).
+	if f := flag.Lookup("rapid.seed"); f != nil && f.Value.String() == "0" {
+		flag.Set("rapid.seed", "1")
+		defer flag.Set("rapid.seed", "0")
 	}
-	if !failed {
-		t.Fatal("rapid found no failure of the amnesiac store in 10 checks")
+	if !expectFailure(t, prop) {
+		t.Fatalf("rapid found no failure of the amnesiac store in 100 draws (-rapid.seed=%s)", flag.Lookup("rapid.seed").Value)
 	}
 	t.Logf("rapid shrank to seed %d, %d clients x %d ops, faults:\n%s", lastSeed, last.Clients.Count, last.Clients.MaxOps, last.Faults)
 	crash0 := false

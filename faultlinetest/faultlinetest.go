@@ -155,6 +155,7 @@ func Run(t TB, s *scenarios.Scenario, seed uint64, opts ...Option) *scenarios.Re
 		}
 	}
 	res := runSeed(s, seed)
+	logWarnings(t, res)
 	v := judge(res, c)
 	if c.want != "" {
 		if !shows(v, c.want) {
@@ -188,6 +189,9 @@ func Sweep(t TB, s *scenarios.Scenario, seeds string, opts ...Option) {
 		return
 	}
 	results := runSeeds(s, r, c)
+	if len(results) > 0 {
+		logWarnings(t, results[0])
+	}
 	if c.want != "" {
 		for _, res := range results {
 			if v := judge(res, c); shows(v, c.want) {
@@ -207,6 +211,17 @@ func Sweep(t TB, s *scenarios.Scenario, seeds string, opts ...Option) {
 		t.Logf("faultline: %s: seed %d is the lowest of seeds %s that fails (%d ran before it passed)", s.Name, results[failed].Seed, r, failed)
 	}
 	report(t, s, results[failed], judge(results[failed], c))
+}
+
+// logWarnings logs what the run found wrong with the protocol's code
+// itself (a message type whose content the trace hash cannot see), once per
+// test, so a user reads it where they read the test's output; it never
+// fails the test, as simrun run only prints it.
+func logWarnings(t TB, res *scenarios.Result) {
+	t.Helper()
+	for _, w := range res.Warnings {
+		t.Logf("faultline: warning: %s", w)
+	}
 }
 
 // describe is a verdict in a few words: outcome, property and why.

@@ -312,3 +312,17 @@ func TestOnlyJudgesByTheNamedProperties(t *testing.T) {
 		t.Errorf("Only and WantFailure of the amnesiac bug: %q", f.errors)
 	}
 }
+
+// TestWarningsAreLoggedNotFailed: what a run found wrong with the
+// protocol's code (a message type the trace hash cannot see) reaches the
+// test's log, one line each, and does not fail the test.
+func TestWarningsAreLoggedNotFailed(t *testing.T) {
+	f := &fakeTB{name: "TestX"}
+	logWarnings(f, &scenarios.Result{Warnings: []string{"a.req has no TraceHash method", "a.reply has no TraceHash method"}})
+	if len(f.errors) != 0 || f.fatal {
+		t.Fatalf("a warning failed the test: %q", f.errors)
+	}
+	if len(f.logs) != 2 || !strings.Contains(f.logs[0], "faultline: warning: a.req has no TraceHash") {
+		t.Fatalf("logs %q, want one warning line for each of the two", f.logs)
+	}
+}

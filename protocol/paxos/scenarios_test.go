@@ -14,7 +14,7 @@ var long = flag.Bool("long", false, "run the long seed sweeps (500 seeds of ever
 // every seed: safety always, liveness after the heal.
 var paxosScenarios = []string{
 	"paxos-basic", "paxos-leader-crash", "paxos-partition", "paxos-lossy",
-	"paxos-crash-restart", "paxos-fsync", "paxos-bank",
+	"paxos-crash-restart", "paxos-fsync", "paxos-bank", "paxos-forget",
 }
 
 func load(t testing.TB, name string) *scenarios.Scenario {

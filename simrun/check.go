@@ -1,6 +1,7 @@
 package simrun
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -90,6 +91,9 @@ func (a *app) cmdCheck(args []string, stdout, stderr io.Writer) int {
 	}
 	deadline := checker.Within(*timeout, time.Now)
 	ops, nemesis, err := checkLoadHistory(models, path, format, *model, checker.ReadOptions{MaxOperations: *maxOps, Deadline: deadline})
+	if err != nil && *formatFlag != "" && !strings.EqualFold(*formatFlag, "auto") {
+		err = formatHint(path, format, err)
+	}
 	if err != nil {
 		switch {
 		case errors.Is(err, checker.ErrTooManyOperations):
@@ -136,6 +140,22 @@ func checkLoadHistory(models *checker.Models, path, format, model string, opt ch
 	}
 	ops, err := models.ReadOperations(f, path, model, opt)
 	return ops, nil, err
+}
+
+// formatHint adds to a read error, when -format forced a format, what the
+// file looks like if that is another one (-format edn on JSON Lines says
+// only "empty keyword" otherwise), keeping the error one line. A JSON
+// array is not called EDN: neither reader takes it.
+func formatHint(path, format string, err error) error {
+	if err == nil || errors.Is(err, checker.ErrTimeUp) || errors.Is(err, checker.ErrTooManyOperations) {
+		return err
+	}
+	looks, serr := sniffFormat(path)
+	if serr != nil || looks == format || (looks == formatEDN && jsonArray(path)) {
+		return err
+	}
+	name := map[string]string{formatJSONL: "JSON Lines", formatEDN: "EDN"}[looks]
+	return fmt.Errorf("%w (the file looks like %s: -format %s, or leave -format out)", err, name, looks)
 }
 
 // checkConvert writes the history at path, read as format, to out in the
@@ -218,4 +238,25 @@ func checkReportViolation(stdout, stderr io.Writer, v checker.Verdict, info chec
 		fmt.Fprintln(stdout, "visualization: cut short by -timeout; the picture is partial, the violation stands")
 	}
 	fmt.Fprintf(stdout, "visualization: %s\n", path)
+}
+
+// jsonArray reports whether the file starts as a JSON array ([{"..., [],
+// ["...), which the EDN sniffer would take for EDN. It reads at most 4 KiB.
+func jsonArray(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	head := make([]byte, 4096)
+	n, _ := io.ReadFull(f, head)
+	b := bytes.TrimLeft(head[:n], " \t\r\n")
+	if len(b) == 0 || b[0] != '[' {
+		return false
+	}
+	b = bytes.TrimLeft(b[1:], " \t\r\n")
+	if len(b) > 0 && b[0] == '{' {
+		b = bytes.TrimLeft(b[1:], " \t\r\n")
+	}
+	return len(b) == 0 || b[0] == '"' || b[0] == ']' || b[0] == '}'
 }

@@ -48,12 +48,18 @@ func TestCheckReadsEDN(t *testing.T) {
 		{"edn stale read", []string{"-model", "cas-register", "-viz", filepath.Join(t.TempDir(), "v.html"), stale}, 1, "nemesis: 2 operations", ""},
 		{"edn syntax error", []string{"-model", "cas-register", bad}, 2, "", "bad.edn:2:42: unexpected ']'"},
 		{"forced jsonl on edn", []string{"-model", "cas-register", "-format", "jsonl", ok}, 2, "", "ok.txt:1: malformed JSON"},
+		{"forced jsonl on edn says what it looks like", []string{"-model", "cas-register", "-format", "jsonl", ok}, 2, "", "(the file looks like EDN: -format edn, or leave -format out)"},
+		{"a JSON array is not called EDN", []string{"-model", "register", "-format", "jsonl", writeTemp(t, "arr.json", `[{"process": 0}]`)}, 2, "", "arr.json:1: malformed JSON"},
+		{"forced edn on jsonl says what it looks like", []string{"-model", "register", "-format", "edn", "testdata/check-register-ok.jsonl"}, 2, "", "check-register-ok.jsonl:1:11: empty keyword (the file looks like JSON Lines: -format jsonl, or leave -format out)"},
 		{"bad -format", []string{"-model", "cas-register", "-format", "xml", ok}, 2, "", `-format "xml": expected auto, jsonl or edn`},
 		{"lin-kv by key", []string{"-model", "lin-kv", "-viz", filepath.Join(t.TempDir(), "k.html"), kv}, 1, `failing part: key "0"`, ""},
 		{"jsonl still works", []string{"-model", "register", "testdata/check-register-ok.jsonl"}, 0, "pass", ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			code, out, errs := runCheck(c.args...)
+			if strings.Contains(c.name, "not called EDN") && strings.Contains(errs, "looks like") {
+				t.Fatalf("a JSON array got a format hint: %s", errs)
+			}
 			if code != c.code || !strings.Contains(out, c.wantOut) || !strings.Contains(errs, c.wantErr) {
 				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s\nwant stdout ~ %q, stderr ~ %q", code, c.code, out, errs, c.wantOut, c.wantErr)
 			}

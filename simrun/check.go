@@ -1,7 +1,6 @@
 package simrun
 
 import (
-	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -150,8 +149,9 @@ func formatHint(path, format string, err error) error {
 	if err == nil || errors.Is(err, checker.ErrTimeUp) || errors.Is(err, checker.ErrTooManyOperations) {
 		return err
 	}
-	looks, serr := sniffFormat(path)
-	if serr != nil || looks == format || (looks == formatEDN && jsonArray(path)) {
+	head, herr := historyHead(path)
+	looks := formatOfHead(head)
+	if herr != nil || looks == format || (looks == formatEDN && jsonArrayHead(head)) {
 		return err
 	}
 	name := map[string]string{formatJSONL: "JSON Lines", formatEDN: "EDN"}[looks]
@@ -238,25 +238,4 @@ func checkReportViolation(stdout, stderr io.Writer, v checker.Verdict, info chec
 		fmt.Fprintln(stdout, "visualization: cut short by -timeout; the picture is partial, the violation stands")
 	}
 	fmt.Fprintf(stdout, "visualization: %s\n", path)
-}
-
-// jsonArray reports whether the file starts as a JSON array ([{"..., [],
-// ["...), which the EDN sniffer would take for EDN. It reads at most 4 KiB.
-func jsonArray(path string) bool {
-	f, err := os.Open(path)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	head := make([]byte, 4096)
-	n, _ := io.ReadFull(f, head)
-	b := bytes.TrimLeft(head[:n], " \t\r\n")
-	if len(b) == 0 || b[0] != '[' {
-		return false
-	}
-	b = bytes.TrimLeft(b[1:], " \t\r\n")
-	if len(b) > 0 && b[0] == '{' {
-		b = bytes.TrimLeft(b[1:], " \t\r\n")
-	}
-	return len(b) == 0 || b[0] == '"' || b[0] == ']' || b[0] == '}'
 }

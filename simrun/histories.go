@@ -42,32 +42,60 @@ func formatForOutput(path string) string {
 	return formatJSONL
 }
 
-// sniffFormat decides the format of a history from its first significant
-// bytes: a JSON object starts with {" ; EDN starts with [, (, #, ; or {:
-// (a map whose first key is a keyword). An empty file is JSON Lines.
-func sniffFormat(path string) (string, error) {
+// historyHead is a history's first significant bytes (at most 4 KiB,
+// without a byte-order mark and leading blanks or commas): enough to tell
+// its format.
+func historyHead(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	defer f.Close()
 	head := make([]byte, 4096)
 	n, err := io.ReadFull(bufio.NewReader(f), head)
 	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		return nil, err
+	}
+	return bytes.TrimLeft(bytes.TrimPrefix(head[:n], []byte("\xef\xbb\xbf")), " \t\r\n,"), nil
+}
+
+// sniffFormat decides the format of a history from its first significant
+// bytes: a JSON object starts with {" ; EDN starts with [, (, #, ; or {:
+// (a map whose first key is a keyword). An empty file is JSON Lines.
+func sniffFormat(path string) (string, error) {
+	b, err := historyHead(path)
+	if err != nil {
 		return "", err
 	}
-	b := bytes.TrimLeft(bytes.TrimPrefix(head[:n], []byte("\xef\xbb\xbf")), " \t\r\n,")
+	return formatOfHead(b), nil
+}
+
+// formatOfHead is sniffFormat on a history's head (historyHead).
+func formatOfHead(b []byte) string {
 	switch {
 	case len(b) == 0:
-		return formatJSONL, nil
+		return formatJSONL
 	case strings.ContainsRune("[(#;", rune(b[0])):
-		return formatEDN, nil
+		return formatEDN
 	case b[0] == '{':
 		if rest := bytes.TrimLeft(b[1:], " \t\r\n,"); len(rest) > 0 && rest[0] == ':' {
-			return formatEDN, nil
+			return formatEDN
 		}
 	}
-	return formatJSONL, nil
+	return formatJSONL
+}
+
+// jsonArrayHead reports whether a history's head (historyHead) starts a
+// JSON array ([{"..., [], ["...), which formatOfHead takes for EDN.
+func jsonArrayHead(b []byte) bool {
+	if len(b) == 0 || b[0] != '[' {
+		return false
+	}
+	b = bytes.TrimLeft(b[1:], " \t\r\n")
+	if len(b) > 0 && b[0] == '{' {
+		b = bytes.TrimLeft(b[1:], " \t\r\n")
+	}
+	return len(b) == 0 || b[0] == '"' || b[0] == ']' || b[0] == '}'
 }
 
 // historyFormatOf is -format when given, else the file's extension (.edn,

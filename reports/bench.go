@@ -41,24 +41,9 @@ func WriteBench(dir string, r *bench.Result, force bool) (*Report, error) {
 	if err := w.file("bench.json", data); err != nil {
 		return nil, err
 	}
-	var figs []renderedFigure
-	for _, f := range benchFigures(r) {
-		png, err := f.png()
-		if err != nil {
-			return nil, err
-		}
-		svg, err := f.svg()
-		if err != nil {
-			return nil, err
-		}
-		rf := renderedFigure{figure: f, PNG: png, PNGPath: "plots/" + f.Name + ".png", SVGPath: "plots/" + f.Name + ".svg"}
-		if err := w.file(rf.PNGPath, png); err != nil {
-			return nil, err
-		}
-		if err := w.file(rf.SVGPath, svg); err != nil {
-			return nil, err
-		}
-		figs = append(figs, rf)
+	figs, err := w.render(benchFigures(r))
+	if err != nil {
+		return nil, err
 	}
 	html, err := benchHTML(r, figs)
 	if err != nil {

@@ -56,7 +56,7 @@ func Write(dir string, c *Comparison, force bool) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	figs, err := w.figures(c)
+	figs, err := w.render(figures(c))
 	if err != nil {
 		return nil, err
 	}
@@ -139,9 +139,10 @@ type renderedFigure struct {
 	SVGPath string
 }
 
-func (w *writer) figures(c *Comparison) ([]renderedFigure, error) {
+// render draws each figure as PNG and SVG and writes both under plots/.
+func (w *writer) render(figs []figure) ([]renderedFigure, error) {
 	var out []renderedFigure
-	for _, f := range figures(c) {
+	for _, f := range figs {
 		png, err := f.png()
 		if err != nil {
 			return nil, err

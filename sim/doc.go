@@ -66,6 +66,14 @@
 // replica's busy time and queueing delay and each link's bytes, and its
 // Bottleneck names the replica that saturates first.
 //
+// Steering (Config.Steer, steer.go) is the one seam through which a
+// harness watches and steers a run from outside: it sees every step of
+// every replica (start, receive, timer, send, fact, sync), can act right
+// after one (Kernel.AfterStep), change what the network does to a single
+// message (Router) and choose the delivery order of events due close
+// together (Picker). Feedback-guided search and bounded exploration are
+// built on it. Nil is the default and moves no event and no trace hash.
+//
 // The kernel is single-threaded: one Kernel must only be used from one
 // goroutine, but independent kernels share nothing and run in parallel.
 package sim

@@ -58,6 +58,9 @@ func (v *env) Observe(fact any) {
 	k := v.k
 	k.fold(uint64(k.now), 4, uint64(v.e.id), k.contentHash(fact))
 	k.traceFact(v.e.id, fact)
+	if k.steer != nil {
+		k.saw(v.e, StepFact, -1, fact)
+	}
 	if a, ok := fact.(AnomalyFact); ok {
 		k.observed(v.e.id, a)
 	}

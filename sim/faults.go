@@ -78,6 +78,9 @@ func (k *Kernel) Restart(id NodeID) {
 // panics while being built is a node panic like any other.
 func (k *Kernel) startEntity(e *entity) {
 	e.up = true
+	if k.steer != nil {
+		k.saw(e, StepStart, -1, nil)
+	}
 	k.call(e, 0, func() {
 		if !e.isClient {
 			e.node = k.cfg.NewNode(e.id)

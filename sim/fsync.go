@@ -39,6 +39,9 @@ func (k *Kernel) diskRand(e *entity) *rand.Rand {
 // the sync after it, never before an earlier sync of the same disk.
 func (k *Kernel) onSync(e *entity, id SyncID) {
 	k.metrics.Add("disk.syncs", 1)
+	if k.steer != nil {
+		k.saw(e, StepSync, -1, id)
+	}
 	lat := k.cfg.Disk.SyncLatency
 	if !k.cfg.Disk.Async() {
 		e.sendDelay = addDuration(e.sendDelay, lat)

@@ -47,6 +47,10 @@ type Config struct {
 	// Resources is the CPU and bandwidth model; its zero value is off and
 	// leaves every run as it was.
 	Resources Resources
+	// Steer, if set, watches every step of every replica and may steer
+	// the run (steer.go): feedback-guided search and exploration. Nil
+	// leaves every run, and its trace hash, as it was.
+	Steer Steer
 }
 
 // EndReason says why a run stopped.
@@ -136,6 +140,8 @@ type Kernel struct {
 	// unhashed are the types of content that reached contentHash without
 	// a TraceHash method (UnhashedTypes).
 	unhashed map[reflect.Type]bool
+	// steer is Config.Steer's state; nil when off.
+	steer *steering
 }
 
 // New builds a kernel with cfg.Nodes replicas, not yet started. It
@@ -175,6 +181,9 @@ func New(cfg Config) *Kernel {
 	}
 	if cfg.Trace != nil {
 		k.trace = newTraceWriter(cfg.Trace)
+	}
+	if cfg.Steer != nil {
+		k.steer = newSteering(cfg.Steer)
 	}
 	return k
 }
@@ -268,8 +277,17 @@ func (k *Kernel) Run(until Time) End {
 			k.timeBudget()
 			break
 		}
-		k.now = ev.at
-		k.dispatch(&ev)
+		if k.steer != nil {
+			if k.steer.picker != nil && k.steerable(&ev) {
+				ev = k.pick(ev)
+			}
+			k.now = ev.at
+			k.dispatch(&ev)
+			k.runDeferred()
+		} else {
+			k.now = ev.at
+			k.dispatch(&ev)
+		}
 		if p := k.cfg.Progress; p != nil {
 			p.events.Store(k.events)
 		}
@@ -427,6 +445,9 @@ func (k *Kernel) handleMessage(e *entity, ev *event) {
 	k.fold(uint64(ev.at), 1, uint64(ev.from)<<32|uint64(uint32(ev.to)), sum)
 	k.metrics.delivered++
 	k.traceMessage(ev)
+	if k.steer != nil {
+		k.saw(e, StepReceive, ev.from, ev.msg)
+	}
 	k.call(e, k.receiveCost(e, ev), func() { e.node.Receive(e.env, ev.from, ev.msg) })
 }
 
@@ -451,6 +472,9 @@ func (k *Kernel) handleTimer(e *entity, ev *event) {
 	k.events++
 	k.fold(uint64(ev.at), 2, uint64(ev.to), k.contentHash(ev.msg))
 	k.traceTimer(ev)
+	if k.steer != nil {
+		k.saw(e, StepTimer, -1, ev.msg)
+	}
 	k.call(e, k.receiveCost(e, ev), func() { e.node.Timer(e.env, ev.msg) })
 }
 
@@ -525,6 +549,9 @@ func (k *Kernel) send(e *entity, to NodeID, m Message) {
 	}
 	k.metrics.sent++
 	k.metrics.countType(m)
+	if k.steer != nil {
+		k.saw(e, StepSend, to, m)
+	}
 	wire := 0
 	if k.res {
 		wire = k.sendCost(e, m)
@@ -535,6 +562,9 @@ func (k *Kernel) send(e *entity, to NodeID, m Message) {
 		depart = k.transmit(e, to, now, wire)
 	}
 	copies, at1, at2 := k.net.route(e.id, to, depart)
+	if k.steer != nil && k.steer.router != nil && copies > 0 && !e.isClient && int(to) < k.cfg.Nodes {
+		copies, at1, at2 = k.reroute(e.id, to, m, copies, at1, at2)
+	}
 	if copies == 0 {
 		k.metrics.lost++
 		cause := AnomalyLost

@@ -2,6 +2,9 @@ package sim
 
 import (
 	"fmt"
+	"reflect"
+	"strings"
+	"sync"
 	"time"
 )
 
@@ -216,4 +219,31 @@ func (k *Kernel) pick(first event) event {
 	}
 	k.fold(uint64(chosen.at), 6, uint64(i), uint64(len(st.popped)))
 	return chosen
+}
+
+// Blocked reports whether messages from one participant to another are
+// cut right now (a partition or a block), for a Steer that summarises
+// which faults are active.
+func (k *Kernel) Blocked(from, to NodeID) bool { return k.network().blocked(from, to) }
+
+// Paused reports whether replica id is stopped (frozen with its state).
+func (k *Kernel) Paused(id NodeID) bool { return k.ents[id].paused }
+
+// typeNames caches TypeName's answers: reflect's String allocates.
+var typeNames sync.Map // reflect.Type -> string
+
+// TypeName is the name a message, timer tag or fact goes by in steering
+// and in scenario files that name one ("rabia.Proposal"): its Go type,
+// package-qualified, without a pointer's star. Nil is "".
+func TypeName(v any) string {
+	if v == nil {
+		return ""
+	}
+	t := reflect.TypeOf(v)
+	if name, ok := typeNames.Load(t); ok {
+		return name.(string)
+	}
+	name := strings.TrimPrefix(t.String(), "*")
+	typeNames.Store(t, name)
+	return name
 }

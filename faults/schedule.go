@@ -45,6 +45,9 @@ type Event struct {
 	// During (crash only): "sync" waits for the node's next disk sync and
 	// crashes it inside that sync's latency (sim.Kernel.CrashDuringSync).
 	During string `yaml:"during,omitempty"`
+	// After, if set, fires the event on a replica's step instead of at At
+	// (which is then when counting starts): see Trigger.
+	After *Trigger `yaml:"after,omitempty"`
 }
 
 // DuringSync is the Event.During and Nemesis.During value that lands a
@@ -116,6 +119,11 @@ func (e Event) validate(n int) error {
 	}
 	if e.During != "" && (e.Kind != Crash || e.During != DuringSync) {
 		return fmt.Errorf("during: %q; expected %q, and only on a crash", e.During, DuringSync)
+	}
+	if e.After != nil {
+		if err := e.After.validate(n); err != nil {
+			return fmt.Errorf("after: %w", err)
+		}
 	}
 	node := func(name string, v int) error {
 		if v < 0 || v >= n {
@@ -209,34 +217,52 @@ func (e Event) link(base sim.Link) sim.Link {
 	return l
 }
 
-// String is a one-line description for people.
+// String is a one-line description for people: "1.2s crash node 1", or
+// for a triggered event "crash node 1 after its 3rd send of
+// rabia.Proposal from 1.2s".
 func (e Event) String() string {
-	at := e.At.String()
+	if t := e.After; t != nil {
+		self := false
+		switch e.Kind {
+		case Crash, Restart, Stop, Resume, Clock:
+			self = e.Node == t.Node
+		}
+		return fmt.Sprintf("%s after %s from %v", e.what(), t.phrase(self), e.At)
+	}
+	return e.At.String() + " " + e.what()
+}
+
+// what is the event without its time.
+func (e Event) what() string {
 	switch e.Kind {
 	case Partition:
-		return fmt.Sprintf("%s partition %v", at, e.Groups)
+		return fmt.Sprintf("partition %v", e.Groups)
 	case Block:
-		return fmt.Sprintf("%s block %d->%d", at, e.From, e.To)
+		return fmt.Sprintf("block %d->%d", e.From, e.To)
 	case Clog:
-		return fmt.Sprintf("%s clog %d->%d for %v", at, e.From, e.To, e.Duration)
+		return fmt.Sprintf("clog %d->%d for %v", e.From, e.To, e.Duration)
 	case Crash, Restart, Stop, Resume:
 		if e.During == DuringSync {
-			return fmt.Sprintf("%s crash node %d during its next sync", at, e.Node)
+			return fmt.Sprintf("crash node %d during its next sync", e.Node)
 		}
-		return fmt.Sprintf("%s %s node %d", at, e.Kind, e.Node)
+		return fmt.Sprintf("%s node %d", e.Kind, e.Node)
 	case Net:
-		return at + " net " + e.netString()
+		return "net " + e.netString()
 	case Clock:
-		return fmt.Sprintf("%s clock node %d offset %v drift %dppm", at, e.Node, e.Offset, e.DriftPPM)
+		return fmt.Sprintf("clock node %d offset %v drift %dppm", e.Node, e.Offset, e.DriftPPM)
 	}
-	return fmt.Sprintf("%s %s", at, e.Kind)
+	return string(e.Kind)
 }
 
 // Apply schedules every event on k, each at its time. base is the run's
-// normal link, the one Net events modify.
+// normal link, the one Net events modify. Triggered events (After) are
+// left out: a Steer fires them through NewTriggers.
 func Apply(k *sim.Kernel, s Schedule, base sim.Link) {
 	for _, e := range s {
 		e := e
+		if e.After != nil {
+			continue
+		}
 		k.At(sim.Time(e.At), "fault: "+e.String(), func() { apply(k, e, base) })
 	}
 }

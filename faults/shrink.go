@@ -125,10 +125,14 @@ func (s Schedule) Shorten(w Window) (out Schedule, ok bool) {
 
 // ForNodes returns s for a cluster of only n replicas: events about
 // replicas n and above are dropped, and partition groups lose them (a
-// partition left with nothing to cut is dropped).
+// partition left with nothing to cut is dropped). So are events whose
+// trigger counts the steps of a dropped replica.
 func (s Schedule) ForNodes(n int) Schedule {
 	out := Schedule{}
 	for _, e := range s {
+		if e.triggerBeyond(n) {
+			continue
+		}
 		switch e.Kind {
 		case Crash, Restart, Stop, Resume, Clock:
 			if e.Node >= n {

@@ -92,6 +92,31 @@
 // replica's utilization and queueing delay and each link's bytes. A block
 // with every value 0 is refused.
 //
+// Steering: three optional blocks say what a feedback-guided search did
+// to a run, so a file it writes replays exactly (scenarios/steer.go; a
+// scenario without them runs as it always did):
+//
+//	faults:                     # after: fire on a replica's step, counted from at
+//	  - {at: 1s, kind: crash, node: 1, after: {node: 1, step: send, type: rabia.Proposal, count: 3}}
+//	  - {at: 0s, kind: partition, groups: [[0], [1, 2]], after: {node: 0, step: send, count: 1}}
+//	messages:                   # the nth message from -> to (of type): exactly one of delay, duplicate, drop
+//	  - {from: 0, to: 1, type: rabia.Proposal, nth: 2, delay: 50ms}
+//	  - {from: 2, to: 0, nth: 1, duplicate: 5ms}
+//	  - {from: 1, to: 2, nth: 4, drop: true}
+//	order: {window: 1ms, depth: 3, steps: 1000} # PCT priorities from the seed's "order" stream
+//
+// after: step is send, receive, sync, fact, timer or start; type is the
+// Go type name of the message, fact or timer tag (sim.TypeName, e.g.
+// rabia.Proposal; empty: any); count >= 1. A partition, block, clog or net
+// event applies inside the step (on a send, that message is cut); any
+// other right after the handler that did it. A trigger that never fires
+// does nothing; the heal disarms triggers. messages: are counted as sent
+// (lost or not) since the run began and act in the fault phase only.
+// order: each replica gets a random priority; among messages and timers
+// due within window of each other, the highest-priority replica's goes
+// first; at each of depth change points (picks drawn in [1, steps]) the
+// replica just chosen drops to the lowest priority.
+//
 // Phases: during the fault phase clients run the workload while the
 // schedule plays; at its end every fault is healed, the network's own loss
 // and duplication included (the heal phase keeps the scenario's latency). During the first half

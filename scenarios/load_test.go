@@ -74,6 +74,31 @@ func TestBadScenariosGiveClearErrors(t *testing.T) {
 		{"open-loop over the op budget", "timeout: 100ms}", "timeout: 100ms, open_loop: {rate: 100000}}", []string{"clients.open_loop.rate: 100000/s", "about 150000 operations", "budgets.max_operations allows (100000)"}},
 		{"open-loop until done without ops", "timeout: 100ms}\nworkload: {mix: {read: 1, write: 1}, max_value: 3}\nphases: {faults: 1s", "timeout: 100ms, open_loop: {rate: 5}}\nworkload: {mix: {read: 1, write: 1}, max_value: 3}\nphases: {faults: 0s", []string{"clients.open_loop.ops > 0"}},
 		{"during what", "phases:", "nemesis: [{kind: crash, during: gc, every: 1s, duration: [1ms, 2ms]}]\nphases:", []string{"nemesis[0]", `during: "gc"`}},
+		// Steering (steer.go): triggered faults, message rules, order.
+		{"trigger count 0", "phases:", "faults: [{at: 1s, kind: crash, node: 1, after: {node: 1, step: send, count: 0}}]\nphases:", []string{"t.yaml:9:77: faults[0].after.count: 0; expected at least 1"}},
+		{"trigger node not a replica", "phases:", "faults: [{at: 1s, kind: crash, node: 1, after: {node: 3, step: send, count: 1}}]\nphases:", []string{"t.yaml:9:55: faults[0].after.node: 3 is not a replica (0..2)"}},
+		{"trigger unknown step", "phases:", "faults: [{at: 1s, kind: crash, node: 1, after: {node: 1, step: gc, count: 1}}]\nphases:", []string{`t.yaml:9:64: faults[0].after.step: "gc" is not one of send, receive, sync, fact, timer, start`}},
+		{"trigger bad type", "phases:", "faults: [{at: 1s, kind: crash, node: 1, after: {node: 1, step: send, type: \"a b\", count: 1}}]\nphases:", []string{`t.yaml:9:76: faults[0].after.type: "a b" does not look like a Go type name`}},
+		{"trigger count not an integer", "phases:", "faults: [{at: 1s, kind: crash, node: 1, after: {node: 1, step: send, count: 1.5}}]\nphases:", []string{"t.yaml:9:77: faults[0].after.count: 1.5 is not an integer"}},
+		{"trigger unknown field", "phases:", "faults: [{at: 1s, kind: crash, node: 1, after: {node: 1, step: send, count: 1, every: 2}}]\nphases:", []string{"t.yaml:9:80: faults[0].after.every: unknown field"}},
+		{"trigger not a mapping", "phases:", "faults: [{at: 1s, kind: crash, node: 1, after: 3}]\nphases:", []string{"t.yaml:9:48: faults[0].after: 3 is not a mapping"}},
+		{"message nth 0", "phases:", "messages: [{from: 0, to: 1, nth: 0, drop: true}]\nphases:", []string{"t.yaml:9:34: messages[0].nth: 0; expected at least 1"}},
+		{"message from not a replica", "phases:", "messages: [{from: 5, to: 1, nth: 1, drop: true}]\nphases:", []string{"t.yaml:9:19: messages[0].from: 5 is not a replica (0..2)"}},
+		{"message to not a replica", "phases:", "messages: [{from: 0, to: -1, nth: 1, drop: true}]\nphases:", []string{"t.yaml:9:26: messages[0].to: -1 is not a replica (0..2)"}},
+		{"message does nothing", "phases:", "messages: [{from: 0, to: 1, nth: 1}]\nphases:", []string{"t.yaml:9:12: messages[0]: 0 of delay, duplicate and drop are set; expected exactly one"}},
+		{"message does two things", "phases:", "messages: [{from: 0, to: 1, nth: 1, delay: 1ms, drop: true}]\nphases:", []string{"t.yaml:9:12: messages[0]: 2 of delay, duplicate and drop are set; expected exactly one"}},
+		{"message negative delay", "phases:", "messages: [{from: 0, to: 1, nth: 1, delay: -1ms}]\nphases:", []string{"t.yaml:9:44: messages[0].delay: -1ms is negative"}},
+		{"message duplicate without unit", "phases:", "messages: [{from: 0, to: 1, nth: 1, duplicate: 5}]\nphases:", []string{"t.yaml:9:48: messages[0].duplicate: 5 is not a duration"}},
+		{"message bad type", "phases:", "messages: [{from: 0, to: 1, type: \"rabia/Proposal\", nth: 1, drop: true}]\nphases:", []string{`t.yaml:9:35: messages[0].type: "rabia/Proposal" does not look like a Go type name`}},
+		{"message unknown field", "phases:", "messages: [{from: 0, to: 1, nth: 1, drop: true, lose: true}]\nphases:", []string{"t.yaml:9:49: messages[0].lose: unknown field"}},
+		{"message drop not a boolean", "phases:", "messages: [{from: 0, to: 1, nth: 1, drop: yes please}]\nphases:", []string{`t.yaml:9:43: messages[0].drop: "yes please" is not a boolean`}},
+		{"order negative depth", "phases:", "order: {window: 1ms, depth: -1}\nphases:", []string{"t.yaml:9:29: order.depth: -1 is negative"}},
+		{"order depth beyond steps", "phases:", "order: {window: 1ms, depth: 11, steps: 10}\nphases:", []string{"t.yaml:9:29: order.depth: 11 change points do not fit in 10 picks"}},
+		{"order negative steps", "phases:", "order: {window: 1ms, depth: 1, steps: -5}\nphases:", []string{"t.yaml:9:39: order.steps: -5 is not in [0, 1000000000]"}},
+		{"order negative window", "phases:", "order: {window: -1ms, depth: 1}\nphases:", []string{"t.yaml:9:17: order.window: -1ms is negative"}},
+		{"order window too long", "phases:", "order: {window: 2h, depth: 1}\nphases:", []string{"t.yaml:9:17: order.window: 2h is longer than 1m"}},
+		{"order unknown field", "phases:", "order: {window: 1ms, depth: 1, seed: 4}\nphases:", []string{"t.yaml:9:32: order.seed: unknown field"}},
+		{"order not a mapping", "phases:", "order: pct\nphases:", []string{`t.yaml:9:8: order: "pct" is not a mapping`}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -125,6 +150,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("- a\n- b"))
 	f.Add([]byte("name: [unclosed"))
 	f.Add([]byte(strings.Replace(validScenario, "phases:", "faults: [{at: 1s, kind: partition, groups: [[0], [1, 2]]}]\nphases:", 1)))
+	f.Add([]byte(strings.Replace(validScenario, "phases:", "faults: [{at: 1s, kind: crash, node: 1, after: {node: 1, step: send, type: register.ack, count: 2}}]\nmessages: [{from: 0, to: 1, nth: 1, drop: true}]\norder: {window: 1ms, depth: 2}\nphases:", 1)))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := Parse(data, "fuzz")
 		if err != nil {

@@ -22,6 +22,12 @@ type Options struct {
 	// Progress, if set, lets a watchdog see the kernel advance (see
 	// sim.Progress).
 	Progress *sim.Progress
+	// Watch, if set, sees every step of every replica (its Saw is called
+	// after the scenario's own steering's): a search's coverage feedback.
+	// Setting it gives the run a sim.Steer even if the scenario steers
+	// nothing, which leaves the run as it was. Only Saw is used: if Watch
+	// also implements sim.Router or sim.Picker, those are ignored.
+	Watch sim.Steer
 }
 
 // Run executes scenario s under seed and checks it. It never panics: a
@@ -68,6 +74,8 @@ type run struct {
 	budget *checker.Verdict
 	// violation is the monitor's error that stopped the run, if one did.
 	violation error
+	// steer is the run's steering (steer.go); nil when it has none.
+	steer *steer
 }
 
 // build makes the monitor and the kernel.
@@ -92,6 +100,7 @@ func (r *run) build() {
 		Trace:     r.opts.Trace,
 		Progress:  r.opts.Progress,
 		Observer:  r.observe,
+		Steer:     r.steering(),
 		// The earliest anomalies are kept for the result (its first one)
 		// and for checks that relate a violation to its cause.
 		KeepAnomalies: 10_000,
@@ -183,6 +192,7 @@ func (r *run) settle() {
 // scenario's own loss and duplication — they are faults too, and liveness
 // is judged on a network that delivers (with the scenario's latency).
 func (r *run) heal() {
+	r.steer.heal()
 	r.k.Heal()
 	calm := r.s.baseLink()
 	calm.Loss, calm.Duplicate = 0, 0

@@ -36,6 +36,8 @@ type Scenario struct {
 	Phases      Phases           `yaml:"phases"`
 	Faults      faults.Schedule  `yaml:"faults,omitempty"`
 	Nemesis     []faults.Nemesis `yaml:"nemesis,omitempty"`
+	Messages    []MessageRule    `yaml:"messages,omitempty"` // single-message perturbations (steer.go)
+	Order       *OrderSpec       `yaml:"order,omitempty"`    // delivery order of events due together (steer.go)
 	Checks      Checks           `yaml:"checks,omitempty"`
 	Budgets     Budgets          `yaml:"budgets,omitempty"`
 	// Seed is the seed `simrun run` uses when no -seed is given: a shrunk
@@ -408,5 +410,6 @@ func (s *Scenario) Clone() *Scenario {
 	c := *s
 	c.Faults = slices.Clone(s.Faults)
 	c.Nemesis = slices.Clone(s.Nemesis)
+	c.Messages = slices.Clone(s.Messages)
 	return &c
 }

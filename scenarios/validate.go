@@ -376,5 +376,5 @@ func (s *Scenario) validateFaults() error {
 			return fmt.Errorf("nemesis[%d]: %w", i, err)
 		}
 	}
-	return nil
+	return s.validateSteering() // messages and order (steer.go)
 }

@@ -323,14 +323,15 @@ func (sh *shrinker) earlierFaults() bool {
 	return progress
 }
 
-// fewerNodes drops the highest-numbered replicas and the faults that
-// named them; the protocol's own validation says which sizes it allows.
+// fewerNodes drops the highest-numbered replicas and the faults and
+// message rules that named them; the protocol's own validation says which sizes it allows.
 func (sh *shrinker) fewerNodes() bool {
 	progress := false
 	for sh.cur.Nodes > 1 {
 		c := sh.cur.Clone()
 		c.Nodes--
 		c.Faults = c.Faults.ForNodes(c.Nodes)
+		c.Messages = scenarios.MessagesForNodes(c.Messages, c.Nodes)
 		if !sh.try(c, fmt.Sprintf("nodes %d", c.Nodes)) {
 			break
 		}

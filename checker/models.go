@@ -165,6 +165,14 @@ func (ms *Models) Ops(name string) ([]string, error) {
 	return sortedKeys(s.ops), nil
 }
 
+// ReadOnly reports whether operation f of model name never changes the
+// state (a read, or an operation the model knows to be as quiet); false
+// for an operation or a model the set does not know.
+func (ms *Models) ReadOnly(name, f string) bool {
+	s, ok := ms.specs[name]
+	return ok && s.readOnly(f)
+}
+
 // Porcupine is ModelFor for a model of the set.
 func (ms *Models) Porcupine(name string) (porcupine.Model, error) {
 	s, err := ms.spec(name)

@@ -12,7 +12,13 @@
 // checker.Model. A protocol never reads time or randomness except through
 // sim.Env, never starts goroutines and never does I/O.
 //
-// Stable: Definition, Config, Machine, Monitor and Violation, with sim's
+// Beyond safety, a Definition may say what its design promises once
+// every fault is healed ([Promises]: writes succeed, lagging replicas
+// catch up) and how far a replica has applied (Definition.Progress), for
+// the harness's availability and catch_up oracles (see package
+// scenarios).
+//
+// Stable: Definition, Config, Machine, Monitor, Promises and Violation, with sim's
 // Node, Env, Message, Request, Reply and ClientCodec. New fields may be
 // added to the structs (a zero value keeps today's behaviour); none is
 // removed or changes meaning.

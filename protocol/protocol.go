@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/faultline-sim/faultline/checker"
 	"github.com/faultline-sim/faultline/machines"
@@ -65,6 +66,58 @@ type Definition struct {
 	// whose unexported fields matter implements encoding.BinaryMarshaler
 	// (Rabia's Batch does).
 	Messages []sim.Message
+	// Abstract, if set, sharpens the feedback a search steers by
+	// (package search): given replica node as it is right now and a
+	// message it received or sent, a timer tag or a fact it reported, it
+	// returns a short label of the protocol state that matters ("phase
+	// 2, vote ?", "ballot above mine"). Keep the set of labels small: a
+	// label with a slot number or a value in it makes every run look new.
+	// Nil: the search labels a step by its type alone. It must not change
+	// node, and it sees nil for a replica that is down.
+	Abstract func(node sim.Node, v any) string
+	// Reads, if set, are the operations (of Ops, or of the machine) that
+	// change nothing. The availability oracle judges every other
+	// operation a write. Nil: the scenario's porcupine model decides (its
+	// reads, checker.Model.Reads); an operation it does not know is a
+	// write.
+	Reads []string
+	// Progress, if set, says how far replica n (a node NewNode built,
+	// running) has applied the replicated log or state: a number that
+	// grows as the replica learns what the cluster decided and that means
+	// the same on every replica (the length of the applied log prefix, a
+	// CRDT's merged total). ok is false when n cannot tell yet. It must
+	// not change n. The catch_up oracle compares it across replicas; nil:
+	// the protocol offers no such measure and a scenario cannot ask for
+	// catch_up.
+	Progress func(n sim.Node) (applied int64, ok bool)
+	// Promises are what the protocol's design guarantees once every fault
+	// is healed: the oracles that a run switched to check promises
+	// (scenarios.Options.Oracles) applies to it by default.
+	Promises Promises
+}
+
+// Promises are the after-heal guarantees a protocol's design makes, beyond
+// safety and liveness: each turns on its oracle by default when a run
+// checks promises (scenarios.Options.Oracles). A scenario file may ask for
+// either oracle whatever the protocol promises (checks.availability,
+// checks.catch_up), to show what it does not promise.
+type Promises struct {
+	// Availability: with every replica up and the network healed, every
+	// write (an operation not in Reads) invoked after the recovery
+	// window succeeds within the bound: an ok reply, or the machine's own
+	// error (cas_mismatch, insufficient_funds), never a refusal or a
+	// timeout.
+	Availability bool
+	// CatchUp: within the bound after the heal, every replica has applied
+	// (Progress) at least what the most advanced running replica had
+	// applied at the heal. It needs Progress.
+	CatchUp bool
+	// Bounds, if set, gives the default bounds of the two oracles for a
+	// run configured with cfg (a protocol that catches up in periodic
+	// rounds derives its bound from their period). A zero bound, or nil
+	// Bounds: the harness's default (scenarios.DefaultAvailabilityBound,
+	// scenarios.DefaultCatchUpBound).
+	Bounds func(cfg Config) (availability, catchUp time.Duration)
 }
 
 // Machine describes a user's own replicated state machine to the harness,

@@ -126,6 +126,32 @@
 // phases.faults 0 the fault phase lasts until every client has done
 // clients.max_ops operations.
 //
+// Oracles: liveness only asks that operations complete, and a definite
+// failure completes one. Two opt-in checks ask more of the healed cluster,
+// each with a bound (a positive duration; 0 or absent: off):
+//
+//	checks: {liveness: true, availability: 500ms, catch_up: 1s}
+//
+// availability: every write (an operation that is not a read: not in the
+// protocol's Definition.Reads, else not a read of the porcupine model)
+// invoked at least checks.recovery after the heal and at least the bound
+// before the end must succeed within the bound — an ok reply, or the
+// machine's own error (a machines.Code such as cas_mismatch); a refusal, a
+// timeout or no reply fails it, naming the first such write. No write in
+// that window: unknown. The bound must fit (checks.recovery + bound at
+// most phases.heal) and the mix must hold a write. catch_up: the most any
+// running replica had applied at the heal (Definition.Progress), every
+// replica must have applied the bound after the heal (at most
+// phases.heal); a protocol without Progress cannot be asked. Options.Oracles
+// turns both on with the protocol's default bounds (DefaultAvailabilityBound,
+// DefaultCatchUpBound, or its Promises.Bounds) where the protocol promises
+// them (Definition.Promises) and the scenario can test them (availability
+// only where liveness is checked); Scenario.WithOracles spells those bounds
+// out in a file. Off, a run's checks are unchanged. Built in: rabia, paxos
+// and register promise availability; paxos and gcounter catch-up (gcounter
+// within one AAE period and a second; Rabia's idle laggard stays behind,
+// see protocol/rabia).
+//
 // Open-loop load: clients.open_loop makes the clients a pool serving
 // Poisson arrivals (sim.OpenLoop) instead of closed-loop clients that each
 // wait for a reply before asking again, so offered load does not drop as

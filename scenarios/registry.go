@@ -91,6 +91,8 @@ func (r *Registry) Add(def protocol.Definition) error {
 		return fmt.Errorf("protocol %s: NewNode and Codec are required", def.Name)
 	case len(def.Machines) == 0:
 		return fmt.Errorf("protocol %s: Machines is empty; list the machines it runs, its default first", def.Name)
+	case def.Promises.CatchUp && def.Progress == nil:
+		return fmt.Errorf("protocol %s: Promises.CatchUp needs Progress, which the catch_up oracle compares across replicas", def.Name)
 	}
 	if _, ok := r.protocols[def.Name]; ok {
 		return fmt.Errorf("protocol %s: the name is taken", def.Name)

@@ -160,6 +160,16 @@ func (r *run) verdicts(res *Result) []checker.Verdict {
 	if r.s.Checks.Liveness {
 		out = append(out, r.liveness())
 	}
+	if r.oracles.availability > 0 {
+		out = append(out, r.availability())
+	}
+	if r.oracles.catchUp > 0 {
+		v := r.oracles.catchUpVerdict
+		if v.Property == "" {
+			v = checker.Verdict{Outcome: checker.Unknown, Property: "catch_up", Detail: "the run ended before the catch-up bound, so catch-up was not tested"}
+		}
+		out = append(out, v)
+	}
 	if r.monitor != nil {
 		var final []checker.Verdict
 		if r.guard("running the monitor's final check", func() { final = r.monitor.Final(r.k, r.k.History()) }) {

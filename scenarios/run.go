@@ -22,6 +22,12 @@ type Options struct {
 	// Progress, if set, lets a watchdog see the kernel advance (see
 	// sim.Progress).
 	Progress *sim.Progress
+	// Oracles checks the protocol's promises (protocol.Promises): the
+	// availability and catch_up oracles apply with the protocol's default
+	// bounds wherever it promises them, the scenario leaves them at 0 and
+	// can test them (Scenario.Oracles says which). Off, a run checks only
+	// what its file asks for, so its checks and JSON are unchanged.
+	Oracles bool
 	// Watch, if set, sees every step of every replica (its Saw is called
 	// after the scenario's own steering's): a search's coverage feedback.
 	// Setting it gives the run a sim.Steer even if the scenario steers
@@ -76,6 +82,8 @@ type run struct {
 	violation error
 	// steer is the run's steering (steer.go); nil when it has none.
 	steer *steer
+	// oracles are the after-heal oracles the run checks (oracles.go).
+	oracles oracleRun
 }
 
 // build makes the monitor and the kernel.
@@ -86,6 +94,7 @@ func (r *run) build() {
 	if r.def.NewMonitor != nil {
 		r.monitor = r.def.NewMonitor(r.cfg)
 	}
+	r.oracles.availability, r.oracles.catchUp = s.Oracles(r.opts.Oracles)
 	r.k = sim.New(sim.Config{
 		Seed:      r.seed,
 		Nodes:     s.Nodes,
@@ -164,6 +173,13 @@ func (r *run) execute() {
 		r.heal()
 	}
 	r.endAt = r.healAt.Add(s.Phases.Heal)
+	if r.oracles.catchUp > 0 && r.stop.Reason == sim.EndDone {
+		// Pausing never changes what happens, only where Run stops.
+		r.stop = r.k.Run(r.healAt.Add(r.oracles.catchUp))
+		if r.stop.Reason == sim.EndDone {
+			r.catchUpCheck()
+		}
+	}
 	if r.stop.Reason == sim.EndDone {
 		r.stop = r.k.Run(r.endAt)
 	}
@@ -192,6 +208,9 @@ func (r *run) settle() {
 // scenario's own loss and duplication — they are faults too, and liveness
 // is judged on a network that delivers (with the scenario's latency).
 func (r *run) heal() {
+	if r.oracles.catchUp > 0 {
+		r.catchUpTarget() // what the running replicas had applied, before the restarts
+	}
 	r.steer.heal()
 	r.k.Heal()
 	calm := r.s.baseLink()

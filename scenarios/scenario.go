@@ -161,6 +161,17 @@ type Checks struct {
 	Recovery time.Duration `yaml:"recovery,omitempty"` // default: a quarter of the heal phase
 	// Timeout bounds the linearizability check; past it the verdict is unknown.
 	Timeout time.Duration `yaml:"timeout,omitempty"`
+	// Availability, if positive, turns on the availability oracle with
+	// this bound: every write invoked at least Recovery after the heal
+	// and at least the bound before the run's end must succeed within
+	// the bound (see oracles.go). 0: off, unless the run checks the
+	// protocol's promises (Options.Oracles).
+	Availability time.Duration `yaml:"availability,omitempty"`
+	// CatchUp, if positive, turns on the catch_up oracle with this
+	// bound: that long after the heal, every replica must have applied
+	// what the most advanced running replica had applied at the heal
+	// (protocol.Definition.Progress). 0: off, unless Options.Oracles.
+	CatchUp time.Duration `yaml:"catch_up,omitempty"`
 }
 
 // Budgets bound the run. Each is a count or a virtual time, never

@@ -47,7 +47,7 @@ func (s *Scenario) applyDefaults() {
 // expected.
 func (s *Scenario) Validate() error {
 	checks := []func() error{s.validateIdentity, s.validateCluster, s.validateDurations, s.validateNetwork, s.validateResources,
-		s.validateClients, s.validateWorkload, s.validatePhases, s.validateFaults, s.validateBudgets}
+		s.validateClients, s.validateWorkload, s.validatePhases, s.validateOracles, s.validateFaults, s.validateBudgets}
 	for _, check := range checks {
 		if err := check(); err != nil {
 			return err

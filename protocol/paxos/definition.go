@@ -26,6 +26,21 @@ var Definition = protocol.Definition{
 	NewMonitor: func(cfg protocol.Config) protocol.Monitor { return NewMonitor(cfg.Nodes) },
 	Messages: []sim.Message{ClientRequest{}, ClientReply{}, prepare{}, promise{}, reject{},
 		accept{}, accepted{}, heartbeat{}, catchupReq{}, catchup{}},
+	Progress: progress,
+	// A healed cluster elects a leader that chooses and answers every
+	// command, and followers fetch the chosen slots they lack from the
+	// leader, whose heartbeats carry its commit index (doc.go).
+	Promises: protocol.Promises{Availability: true, CatchUp: true},
+}
+
+// progress is replica n's applied prefix of the chosen log: the slots
+// 1..commit, applied in order.
+func progress(n sim.Node) (int64, bool) {
+	nd, ok := n.(*node)
+	if !ok || nd.acc == nil {
+		return 0, false // not started
+	}
+	return int64(nd.commit), true
 }
 
 // Params are the protocol's settings (protocol.params in a scenario).

@@ -25,6 +25,19 @@ var Definition = protocol.Definition{
 		return &monitor{committed: make([]uint64, cfg.Nodes), holders: map[uint64]map[sim.NodeID]bool{}}
 	},
 	Messages: []sim.Message{request{}, reply{}, replicate{}, ack{}},
+	// Progress is the index of the state a replica holds. The register
+	// promises availability once the primary is up (after the heal it
+	// is), but not catch-up: a backup left behind learns the state only
+	// from the primary's next command, so with no command after the heal
+	// it stays behind, as the design allows.
+	Progress: func(n sim.Node) (int64, bool) {
+		nd, ok := n.(*node)
+		if !ok {
+			return 0, false
+		}
+		return int64(nd.state.Index), true // 0 before Start: nothing applied yet
+	},
+	Promises: protocol.Promises{Availability: true},
 }
 
 // Params are the protocol's settings.

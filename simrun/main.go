@@ -36,6 +36,7 @@ func (a *app) commands() []command {
 		{"sweep", "run many seeds of a scenario in parallel and summarize", a.cmdSweep},
 		{"merge", "combine the result files of sweep shards into one summary", cmdMerge},
 		{"shrink", "minimize a failing seed to a small scenario that still fails", a.cmdShrink},
+		{"search", "feedback-guided search for failures from a scenario; finds shrunk into replayable files", a.cmdSearch},
 		{"compare", "run protocols side by side under one scenario and write a report", a.cmdCompare},
 		{"validate-live", "run a scenario simulated and live on loopback with the same latency; compare the latencies", cmdValidateLive},
 		{"load", "drive a live cluster with a scenario's workload over HTTP and check the history", cmdLoad},

@@ -8,7 +8,9 @@ import (
 	"io"
 	"os"
 
+	"github.com/faultline-sim/faultline/internal/invoke"
 	"github.com/faultline-sim/faultline/internal/outpath"
+	"github.com/faultline-sim/faultline/search"
 	"github.com/faultline-sim/faultline/sweep"
 )
 
@@ -23,6 +25,7 @@ func cmdMerge(args []string, stdout, stderr io.Writer) int {
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: simrun merge [-out merged.jsonl] [-force] shard-0.jsonl shard-1.jsonl ...")
 		fmt.Fprintln(stderr, "(sweep results, or simrun mutate results: the kind is read from the first file)")
+		fmt.Fprintln(stderr, "       simrun merge -out merged/ search-shard-0/ search-shard-1/ ...   (the directories of a sharded simrun search)")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {
@@ -35,6 +38,9 @@ func cmdMerge(args []string, stdout, stderr io.Writer) int {
 	if fs.NArg() == 0 {
 		fmt.Fprintln(stderr, "simrun merge: no result files given; expected simrun merge [-out merged.jsonl] shard-0.jsonl shard-1.jsonl ...")
 		return exitUsage
+	}
+	if search.IsDir(fs.Arg(0)) {
+		return mergeSearch(fs.Args(), *outPath, *force, stdout, stderr)
 	}
 	if isMutateResults(fs.Arg(0)) {
 		return mergeMutate(fs.Args(), *outPath, *force, stdout, stderr)
@@ -96,4 +102,35 @@ func sameFile(f *os.File, path string) bool {
 	}
 	b, err := os.Stat(path)
 	return err == nil && os.SameFile(a, b)
+}
+
+// mergeSearch merges the directories of a sharded search into -out and
+// prints what they found together: exit 1 if any shard found a failure.
+func mergeSearch(dirs []string, out string, force bool, stdout, stderr io.Writer) int {
+	if out == "" {
+		fmt.Fprintln(stderr, "simrun merge: merging search directories needs -out DIR for the merged corpus")
+		return exitUsage
+	}
+	m, err := search.Merge(dirs, out, force)
+	if err != nil {
+		fmt.Fprintf(stderr, "simrun merge: %v\n", err)
+		return exitUsage
+	}
+	st := m.Stats
+	fmt.Fprintf(stdout, "search %s, %d shards: %d runs, %d kept, %d features, %d finds, %d undecided\n",
+		m.Scenario, m.Shards, st.Runs, st.Corpus, st.Coverage, st.Finds, st.Undecided)
+	for i := range m.Finds {
+		fmt.Fprintf(stdout, "find %d: %s\n", i+1, m.FindSummary(i))
+		if f := m.Finds[i].File; f != "" {
+			fmt.Fprintf(stdout, "  replay: %s run -scenario %s\n", invoke.Program(), f)
+		}
+	}
+	fmt.Fprintf(stdout, "merged corpus: %s\n", out)
+	switch {
+	case st.Finds > 0:
+		return exitFail
+	case st.Undecided > 0:
+		return exitUnknown
+	}
+	return exitPass
 }

@@ -21,6 +21,9 @@ type ShrinkOptions struct {
 	MaxRuns int
 	// Log, if set, hears about every step that made the run smaller.
 	Log func(step string)
+	// Options are every run's options (a search's oracles): the failure
+	// must be judged as it was found.
+	Options scenarios.Options
 }
 
 // Size measures a failing run, for the before/after report.
@@ -80,11 +83,11 @@ func Shrink(s *scenarios.Scenario, seed uint64, opts ShrinkOptions) (*Shrunk, er
 	if opts.Swarm {
 		base = Swarmed(s, seed)
 	}
-	first := scenarios.Run(base, seed, scenarios.Options{})
+	first := scenarios.Run(base, seed, opts.Options)
 	if first.Verdict.Outcome.ExitCode() != 1 {
 		return nil, fmt.Errorf("%s seed %d: %s: %w", s.Name, seed, first.Verdict.Outcome, ErrPasses)
 	}
-	sh := &shrinker{seed: seed, target: first.Verdict, maxRuns: opts.MaxRuns, log: opts.Log, runs: 1,
+	sh := &shrinker{seed: seed, opts: opts.Options, target: first.Verdict, maxRuns: opts.MaxRuns, log: opts.Log, runs: 1,
 		recovery: base.Checks.Recovery, decided: decided(first.Checks)}
 	cur := materialize(base, first)
 	if !sh.try(cur, "") {
@@ -132,6 +135,7 @@ func sizeOf(s *scenarios.Scenario, res *scenarios.Result) Size {
 // shrinker holds the smallest failing scenario found so far.
 type shrinker struct {
 	seed        uint64
+	opts        scenarios.Options
 	target      checker.Verdict
 	cur         *scenarios.Scenario
 	res         *scenarios.Result
@@ -164,7 +168,7 @@ func (sh *shrinker) try(c *scenarios.Scenario, step string) bool {
 		return false
 	}
 	sh.runs++
-	res := scenarios.Run(c, sh.seed, scenarios.Options{})
+	res := scenarios.Run(c, sh.seed, sh.opts)
 	sh.lastVerdict = res.Verdict
 	if !sameFailure(res.Verdict, sh.target) {
 		return false
@@ -191,7 +195,7 @@ func sameFailure(v, target checker.Verdict) bool {
 // round tries every kind of step once; it reports whether any helped.
 func (sh *shrinker) round() bool {
 	progress := false
-	for _, step := range []func() bool{sh.fewerWindows, sh.fewerEvents, sh.earlierFaults, sh.fewerOps,
+	for _, step := range []func() bool{sh.fewerWindows, sh.fewerEvents, sh.fewerSteering, sh.earlierFaults, sh.fewerOps,
 		sh.fewerClients, sh.shorterWindows, sh.fewerNodes, sh.shorterPhases, sh.smallerWorkload} {
 		if sh.runs >= sh.maxRuns {
 			return false
@@ -231,6 +235,25 @@ func (sh *shrinker) fewerClients() bool {
 		c.Clients.Count = v
 		return c, fmt.Sprintf("clients.count %d", v)
 	})
+}
+
+// fewerSteering drops what a search added beyond faults: the delivery
+// order, then single-message rules one at a time.
+func (sh *shrinker) fewerSteering() bool {
+	progress := false
+	if sh.cur.Order != nil {
+		c := sh.cur.Clone()
+		c.Order = nil
+		progress = sh.try(c, "no delivery order")
+	}
+	for i := len(sh.cur.Messages) - 1; i >= 0; i-- {
+		c := sh.cur.Clone()
+		c.Messages = slices.Delete(slices.Clone(c.Messages), i, i+1)
+		if sh.try(c, fmt.Sprintf("without message rule %d", i)) {
+			progress = true
+		}
+	}
+	return progress
 }
 
 func (sh *shrinker) withFaults(f faults.Schedule) *scenarios.Scenario {

@@ -27,6 +27,8 @@ var Definition = protocol.Definition{
 	Messages: []sim.Message{ClientRequest{}, ClientReply{}, prepare{}, promise{}, reject{},
 		accept{}, accepted{}, heartbeat{}, catchupReq{}, catchup{}},
 	Progress: progress,
+	// Abstract labels steps for a search's feedback (abstract.go).
+	Abstract: abstract,
 	// A healed cluster elects a leader that chooses and answers every
 	// command, and followers fetch the chosen slots they lack from the
 	// leader, whose heartbeats carry its commit index (doc.go).

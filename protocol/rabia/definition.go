@@ -26,6 +26,8 @@ var Definition = protocol.Definition{
 	Messages: []sim.Message{ClientRequest{}, ClientReply{}, Forward{}, Proposal{}, State{},
 		Vote{}, Decision{}, ProposalRequest{}, CatchUpRequest{}, CatchUp{}},
 	Progress: progress,
+	// Abstract labels steps for a search's feedback (abstract.go).
+	Abstract: abstract,
 	// RABIA.md: with a connected majority up every request held by a live
 	// replica is decided, so a write is answered with its result
 	// (availability). Catch-up is not promised: a replica learns it is

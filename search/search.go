@@ -22,6 +22,16 @@ import (
 // -parallel.
 const DefaultBatch = 32
 
+// firstBatch is how many runs of the scenario as it is (under fresh
+// seeds) the first generation makes: enough to see what its replicas
+// send, few enough that the systematic pass starts at once.
+const firstBatch = 4
+
+// MaxCorpus bounds the runs a search keeps (each holds its scenario and
+// what its run showed, a few KB): a search left running for days keeps
+// counting coverage and finds past it, but mutates only what it kept.
+const MaxCorpus = 20_000
+
 // Config describes one search.
 type Config struct {
 	Scenario *scenarios.Scenario
@@ -136,6 +146,8 @@ type Search struct {
 	// generation counts generations run; the systematic pass is built
 	// after the first.
 	generation int
+	// pending are the candidates of a generation the run budget cut.
+	pending []candidate
 }
 
 // New prepares a search of cfg.Scenario.
@@ -201,16 +213,32 @@ func (s *Search) Run() {
 }
 
 // generate draws one generation's candidates, runs them, and folds their
-// outcomes into the corpus in candidate order.
+// outcomes into the corpus in candidate order. A generation is always
+// drawn whole; when the run budget cuts it, the rest waits (pending, and
+// saved with the search) and runs first when the search goes on, so a
+// search stopped at any budget and resumed is the search that never
+// stopped.
 func (s *Search) generate() {
-	n := s.cfg.Batch
-	if s.cfg.Runs > 0 {
-		n = min(n, s.cfg.Runs-s.stats.Runs)
+	cands := s.pending
+	if len(cands) == 0 {
+		n := s.cfg.Batch
+		if s.generation == 0 {
+			n = min(n, firstBatch)
+		}
+		cands = s.candidates(n)
 	}
-	cands := s.candidates(n)
+	if s.cfg.Runs > 0 {
+		take := min(len(cands), s.cfg.Runs-s.stats.Runs)
+		cands, s.pending = cands[:take], cands[take:]
+	} else {
+		s.pending = nil
+	}
 	outs := s.runAll(cands)
 	for i, c := range cands {
 		s.absorb(c, outs[i])
+	}
+	if len(s.pending) > 0 {
+		return
 	}
 	s.generation++
 	if !s.sysBuilt && len(s.corpus) > 0 {
@@ -326,7 +354,7 @@ func (s *Search) absorb(c candidate, o outcome) {
 		s.stats.Undecided++
 		return
 	}
-	if fresh == 0 {
+	if fresh == 0 || len(s.corpus) >= MaxCorpus {
 		return
 	}
 	e := &entry{id: len(s.corpus), scenario: c.scenario, seed: c.seed, how: c.how, parent: c.parent,
@@ -362,24 +390,25 @@ func (s *Search) found(c candidate, o outcome) {
 }
 
 // buildSystematic lists the systematic first pass from the first corpus
-// entry's run: for each replica and each message type it sent, for k up
-// to 3, a crash right after its k-th send (restarted later) and a
-// partition cutting it off right before it; for each replica, a crash
-// inside its k-th sync. Each is tried once, in this order; a shard takes
-// every Count-th.
+// entry's run: for k from 1 to 3, for each replica and each message type
+// it sent, a crash right after its k-th send (restarted later) and a
+// partition cutting it off right before it, and a crash inside its k-th
+// sync. Each is tried once, in this order; a shard takes every Count-th.
 func (s *Search) buildSystematic() {
 	s.sysBuilt = true
 	base := s.corpus[0]
 	hold := s.systematicHold()
 	var all []candidate
-	for _, t := range base.observed.Steps {
-		for k := 1; k <= min(3, len(t.Times)); k++ {
+	for k := 1; k <= 3; k++ {
+		for _, t := range base.observed.Steps {
+			if k > len(t.Times) {
+				continue
+			}
 			switch t.Step {
 			case "send":
 				for _, kind := range []string{"crash", "isolate"} {
 					c := explicit(base)
-					w := s.mut.aimed(kind, t, k, hold)
-					c.Faults = append(c.Faults, w...)
+					c.Faults = append(c.Faults, s.mut.aimed(kind, t, k, hold)...)
 					c.Faults.Sort()
 					all = append(all, candidate{scenario: c, seed: base.seed, parent: base.id,
 						how: fmt.Sprintf("systematic: %s node %d at its send #%d of %s", kind, t.Node, k, t.Type)})

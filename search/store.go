@@ -64,6 +64,16 @@ type state struct {
 	PCG        []byte    `json:"pcg"`
 	Corpus     int       `json:"corpus"`
 	Finds      []findRec `json:"finds"`
+	// Pending are the runs of a generation the budget cut, still to run.
+	Pending []pendingRec `json:"pending,omitempty"`
+}
+
+// pendingRec is a candidate waiting to run.
+type pendingRec struct {
+	Scenario string `json:"scenario"` // empty: the search's own scenario
+	Seed     uint64 `json:"seed"`
+	How      string `json:"how"`
+	Parent   int    `json:"parent"`
 }
 
 // findRec is a find as search.json keeps it.
@@ -190,6 +200,17 @@ func (s *Search) Save(dir string) error {
 	}
 	st := state{Kind: stateKind, Version: stateVersion, Settings: SettingsOf(s.cfg), Stats: s.stats,
 		Generation: s.generation, SysNext: s.sysNext, Horizon: int64(s.mut.horizon), PCG: pcg, Corpus: len(s.corpus)}
+	for _, c := range s.pending {
+		rec := pendingRec{Seed: c.seed, How: c.how, Parent: c.parent}
+		if c.scenario != s.cfg.Scenario {
+			y, err := c.scenario.Marshal()
+			if err != nil {
+				return err
+			}
+			rec.Scenario = string(y)
+		}
+		st.Pending = append(st.Pending, rec)
+	}
 	for _, f := range s.finds {
 		rec, err := recordOf(f)
 		if err != nil {
@@ -291,6 +312,15 @@ func Resume(dir string, cfg Config) (*Search, error) {
 		}
 		s.finds = append(s.finds, f)
 		s.signatures[f.Signature] = true
+	}
+	for _, rec := range st.Pending {
+		c := candidate{scenario: cfg.Scenario, seed: rec.Seed, how: rec.How, parent: rec.Parent}
+		if rec.Scenario != "" {
+			if c.scenario, err = parseLike(cfg.Scenario, rec.Scenario); err != nil {
+				return nil, fmt.Errorf("%s: a pending run: %w", filepath.Join(dir, StateFile), err)
+			}
+		}
+		s.pending = append(s.pending, c)
 	}
 	s.stats, s.generation, s.sysNext = st.Stats, st.Generation, st.SysNext
 	s.mut.horizon = time.Duration(st.Horizon)

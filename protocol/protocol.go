@@ -90,6 +90,13 @@ type Definition struct {
 	// the protocol offers no such measure and a scenario cannot ask for
 	// catch_up.
 	Progress func(n sim.Node) (applied int64, ok bool)
+	// StateHash, if set, is a canonical hash of replica n's state (a node
+	// NewNode built, running): two replicas that would behave the same
+	// from here on hash the same, whatever order built them (no map
+	// order, no pointers). Bounded exploration (package explore) counts
+	// the distinct final states of the executions it explores with it.
+	// It must not change n.
+	StateHash func(n sim.Node) uint64
 	// Promises are what the protocol's design guarantees once every fault
 	// is healed: the oracles that a run switched to check promises
 	// (scenarios.Options.Oracles) applies to it by default.

@@ -70,6 +70,8 @@ type Result struct {
 	Lin     *checker.LinearizabilityInfo `json:"-"`
 	// Budgets is how much of each budget the run used.
 	Budgets []BudgetUse `json:"-"`
+	// Explored is what Options.Explore did in the run (nil without it).
+	Explored *Explored `json:"-"`
 }
 
 // OpCounts counts client operations by outcome.
@@ -115,6 +117,7 @@ func (r *run) result() *Result {
 	if len(res.Anomalies) > 0 {
 		res.FirstAnomaly = &res.Anomalies[0]
 	}
+	res.Explored = r.explored()
 	res.Budgets = r.budgetUse()
 	res.Resources = r.resourceReport()
 	res.Checks = r.verdicts(res)

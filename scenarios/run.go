@@ -34,6 +34,11 @@ type Options struct {
 	// nothing, which leaves the run as it was. Only Saw is used: if Watch
 	// also implements sim.Router or sim.Picker, those are ignored.
 	Watch sim.Steer
+	// Explore, if set, makes every message and timer for a replica a
+	// choice (explore.go): how package explore runs one execution and how
+	// simrun run -replay replays one. The scenario must pass
+	// CheckExplorable.
+	Explore *Exploration
 }
 
 // Run executes scenario s under seed and checks it. It never panics: a
@@ -84,6 +89,8 @@ type run struct {
 	steer *steer
 	// oracles are the after-heal oracles the run checks (oracles.go).
 	oracles oracleRun
+	// explore is the run's Exploration (explore.go); nil when it has none.
+	explore *exploring
 }
 
 // build makes the monitor and the kernel.

@@ -196,9 +196,14 @@ func newSteer(s *Scenario, watch sim.Steer) (*steer, sim.Steer) {
 // steering builds the run's Steer (nil when it needs none) and keeps it
 // for the heal.
 func (r *run) steering() sim.Steer {
-	var steer sim.Steer
-	r.steer, steer = newSteer(r.s, r.opts.Watch)
-	return steer
+	if r.opts.Explore != nil {
+		r.steer = &steer{triggers: faults.NewTriggers(r.s.Faults, r.s.baseLink()), watch: r.opts.Watch}
+		r.explore = newExploring(r.opts.Explore, r.s.Nodes, &r.steer.healed)
+		return explored{r.steer, r.explore}
+	}
+	var st sim.Steer
+	r.steer, st = newSteer(r.s, r.opts.Watch)
+	return st
 }
 
 // heal disarms what acts only in the fault phase: triggers that have not

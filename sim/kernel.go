@@ -278,7 +278,16 @@ func (k *Kernel) Run(until Time) End {
 			break
 		}
 		if k.steer != nil {
-			if k.steer.picker != nil && k.steerable(&ev) {
+			if k.steer.explorer != nil {
+				if k.steerable(&ev) {
+					var ok bool
+					if ev, ok = k.explore(ev); !ok {
+						k.runDeferred()
+						continue
+					}
+				}
+				k.dispatchExplored(&ev)
+			} else if k.steer.picker != nil && k.steerable(&ev) {
 				ev = k.pick(ev)
 			}
 			k.now = ev.at
@@ -353,6 +362,9 @@ func (k *Kernel) schedule(ev event) {
 	}
 	k.seq++
 	ev.seq = k.seq
+	if k.steer != nil && k.steer.causes != nil {
+		k.steer.causes[ev.seq] = k.steer.current
+	}
 	k.queue.push(ev)
 	k.countQueued()
 }

@@ -107,6 +107,10 @@ type Ready struct {
 	From  NodeID
 	Value any
 	Seq   uint64 // the kernel's order among events of the same time
+	// Cause is the sequence number of the event in whose handling this
+	// one was scheduled (0: outside any, e.g. at boot). Only an Explorer
+	// gets it.
+	Cause uint64
 }
 
 // steering is the kernel's view of Config.Steer.
@@ -114,6 +118,11 @@ type steering struct {
 	steer    Steer
 	router   Router
 	picker   Picker
+	explorer Explorer
+	// causes maps each event's sequence number to its cause's (Explorer
+	// only); current is the sequence number of the event being handled.
+	causes   map[uint64]uint64
+	current  uint64
 	deferred []func()
 	ready    []Ready
 	popped   []event
@@ -124,6 +133,10 @@ func newSteering(s Steer) *steering {
 	st := &steering{steer: s}
 	st.router, _ = s.(Router)
 	st.picker, _ = s.(Picker)
+	if x, ok := s.(Explorer); ok {
+		st.explorer, st.picker = x, nil
+		st.causes = map[uint64]uint64{}
+	}
 	return st
 }
 
@@ -246,4 +259,130 @@ func TypeName(v any) string {
 	name := strings.TrimPrefix(t.String(), "*")
 	typeNames.Store(t, name)
 	return name
+}
+
+// Explorer is implemented by a Steer that chooses every next event for a
+// replica: bounded exhaustive exploration (package explore). It takes
+// precedence over Picker. While a Steer is an Explorer, the kernel:
+//
+//   - calls Explore before every message or timer for a replica, even when
+//     it is the only one ready, with it and every following message or
+//     timer for a replica in (time, sequence) order, whatever their time,
+//     up to the first event that is not one (a client's step, a scheduled
+//     action, a sync) and at most MaxReady; a timer that was cancelled, or
+//     belongs to a crashed incarnation, is never offered (firing it would
+//     do nothing);
+//   - delivers the chosen event; the others wait, each moved to the chosen
+//     event's time if it was due earlier (time never runs backwards);
+//   - calls Dispatched for every message and timer it delivers or fires,
+//     to a replica or a client, before its handler runs, so the Explorer
+//     can compute happens-before: every Ready carries Cause, the sequence
+//     number of the event in whose handling it was scheduled.
+//
+// The events a client or a scheduled action is due to see next bound what
+// is offered: the environment (clients, scheduled faults, phases) keeps
+// its virtual times; only the replicas' events are explored.
+type Explorer interface {
+	Explore(k *Kernel, ready []Ready) Choice
+	Dispatched(k *Kernel, ev Ready)
+}
+
+// Choice is an Explorer's decision for one set of ready events.
+type Choice struct {
+	// Index is the event to deliver; -1 delivers none and gathers the
+	// ready events again (the Explorer changed the world first, e.g. it
+	// crashed or isolated a replica).
+	Index int
+	// Drop loses ready[Index] instead (a message only; recorded as lost).
+	Drop bool
+}
+
+// explore is pick for an Explorer: it returns the event to deliver, or
+// ok false when there is none now (the chosen one was dropped, the
+// Explorer acted without choosing one, or first was a dead timer).
+func (k *Kernel) explore(first event) (event, bool) {
+	st := k.steer
+	st.popped = st.popped[:0]
+	if k.liveSteerable(&first) {
+		st.popped = append(st.popped, first)
+	}
+	for k.queue.Len() > 0 && len(st.popped) < MaxReady {
+		next := k.queue.peek()
+		if !k.steerable(next) {
+			break
+		}
+		ev := k.queue.pop()
+		if k.liveSteerable(&ev) {
+			st.popped = append(st.popped, ev)
+		}
+	}
+	if len(st.popped) == 0 {
+		return event{}, false
+	}
+	st.ready = st.ready[:0]
+	for i := range st.popped {
+		st.ready = append(st.ready, k.readyOf(&st.popped[i]))
+	}
+	c := st.explorer.Explore(k, st.ready)
+	i := c.Index
+	if i >= len(st.popped) || (c.Drop && (i < 0 || st.popped[i].kind != evMessage)) {
+		i, c.Drop = 0, false
+	}
+	if i < 0 {
+		for _, ev := range st.popped {
+			k.queue.push(ev)
+		}
+		k.fold(uint64(k.now), 7, uint64(len(st.popped)))
+		return event{}, false
+	}
+	chosen := st.popped[i]
+	for j, ev := range st.popped {
+		if j == i {
+			continue
+		}
+		ev.at = max(ev.at, chosen.at)
+		k.queue.push(ev)
+	}
+	if c.Drop {
+		k.fold(uint64(chosen.at), 8, uint64(i), uint64(len(st.popped)))
+		k.now = max(k.now, chosen.at)
+		k.inflight--
+		k.metrics.lost++
+		k.dropped(k.now, chosen.sent, chosen.from, chosen.to, chosen.msg, AnomalyLost)
+		return event{}, false
+	}
+	k.fold(uint64(chosen.at), 6, uint64(i), uint64(len(st.popped)))
+	return chosen, true
+}
+
+// liveSteerable reports whether a steerable event would do anything: a
+// timer that was cancelled or belongs to a crashed incarnation would not.
+func (k *Kernel) liveSteerable(ev *event) bool {
+	if ev.kind != evTimer {
+		return true
+	}
+	e := k.ents[ev.to]
+	return e.up && ev.inc == e.inc && e.timers.pending(TimerID(ev.aux))
+}
+
+// readyOf describes a queued message or timer as a Ready.
+func (k *Kernel) readyOf(ev *event) Ready {
+	r := Ready{Kind: StepReceive, At: ev.at, To: ev.to, From: ev.from, Value: ev.msg, Seq: ev.seq}
+	if ev.kind == evTimer {
+		r.Kind, r.From = StepTimer, -1
+	}
+	if st := k.steer; st != nil && st.causes != nil {
+		r.Cause = st.causes[ev.seq]
+	}
+	return r
+}
+
+// dispatchExplored tells the Explorer about an event about to be
+// dispatched and makes it the cause of what its handler schedules.
+func (k *Kernel) dispatchExplored(ev *event) {
+	st := k.steer
+	st.current = ev.seq
+	if ev.kind == evMessage || ev.kind == evTimer {
+		st.explorer.Dispatched(k, k.readyOf(ev))
+	}
 }

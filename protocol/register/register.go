@@ -3,6 +3,9 @@ package register
 import (
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/faultline-sim/faultline/checker"
@@ -37,7 +40,30 @@ var Definition = protocol.Definition{
 		}
 		return int64(nd.state.Index), true // 0 before Start: nothing applied yet
 	},
-	Promises: protocol.Promises{Availability: true},
+	Promises:  protocol.Promises{Availability: true},
+	StateHash: stateHash,
+}
+
+// stateHash is a canonical hash of a replica's state: its durable state
+// (encoded as JSON, whose map keys are sorted), its queue and the
+// command it is replicating with the replicas that acknowledged it.
+func stateHash(n sim.Node) uint64 {
+	nd, ok := n.(*node)
+	if !ok {
+		return 0
+	}
+	h := fnv.New64a()
+	h.Write(encode(nd.state))
+	for _, q := range nd.queue {
+		fmt.Fprintf(h, "|q%d.%d", q.Client, q.Seq)
+	}
+	if p := nd.inflight; p != nil {
+		fmt.Fprintf(h, "|p%d.%d.%d", p.req.Client, p.req.Seq, p.next.Index)
+		for _, id := range slices.Sorted(maps.Keys(p.acks)) {
+			fmt.Fprintf(h, ",%d", id)
+		}
+	}
+	return h.Sum64()
 }
 
 // Params are the protocol's settings.

@@ -42,7 +42,7 @@ func TestSearchFindsWhatNoScenarioAimedAtAndWritesAReplayableFile(t *testing.T) 
 			t.Fatalf("search output lacks %q:\n%s", want, stdout)
 		}
 	}
-	code, replay, stderr := simrun("run", "-scenario", find)
+	code, replay, stderr := simrun("run", "-scenario", find, "-viz", filepath.Join(dir, "viz.html"))
 	if code != exitFail || !strings.Contains(replay, "linearizability") {
 		t.Fatalf("the find replays with exit %d, want 1 on linearizability:\n%s%s", code, replay, stderr)
 	}

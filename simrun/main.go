@@ -37,6 +37,7 @@ func (a *app) commands() []command {
 		{"merge", "combine the result files of sweep shards into one summary", cmdMerge},
 		{"shrink", "minimize a failing seed to a small scenario that still fails", a.cmdShrink},
 		{"search", "feedback-guided search for failures from a scenario; finds shrunk into replayable files", a.cmdSearch},
+		{"explore", "explore every schedule of a small scenario within bounds (DPOR); the first violation as a replayable choice file", a.cmdExplore},
 		{"compare", "run protocols side by side under one scenario and write a report", a.cmdCompare},
 		{"validate-live", "run a scenario simulated and live on loopback with the same latency; compare the latencies", cmdValidateLive},
 		{"load", "drive a live cluster with a scenario's workload over HTTP and check the history", cmdLoad},

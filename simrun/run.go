@@ -15,6 +15,7 @@ import (
 
 	"github.com/faultline-sim/faultline/checker"
 	"github.com/faultline-sim/faultline/compare"
+	"github.com/faultline-sim/faultline/explore"
 	"github.com/faultline-sim/faultline/internal/invoke"
 	"github.com/faultline-sim/faultline/internal/outpath"
 	"github.com/faultline-sim/faultline/scenarios"
@@ -38,6 +39,10 @@ type runFlags struct {
 	timeline string
 	swarm    bool
 	force    bool
+	replay   string
+	// explore replays an explored execution (-replay): set from the file.
+	explore *scenarios.Exploration
+	set     map[string]bool // the flags given
 }
 
 func parseRunFlags(args []string, stderr io.Writer) (runFlags, error) {
@@ -61,9 +66,19 @@ func parseRunFlags(args []string, stderr io.Writer) (runFlags, error) {
 	fs.StringVar(&f.timeline, "timeline", "", "write the run's space-time diagram (one self-contained HTML page) to this file")
 	fs.BoolVar(&f.force, "force", false, "replace -trace, -history, -viz and -timeline files that simrun did not write (default: refuse them and leave them as they are)")
 	fs.BoolVar(&f.swarm, "swarm", false, "swarm mode: replace the scenario's nemeses with the fault mix this seed draws (as simrun sweep -swarm does)")
+	fs.StringVar(&f.replay, "replay", "", "replay the explored execution in this choice file (simrun explore writes them): its scenario, seed and choices")
 	f.seed = 1
 	if err := parseFlags(fs, args); err != nil {
 		return f, err
+	}
+	f.set = map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
+	if f.replay != "" {
+		for _, o := range []string{"scenario", "seed", "protocol", "swarm"} {
+			if f.set[o] {
+				return f, fmt.Errorf("-replay and -%s: the choice file names the scenario and seed; give only -replay", o)
+			}
+		}
 	}
 	if fs.NArg() > 0 {
 		return f, fmt.Errorf("unexpected argument %q", fs.Arg(0))
@@ -90,7 +105,17 @@ func (a *app) cmdRun(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "simrun run: %v\n", err)
 		return exitUsage
 	}
-	s, err := a.reg.Load(f.scenario)
+	var s *scenarios.Scenario
+	var cf *explore.ChoiceFile
+	if f.replay != "" {
+		if cf, s, err = explore.ReadChoiceFile(f.replay, a.reg); err != nil {
+			fmt.Fprintf(stderr, "simrun run: -replay: %v\n", err)
+			return exitUsage
+		}
+		f.seed, f.seedSet, f.explore = cf.Seed, true, cf.Exploration()
+	} else {
+		s, err = a.reg.Load(f.scenario)
+	}
 	if err == nil && f.protocol != "" {
 		if s, err = compare.Variant(s, f.protocol); err != nil {
 			err = fmt.Errorf("-protocol: %w", err)
@@ -110,6 +135,9 @@ func (a *app) cmdRun(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "simrun run: %v\n", err)
 		return exitUsage
+	}
+	if cf != nil {
+		checkReplay(cf, res, stderr)
 	}
 	for _, w := range res.Warnings {
 		fmt.Fprintf(stderr, "simrun run: warning: %s\n", w)
@@ -155,9 +183,13 @@ func runWithFiles(s *scenarios.Scenario, f runFlags) (*scenarios.Result, error) 
 			return nil, fmt.Errorf("-history: %w", err)
 		}
 	}
+	opts.Explore = f.explore
 	opts.Progress = new(fsim.Progress)
 	defer newWatchdog(os.Stderr).watch(opts.Progress, seedRepro(s, f.seed, f.swarm))()
 	res := sweep.RunSeed(s, f.seed, f.swarm, opts)
+	if f.replay != "" {
+		res.Repro = "simrun run -replay " + f.replay
+	}
 	if res.TraceError != "" {
 		return nil, fmt.Errorf("-trace: %s", res.TraceError)
 	}
@@ -331,4 +363,15 @@ func printCause(w io.Writer, v checker.Verdict) {
 func firstLine(s string) string {
 	line, _, _ := strings.Cut(s, "\n")
 	return line
+}
+
+// checkReplay warns when
+// the replay did not follow the file (another Faultline version, or an
+// edited file): an invalid choice, or another trace hash.
+func checkReplay(cf *explore.ChoiceFile, res *scenarios.Result, stderr io.Writer) {
+	if ex := res.Explored; ex != nil && ex.Invalid >= 0 {
+		fmt.Fprintf(stderr, "simrun run: warning: -replay: choices[%d] is not an option where it is taken (option 0 was taken instead): %v\n", ex.Invalid, explore.ErrDiverged)
+	} else if cf.TraceHash != "" && cf.TraceHash != res.TraceHash {
+		fmt.Fprintf(stderr, "simrun run: warning: -replay: trace hash %s, the file says %s: %v\n", res.TraceHash, cf.TraceHash, explore.ErrDiverged)
+	}
 }

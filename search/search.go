@@ -70,7 +70,15 @@ type Stats struct {
 	// Undecided counts runs whose checks could not decide (a budget, an
 	// unknown check, a harness error): never a pass, never a find.
 	Undecided int
+	// Refused counts children the scenario rules refused before they
+	// ran (a mutation past a budget or a limit): not runs.
+	Refused int `json:",omitempty"`
 }
+
+// maxBarren is how many generations in a row may refuse every child
+// before a search gives up: a scenario no mutation can change (every
+// fault refused) would otherwise draw children for ever.
+const maxBarren = 20
 
 // Find is one distinct failure the search reached.
 type Find struct {
@@ -148,6 +156,8 @@ type Search struct {
 	generation int
 	// pending are the candidates of a generation the run budget cut.
 	pending []candidate
+	// barren counts generations in a row that ran nothing.
+	barren int
 }
 
 // New prepares a search of cfg.Scenario.
@@ -205,7 +215,16 @@ func (s *Search) Run() {
 		if s.cfg.FirstFind && len(s.finds) > 0 {
 			return
 		}
+		before := s.stats.Runs
 		s.generate()
+		if s.stats.Runs == before {
+			s.barren++
+			if s.barren >= maxBarren {
+				return
+			}
+		} else {
+			s.barren = 0
+		}
 		if s.cfg.Progress != nil {
 			s.cfg.Progress(s.stats)
 		}
@@ -335,7 +354,8 @@ func (s *Search) runOne(c candidate) outcome {
 // new failure is a find.
 func (s *Search) absorb(c candidate, o outcome) {
 	if o.invalid != nil {
-		return // a mutation the scenario rules refuse: not a run
+		s.stats.Refused++ // a mutation the scenario rules refuse: not a run
+		return
 	}
 	s.stats.Runs++
 	fresh := 0

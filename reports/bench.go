@@ -33,7 +33,7 @@ func WriteBench(dir string, r *bench.Result, force bool) (*Report, error) {
 	if err := d.Clean(); err != nil {
 		return nil, err
 	}
-	w := &writer{dir: dir}
+	w := &writer{dir: dir, out: d}
 	data, err := r.JSON()
 	if err != nil {
 		return nil, err

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"time"
@@ -51,7 +50,7 @@ func Write(dir string, c *Comparison, force bool) (*Report, error) {
 	if err := d.Clean(); err != nil {
 		return nil, err
 	}
-	w := &writer{dir: dir}
+	w := &writer{dir: dir, out: d}
 	files, err := w.failureFiles(c)
 	if err != nil {
 		return nil, err
@@ -115,16 +114,13 @@ func (c *Comparison) validate() error {
 // writer writes files under dir and remembers their relative names.
 type writer struct {
 	dir     string
+	out     *outpath.Dir // writes without following a symbolic link
 	written []string
 }
 
 func (w *writer) file(rel string, data []byte) error {
-	path := filepath.Join(w.dir, rel)
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("report: %w", err)
-	}
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		return fmt.Errorf("report: %w", err)
+	if err := w.out.WriteFile(filepath.ToSlash(rel), data); err != nil {
+		return err
 	}
 	w.written = append(w.written, filepath.ToSlash(rel))
 	return nil

@@ -29,7 +29,9 @@ const markerKind, markerVersion = "report", 1
 // Dir is a report directory opened for writing. Faultline owns the files
 // it writes there, and nothing else.
 type Dir struct {
-	path string
+	path  string
+	force bool
+	wrote map[string]bool // by WriteFile: replaced without -force
 	// old are the files the marker listed: the previous report, which
 	// Clean removes. Empty for a new or adopted directory.
 	old []string
@@ -56,7 +58,7 @@ func OpenDir(path string, force bool) (*Dir, error) {
 }
 
 func inspectDir(path string, force bool) (*Dir, error) {
-	d := &Dir{path: path}
+	d := &Dir{path: path, force: force}
 	info, err := os.Stat(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -66,9 +68,20 @@ func inspectDir(path string, force bool) (*Dir, error) {
 	case !info.IsDir():
 		return nil, noForce(path, "is a file, not a directory")
 	}
+	if isLink(filepath.Join(path, MarkerFile)) {
+		return nil, noForce(filepath.Join(path, MarkerFile), "is a symbolic link, and Faultline never follows one inside a report")
+	}
 	m, err := readMarker(path)
 	switch {
 	case err == nil:
+		// Refuse now, before any work, a report whose files or
+		// directories the user replaced by links: Clean would skip
+		// them and the new report could not be written.
+		for _, rel := range m.Files {
+			if err := d.noLinks(rel, true); err != nil {
+				return nil, err
+			}
+		}
 		d.old = m.Files
 		return d, nil
 	case !errors.Is(err, fs.ErrNotExist):
@@ -133,10 +146,20 @@ func (d *Dir) Path() string { return d.path }
 // marker listing nothing, so that a report cut short is still known as
 // Faultline's. Files the marker does not list — the user's — are never
 // touched.
+//
+// Nothing is removed through a symbolic link, nor is a link removed: a
+// listed file whose directory is now a link, or which is itself a link or
+// no longer a regular file, is left as it is.
 func (d *Dir) Clean() error {
 	parents := map[string]bool{}
 	for _, rel := range d.old {
 		p := filepath.Join(d.path, filepath.FromSlash(rel))
+		if d.noLinks(rel, false) != nil {
+			continue
+		}
+		if info, err := os.Lstat(p); err != nil || !info.Mode().IsRegular() {
+			continue
+		}
 		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("report directory: %w", err)
 		}
@@ -149,7 +172,14 @@ func (d *Dir) Clean() error {
 	depth := func(p string) int { return strings.Count(p, string(filepath.Separator)) }
 	dirs := slices.SortedFunc(maps.Keys(parents), func(a, b string) int { return depth(b) - depth(a) })
 	for _, rel := range dirs {
-		_ = os.Remove(filepath.Join(d.path, rel))
+		p := filepath.Join(d.path, rel)
+		if d.noLinks(filepath.ToSlash(rel), false) != nil {
+			continue
+		}
+		if info, err := os.Lstat(p); err != nil || !info.IsDir() {
+			continue // a link to a directory is the user's
+		}
+		_ = os.Remove(p)
 	}
 	d.old = nil
 	return d.Commit(nil)
@@ -180,4 +210,92 @@ func (d *Dir) Commit(files []string) error {
 		err = os.Rename(tmp.Name(), path)
 	}
 	return err
+}
+
+// noLinks reports, as a *RefusedError, the first of rel's directories
+// below the report (and rel itself, if self) that is a symbolic link or,
+// for a directory, not a directory. Missing components are fine.
+func (d *Dir) noLinks(rel string, self bool) error {
+	parts := strings.Split(rel, "/")
+	p := d.path
+	for i, part := range parts {
+		p = filepath.Join(p, part)
+		last := i == len(parts)-1
+		if last && !self {
+			return nil
+		}
+		info, err := os.Lstat(p)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return nil
+		case err != nil:
+			return err
+		case info.Mode()&fs.ModeSymlink != 0:
+			return &RefusedError{Path: p, Reason: "is a symbolic link inside a Faultline report, and Faultline never follows one to write or delete",
+				Hint: "remove the link, or choose another path; -force does not change this"}
+		case !last && !info.IsDir():
+			return noForce(p, "is a file where the report has a directory")
+		}
+	}
+	return nil
+}
+
+// WriteFile writes data to rel (slash-separated, local) inside the
+// report, creating its directories. No symbolic link is followed: a
+// directory on the way or the target itself that is a link is refused,
+// and the file is written beside the target and renamed over it. A file
+// already there — one the previous report's marker did not list, since
+// Clean removed those — is the user's: refused unless -force.
+func (d *Dir) WriteFile(rel string, data []byte) error {
+	if !filepath.IsLocal(filepath.FromSlash(rel)) || rel == MarkerFile {
+		return fmt.Errorf("report directory: %q is not a file inside it", rel)
+	}
+	parts := strings.Split(rel, "/")
+	dir := d.path
+	for i, part := range parts[:len(parts)-1] {
+		// Each directory is checked before the next is made in it, so
+		// none is made through a link.
+		if err := d.noLinks(strings.Join(parts[:i+1], "/"), true); err != nil {
+			return err
+		}
+		dir = filepath.Join(dir, part)
+		if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("report: %w", err)
+		}
+	}
+	if err := d.noLinks(rel, true); err != nil {
+		return err
+	}
+	path := filepath.Join(d.path, filepath.FromSlash(rel))
+	if info, err := os.Lstat(path); err == nil {
+		if !info.Mode().IsRegular() {
+			return noForce(path, "is not a regular file")
+		}
+		if !d.force && !d.wrote[rel] {
+			return refuse(path, "exists in the report directory and was not written by Faultline")
+		}
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.faultline-tmp")
+	if err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	_, err = tmp.Write(data)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	if d.wrote == nil {
+		d.wrote = map[string]bool{}
+	}
+	d.wrote[rel] = true
+	return nil
 }

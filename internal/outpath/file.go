@@ -84,10 +84,18 @@ const (
 
 // inspect says what is at path for a file of format f. A directory, or a
 // file that is not regular and not a stream, is an error no -force lifts.
+//
+// A symbolic link is never written through: one to a stream (/dev/stdout
+// is one) is a stream, one to anything else is foreign whatever it points
+// at, so only -force replaces it — the link itself, by a rename that does
+// not follow it; what it points at is never touched.
 func inspect(path string, f Format) (state, error) {
 	info, err := os.Stat(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
+		if _, lerr := os.Lstat(path); lerr == nil {
+			return foreign, nil // a link to nothing
+		}
 		return absent, nil
 	case err != nil:
 		return 0, err
@@ -98,6 +106,11 @@ func inspect(path string, f Format) (state, error) {
 	case !info.Mode().IsRegular():
 		return 0, noForce(path, "is not a regular file")
 	}
+	if linfo, err := os.Lstat(path); err != nil {
+		return 0, err
+	} else if linfo.Mode()&fs.ModeSymlink != 0 {
+		return foreign, nil
+	}
 	first, err := firstLine(path)
 	if err != nil {
 		return 0, err
@@ -106,6 +119,20 @@ func inspect(path string, f Format) (state, error) {
 		return ours, nil
 	}
 	return foreign, nil
+}
+
+// isLink reports whether path is a symbolic link.
+func isLink(path string) bool {
+	info, err := os.Lstat(path)
+	return err == nil && info.Mode()&fs.ModeSymlink != 0
+}
+
+// foreignReason says why a foreign path is refused.
+func foreignReason(path string) string {
+	if isLink(path) {
+		return "is a symbolic link, and Faultline never writes through one"
+	}
+	return "exists and was not written by Faultline"
 }
 
 // Check reports whether path may be written as a file of format f: nil
@@ -118,7 +145,7 @@ func Check(path string, f Format, force bool) error {
 		return err
 	}
 	if st == foreign && !force {
-		return refuse(path, "exists and was not written by Faultline")
+		return refuse(path, foreignReason(path))
 	}
 	return nil
 }
@@ -171,7 +198,7 @@ func Create(path string, f Format, force bool) (*File, error) {
 		return nil, err
 	}
 	if st == foreign && !force {
-		return nil, refuse(path, "exists and was not written by Faultline")
+		return nil, refuse(path, foreignReason(path))
 	}
 	out := &File{path: path, replace: st != absent}
 	if st == stream {

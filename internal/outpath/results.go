@@ -148,6 +148,15 @@ func OpenResults(path string, want Header, force bool, resume ResumeFunc) (*os.F
 		f, err := createResults(path, want, false)
 		return f, Opened{}, err
 	}
+	if isLink(path) {
+		// Never appended to through a link: what it points at is not
+		// a file Faultline created here.
+		if !force {
+			return nil, Opened{}, refuse(path, foreignReason(path))
+		}
+		f, err := createResults(path, want, true)
+		return f, Opened{Replaced: true}, err
+	}
 	dropped, err := checkResults(path, want, resume)
 	if err == nil {
 		f, err := appendResults(path, dropped)

@@ -99,7 +99,7 @@ func (gossipMonitor) Observe(at sim.Time, node sim.NodeID, fact any) error {
 	return nil
 }
 func (gossipMonitor) Final(*sim.Kernel, []*sim.Operation) []checker.Verdict { return nil }
-func (gossipMonitor) Metrics() map[string]float64                        { return nil }
+func (gossipMonitor) Metrics() map[string]float64                           { return nil }
 
 func gossipScenario(t testing.TB, nodes int, planted bool) (*scenarios.Registry, *scenarios.Scenario) {
 	reg := scenarios.BuiltinRegistry()

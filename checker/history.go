@@ -38,6 +38,9 @@ type Event struct {
 	Time    int64     `json:"time,omitempty"`  // virtual ns (optional in user histories)
 
 	line int // 1-based line in the file ReadHistory read it from; 0 if unknown
+	// noKey is set by the readers when the event has no key field, which
+	// a model checked by key refuses rather than read as key "".
+	noKey bool
 }
 
 // History is a list of events in real-time order.

@@ -173,6 +173,12 @@ func ednEvent(v any, keyed bool, index int) (Event, *NemesisOp, error) {
 		}
 		ev.Process = int(p)
 	case edn.Keyword, edn.Symbol:
+		// Only :nemesis is the nemesis. A client process named by another
+		// keyword (:n1) is refused, never dropped as a fault: dropping its
+		// operations could make an impossible read pass.
+		if name := fmt.Sprint(p); name != "nemesis" {
+			return Event{}, nil, fmt.Errorf(":process is %s; expected an integer (a client) or :nemesis; number the client processes", ednText(p))
+		}
 		return Event{}, &NemesisOp{Type: ev.Type, F: ev.F, Value: ednText(raw), Time: ev.Time, Index: index}, nil
 	case nil:
 		return Event{}, nil, errors.New("missing :process; expected an integer or :nemesis")

@@ -20,8 +20,8 @@ func TestReadHistoryNormalizesValues(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := History{
-		{Process: 1, Type: Invoke, F: "cas", Value: []any{int64(4), int64(1)}, line: 1},
-		{Process: 1, Type: Fail, F: "cas", Value: []any{int64(4), int64(1)}, Error: "cas_mismatch", Time: 12, line: 3},
+		{Process: 1, Type: Invoke, F: "cas", Value: []any{int64(4), int64(1)}, line: 1, noKey: true},
+		{Process: 1, Type: Fail, F: "cas", Value: []any{int64(4), int64(1)}, Error: "cas_mismatch", Time: 12, line: 3, noKey: true},
 		{Process: 2, Type: Invoke, F: "put", Key: "x", Value: map[string]any{"a": []any{true, nil, "s"}, "b": int64(2)}, line: 4},
 	}
 	if !reflect.DeepEqual(h, want) {
@@ -57,7 +57,7 @@ func TestWriteHistoryRoundTripsWithStableBytes(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range back {
-		back[i].line = 0
+		back[i].line, back[i].noKey = 0, false // what the reader notes about the file
 	}
 	if !reflect.DeepEqual(back, h) {
 		t.Fatalf("round trip =\n%#v\nwant\n%#v", back, h)

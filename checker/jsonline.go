@@ -272,6 +272,8 @@ func (f *fields) event(strs interner) (Event, error) {
 		if ev.Key, err = stringMember("key", f.key, strs); err != nil {
 			return Event{}, err
 		}
+	} else {
+		ev.noKey = true
 	}
 	if f.err != nil {
 		if ev.Type != Fail {

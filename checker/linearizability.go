@@ -130,6 +130,18 @@ func CheckOperations(o *Operations, d Deadline) (Verdict, LinearizabilityInfo) {
 		v.Detail = fmt.Sprintf("no operations to check (%s read); an empty history is not a pass", plural(o.events, "event"))
 		return v, info
 	}
+	if o.spec.beyond != nil {
+		if why := o.spec.beyond(o); why != "" {
+			v.Outcome = Unknown
+			v.Detail = why
+			return v, info
+		}
+	}
+	if done := o.completed(); done == 0 {
+		v.Outcome = Unknown
+		v.Detail = fmt.Sprintf("none of the %s completed (every outcome is unknown), so nothing was checked; a history without completions is not a pass", plural(o.Len(), "operation"))
+		return v, info
+	}
 	c := newLinCheck(o)
 	info.model, info.Partitions = c.model, len(c.parts)
 	start := d.left()
@@ -601,6 +613,9 @@ func (s *spec) validateEvent(ev Event) error {
 	check, ok := s.ops[ev.F]
 	if !ok {
 		return fmt.Errorf("unknown operation for the %s model, expected one of %v", s.name, sortedKeys(s.ops))
+	}
+	if s.byKey && ev.noKey {
+		return fmt.Errorf(`missing "key": the %s model checks each key apart, so every event names its key (write "key": "" for the empty key)`, s.name)
 	}
 	switch ev.Type {
 	case Invoke:

@@ -51,6 +51,10 @@ type spec struct {
 	// outside the partition). Nil means none.
 	altFail  func(state any, in Input, err string) bool
 	byKey    bool                   // partition by key
+	// beyond says why a history is outside what the model can decide
+	// (counter: Jepsen adds past 64 bits), "" if it is not: the check is
+	// then Unknown, never a violation the evidence does not support.
+	beyond func(o *Operations) string
 	hash     func(state any) uint64 // must agree with equal
 	equal    func(a, b any) bool    // nil: ==
 	describe func(state any) string

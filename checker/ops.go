@@ -44,6 +44,18 @@ func (o *op) unknown() bool { return o.ret < 0 }
 // constrains nothing, so neither counts.
 func (o *Operations) Len() int { return len(o.ops) }
 
+// completed counts the operations whose outcome is known: the evidence
+// a check has.
+func (o *Operations) completed() int {
+	n := 0
+	for i := range o.ops {
+		if !o.ops[i].unknown() {
+			n++
+		}
+	}
+	return n
+}
+
 // Model is the name of the model the operations were compiled for.
 func (o *Operations) Model() string { return o.spec.name }
 
@@ -156,7 +168,9 @@ func (b *opsBuilder) add(ev Event) error {
 	}
 	j, ok := b.pending[ev.Process]
 	if !ok {
-		return nil // ReadHistory rejects this; a history built in code gets the benefit of the doubt
+		// ReadHistory rejects this too; a history built in code is not
+		// let off: a return dropped in silence could hide a violation.
+		return fmt.Errorf("%s for process %d without a pending invoke; expected an invoke of %s first", ev.Type, ev.Process, ev.F)
 	}
 	delete(b.pending, ev.Process)
 	o := &b.o.ops[j]

@@ -129,6 +129,7 @@ func (r *run) result() *Result {
 	for i := range res.Checks {
 		attachCause(&res.Checks[i], res.Anomalies)
 	}
+	res.Checks = withEvidence(res.Checks, res.Ops)
 	res.Verdict = checker.Worst(res.Checks...)
 	return res
 }

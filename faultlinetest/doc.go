@@ -22,6 +22,20 @@
 //	                        under testdata/ (never overwriting a file Faultline
 //	                        did not write), with the command that replays it
 //	-faultline.replay=FILE  run FILE in place of the test's scenario (a shrunk one)
+//	-faultline.search.runs=N  the run budget of each Search (default: the test's
+//	                        SearchRuns, else 200)
+//	-faultline.search.seed=N  the seed of each Search (default 1)
+//
+// Search goes past the seeds a test names: a feedback-guided search
+// (package search) from the scenario tries crashes, partitions, pauses and
+// delivery orders of its own, keeps the runs that reach something new,
+// and fails the test with the first failure, its seed and the go test
+// command that runs the same search again. A fault-free scenario is
+// enough to start from:
+//
+//	func TestNoLostWrites(t *testing.T) {
+//		faultlinetest.Search(t, faultlinetest.LoadFrom(t, myproto.Registry(), "basic"))
+//	}
 //
 // A run is deterministic: the same scenario and seed give the same trace
 // hash under -race, -count, -parallel and any GOMAXPROCS, so the printed

@@ -91,3 +91,18 @@ func ExampleRun_rapid() {
 		faultlinetest.Run(rt, s, rapid.Uint64Range(1, 1000).Draw(rt, "seed"))
 	})
 }
+
+// Search explores faults and schedules from a scenario, guided by what
+// each run reached, and fails the test with the first failure it finds:
+// here Rabia without persistence (params persist: false), in a scenario
+// that has no faults at all: the search's own crashes break it. The
+// report names the verdict, the find's seed and the go test command that
+// runs the same search again (-faultline.search.runs sets the budget).
+func ExampleSearch() {
+	t := &printTB{name: "TestRabiaWithoutPersistence"}
+	s := faultlinetest.Load(t, "rabia-basic").Clone()
+	s.Params = map[string]any{"persist": false}
+	find := faultlinetest.Search(t, s)
+	fmt.Println("failed:", t.failed, "property:", find.Verdict.Property)
+	// Output: failed: true property: recovery
+}

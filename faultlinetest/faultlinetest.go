@@ -69,6 +69,8 @@ type config struct {
 	only     []string
 	subtests bool
 	parallel int
+	// searchRuns is Search's budget (SearchRuns; 0: the default).
+	searchRuns int
 }
 
 // WantFailure pins a known bug: the test passes when a seed breaks

@@ -2,6 +2,7 @@ package faultlinetest
 
 import (
 	"flag"
+	"fmt"
 	"strconv"
 )
 
@@ -12,6 +13,10 @@ var flags struct {
 	seeds   string
 	shrink  bool
 	replay  string
+	// Search's run budget and seed.
+	searchRuns    int
+	searchSeed    uint64
+	searchSeedSet bool
 }
 
 func init() {
@@ -25,5 +30,21 @@ func init() {
 	})
 	flag.StringVar(&flags.seeds, "faultline.seeds", "", "faultline: sweep these seeds instead of each test's own (1-500, 1-5,9)")
 	flag.BoolVar(&flags.shrink, "faultline.shrink", false, "faultline: shrink a failing seed and write the minimal scenario under testdata/")
+	flag.Func("faultline.search.runs", fmt.Sprintf("faultline: run budget of each Search (default: the test's own, else %d)", DefaultSearchRuns), func(v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return fmt.Errorf("expected a run budget of 1 or more")
+		}
+		flags.searchRuns = n
+		return nil
+	})
+	flag.Func("faultline.search.seed", "faultline: the seed of each Search (default 1): it draws every run the search tries", func(v string) error {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return err
+		}
+		flags.searchSeed, flags.searchSeedSet = n, true
+		return nil
+	})
 	flag.StringVar(&flags.replay, "faultline.replay", "", "faultline: run this scenario file in place of each test's own (a shrunk scenario)")
 }

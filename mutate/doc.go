@@ -57,6 +57,29 @@
 // with their reason. IDs that name no current mutant are reported, so the
 // file is reviewed when the code changes.
 //
+// # The search as a kill engine
+//
+// With -search N (Config.Search) a mutant is also judged by a search
+// (package search): after its seeds the worker searches each scenario
+// (search.Config{Seed: 1, Runs: N, FirstFind: true, Options: {Oracles:
+// true}}, one run at a time under the hang watch), in the order given,
+// and stops at the first find. The baseline runs the same searches
+// unmutated; a scenario whose search already finds a failure judges no
+// mutant by search (Session.SearchSkipped), as a failing seed is skipped.
+// A mutant every seed lets through is then killed by a find (CaughtBy
+// "search"; Result.Search has the scenario, the find's signature, verdict,
+// seed and run, and Search.Repro the `simrun search` command that
+// reaches it on the mutant's code), timed out if it runs out of a budget
+// while searching, and survives only if no search finds anything. A
+// mutant the seeds kill is searched too, so that both runs-to-kill exist:
+// the seeds' (Result.RunsToKill: seed runs in seed-major order up to the
+// failing one) and the search's (Search.RunsToKill: Find.Run plus the
+// runs of the scenarios searched before). The summary gives the score of
+// the seeds alone and of the seeds and the search, each with its run
+// budget, and the medians of both runs-to-kill over the mutants both
+// killed. The CPU and wall budgets come from a baseline that includes the
+// searches, so they grow with N.
+//
 // # Cost
 //
 // Each result records the CPU time of its build and run (the compiler,

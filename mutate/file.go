@@ -30,9 +30,12 @@ type Settings struct {
 	Max        int      `json:"max"`
 	SampleSeed uint64   `json:"sample_seed"`
 	Only       []string `json:"only,omitempty"`
-	Shard      string   `json:"shard"`
-	Mutants    int      `json:"mutants"`  // in the package: a changed source is another run
-	Selected   int      `json:"selected"` // in this shard
+	// Search is the run budget of each scenario's search (-search); 0 in
+	// a run without one, and in files written before it existed.
+	Search   int    `json:"search,omitempty"`
+	Shard    string `json:"shard"`
+	Mutants  int    `json:"mutants"`  // in the package: a changed source is another run
+	Selected int    `json:"selected"` // in this shard
 }
 
 // Header is the results header of a run with these settings.
@@ -53,6 +56,8 @@ func (s Settings) sameRun(o Settings) string {
 		return fmt.Sprintf("seeds %s, not %s", o.Seeds, s.Seeds)
 	case s.Max != o.Max || s.SampleSeed != o.SampleSeed || !slices.Equal(s.Only, o.Only):
 		return fmt.Sprintf("-max %d -sample-seed %d -only %v, not -max %d -sample-seed %d -only %v", o.Max, o.SampleSeed, o.Only, s.Max, s.SampleSeed, s.Only)
+	case s.Search != o.Search:
+		return fmt.Sprintf("-search %d, not -search %d", o.Search, s.Search)
 	case s.Mutants != o.Mutants:
 		return fmt.Sprintf("%d mutants in the package, not %d (the source changed)", o.Mutants, s.Mutants)
 	}

@@ -47,7 +47,13 @@ code{font-size:.95em} .id{font-family:monospace;color:#555}
 <p class="muted">{{len .Results}} of the package's {{.Run.Mutants}} mutants · scenarios {{join .Run.Scenarios ", "}} · seeds {{.Run.Seeds}} · runner {{.Run.Runner}}</p>
 <p><span class="score">{{.Score}}</span> &nbsp;{{pct .Percent}} of the scored mutants (compiled, not marked equivalent) were caught.</p>
 <p>killed {{.Killed}} · timed out {{.TimedOut}} · survived {{.Survived}} · not compiled {{.NotCompiled}} · equivalent {{.Equivalent}}</p>
-<h2>By file</h2>
+{{with .Scores}}<h2>Scenarios only, and with the search</h2>
+<table><tr><th>judged by</th><th>detected/scored</th><th>score</th><th>run budget per mutant</th></tr>
+<tr><td>scenarios only</td><td>{{.Scenarios.Score}}</td><td>{{pct .Scenarios.Percent}}</td><td style="text-align:left">{{.Scenarios.Budget}}</td></tr>
+<tr><td>scenarios + search</td><td>{{.Search.Score}}</td><td>{{pct .Search.Percent}}</td><td style="text-align:left">{{.Search.Budget}}</td></tr>
+</table>
+{{with .RunsToKill}}{{if .Mutants}}<p>Runs to kill, over the {{.Mutants}} mutants killed both by a seed and by a search: seeds median {{.SeedsMedian}}, search median {{.SearchMedian}} (search/seeds {{printf "%.2f" .Ratio}}).</p>{{else}}<p class="muted">No mutant was killed both by a seed and by a search.</p>{{end}}{{end}}
+{{end}}<h2>By file</h2>
 <table><tr><th>file</th><th>detected/scored</th><th>score</th><th></th><th>survived</th><th>not compiled</th><th>equivalent</th></tr>
 {{range .Files}}<tr><td><code>{{.File}}</code></td><td>{{.Score}}</td><td>{{pct .Percent}}</td>
 <td><span class="barbg"><span class="bar" style="width:{{printf "%.1f" .Percent}}%"></span></span></td>
@@ -57,6 +63,9 @@ code{font-size:.95em} .id{font-family:monospace;color:#555}
 {{range .}}<p><span class="id">{{.ID}}</span> <code>{{.File}}:{{.Line}}</code> {{.Operator}} in <code>{{func .Func}}</code>, {{.Runs}} seeds passed</p>
 <pre>{{range lines .Diff}}<span class="{{class .}}">{{.}}</span>{{end}}</pre>
 {{end}}{{end}}
+{{with .CaughtBySearch}}<h2>Caught by the search only ({{len .}}): every seed passed</h2><table><tr><th>mutant</th><th>where</th><th>operator</th><th>scenario</th><th>find</th><th>run</th><th>search (on the mutant's code)</th></tr>
+{{range .}}<tr><td class="id">{{.ID}}</td><td><code>{{.File}}:{{.Line}}</code></td><td>{{.Operator}}</td><td>{{.Search.Scenario}}</td><td>{{if .Search.Signature}}{{.Search.Signature}}{{else}}{{.Search.Budget}} budget{{end}}</td><td>{{if .Search.Run}}{{.Search.Run}}{{end}}</td><td style="text-align:left"><code>{{.Search.Repro}}</code></td></tr>
+{{end}}</table>{{end}}
 {{with .Of "timed_out"}}<h2>Timed out ({{len .}}, counted as caught)</h2><table><tr><th>mutant</th><th>where</th><th>operator</th><th>budget</th><th>scenario, seed</th></tr>
 {{range .}}<tr><td class="id">{{.ID}}</td><td><code>{{.File}}:{{.Line}}</code></td><td>{{.Operator}}</td><td>{{.Budget}}</td><td>{{.Scenario}} {{if .Seed}}{{.Seed}}{{end}}</td></tr>
 {{end}}</table>{{end}}

@@ -26,6 +26,19 @@ type Result struct {
 	Budget string `json:"budget,omitempty"`
 	Repro  string `json:"repro,omitempty"`
 	Runs   int    `json:"runs,omitempty"` // seeds run before the verdict
+	// RunsToKill is, for a mutant a seed killed, how many seed runs (in
+	// the worker's seed-major order, skipped seeds aside) it took: the
+	// failing one included.
+	RunsToKill int `json:"runs_to_kill,omitempty"`
+	// CaughtBy is "search" for a mutant every seed let through and the
+	// search caught (killed, or out of a budget while searching); empty
+	// when the seeds decided. The scenarios-only score counts such a
+	// mutant as survived.
+	CaughtBy string `json:"caught_by,omitempty"`
+	// Search is the search's part of a run with -search: set for every
+	// mutant searched (those the seeds killed too, so that both
+	// runs-to-kill exist).
+	Search *SearchResult `json:"search,omitempty"`
 	// Reason is why a mutant is marked equivalent.
 	Reason  string `json:"reason,omitempty"`
 	Error   string `json:"error,omitempty"` // the compiler's first error, or what the worker said
@@ -36,6 +49,48 @@ type Result struct {
 	// machine was: the measure of what a mutant costs.
 	CPUMs int64 `json:"cpu_ms,omitempty"`
 }
+
+// CaughtBySearch: the value of Result.CaughtBy for a mutant only the
+// search caught.
+const CaughtBySearch = "search"
+
+// SearchResult is what the searches of one mutant found. Scenarios whose
+// unmutated search already fails are not searched (Session.SearchSkipped).
+type SearchResult struct {
+	// Status is killed (a search found a failure), passed (no search
+	// found one within its budget) or timed_out (the worker ran out of a
+	// budget while searching: Budget says which).
+	Status string `json:"status"`
+	// Runs is the search runs made, over every scenario searched.
+	Runs int `json:"runs"`
+	// Undecided counts runs whose checks could not decide (never a find).
+	Undecided int `json:"undecided,omitempty"`
+	// For a killed mutant: the scenario whose search found the failure,
+	// the find's signature and verdict, the seed it fails under (in the
+	// search's own mutated scenario), the run of that search that reached
+	// it (Find.Run), and RunsToKill: Run plus the runs of the scenarios
+	// searched before.
+	Scenario   string           `json:"scenario,omitempty"`
+	Signature  string           `json:"signature,omitempty"`
+	Verdict    *checker.Verdict `json:"verdict,omitempty"`
+	Seed       uint64           `json:"seed,omitempty"`
+	Run        int              `json:"run,omitempty"`
+	RunsToKill int              `json:"runs_to_kill,omitempty"`
+	How        string           `json:"how,omitempty"`
+	// Repro is the search that reaches the find, to run on the mutant's
+	// code (`simrun search -scenario S -seed 1 -runs N`); Result.Repro
+	// of a mutant only the search caught replays the whole mutant run.
+	Repro  string `json:"repro,omitempty"`
+	Budget string `json:"budget,omitempty"`
+	Error  string `json:"error,omitempty"`
+}
+
+// Search statuses beside Killed and TimedOut.
+const SearchPassed = "passed"
+
+// DetectedByScenarios reports whether the seeds alone caught the mutant:
+// the scenarios-only score.
+func (r *Result) DetectedByScenarios() bool { return r.Detected() && r.CaughtBy != CaughtBySearch }
 
 // Detected reports whether the scenarios caught the mutant (killed, or
 // made it run out of a budget: a sweep would not have passed).

@@ -49,8 +49,18 @@ type Config struct {
 	MemoryLimit int64
 	// Equivalent mutants are not run: their result is their reason.
 	Equivalent Equivalent
+	// Search, if positive, is the run budget of one scenario's search: a
+	// mutant every seed lets through is killed when the search of a
+	// scenario (search.Config{Seed: 1, Runs: Search, FirstFind: true,
+	// Options: {Oracles: true}}) finds a failure, and a mutant the seeds
+	// kill is searched too, to measure the runs each needs. A scenario
+	// whose search finds a failure unmutated is not searched.
+	Search int
 	// Repro builds the command that reproduces a killed mutant.
 	Repro func(m *Mutant, scenario string, seed uint64) string
+	// SearchRepro builds the command that reproduces a mutant only the
+	// search of scenario caught.
+	SearchRepro func(m *Mutant, scenario string) string
 	// Log receives one line per step of the setup (may be nil).
 	Log func(format string, args ...any)
 }
@@ -64,8 +74,20 @@ type Session struct {
 	scenarios []string
 	skipFile  string
 	Skipped   []string // scenario/seed keys the baseline failed (skipped for every mutant)
-	timeout   time.Duration
-	cpuBudget time.Duration // 0: none
+	// SearchSkipped are the scenarios whose search (with Config.Search)
+	// found a failure unmutated: they judge no mutant by search.
+	SearchSkipped []SkippedSearch
+	// SearchBaseline is the searches' unmutated runs, per scenario.
+	SearchBaseline map[string]int
+	timeout        time.Duration
+	cpuBudget      time.Duration // 0: none
+}
+
+// SkippedSearch is a scenario whose unmutated search found a failure.
+type SkippedSearch struct {
+	Scenario  string
+	Signature string
+	Run       int
 }
 
 // Prepare builds the unmutated runner and asks it for the scenarios.
@@ -129,28 +151,50 @@ func (s *Session) resolve() error {
 // skipped for every mutant (they say nothing about it), and the wall
 // budget of a mutant is derived from how long the baseline took.
 func (s *Session) Baseline() error {
-	s.cfg.Log("baseline: %d scenarios × seeds %v unmutated", len(s.scenarios), s.cfg.Seeds)
+	args := []string{"-baseline", "-scenarios", strings.Join(s.scenarios, ","),
+		"-seeds", s.cfg.Seeds.String(), "-parallel", fmt.Sprint(s.cfg.Parallel)}
+	if s.cfg.Search > 0 {
+		s.cfg.Log("baseline: %d scenarios × seeds %v unmutated, and a search of %d runs of each", len(s.scenarios), s.cfg.Seeds, s.cfg.Search)
+		args = append(args, "-search", fmt.Sprint(s.cfg.Search))
+	} else {
+		s.cfg.Log("baseline: %d scenarios × seeds %v unmutated", len(s.scenarios), s.cfg.Seeds)
+	}
 	start := time.Now()
 	var cpu time.Duration
-	lines, crash, err := s.work(context.Background(), s.base, []string{"-baseline", "-scenarios", strings.Join(s.scenarios, ","),
-		"-seeds", s.cfg.Seeds.String(), "-parallel", fmt.Sprint(s.cfg.Parallel)}, &cpu)
+	lines, crash, err := s.work(context.Background(), s.base, args, &cpu)
 	if err == nil && crash != "" {
-		err = fmt.Errorf("the unmutated runner crashed: %s", crash)
+		err = fmt.Errorf("the unmutated runner crashed: %s", firstLines(crash, 5))
+		if strings.Contains(crash, "out of memory") {
+			err = fmt.Errorf("the unmutated runner ran out of memory (a worker may use %d MiB): %s", s.cfg.MemoryLimit>>20, firstLines(crash, 2))
+			if s.cfg.Search > 0 {
+				err = fmt.Errorf("%w; a search keeps a corpus and may run long histories: leave the scenario that needs it out with -scenarios, or lower -search", err)
+			}
+		}
 	}
 	if err != nil {
 		return err
 	}
 	elapsed := time.Since(start)
+	s.SearchBaseline = map[string]int{}
+	skip := []string{}
 	for _, l := range lines {
-		if !l.Done {
+		switch {
+		case l.Search != nil:
+			s.SearchBaseline[l.Search.Scenario] = l.Search.Runs
+			if l.Search.Verdict != nil {
+				s.SearchSkipped = append(s.SearchSkipped, SkippedSearch{l.Search.Scenario, l.Search.Signature, l.Search.Run})
+				skip = append(skip, SearchSkipKey(l.Search.Scenario))
+			}
+		case !l.Done && !l.SeedsDone:
 			s.Skipped = append(s.Skipped, SkipKey(l.Scenario, l.Seed))
 		}
 	}
+	skip = append(skip, s.Skipped...)
 	if runs := lines[len(lines)-1].Runs; runs == len(s.Skipped) {
 		return fmt.Errorf("every scenario seed fails without any mutant (%d of %d); there is nothing to measure", len(s.Skipped), runs)
 	}
 	s.skipFile = filepath.Join(s.tmp, "skip.json")
-	b, _ := json.Marshal(append([]string{}, s.Skipped...))
+	b, _ := json.Marshal(skip)
 	if err := os.WriteFile(s.skipFile, b, 0o644); err != nil {
 		return err
 	}
@@ -325,32 +369,81 @@ func (s *Session) runMutant(worker int, m *Mutant) *Result {
 	start = time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
 	defer cancel()
-	lines, crash, err := s.work(ctx, bin, []string{"-scenarios", strings.Join(s.scenarios, ","),
+	args := []string{"-scenarios", strings.Join(s.scenarios, ","),
 		"-seeds", s.cfg.Seeds.String(), "-skip", s.skipFile, "-parallel", "1", "-cpu-limit", s.cpuBudget.String(),
-		"-hang-cpu", hangCPU.String()}, &cpu)
+		"-hang-cpu", hangCPU.String()}
+	if s.cfg.Search > 0 {
+		args = append(args, "-search", fmt.Sprint(s.cfg.Search))
+	}
+	lines, crash, err := s.work(ctx, bin, args, &cpu)
 	r.RunMs = time.Since(start).Milliseconds()
+	searching := searchStarted(lines)
 	switch {
 	case errors.Is(err, errCPUBudget):
-		r.Status, r.Budget = TimedOut, "cpu"
-		r.Error = fmt.Sprintf("the worker used more than %v of CPU time", s.cpuBudget)
+		msg := fmt.Sprintf("the worker used more than %v of CPU time", s.cpuBudget)
+		if searching {
+			r.classify(lines, s.cfg.Search)
+			r.searchStopped(TimedOut, "cpu", nil, msg)
+			break
+		}
+		r.Status, r.Budget, r.Error = TimedOut, "cpu", msg
 	case errors.Is(err, context.DeadlineExceeded):
-		r.Status, r.Budget = TimedOut, "wall"
-		r.Error = fmt.Sprintf("the worker ran longer than %v", s.timeout)
+		msg := fmt.Sprintf("the worker ran longer than %v", s.timeout)
+		if searching {
+			r.classify(lines, s.cfg.Search)
+			r.searchStopped(TimedOut, "wall", nil, msg)
+			break
+		}
+		r.Status, r.Budget, r.Error = TimedOut, "wall", msg
 	case err != nil:
 		// The worker refused its input (exit 2), which the unmutated runner
 		// accepted: the mutant broke loading or validating the scenarios, and
 		// a sweep of this code would not even start.
 		r.Status = Killed
 		r.Verdict = &checker.Verdict{Outcome: checker.Violation, Property: "scenario_rejected", Detail: firstLines(err.Error(), 3)}
+	case crash != "" && searching:
+		r.classify(lines, s.cfg.Search)
+		c := &Result{}
+		c.classifyCrash(crash)
+		r.searchStopped(c.Status, c.Budget, c.Verdict, c.Error)
 	case crash != "":
 		r.classifyCrash(crash)
 	default:
-		r.classify(lines)
+		r.classify(lines, s.cfg.Search)
 	}
-	if r.Scenario != "" && s.cfg.Repro != nil {
+	switch {
+	case r.CaughtBy == CaughtBySearch && r.Scenario != "" && s.cfg.SearchRepro != nil:
+		r.Repro = s.cfg.SearchRepro(m, r.Scenario)
+	case r.CaughtBy == "" && r.Scenario != "" && s.cfg.Repro != nil:
 		r.Repro = s.cfg.Repro(m, r.Scenario, r.Seed)
 	}
 	return r
+}
+
+// searchStarted reports whether a worker's lines reached its searches.
+func searchStarted(lines []workerLine) bool {
+	for _, l := range lines {
+		if l.SeedsDone {
+			return true
+		}
+	}
+	return false
+}
+
+// searchStopped records a worker that stopped while searching (a budget,
+// a crash): the search's outcome, and the mutant's if the seeds let it
+// through.
+func (r *Result) searchStopped(status, budget string, v *checker.Verdict, msg string) {
+	if r.Search == nil {
+		r.Search = &SearchResult{}
+	}
+	r.Search.Status, r.Search.Budget, r.Search.Error = status, budget, msg
+	if r.Search.Verdict == nil {
+		r.Search.Verdict = v
+	}
+	if r.Status == Survived {
+		r.Status, r.Budget, r.Verdict, r.Error, r.CaughtBy = status, budget, v, msg, CaughtBySearch
+	}
 }
 
 func (s *Session) writeOverlay(dir string, m *Mutant) error {
@@ -375,24 +468,72 @@ func addCPU(cpu *time.Duration, cmd *exec.Cmd) {
 	}
 }
 
-// classify reads a finished worker's lines: the first seed that did not
-// pass, if any, decides.
-func (r *Result) classify(lines []workerLine) {
-	last := lines[len(lines)-1]
-	r.Runs = last.Runs
-	if len(lines) == 1 {
-		r.Status = Survived
-		return
+// classify reads a worker's lines: the first seed that did not pass, if
+// any, decides; then, with -search, the searches' lines.
+func (r *Result) classify(lines []workerLine, searchRuns int) {
+	var failed []workerLine
+	var searched []*searchLine
+	seedsDone := false
+	for _, l := range lines {
+		switch {
+		case l.SeedsDone:
+			seedsDone = true
+			r.Runs = l.Runs
+		case l.Done:
+			if !seedsDone {
+				r.Runs = l.Runs
+			}
+		case l.Search != nil:
+			searched = append(searched, l.Search)
+		case l.Scenario != "":
+			failed = append(failed, l)
+		}
 	}
-	first := lines[0]
-	r.Scenario, r.Seed, r.Verdict = first.Scenario, first.Seed, first.Verdict
-	switch {
-	case first.Verdict.Outcome.ExitCode() == 1:
-		r.Status = Killed
-	case first.Verdict.Outcome == checker.BudgetExhausted:
-		r.Status, r.Budget = TimedOut, budgetOf(first.Verdict.Detail)
-	default:
-		r.Status, r.Budget = TimedOut, "check"
+	if len(failed) == 0 {
+		r.Status = Survived
+	} else {
+		first := failed[0]
+		r.Scenario, r.Seed, r.Verdict = first.Scenario, first.Seed, first.Verdict
+		switch {
+		case first.Verdict.Outcome.ExitCode() == 1:
+			r.Status, r.RunsToKill = Killed, r.Runs
+		case first.Verdict.Outcome == checker.BudgetExhausted:
+			r.Status, r.Budget = TimedOut, budgetOf(first.Verdict.Detail)
+		default:
+			r.Status, r.Budget = TimedOut, "check"
+		}
+	}
+	if seedsDone {
+		r.classifySearch(searched, searchRuns)
+	}
+}
+
+// classifySearch reads the searches' lines: the first find kills (a hang
+// times out), and a mutant the seeds let through is caught by it.
+func (r *Result) classifySearch(searched []*searchLine, searchRuns int) {
+	sr := &SearchResult{Status: SearchPassed}
+	r.Search = sr
+	for _, l := range searched {
+		before := sr.Runs
+		sr.Runs += l.Runs
+		sr.Undecided += l.Undecided
+		if l.Verdict == nil {
+			continue
+		}
+		sr.Scenario, sr.Signature, sr.Verdict = l.Scenario, l.Signature, l.Verdict
+		if l.Hang {
+			sr.Status, sr.Budget = TimedOut, "hang"
+			sr.Error = l.Verdict.Detail
+		} else {
+			sr.Status, sr.Seed, sr.Run, sr.How = Killed, l.Seed, l.Run, l.How
+			sr.RunsToKill = before + l.Run
+			sr.Repro = fmt.Sprintf("simrun search -scenario %s -seed 1 -runs %d", l.Scenario, searchRuns)
+		}
+		break
+	}
+	if r.Status == Survived && sr.Status != SearchPassed {
+		r.Status, r.Budget, r.CaughtBy = sr.Status, sr.Budget, CaughtBySearch
+		r.Scenario, r.Verdict = sr.Scenario, sr.Verdict
 	}
 }
 

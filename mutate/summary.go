@@ -6,6 +6,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/faultline-sim/faultline/sweep"
 )
 
 // Counts tallies mutants by status.
@@ -70,7 +72,90 @@ type Summary struct {
 	Percent float64     `json:"percent"`
 	Files   []FileScore `json:"files"`
 	Cost    Cost        `json:"cost"`
-	Results []*Result   `json:"results"`
+	// Scores, in a run with -search, are the score of the scenarios' seeds
+	// alone and of the seeds and the search together (Score above), and
+	// the runs each needed to kill the mutants both killed.
+	Scores  *Scores   `json:"scores,omitempty"`
+	Results []*Result `json:"results"`
+}
+
+// Scores compares the seeds alone with the seeds and the search.
+type Scores struct {
+	Scenarios  Score      `json:"scenarios_only"`
+	Search     Score      `json:"scenarios_search"`
+	RunsToKill RunsToKill `json:"runs_to_kill"`
+}
+
+// Score is one way of judging the mutants, with its run budget.
+type Score struct {
+	Budget   string  `json:"budget"`
+	Detected int     `json:"detected"`
+	Scored   int     `json:"scored"`
+	Score    string  `json:"score"`
+	Percent  float64 `json:"percent"`
+}
+
+func scoreOf(budget string, detected, scored int) Score {
+	c := Score{Budget: budget, Detected: detected, Scored: scored, Score: fmt.Sprintf("%d/%d", detected, scored)}
+	if scored > 0 {
+		c.Percent = 100 * float64(detected) / float64(scored)
+	}
+	return c
+}
+
+// RunsToKill compares, over the mutants killed both by a seed and by a
+// search, the runs each needed: the seeds' in seed-major order up to the
+// first failing one, the search's Find.Run plus the runs of the scenarios
+// searched before. Ratio is SearchMedian / SeedsMedian.
+type RunsToKill struct {
+	Mutants      int     `json:"mutants"`
+	SeedsMedian  float64 `json:"seeds_median"`
+	SearchMedian float64 `json:"search_median"`
+	Ratio        float64 `json:"search_over_seeds"`
+}
+
+// runsToKill is RunsToKill over results.
+func runsToKill(results []*Result) RunsToKill {
+	var seeds, searches []int
+	for _, r := range results {
+		if r.Status == Killed && r.CaughtBy == "" && r.RunsToKill > 0 && r.Search != nil && r.Search.Status == Killed && r.Search.RunsToKill > 0 {
+			seeds = append(seeds, r.RunsToKill)
+			searches = append(searches, r.Search.RunsToKill)
+		}
+	}
+	k := RunsToKill{Mutants: len(seeds), SeedsMedian: median(seeds), SearchMedian: median(searches)}
+	if k.SeedsMedian > 0 {
+		k.Ratio = k.SearchMedian / k.SeedsMedian
+	}
+	return k
+}
+
+// median of xs (0 if empty): the middle value, or the mean of the two
+// middle ones.
+func median(xs []int) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Sorted(slices.Values(xs))
+	n := len(s)
+	if n%2 == 1 {
+		return float64(s[n/2])
+	}
+	return float64(s[n/2-1]+s[n/2]) / 2
+}
+
+// budgets describes the runs each score allows a mutant.
+func budgets(h Settings) (scenarios, search string) {
+	n := len(h.Scenarios)
+	seeds := "seeds " + h.Seeds
+	if r, err := sweep.ParseRange(h.Seeds); err == nil {
+		k := 0
+		for range (sweep.Shard{}).Seeds(r) {
+			k++
+		}
+		seeds = fmt.Sprintf("%d seeds (%s) × %d scenarios = %d runs", k, h.Seeds, n, k*n)
+	}
+	return seeds, fmt.Sprintf("%s, then a search of %d runs per scenario (at most %d)", seeds, h.Search, h.Search*n)
 }
 
 // Cost is what the mutants that were built cost in CPU time: unlike wall
@@ -103,6 +188,17 @@ func Summarize(h Settings, results []*Result) *Summary {
 		s.Files = append(s.Files, *f)
 	}
 	s.Score, s.Percent = s.Counts.Score(), s.Counts.Percent()
+	if h.Search > 0 {
+		byScenarios := 0
+		for _, r := range results {
+			if r.DetectedByScenarios() {
+				byScenarios++
+			}
+		}
+		sb, qb := budgets(h)
+		s.Scores = &Scores{Scenarios: scoreOf(sb, byScenarios, s.Counts.Scored()),
+			Search: scoreOf(qb, s.Counts.Detected(), s.Counts.Scored()), RunsToKill: runsToKill(results)}
+	}
 	var cpuMs int64
 	for _, r := range results {
 		if r.CPUMs > 0 {
@@ -128,12 +224,35 @@ func (s *Summary) Of(status string) []*Result {
 	return out
 }
 
+// CaughtBySearch lists the mutants every seed let through and a search
+// caught.
+func (s *Summary) CaughtBySearch() []*Result {
+	var out []*Result
+	for _, r := range s.Results {
+		if r.CaughtBy == CaughtBySearch {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 // Write prints the summary for people; its last line is
-// mutation-score=K/M.
+// mutation-score=K/M (with -search, of the seeds and the search, after
+// mutation-score-scenarios-only=K/M).
 func (s *Summary) Write(w io.Writer) {
 	h := s.Run
 	fmt.Fprintf(w, "package %s: %d of its %d mutants, scenarios %s, seeds %s\n", h.Package, len(s.Results), h.Mutants, strings.Join(h.Scenarios, ","), h.Seeds)
 	fmt.Fprintf(w, "  %s\n", s.Counts.line())
+	if sc := s.Scores; sc != nil {
+		fmt.Fprintf(w, "scores:\n  scenarios only:     %7s %6.1f%%  (%s)\n", sc.Scenarios.Score, sc.Scenarios.Percent, sc.Scenarios.Budget)
+		fmt.Fprintf(w, "  scenarios + search: %7s %6.1f%%  (%s)\n", sc.Search.Score, sc.Search.Percent, sc.Search.Budget)
+		if k := sc.RunsToKill; k.Mutants > 0 {
+			fmt.Fprintf(w, "runs to kill, over the %d mutants both killed: seeds median %g, search median %g (search/seeds %.2f)\n",
+				k.Mutants, k.SeedsMedian, k.SearchMedian, k.Ratio)
+		} else {
+			fmt.Fprintln(w, "runs to kill: no mutant was killed both by a seed and by a search")
+		}
+	}
 	fmt.Fprintln(w, "by file (detected/scored):")
 	for _, f := range s.Files {
 		fmt.Fprintf(w, "  %-40s %7s %6.1f%%  %s\n", f.File, f.Score, f.Percent, f.Counts.line())
@@ -141,8 +260,29 @@ func (s *Summary) Write(w io.Writer) {
 	if sv := s.Of(Survived); len(sv) > 0 {
 		fmt.Fprintf(w, "survivors (%d): bugs no scenario caught; add a check or scenario, or mark one equivalent with a reason in %s\n", len(sv), EquivalentFile)
 		for _, r := range sv {
-			fmt.Fprintf(w, "%s %s %s in %s (%d seeds passed)\n", r.ID, r.Location(), r.Operator, funcOrPackage(r.Func), r.Runs)
+			searched := ""
+			if r.Search != nil {
+				searched = fmt.Sprintf(", %d search runs found nothing", r.Search.Runs)
+			}
+			fmt.Fprintf(w, "%s %s %s in %s (%d seeds passed%s)\n", r.ID, r.Location(), r.Operator, funcOrPackage(r.Func), r.Runs, searched)
 			fmt.Fprint(w, indent(r.Diff, "    "))
+		}
+	}
+	if bySearch := s.CaughtBySearch(); len(bySearch) > 0 {
+		fmt.Fprintf(w, "caught by the search only (%d): every seed passed\n", len(bySearch))
+		for _, r := range bySearch {
+			sr := r.Search
+			what := fmt.Sprintf("%s budget", sr.Budget)
+			if sr.Status == Killed {
+				what = fmt.Sprintf("%s at run %d of %s's search (seed %d)", sr.Signature, sr.Run, sr.Scenario, sr.Seed)
+			}
+			fmt.Fprintf(w, "  %s %s %s: %s\n", r.ID, r.Location(), r.Operator, what)
+			if sr.Repro != "" {
+				fmt.Fprintf(w, "    search (on the mutant's code): %s\n", sr.Repro)
+			}
+			if r.Repro != "" {
+				fmt.Fprintf(w, "    reproduce: %s\n", r.Repro)
+			}
 		}
 	}
 	if to := s.Of(TimedOut); len(to) > 0 {
@@ -163,6 +303,9 @@ func (s *Summary) Write(w io.Writer) {
 	}
 	if c := s.Cost; c.Built > 0 {
 		fmt.Fprintf(w, "cost: %.1f CPU-seconds per mutant built (%d built): about %.1f mutants/minute on 2 idle cores\n", c.CPUPerMut, c.Built, c.PerMinute2Cores)
+	}
+	if s.Scores != nil {
+		fmt.Fprintf(w, "mutation-score-scenarios-only=%s\n", s.Scores.Scenarios.Score)
 	}
 	fmt.Fprintf(w, "mutation-score=%s\n", s.Score)
 }

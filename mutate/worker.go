@@ -17,6 +17,7 @@ import (
 	"github.com/faultline-sim/faultline/checker"
 	"github.com/faultline-sim/faultline/protocol"
 	"github.com/faultline-sim/faultline/scenarios"
+	"github.com/faultline-sim/faultline/search"
 	"github.com/faultline-sim/faultline/sim"
 	"github.com/faultline-sim/faultline/sweep"
 )
@@ -35,12 +36,33 @@ type workerLine struct {
 	Repro     string           `json:"repro,omitempty"`
 	Done      bool             `json:"done,omitempty"` // the last line: the worker finished
 	Runs      int              `json:"runs,omitempty"` // seeds run
+	// SeedsDone (with -search) ends the seeds' part: the search lines
+	// follow, so a worker that dies after it died searching.
+	SeedsDone bool        `json:"seeds_done,omitempty"`
+	Search    *searchLine `json:"search,omitempty"` // one scenario's search
 }
 
-// job is one (scenario, seed) run.
+// searchLine is one scenario's search in a worker: the runs it made and
+// its first find, if any. A search stopped by the hang watch has Find
+// set to the hang's verdict and Hang true.
+type searchLine struct {
+	Scenario  string           `json:"scenario"`
+	Runs      int              `json:"runs"`
+	Undecided int              `json:"undecided,omitempty"`
+	Signature string           `json:"signature,omitempty"`
+	Verdict   *checker.Verdict `json:"verdict,omitempty"`
+	Seed      uint64           `json:"seed,omitempty"` // the find's seed, under its own (mutated) scenario
+	Run       int              `json:"run,omitempty"`  // the find's run, 1-based
+	How       string           `json:"how,omitempty"`
+	Hang      bool             `json:"hang,omitempty"`
+}
+
+// job is one (scenario, seed) run, or with search one scenario's search.
 type job struct {
-	s    *scenarios.Scenario
-	seed uint64
+	s      *scenarios.Scenario
+	seed   uint64
+	search bool
+	runs   int // the search's runs so far (the hang watch's line)
 }
 
 // WorkerMain runs in a runner binary built with one mutant (or none, for
@@ -53,6 +75,13 @@ type job struct {
 //	-baseline -scenarios a,b -seeds LO-HI   run every seed, print each that does not pass
 //	-scenarios a,b -seeds LO-HI [-skip F]   run seed-major, stop at the first seed
 //	                                        that does not pass and print it
+//	-search N                               then (unless a seed ran out of a budget)
+//	                                        print "seeds_done", search each scenario
+//	                                        (search.Config{Seed: 1, Runs: N,
+//	                                        FirstFind, Oracles}) not skipped
+//	                                        (SearchSkipKey), print one "search" line
+//	                                        each, and stop at the first find; with
+//	                                        -baseline search every scenario
 //
 // The last line has "done":true; a worker that ends without it crashed.
 func WorkerMain(reg *scenarios.Registry, args []string, stdout, stderr io.Writer) int {
@@ -69,7 +98,12 @@ func WorkerMain(reg *scenarios.Registry, args []string, stdout, stderr io.Writer
 	memLimit := fs.Int64("memory-limit", 0, "address-space limit in bytes (0: none)")
 	cpuLimit := fs.Duration("cpu-limit", 0, "CPU-time limit of this process (0: none)")
 	hangCPU := fs.Duration("hang-cpu", 0, "stop when a run spends this much CPU inside one event (0: never; with -parallel 1 only)")
+	searchRuns := fs.Int("search", 0, "after the seeds, search each scenario with this run budget (0: no search)")
 	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *searchRuns < 0 {
+		fmt.Fprintf(stderr, "-search %d: expected a run budget of 0 (none) or more\n", *searchRuns)
 		return 2
 	}
 	if *memLimit > 0 {
@@ -102,7 +136,7 @@ func WorkerMain(reg *scenarios.Registry, args []string, stdout, stderr io.Writer
 	for seed := range (sweep.Shard{}).Seeds(seeds) {
 		for _, s := range ss {
 			if !skip[SkipKey(s.Source, seed)] {
-				jobs = append(jobs, job{s, seed})
+				jobs = append(jobs, job{s: s, seed: seed})
 			}
 		}
 	}
@@ -113,11 +147,20 @@ func WorkerMain(reg *scenarios.Registry, args []string, stdout, stderr io.Writer
 		watch = &hangWatch{limit: *hangCPU, now: processCPU}
 		go watch.loop(100*time.Millisecond, nil, func(j *job, v checker.Verdict) {
 			mu.Lock()
-			enc.Encode(workerLine{Scenario: j.s.Source, Seed: j.seed, Verdict: &v, Repro: j.s.Repro(j.seed)})
-			enc.Encode(workerLine{Done: true, Runs: runs + 1})
+			if j.search {
+				watch.mu.Lock()
+				made := j.runs
+				watch.mu.Unlock()
+				enc.Encode(workerLine{Search: &searchLine{Scenario: j.s.Source, Runs: made + 1, Verdict: &v, Signature: search.Signature(v), Hang: true}})
+				enc.Encode(workerLine{Done: true, Runs: runs})
+			} else {
+				enc.Encode(workerLine{Scenario: j.s.Source, Seed: j.seed, Verdict: &v, Repro: j.s.Repro(j.seed)})
+				enc.Encode(workerLine{Done: true, Runs: runs + 1})
+			}
 			os.Exit(0) // the spinning goroutine cannot be stopped otherwise
 		})
 	}
+	var first *checker.Verdict // the first seed that did not pass
 	err = runOrdered(jobs, max(*parallel, 1), watch, func(l sweep.Line) bool {
 		mu.Lock()
 		defer mu.Unlock()
@@ -126,15 +169,78 @@ func WorkerMain(reg *scenarios.Registry, args []string, stdout, stderr io.Writer
 			return true
 		}
 		v := l.Verdict
+		if first == nil {
+			first = &v
+		}
 		err := enc.Encode(workerLine{Scenario: l.Scenario, Seed: l.Seed, Verdict: &v, Repro: l.Repro})
 		return err == nil && *baseline
 	})
+	// A mutant that ran out of a budget or could not be decided is not
+	// searched: its search would spend the worker's budget on the same.
+	if err == nil && *searchRuns > 0 && (*baseline || first == nil || first.Outcome.ExitCode() == 1) {
+		mu.Lock()
+		err = enc.Encode(workerLine{SeedsDone: true, Runs: runs})
+		mu.Unlock()
+		for _, s := range ss {
+			if err != nil || skip[SearchSkipKey(s.Source)] {
+				continue
+			}
+			sl := searchScenario(s, *searchRuns, *parallel, *baseline, watch)
+			mu.Lock()
+			err = enc.Encode(workerLine{Search: sl})
+			mu.Unlock()
+			if sl.Verdict != nil && !*baseline {
+				break
+			}
+		}
+	}
 	if err == nil {
 		mu.Lock()
 		err = enc.Encode(workerLine{Done: true, Runs: runs})
 		mu.Unlock()
 	}
 	return exitOf(err)
+}
+
+// searchScenario runs one scenario's search: seed 1, a budget of runs,
+// stopping at the first find, with the protocol's promises checked. A
+// mutant's runs one at a time under the hang watch; the baseline's on
+// up to parallel goroutines (a search finds the same at any parallelism).
+func searchScenario(s *scenarios.Scenario, runs, parallel int, baseline bool, watch *hangWatch) (sl *searchLine) {
+	sl = &searchLine{Scenario: s.Source}
+	j := &job{s: s, search: true}
+	cfg := search.Config{Scenario: s, Seed: 1, Runs: runs, Parallel: 1, FirstFind: true,
+		Options: scenarios.Options{Oracles: true}}
+	if baseline {
+		cfg.Parallel = max(parallel, 1)
+	}
+	if watch != nil {
+		cfg.Options.Progress = new(sim.Progress) // one run at a time: one Progress serves them all
+		watch.watch(j, cfg.Options.Progress)
+		cfg.Progress = func(st search.Stats) { watch.mu.Lock(); j.runs = st.Runs; watch.mu.Unlock() }
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			v := checker.Verdict{Outcome: checker.NodePanic, Property: "harness_panic",
+				Detail: fmt.Sprintf("panic outside the nodes while searching: %v\n%s", p, debug.Stack())}
+			sl.Verdict, sl.Signature, sl.Run = &v, search.Signature(v), sl.Runs+1
+		}
+	}()
+	sr, err := search.New(cfg)
+	if err != nil {
+		v := checker.Verdict{Outcome: checker.HarnessError, Property: "search", Detail: err.Error()}
+		sl.Verdict, sl.Signature = &v, search.Signature(v)
+		return sl
+	}
+	sr.Run()
+	st := sr.Stats()
+	sl.Runs, sl.Undecided = st.Runs, st.Undecided
+	if fs := sr.Finds(); len(fs) > 0 {
+		f := fs[0]
+		v := f.Verdict
+		sl.Signature, sl.Verdict, sl.Seed, sl.Run, sl.How = f.Signature, &v, f.Seed, f.Run, f.How
+	}
+	return sl
 }
 
 func exitOf(err error) int {
@@ -146,6 +252,10 @@ func exitOf(err error) int {
 
 // SkipKey names one (scenario, seed) in a skip file.
 func SkipKey(scenario string, seed uint64) string { return fmt.Sprintf("%s/%d", scenario, seed) }
+
+// SearchSkipKey names one scenario's search in a skip file: the baseline's
+// search of it found a failure, so it cannot judge a mutant.
+func SearchSkipKey(scenario string) string { return scenario + "/search" }
 
 func readSkip(path string, into map[string]bool) error {
 	b, err := os.ReadFile(path)

@@ -24,7 +24,7 @@ type mutateFlags struct {
 	pkg, runner, scenarios, out, report, equivalent, only string
 	seeds                                                 sweep.Range
 	shard                                                 sweep.Shard
-	parallel, max                                         int
+	parallel, max, search                                 int
 	sampleSeed                                            uint64
 	timeout, every                                        time.Duration
 	json, force                                           bool
@@ -47,6 +47,7 @@ func parseMutateFlags(args []string, stderr io.Writer) (mutateFlags, error) {
 	})
 	fs.IntVar(&f.max, "max", 200, "run at most this many mutants, sampled across files and operators (0: all)")
 	fs.Uint64Var(&f.sampleSeed, "sample-seed", 1, "seed of the -max sample")
+	fs.IntVar(&f.search, "search", 0, "also search each scenario with this run budget (seed 1, stopping at the first find, after-heal oracles on): a mutant every seed lets through is killed when a search finds a failure the unmutated code's search does not; 0: seeds only")
 	fs.StringVar(&f.only, "only", "", "comma-separated mutant IDs to run instead of a sample (reproduce one)")
 	fs.StringVar(&f.out, "out", "", "stream one JSON result line per mutant to this file; if it exists, resume it")
 	fs.BoolVar(&f.json, "json", false, "print the summary as JSON")
@@ -68,6 +69,8 @@ func parseMutateFlags(args []string, stderr io.Writer) (mutateFlags, error) {
 		return f, checkParallel(f.parallel)
 	case f.max < 0:
 		return f, fmt.Errorf("-max %d: must be 0 (all) or more", f.max)
+	case f.search < 0:
+		return f, fmt.Errorf("-search %d: expected a run budget of 0 (no search) or more", f.search)
 	}
 	return f, nil
 }
@@ -173,7 +176,7 @@ func planMutants(f mutateFlags, stderr io.Writer) (*plan, error) {
 	}
 	p.selected = mutate.Shard(p.selected, f.shard)
 	p.settings = mutate.Settings{Package: pkg.ImportPath, Runner: p.runner, Seeds: f.seeds.String(),
-		Max: f.max, SampleSeed: f.sampleSeed, Only: only, Shard: f.shard.String(), Mutants: len(all), Selected: len(p.selected)}
+		Max: f.max, SampleSeed: f.sampleSeed, Search: f.search, Only: only, Shard: f.shard.String(), Mutants: len(all), Selected: len(p.selected)}
 	return p, nil
 }
 
@@ -183,9 +186,17 @@ func (p *plan) config(f mutateFlags, stderr io.Writer) mutate.Config {
 		scen = strings.Split(f.scenarios, ",")
 	}
 	return mutate.Config{Dir: ".", Pkg: p.pkg, Runner: p.runner, Scenarios: scen, Seeds: f.seeds,
-		Parallel: f.parallel, Timeout: f.timeout, Equivalent: p.eq,
+		Parallel: f.parallel, Timeout: f.timeout, Equivalent: p.eq, Search: f.search,
 		Repro: func(m *mutate.Mutant, scenario string, seed uint64) string {
 			cmd := fmt.Sprintf("simrun mutate -pkg %s -only %s -scenarios %s -seeds %d", f.pkg, m.ID, scenario, seed)
+			if f.runner != "" {
+				cmd += " -runner " + f.runner
+			}
+			return cmd
+		},
+		// The seeds ran first (and passed); then the one scenario's search.
+		SearchRepro: func(m *mutate.Mutant, scenario string) string {
+			cmd := fmt.Sprintf("simrun mutate -pkg %s -only %s -scenarios %s -seeds %s -search %d", f.pkg, m.ID, scenario, f.seeds, f.search)
 			if f.runner != "" {
 				cmd += " -runner " + f.runner
 			}
@@ -229,12 +240,22 @@ func runPlan(f mutateFlags, p *plan, s *mutate.Session, stderr io.Writer) ([]*mu
 	if len(s.Skipped) > 0 {
 		fmt.Fprintf(stderr, "simrun mutate: %d scenario seeds fail without any mutant and are skipped: %s\n", len(s.Skipped), abbreviate(s.Skipped, 8))
 	}
+	for _, sk := range s.SearchSkipped {
+		fmt.Fprintf(stderr, "simrun mutate: the search of %s finds %s at run %d without any mutant: it judges no mutant by search (skipped)\n", sk.Scenario, sk.Signature, sk.Run)
+	}
+	if f.search > 0 && len(s.SearchSkipped) == len(s.Scenarios()) {
+		fmt.Fprintf(stderr, "simrun mutate: every scenario's search fails without any mutant: -search %d kills nothing here\n", f.search)
+	}
 	budget := fmt.Sprintf("%v wall", s.Timeout().Round(time.Second))
 	if c := s.CPUBudget(); c > 0 {
 		budget = fmt.Sprintf("%v CPU, %s", c.Round(time.Second), budget)
 	}
-	fmt.Fprintf(stderr, "simrun mutate: %d mutants to run (%d in the package), scenarios %s, seeds %v, %s budget each\n",
-		len(todo), p.settings.Mutants, strings.Join(s.Scenarios(), ","), f.seeds, budget)
+	searching := ""
+	if f.search > 0 {
+		searching = fmt.Sprintf(", search %d runs per scenario", f.search)
+	}
+	fmt.Fprintf(stderr, "simrun mutate: %d mutants to run (%d in the package), scenarios %s, seeds %v%s, %s budget each\n",
+		len(todo), p.settings.Mutants, strings.Join(s.Scenarios(), ","), f.seeds, searching, budget)
 	bar := newMutateProgress(stderr, int64(len(p.selected)), int64(len(results)), f.every)
 	err = s.Run(todo, func(r *mutate.Result) error {
 		if out != nil {

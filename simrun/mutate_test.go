@@ -134,13 +134,72 @@ func TestMutateBadInput(t *testing.T) {
 		{[]string{"mutate"}, "-pkg is required"},
 		{[]string{"mutate", "-pkg", "./protocol/register", "-max", "-1"}, "-max -1"},
 		{[]string{"mutate", "-pkg", "./protocol/register", "-parallel", "5000"}, "-parallel 5000"},
+		{[]string{"mutate", "-pkg", "./protocol/register", "-search", "-1"}, "-search -1: expected a run budget of 0 (no search) or more"},
+		{[]string{"mutate", "-pkg", "./protocol/register", "-search", "many"}, `invalid value "many" for flag -search`},
 		{[]string{"mutate", "-pkg", "./nosuchpkg"}, "nosuchpkg"},
 		{[]string{"mutate", "-pkg", "../protocol/register", "-only", "0000000000"}, `-only: "0000000000" is not a mutant`},
 	}
 	for _, tt := range tests {
 		code, _, stderr := simrun(tt.args...)
+		if lines := strings.Count(strings.TrimSpace(stderr), "\n") + 1; strings.Contains(tt.want, "-search") && lines != 1 {
+			t.Errorf("simrun %s: %d lines on stderr, want one:\n%s", strings.Join(tt.args, " "), lines, stderr)
+		}
 		if code != exitUsage || !strings.Contains(stderr, tt.want) {
 			t.Errorf("simrun %s: exit %d, stderr %q; want 2 and %q", strings.Join(tt.args, " "), code, stderr, tt.want)
+		}
+	}
+}
+
+// TestMutateSearchKillsWhatSeedsMiss: `simrun mutate -search N` on the
+// fixture kills, by the search of the durable scenario, a mutant that
+// stops syncing its count (no seed crashes the replica), says in the log
+// that the volatile scenario's search fails unmutated and is skipped,
+// prints both scores (scenarios only 1/3, with the search 2/3) and writes
+// the search's find, its run and repro in the results file.
+func TestMutateSearchKillsWhatSeedsMiss(t *testing.T) {
+	killed, survivor := fixtureMutants(t)
+	p, err := mutate.Load(".", "./tally")
+	if err != nil {
+		t.Fatal(err)
+	}
+	unsynced := ""
+	for _, m := range mutate.Generate(p) {
+		if m.Func == "(*node).save" && m.Operator == mutate.OpRemove && strings.Contains(m.Original, "Sync()") {
+			unsynced = m.ID
+		}
+	}
+	if unsynced == "" {
+		t.Fatal("no mutant removes the fixture's Sync")
+	}
+	out := filepath.Join(t.TempDir(), "mutants.jsonl")
+	args := []string{"mutate", "-pkg", "./tally", "-runner", "./cmd/extsim", "-scenarios", "scenarios/durable.yaml,scenarios/volatile.yaml",
+		"-seeds", "1-2", "-search", "40", "-only", killed + "," + unsynced + "," + survivor, "-out", out}
+	code, stdout, stderr := simrun(args...)
+	if code != exitPass || !strings.HasSuffix(stdout, "mutation-score-scenarios-only=1/3\nmutation-score=2/3\n") {
+		t.Fatalf("exit %d; want 0 and scores 1/3 (scenarios only) and 2/3 (with the search):\n%s\n%s", code, stdout, stderr)
+	}
+	if !strings.Contains(stderr, "the search of scenarios/volatile.yaml finds violation/linearizability") || !strings.Contains(stderr, "skipped") {
+		t.Errorf("the log does not say the volatile scenario's search fails unmutated:\n%s", stderr)
+	}
+	for _, want := range []string{"scenarios only:         1/3", "scenarios + search:     2/3", "caught by the search only (1)",
+		"simrun search -scenario scenarios/durable.yaml -seed 1 -runs 40",
+		"simrun mutate -pkg ./tally -only " + unsynced + " -scenarios scenarios/durable.yaml -seeds 1-2 -search 40 -runner ./cmd/extsim"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("the summary lacks %q:\n%s", want, stdout)
+		}
+	}
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	file, err := mutate.ReadFile(out, f)
+	if err != nil || file.Settings.Search != 40 || len(file.Results) != 3 {
+		t.Fatalf("results file: %v, settings %+v, %d results", err, file.Settings, len(file.Results))
+	}
+	for _, r := range file.Results {
+		if r.ID == unsynced && (r.CaughtBy != mutate.CaughtBySearch || r.Search == nil || r.Search.Run == 0 || r.Search.Signature == "") {
+			t.Errorf("the unsynced mutant's result lacks its find: %+v %+v", r, r.Search)
 		}
 	}
 }

@@ -299,7 +299,9 @@ func (m *mutator) perturbMessage(c *scenarios.Scenario, p *entry) bool {
 func (m *mutator) reorder(c *scenarios.Scenario, p *entry) bool {
 	o := &scenarios.OrderSpec{Window: m.scale * time.Duration(1+m.rng.IntN(4)), Depth: 1 + m.rng.IntN(3)}
 	if p.events > 0 {
-		o.Steps = int(min(p.events, 1<<20))
+		// Change points are counted in picks, which happen only where
+		// two events are due together: a fraction of the events.
+		o.Steps = int(min(max(p.events/4, 100), 1<<20))
 	}
 	c.Order = o
 	return true

@@ -73,7 +73,7 @@ code{font-size:.95em} .id{font-family:monospace;color:#555}
 {{range .}}<tr><td class="id">{{.ID}}</td><td><code>{{.File}}:{{.Line}}</code></td><td>{{.Operator}}</td><td style="text-align:left">{{.Reason}}</td></tr>
 {{end}}</table>{{end}}
 {{with .Of "killed"}}<h2>Killed ({{len .}})</h2><table><tr><th>mutant</th><th>where</th><th>operator</th><th>scenario</th><th>seed</th><th>property</th></tr>
-{{range .}}<tr><td class="id">{{.ID}}</td><td><code>{{.File}}:{{.Line}}</code></td><td>{{.Operator}}</td><td>{{.Scenario}}</td><td>{{.Seed}}</td><td>{{if .Verdict}}{{.Verdict.Property}}{{end}}</td></tr>
+{{range .}}<tr><td class="id">{{.ID}}</td><td><code>{{.File}}:{{.Line}}</code></td><td>{{.Operator}}</td><td>{{.Scenario}}</td><td>{{if .Seed}}{{.Seed}}{{else if .Search}}{{if .Search.Run}}search run {{.Search.Run}}{{end}}{{end}}</td><td>{{if .Verdict}}{{.Verdict.Property}}{{end}}</td></tr>
 {{end}}</table>{{end}}
 {{with .Of "not_compiled"}}<h2>Not compiled ({{len .}})</h2><table><tr><th>mutant</th><th>where</th><th>operator</th><th>compiler</th></tr>
 {{range .}}<tr><td class="id">{{.ID}}</td><td><code>{{.File}}:{{.Line}}</code></td><td>{{.Operator}}</td><td style="text-align:left"><code>{{.Error}}</code></td></tr>

@@ -275,8 +275,14 @@ func (s *Search) candidates(n int) []candidate {
 		case len(s.corpus) == 0:
 			out = append(out, candidate{scenario: s.cfg.Scenario, seed: s.freshSeed(), how: "base", parent: -1})
 		case s.sysNext < len(s.systematic):
+			if s.swarms() && len(out)%2 == 1 {
+				out = append(out, s.swarmChild())
+				continue
+			}
 			out = append(out, s.systematic[s.sysNext])
 			s.sysNext++
+		case s.swarms() && s.rng.IntN(5) == 0:
+			out = append(out, s.swarmChild())
 		default:
 			out = append(out, s.mut.child(s.parent()))
 		}
@@ -285,6 +291,20 @@ func (s *Search) candidates(n int) []candidate {
 }
 
 func (s *Search) freshSeed() uint64 { return s.rng.Uint64N(1<<31) + 1 }
+
+// swarms reports whether the search mixes swarm runs in: the scenario
+// has a fault phase to draw a fault mix for.
+func (s *Search) swarms() bool { return sweep.CheckSwarm(s.cfg.Scenario) == nil }
+
+// swarmChild is the scenario under a fresh seed with that seed's swarm
+// fault mix in place of its nemeses (sweep.Swarmed): a fifth of the
+// children, and every other run of the systematic pass, so the search
+// never does worse on a bug a random fault mix shows at once than a
+// swarm sweep does, and keeps what those runs reach.
+func (s *Search) swarmChild() candidate {
+	seed := s.freshSeed()
+	return candidate{scenario: sweep.Swarmed(s.cfg.Scenario, seed), seed: seed, how: "swarm", parent: -1}
+}
 
 // parent picks the corpus entry to mutate: half the time one of the
 // newest (where the search is making headway), else any, weighted by the

@@ -125,7 +125,10 @@ func (o *OpenLoopSpec) sim() *sim.OpenLoop {
 	if o == nil {
 		return nil
 	}
-	out := &sim.OpenLoop{Rate: o.Rate, Ops: o.Ops}
+	// Quiet: the heal phase's second half is quiet for open-loop clients
+	// as for closed-loop ones, or convergence and liveness would judge
+	// operations the harness kept sending.
+	out := &sim.OpenLoop{Rate: o.Rate, Ops: o.Ops, Quiet: true}
 	for _, t := range o.Targets {
 		out.Targets = append(out.Targets, sim.NodeID(t))
 	}

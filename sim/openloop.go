@@ -27,6 +27,10 @@ type OpenLoop struct {
 	Targets []NodeID
 	// Ops ends the arrivals after this many (0: only StopAt ends them).
 	Ops int
+	// Quiet: past StopAt no waiting arrival is sent either (it stays
+	// waiting: Unsent), as a closed-loop client starts nothing then, so
+	// the time after StopAt is quiet. Without it the backlog drains.
+	Quiet bool
 }
 
 // arrival is one operation that arrived while every client was busy.
@@ -119,7 +123,7 @@ func (ol *openLoop) waiting() int { return len(ol.backlog) - ol.head }
 // release takes back a client whose operation ended: it serves the
 // oldest waiting arrival, or rests until the next one.
 func (ol *openLoop) release(c *client) {
-	if ol.waiting() == 0 {
+	if ol.waiting() == 0 || ol.stopped() {
 		ol.free = append(ol.free, c)
 		return
 	}
@@ -136,7 +140,12 @@ func (ol *openLoop) release(c *client) {
 // idle reports whether the group is finished: no arrival to come, none
 // waiting and no operation open.
 func (ol *openLoop) idle() bool {
-	return ol.over && ol.waiting() == 0 && len(ol.free) == ol.cfg.Count
+	return ol.over && (ol.waiting() == 0 || ol.stopped()) && len(ol.free) == ol.cfg.Count
+}
+
+// stopped: past StopAt, with Quiet, a waiting arrival is never sent.
+func (ol *openLoop) stopped() bool {
+	return ol.cfg.OpenLoop.Quiet && ol.cfg.StopAt > 0 && ol.k.now >= ol.cfg.StopAt
 }
 
 // OpenLoopStats describes one open-loop group's arrivals so far.

@@ -49,12 +49,12 @@ type spec struct {
 	// altFail accepts an error the deterministic apply does not predict but
 	// the machine may legally give (kv's store_full, which depends on keys
 	// outside the partition). Nil means none.
-	altFail  func(state any, in Input, err string) bool
-	byKey    bool                   // partition by key
+	altFail func(state any, in Input, err string) bool
+	byKey   bool // partition by key
 	// beyond says why a history is outside what the model can decide
 	// (counter: Jepsen adds past 64 bits), "" if it is not: the check is
 	// then Unknown, never a violation the evidence does not support.
-	beyond func(o *Operations) string
+	beyond   func(o *Operations) string
 	hash     func(state any) uint64 // must agree with equal
 	equal    func(a, b any) bool    // nil: ==
 	describe func(state any) string

@@ -47,7 +47,7 @@ func TestPropertyOpenLoopIsQuietAfterStop(t *testing.T) {
 				rt.Fatalf("client %d op %d invoked at %v, in the quiet window from %v", op.Client, op.Seq, op.Invoke, quiet)
 			}
 		}
-		if res.Verdict.Outcome != checker.Pass {
+		if o := res.Verdict.Outcome; o != checker.Pass && o != checker.Unknown {
 			rt.Fatalf("gcounter under open-loop load: %v %+v", res.Verdict.Outcome, res.Checks)
 		}
 	})

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"iter"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -45,6 +46,17 @@ func ParseRange(s string) (Range, error) {
 	r := Range{Lo: merged[0].lo, Hi: merged[len(merged)-1].hi}
 	if len(merged) > 1 {
 		r.parts = merged
+	}
+	// The count of seeds must be a count: 0-18446744073709551615 holds
+	// 2^64 of them, which wraps to 0 and swept nothing. Counts are int64
+	// in progress and summaries, so that is the bound.
+	var total uint64
+	for _, sp := range merged {
+		n := sp.hi - sp.lo + 1
+		if n == 0 || n > math.MaxInt64-total {
+			return Range{}, fmt.Errorf("seeds %q: more than %d seeds; expected a smaller range", s, int64(math.MaxInt64))
+		}
+		total += n
 	}
 	return r, nil
 }
@@ -174,6 +186,9 @@ func (sh Shard) Seeds(r Range) iter.Seq[uint64] {
 			for ; next < before+n; next += step {
 				if !yield(sp.lo + next - before) {
 					return
+				}
+				if next > math.MaxUint64-step {
+					return // the next offset would wrap: it is past every seed
 				}
 			}
 			before += n

@@ -59,20 +59,30 @@ type Config struct {
 	// FirstFind stops the search at the end of the generation that found
 	// its first failure (a kill engine needs no more).
 	FirstFind bool
+	// Known are signatures (Signature) that are not finds: failures
+	// already known, such as those of the unmutated code a mutant's
+	// search is judged against. A run failing with one counts in
+	// Stats.Known and is neither a find nor kept (no failing run is), and
+	// FirstFind does not stop on it. The runs a search draws never depend
+	// on Known, only which failures are finds, so a search with it is as
+	// deterministic as one without.
+	Known []string
 }
 
 // Stats is a search's state.
 type Stats struct {
-	Runs     int // runs made
-	Corpus   int // runs kept because they reached something new
-	Coverage int // distinct features seen
-	Finds    int // distinct failures
+	Runs     int `json:"runs"`     // runs made
+	Corpus   int `json:"corpus"`   // runs kept because they reached something new
+	Coverage int `json:"coverage"` // distinct features seen
+	Finds    int `json:"finds"`    // distinct failures
 	// Undecided counts runs whose checks could not decide (a budget, an
 	// unknown check, a harness error): never a pass, never a find.
-	Undecided int
+	Undecided int `json:"undecided"`
 	// Refused counts children the scenario rules refused before they
 	// ran (a mutation past a budget or a limit): not runs.
-	Refused int `json:",omitempty"`
+	Refused int `json:"refused,omitempty"`
+	// Known counts runs that failed with a Config.Known signature.
+	Known int `json:"known,omitempty"`
 }
 
 // maxBarren is how many generations in a row may refuse every child
@@ -144,6 +154,7 @@ type Search struct {
 	coverage   map[uint64]struct{}
 	finds      []*Find
 	signatures map[string]bool
+	known      map[string]bool // Config.Known
 	stats      Stats
 	// savedCorpus is how many corpus entries the directory has (Save).
 	savedCorpus int
@@ -177,7 +188,10 @@ func New(cfg Config) (*Search, error) {
 	}
 	pcg := rand.NewPCG(cfg.Seed, uint64(cfg.Shard.Index)<<32|uint64(cfg.Shard.Count))
 	s := &Search{cfg: cfg, pcg: pcg, rng: rand.New(pcg), abstract: def.Abstract,
-		coverage: map[uint64]struct{}{}, signatures: map[string]bool{}}
+		coverage: map[uint64]struct{}{}, signatures: map[string]bool{}, known: map[string]bool{}}
+	for _, sig := range cfg.Known {
+		s.known[sig] = true
+	}
 	s.mut = &mutator{rng: s.rng, nodes: cfg.Scenario.Nodes, horizon: cfg.Scenario.Phases.Faults, scale: latencyScale(cfg.Scenario)}
 	return s, nil
 }
@@ -388,6 +402,10 @@ func (s *Search) absorb(c candidate, o outcome) {
 	s.stats.Coverage = len(s.coverage)
 	switch o.verdict.Outcome.ExitCode() {
 	case 1:
+		if s.known[Signature(o.verdict)] {
+			s.stats.Known++
+			return
+		}
 		s.found(c, o)
 		return
 	case 3:

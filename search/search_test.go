@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/faultline-sim/faultline/checker"
 	"github.com/faultline-sim/faultline/internal/outpath"
 	"github.com/faultline-sim/faultline/scenarios"
 	"github.com/faultline-sim/faultline/sweep"
@@ -208,10 +209,43 @@ func TestSignatureSeparatesPropertiesAndCauses(t *testing.T) {
 	}
 }
 
-// BenchmarkSearchAgainstSweep runs the same number of runs as a search
-// and as a plain sweep of seeds, one at a time, and reports search runs
-// per second as a fraction of sweep runs per second: the cost of the
-// feedback, the mutations and the corpus (issue: within 15%).
+// TestKnownSignaturesAreNotFinds: a run failing with a Config.Known
+// signature counts in Stats.Known, is neither a find nor kept, and does
+// not end a FirstFind search; a failure with another signature is a find.
+func TestKnownSignaturesAreNotFinds(t *testing.T) {
+	s := load(t, "register-basic")
+	known := checkerViolation("agreement", "")
+	sr, err := New(Config{Scenario: s, Seed: 1, FirstFind: true, Known: []string{Signature(known)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := candidate{scenario: s, seed: 1}
+	for range 3 {
+		sr.absorb(c, outcome{verdict: known, features: []uint64{7}})
+	}
+	if st := sr.Stats(); st.Known != 3 || st.Finds != 0 || len(sr.Finds()) != 0 || st.Corpus != 0 || st.Runs != 3 {
+		t.Fatalf("after three runs failing with a known signature: stats %+v, %d finds; want 3 known, no find, nothing kept", st, len(sr.Finds()))
+	}
+	if !sr.cfg.FirstFind || len(sr.finds) != 0 {
+		t.Fatal("a known failure would end a FirstFind search")
+	}
+	sr.absorb(c, outcome{verdict: checkerViolation("agreement", "lost")})
+	if fs := sr.Finds(); len(fs) != 1 || fs[0].Signature != "violation/agreement/lost" || fs[0].Run != 4 || sr.Stats().Known != 3 {
+		t.Fatalf("finds %+v, stats %+v; want one find, the new signature, at run 4", fs, sr.Stats())
+	}
+}
+
+func checkerViolation(property, cause string) checker.Verdict {
+	return checker.Verdict{Outcome: checker.Violation, Property: property, Cause: cause}
+}
+
+// BenchmarkSearchAgainstSweep runs the same number of runs as a search,
+// as a plain sweep of seeds and as a swarm sweep, one at a time, and
+// reports search runs per second as a fraction of each (issue: within
+// 15% of a plain sweep). A search's runs carry faults (its own, and the
+// swarm mixes it draws), which cost more events than the fault-free
+// scenario's; the swarm sweep is the like-for-like comparison, and the
+// gap to it is the cost of the feedback, the mutations and the corpus.
 func BenchmarkSearchAgainstSweep(b *testing.B) {
 	s := load(b, "register-basic")
 	runs := max(b.N, 32)
@@ -222,14 +256,19 @@ func BenchmarkSearchAgainstSweep(b *testing.B) {
 	}
 	sr.Run()
 	searchRate := float64(sr.Stats().Runs) / time.Since(start).Seconds()
-	start = time.Now()
-	err = sweep.Run(sweep.Config{Scenario: s, Seeds: sweep.Range{Lo: 1, Hi: uint64(runs)}, Parallel: 1},
-		func(sweep.Line) error { return nil })
-	if err != nil {
-		b.Fatal(err)
+	rate := func(swarm bool) float64 {
+		start := time.Now()
+		err := sweep.Run(sweep.Config{Scenario: s, Seeds: sweep.Range{Lo: 1, Hi: uint64(runs)}, Parallel: 1, Swarm: swarm},
+			func(sweep.Line) error { return nil })
+		if err != nil {
+			b.Fatal(err)
+		}
+		return float64(runs) / time.Since(start).Seconds()
 	}
-	sweepRate := float64(runs) / time.Since(start).Seconds()
+	plain, swarm := rate(false), rate(true)
 	b.ReportMetric(searchRate, "search-runs/s")
-	b.ReportMetric(sweepRate, "sweep-runs/s")
-	b.ReportMetric(searchRate/sweepRate, "search/sweep")
+	b.ReportMetric(plain, "sweep-runs/s")
+	b.ReportMetric(swarm, "swarm-runs/s")
+	b.ReportMetric(searchRate/plain, "search/sweep")
+	b.ReportMetric(searchRate/swarm, "search/swarm")
 }

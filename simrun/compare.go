@@ -79,6 +79,9 @@ func parseCompareFlags(args []string, stderr io.Writer) (compareFlags, error) {
 	if f.showSeed != 0 && !slices.Contains(f.seeds, f.showSeed) {
 		return f, fmt.Errorf("-show-seed: %d is not one of -seeds %s", f.showSeed, *seeds)
 	}
+	if set["workers"] && set["parallel"] {
+		return f, errors.New("-workers and -parallel are both given; -workers is the old spelling of -parallel: give only -parallel")
+	}
 	if err := checkParallel(f.workers); err != nil {
 		return f, err
 	}
@@ -95,6 +98,7 @@ func parseCompareFlags(args []string, stderr io.Writer) (compareFlags, error) {
 // without repeats.
 func parseSeeds(s string) ([]uint64, error) {
 	var out []uint64
+	seen := map[uint64]bool{}
 	for _, part := range strings.Split(s, ",") {
 		lo, hi, isRange := strings.Cut(strings.TrimSpace(part), "-")
 		a, err := strconv.ParseUint(lo, 10, 64)
@@ -111,8 +115,12 @@ func parseSeeds(s string) ([]uint64, error) {
 			return nil, fmt.Errorf("%q has more than 100000 seeds", part)
 		}
 		for seed := a; ; seed++ {
-			if !slices.Contains(out, seed) {
+			if !seen[seed] {
+				seen[seed] = true
 				out = append(out, seed)
+			}
+			if len(out) > 100_000 {
+				return nil, fmt.Errorf("%q: more than 100000 seeds in all", s)
 			}
 			if seed == b {
 				break
@@ -130,7 +138,7 @@ func parseJitter(s string) ([]float64, error) {
 	var out []float64
 	for _, part := range strings.Split(s, ",") {
 		v, err := strconv.ParseFloat(strings.TrimSpace(part), 64)
-		if err != nil || v < 0 || v > 100 {
+		if err != nil || !(v >= 0 && v <= 100) { // NaN is neither
 			return nil, fmt.Errorf("%q is not a percentage in [0, 100]", part)
 		}
 		out = append(out, v/100)

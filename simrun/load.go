@@ -91,8 +91,14 @@ func parseLoadFlags(args []string, stderr io.Writer) (loadFlags, error) {
 		return f, fmt.Errorf("-duration %v: must be positive", f.duration)
 	case f.clients < 0:
 		return f, fmt.Errorf("-clients %d: must not be negative", f.clients)
-	case f.delay < 0 || f.jitter < 0:
-		return f, errors.New("-delay and -jitter must not be negative")
+	case f.delay < 0:
+		return f, fmt.Errorf("-delay %v: must not be negative", f.delay)
+	case f.jitter < 0:
+		return f, fmt.Errorf("-jitter %v: must not be negative", f.jitter)
+	case f.settle < 0:
+		return f, fmt.Errorf("-settle %v: must not be negative (0: two AAE periods plus 2s)", f.settle)
+	case f.checkTimeout < 0:
+		return f, fmt.Errorf("-check-timeout %v: must not be negative (0: the scenario's checks.timeout)", f.checkTimeout)
 	}
 	return f, nil
 }

@@ -48,6 +48,10 @@ func (a *app) cmdShrink(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: simrun shrink -scenario NAME -seed N [-out minimal.yaml] [-force] [-swarm]")
 		return exitUsage
 	}
+	if *maxRuns < 1 {
+		fmt.Fprintf(stderr, "simrun shrink: -max-runs %d: expected at least 1 run\n", *maxRuns)
+		return exitUsage
+	}
 	s, err := a.reg.Load(*name)
 	if err == nil && *swarm {
 		err = sweep.CheckSwarm(s)

@@ -64,8 +64,12 @@ func parseValidateFlags(args []string, stderr io.Writer) (validateFlags, error) 
 	switch {
 	case fs.NArg() > 0:
 		return f, fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	case f.duration < 0 || f.latency < 0:
-		return f, fmt.Errorf("-duration and -latency must not be negative")
+	case f.duration < 0:
+		return f, fmt.Errorf("-duration %v: must not be negative", f.duration)
+	case f.latency < 0:
+		return f, fmt.Errorf("-latency %v: must not be negative", f.latency)
+	case f.syncLat < 0 && f.syncLat != -1:
+		return f, fmt.Errorf("-sync-latency %v: must not be negative (leave it out to measure this machine's fsync)", f.syncLat)
 	case !(f.tolerance > 0 && f.tolerance < 10):
 		return f, fmt.Errorf("-tolerance %v: expected a fraction such as 0.2", f.tolerance)
 	}

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 )
 
 // MarkerFile is the file that marks a directory as a Faultline report and
@@ -40,9 +41,15 @@ type Dir struct {
 // CheckDir reports whether path may be written as a report directory:
 // nil if nothing is there, it is empty, it carries the marker, or force
 // is set; a *RefusedError otherwise.
+//
+// It also checks that the report can be written there — the directory, or
+// the nearest existing one above it, takes a file — so a command refuses
+// an unwritable -out before its work, not after; nothing is created.
 func CheckDir(path string, force bool) error {
-	_, err := inspectDir(path, force)
-	return err
+	if _, err := inspectDir(path, force); err != nil {
+		return err
+	}
+	return probeWritable(path)
 }
 
 // OpenDir checks path as CheckDir does and creates it if missing.
@@ -61,7 +68,7 @@ func inspectDir(path string, force bool) (*Dir, error) {
 	d := &Dir{path: path, force: force}
 	info, err := os.Stat(path)
 	switch {
-	case errors.Is(err, fs.ErrNotExist):
+	case missing(err):
 		return d, nil
 	case err != nil:
 		return nil, err
@@ -298,4 +305,41 @@ func (d *Dir) WriteFile(rel string, data []byte) error {
 	}
 	d.wrote[rel] = true
 	return nil
+}
+
+// probeWritable checks that a file can be created in dir or, if dir does
+// not exist yet, in the nearest existing directory above it, by creating
+// and removing a hidden temporary file. It creates nothing else.
+func probeWritable(dir string) error {
+	at := dir
+	for {
+		info, err := os.Stat(at)
+		if err == nil {
+			if !info.IsDir() {
+				return noForce(at, "is a file, so "+dir+" cannot be made a directory")
+			}
+			break
+		}
+		if !missing(err) {
+			return err
+		}
+		up := filepath.Dir(at)
+		if up == at {
+			return err
+		}
+		at = up
+	}
+	f, err := os.CreateTemp(at, ".faultline-probe.*.faultline-tmp")
+	if err != nil {
+		return fmt.Errorf("%s cannot be written: %w", dir, unwrapPath(err))
+	}
+	f.Close()
+	os.Remove(f.Name())
+	return nil
+}
+
+// missing reports whether a stat error means nothing is there: the path
+// does not exist, or a component on the way is a file (ENOTDIR).
+func missing(err error) bool {
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR)
 }

@@ -92,7 +92,7 @@ const (
 func inspect(path string, f Format) (state, error) {
 	info, err := os.Stat(path)
 	switch {
-	case errors.Is(err, fs.ErrNotExist):
+	case missing(err):
 		if _, lerr := os.Lstat(path); lerr == nil {
 			return foreign, nil // a link to nothing
 		}
@@ -147,7 +147,12 @@ func Check(path string, f Format, force bool) error {
 	if st == foreign && !force {
 		return refuse(path, foreignReason(path))
 	}
-	return nil
+	if st == stream {
+		return nil
+	}
+	// The file is written beside the target: its directory (or, for a
+	// command that makes it, the nearest existing one above) must take one.
+	return probeWritable(filepath.Dir(path))
 }
 
 // Free returns path if it may be written without -force, else the first

@@ -46,11 +46,26 @@ func call(t *testing.T, h http.Handler, method, path, body string) (int, string)
 	return resp.StatusCode, string(b)
 }
 
+// asAdmin serves node i's API, and its admin endpoints under /admin/ as
+// the cluster's operator calls them: with the secret and a JSON body.
+func asAdmin(c *live.Cluster, i int) http.Handler {
+	n := c.Node(i)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.URL.Path, "/admin/") {
+			n.Handler().ServeHTTP(w, r)
+			return
+		}
+		r.Header.Set("Authorization", "Bearer "+c.Secret())
+		r.Header.Set("Content-Type", "application/json")
+		n.AdminHandler().ServeHTTP(w, r)
+	})
+}
+
 // TestBadRequestsGetOneLine: every malformed operation or filter is a 400
 // whose body is one JSON line naming what was wrong, and changes nothing.
 func TestBadRequestsGetOneLine(t *testing.T) {
 	c := startRabia(t)
-	h := c.Node(0).Handler()
+	h := asAdmin(c, 0)
 	tests := []struct {
 		method, path, body, want string
 	}{
@@ -99,7 +114,7 @@ func TestBadRequestsGetOneLine(t *testing.T) {
 // restart.
 func TestAdminKillAndRestart(t *testing.T) {
 	c := startRabia(t)
-	h := c.Node(2).Handler()
+	h := asAdmin(c, 2)
 	if status, body := call(t, h, "POST", "/op", `{"f":"put","key":"a","value":"x"}`); status != http.StatusOK {
 		t.Fatalf("put: %d %s", status, body)
 	}
@@ -135,18 +150,19 @@ func TestAdminKillAndRestart(t *testing.T) {
 func TestPartitionedNodeAnswersUnknown(t *testing.T) {
 	c := startRabia(t)
 	n := c.Node(2)
-	status, body := call(t, n.Handler(), "POST", "/admin/filter", `{"partition":[1,0,1]}`)
+	h := asAdmin(c, 2)
+	status, body := call(t, h, "POST", "/admin/filter", `{"partition":[1,0,1]}`)
 	if status != http.StatusOK || !strings.Contains(body, `"partition":[0,1]`) {
 		t.Fatalf("set filter: %d %s", status, body)
 	}
-	status, body = call(t, n.Handler(), "POST", "/op?timeout=300ms", `{"f":"put","key":"k","value":"v"}`)
+	status, body = call(t, h, "POST", "/op?timeout=300ms", `{"f":"put","key":"k","value":"v"}`)
 	if status != http.StatusGatewayTimeout || !strings.Contains(body, `"type":"info"`) {
 		t.Fatalf("an operation on a partitioned node: %d %s; want 504 info", status, body)
 	}
 	if n.Metrics().Get("live.dropped_filter") == 0 {
 		t.Error("the partition dropped nothing")
 	}
-	if status, body := call(t, n.Handler(), "DELETE", "/admin/filter", ""); status != http.StatusOK || !strings.Contains(body, `"partition":[]`) {
+	if status, body := call(t, h, "DELETE", "/admin/filter", ""); status != http.StatusOK || !strings.Contains(body, `"partition":[]`) {
 		t.Fatalf("clear filter: %d %s", status, body)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

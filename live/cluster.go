@@ -24,13 +24,22 @@ type ClusterConfig struct {
 	// DataDir holds node-0, node-1, ...; empty means a temporary directory
 	// that Close removes.
 	DataDir string
-	// Host is the interface to listen on; default 127.0.0.1.
+	// Host is the interface the API and peer ports listen on; default
+	// 127.0.0.1.
 	Host string
-	// BasePort, if non-zero, puts node i's HTTP API on BasePort+i and its
-	// replica port on BasePort+100+i. Zero lets the OS choose every port.
+	// AdminHost is the interface the admin ports listen on; default
+	// 127.0.0.1.
+	AdminHost string
+	// Secret is the cluster secret (see NodeConfig.Secret); empty
+	// generates one, which Secret returns.
+	Secret string
+	// BasePort, if non-zero, puts node i's HTTP API on BasePort+i, its
+	// replica port on BasePort+100+i and its admin port on
+	// BasePort+200+i. Zero lets the OS choose every port.
 	BasePort int
-	// HTTP starts each node's HTTP server (on BasePort+i, or a port the
-	// OS chooses). Without it, use Node.Handler.
+	// HTTP starts each node's HTTP API server (on BasePort+i, or a port
+	// the OS chooses) and its admin server (BasePort+200+i). Without it,
+	// use Node.Handler and Node.AdminHandler.
 	HTTP bool
 	// API builds each node's client API; nil means OpsAPI.
 	API func(*Node) http.Handler
@@ -52,6 +61,7 @@ type ClusterConfig struct {
 type Cluster struct {
 	nodes   []*Node
 	tempDir string
+	secret  string
 	epoch   time.Time // every node's clock reads zero here
 
 	monMu     sync.Mutex
@@ -63,6 +73,9 @@ type Cluster struct {
 // PeerPortOffset is how far above BasePort the replica ports start.
 const PeerPortOffset = 100
 
+// AdminPortOffset is how far above BasePort the admin ports start.
+const AdminPortOffset = 200
+
 // StartCluster binds every replica's port, then starts the replicas.
 func StartCluster(cfg ClusterConfig) (*Cluster, error) {
 	n := cfg.Config.Nodes
@@ -72,7 +85,16 @@ func StartCluster(cfg ClusterConfig) (*Cluster, error) {
 	if cfg.Host == "" {
 		cfg.Host = "127.0.0.1"
 	}
-	c := &Cluster{epoch: time.Now()}
+	if cfg.AdminHost == "" {
+		cfg.AdminHost = "127.0.0.1"
+	}
+	if cfg.Secret == "" {
+		cfg.Secret = NewSecret()
+	}
+	if err := CheckSecret(cfg.Secret); err != nil {
+		return nil, err
+	}
+	c := &Cluster{epoch: time.Now(), secret: cfg.Secret}
 	if cfg.DataDir == "" {
 		dir, err := os.MkdirTemp("", "faultline-live-")
 		if err != nil {
@@ -105,13 +127,14 @@ func StartCluster(cfg ClusterConfig) (*Cluster, error) {
 	for i := range n {
 		nc := NodeConfig{Protocol: cfg.Protocol, Config: cfg.Config, ID: sim.NodeID(i), Peers: peers,
 			Listener: listeners[i], DataDir: filepath.Join(cfg.DataDir, "node-"+strconv.Itoa(i)),
-			API: cfg.API, RandSeed: cfg.RandSeed, Logger: cfg.Logger, OnFact: onFact, Epoch: c.epoch}
+			API: cfg.API, RandSeed: cfg.RandSeed, Logger: cfg.Logger, OnFact: onFact, Epoch: c.epoch, Secret: cfg.Secret}
 		if cfg.HTTP {
-			port := 0
+			port, admin := 0, 0
 			if cfg.BasePort != 0 {
-				port = cfg.BasePort + i
+				port, admin = cfg.BasePort+i, cfg.BasePort+AdminPortOffset+i
 			}
 			nc.HTTPAddr = net.JoinHostPort(cfg.Host, strconv.Itoa(port))
+			nc.AdminAddr = net.JoinHostPort(cfg.AdminHost, strconv.Itoa(admin))
 		}
 		node, err := StartNode(nc)
 		if err != nil {
@@ -169,6 +192,18 @@ func (c *Cluster) URLs() []string {
 	}
 	return urls
 }
+
+// AdminURLs are the nodes' admin base URLs (empty strings without HTTP).
+func (c *Cluster) AdminURLs() []string {
+	urls := make([]string, len(c.nodes))
+	for i, n := range c.nodes {
+		urls[i] = n.AdminURL()
+	}
+	return urls
+}
+
+// Secret is the cluster secret: the admin endpoints' bearer token.
+func (c *Cluster) Secret() string { return c.secret }
 
 // Close stops every replica and HTTP server and waits for their
 // goroutines; a temporary data directory is removed.

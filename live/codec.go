@@ -2,6 +2,7 @@ package live
 
 import (
 	"bytes"
+	"crypto/hmac"
 	"encoding/binary"
 	"encoding/gob"
 	"errors"
@@ -66,18 +67,21 @@ func register(v any) (err error) {
 }
 
 // frameWriter writes envelopes to one connection, one per frame: a
-// 4-byte big-endian payload length, then the envelope as the next value
-// of the connection's gob stream. gob describes each type once per
-// stream, so the first frame of a type carries its description and later
-// ones only values; a new connection starts a new stream. After an error
-// the stream's state is unknown: the caller drops the connection.
+// 4-byte big-endian payload length, the envelope as the next value of the
+// connection's gob stream, and the payload's HMAC-SHA256 tag (keyed by
+// the cluster secret, over the connection's nonce, the frame's sequence
+// number and the payload; see frameMAC). gob describes each type once
+// per stream, so the first frame of a type carries its description and
+// later ones only values; a new connection starts a new stream. After an
+// error the stream's state is unknown: the caller drops the connection.
 type frameWriter struct {
 	buf bytes.Buffer
 	enc *gob.Encoder
+	mac *frameMAC
 }
 
-func newFrameWriter() *frameWriter {
-	fw := &frameWriter{}
+func newFrameWriter(mac *frameMAC) *frameWriter {
+	fw := &frameWriter{mac: mac}
 	fw.enc = gob.NewEncoder(&fw.buf)
 	return fw
 }
@@ -101,47 +105,83 @@ func (fw *frameWriter) frame(e envelope) (_ []byte, err error) {
 		return nil, fmt.Errorf("encoding %T: %d bytes is over the %d-byte frame limit", e.Msg, len(b)-4, MaxFrame)
 	}
 	binary.BigEndian.PutUint32(b, uint32(len(b)-4))
-	return b, nil
+	fw.buf.Write(fw.mac.tag(b[4:]))
+	return fw.buf.Bytes(), nil
 }
 
 // errFrameTooLong is a length prefix over MaxFrame.
 var errFrameTooLong = errors.New("frame longer than MaxFrame")
 
 // frameReader reads the frames of one connection as the gob stream they
-// carry, refusing a length prefix over MaxFrame before reading it.
+// carry, refusing a length prefix over MaxFrame before reading it. Each
+// frame is read whole and its tag checked before a byte of it reaches the
+// gob decoder: a forged frame (errForged) changes nothing.
 type frameReader struct {
-	r    io.Reader
-	left uint32 // bytes of the current frame not yet read
-	dec  *gob.Decoder
+	r       io.Reader
+	mac     *frameMAC
+	frame   bytes.Buffer // the current frame's payload, verified
+	pending []byte       // its bytes not yet decoded
+	dec     *gob.Decoder
 }
 
-func newFrameReader(r io.Reader) *frameReader {
-	fr := &frameReader{r: r}
+func newFrameReader(r io.Reader, mac *frameMAC) *frameReader {
+	fr := &frameReader{r: r, mac: mac}
 	fr.dec = gob.NewDecoder(fr)
 	return fr
 }
 
-// Read implements io.Reader over the frames' payloads.
+// Read implements io.Reader over the frames' verified payloads.
 func (fr *frameReader) Read(p []byte) (int, error) {
-	for fr.left == 0 {
-		var hdr [4]byte
-		if _, err := io.ReadFull(fr.r, hdr[:]); err != nil {
+	for len(fr.pending) == 0 {
+		if err := fr.readFrame(); err != nil {
 			return 0, err
 		}
-		fr.left = binary.BigEndian.Uint32(hdr[:])
-		if fr.left > MaxFrame {
-			return 0, errFrameTooLong
+	}
+	n := copy(p, fr.pending)
+	fr.pending = fr.pending[n:]
+	return n, nil
+}
+
+// ReadByte implements io.ByteReader, so gob reads no further ahead than
+// it decodes.
+func (fr *frameReader) ReadByte() (byte, error) {
+	var b [1]byte
+	if _, err := fr.Read(b[:]); err != nil {
+		return 0, err
+	}
+	return b[0], nil
+}
+
+// readFrame reads the next frame and checks its tag. The buffer grows
+// only as bytes arrive, so a hostile length prefix costs no memory.
+func (fr *frameReader) readFrame() error {
+	var hdr [4]byte
+	if _, err := io.ReadFull(fr.r, hdr[:]); err != nil {
+		return err
+	}
+	size := binary.BigEndian.Uint32(hdr[:])
+	if size > MaxFrame {
+		return errFrameTooLong
+	}
+	fr.frame.Reset()
+	if _, err := io.CopyN(&fr.frame, fr.r, int64(size)); err != nil {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
 		}
+		return err
 	}
-	if uint32(len(p)) > fr.left {
-		p = p[:fr.left]
+	var tag [macSize]byte
+	if _, err := io.ReadFull(fr.r, tag[:]); err != nil {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return err
 	}
-	n, err := fr.r.Read(p)
-	fr.left -= uint32(n)
-	if err == io.EOF && fr.left > 0 {
-		err = io.ErrUnexpectedEOF
+	if !hmac.Equal(tag[:], fr.mac.tag(fr.frame.Bytes())) {
+		return errForged
 	}
-	return n, err
+	fr.pending = fr.frame.Bytes()
+	return nil
 }
 
 // next decodes the next envelope.

@@ -5,6 +5,7 @@ import (
 	"encoding/gob"
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -25,7 +26,7 @@ func TestEveryMessageTypeRoundTrips(t *testing.T) {
 			t.Fatal(err)
 		}
 		var conn bytes.Buffer
-		fw, fr := newFrameWriter(), newFrameReader(&conn)
+		fw, fr := newFrameWriter(testMAC()), newFrameReader(&conn, testMAC())
 		for _, m := range def.Messages {
 			v := reflect.New(reflect.TypeOf(m)).Elem()
 			fill(v, 1)
@@ -149,24 +150,62 @@ func (*panicky) UnmarshalBinary([]byte) error  { return nil }
 // memory is spent on it, a truncated frame is an error, and an
 // unregistered message type is an encoding error, not a panic.
 func TestFrameLimits(t *testing.T) {
-	fr := newFrameReader(bytes.NewReader([]byte{0xff, 0xff, 0xff, 0xff}))
+	fr := newFrameReader(bytes.NewReader([]byte{0xff, 0xff, 0xff, 0xff}), testMAC())
 	if _, err := fr.next(); !errors.Is(err, errFrameTooLong) {
 		t.Fatalf("oversized frame: got %v, want errFrameTooLong", err)
 	}
-	frame, err := newFrameWriter().frame(envelope{From: 0, To: 1, Msg: sim.Message(nil)})
+	frame, err := newFrameWriter(testMAC()).frame(envelope{From: 0, To: 1, Msg: sim.Message(nil)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	fr = newFrameReader(bytes.NewReader(frame[:len(frame)-1]))
+	fr = newFrameReader(bytes.NewReader(frame[:len(frame)-1]), testMAC())
 	if _, err := fr.next(); err == nil {
 		t.Fatal("truncated frame read without error")
 	}
 	type unregistered struct{ X int }
-	if _, err := newFrameWriter().frame(envelope{Msg: unregistered{1}}); err == nil {
+	if _, err := newFrameWriter(testMAC()).frame(envelope{Msg: unregistered{1}}); err == nil {
 		t.Fatal("an unregistered type encoded without error")
 	}
 	gob.Register(panicky{})
-	if _, err := newFrameWriter().frame(envelope{Msg: panicky{}}); err == nil || !strings.Contains(err.Error(), "panic") {
+	if _, err := newFrameWriter(testMAC()).frame(envelope{Msg: panicky{}}); err == nil || !strings.Contains(err.Error(), "panic") {
 		t.Fatalf("a marshaler's panic: got %v, want an encoding error", err)
+	}
+}
+
+// testMAC is one side of a connection's frame authentication under a
+// fixed test secret and nonce.
+func testMAC() *frameMAC {
+	return newFrameMAC(peerKey("test secret of the codec tests"), make([]byte, nonceSize))
+}
+
+// TestFrameAuthentication: a frame tagged under another secret, a frame
+// with one payload byte changed and a frame replayed out of sequence are
+// all refused (errForged) before the gob decoder sees them.
+func TestFrameAuthentication(t *testing.T) {
+	frameOf := func(mac *frameMAC, e envelope) []byte {
+		b, err := newFrameWriter(mac).frame(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return slices.Clone(b)
+	}
+	e := envelope{From: 1, To: 0, Msg: sim.Message(nil)}
+	other := newFrameMAC(peerKey("another cluster's secret!"), make([]byte, nonceSize))
+	if _, err := newFrameReader(bytes.NewReader(frameOf(other, e)), testMAC()).next(); !errors.Is(err, errForged) {
+		t.Errorf("a frame under another secret: %v; want errForged", err)
+	}
+	flipped := frameOf(testMAC(), e)
+	flipped[6] ^= 1
+	if _, err := newFrameReader(bytes.NewReader(flipped), testMAC()).next(); !errors.Is(err, errForged) {
+		t.Errorf("a frame with a flipped byte: %v; want errForged", err)
+	}
+	good := frameOf(testMAC(), e)
+	replay := append(slices.Clone(good), good...) // the same first frame twice: the second has the wrong sequence number
+	fr := newFrameReader(bytes.NewReader(replay), testMAC())
+	if _, err := fr.next(); err != nil {
+		t.Fatalf("the genuine frame: %v", err)
+	}
+	if _, err := fr.next(); !errors.Is(err, errForged) {
+		t.Errorf("a replayed frame: %v; want errForged", err)
 	}
 }

@@ -67,11 +67,27 @@
 // POST /op with {"f":..., "key":..., "value":...}, answered 200 (ok), 409
 // (fail: a machine error, did not happen otherwise), 503 (fail: never
 // submitted, the node is down) or 504 (info: no answer in time, it may
-// have happened); a bad request gets 400 and one line. Beside any API, a
-// node serves /admin/status, /admin/metrics, /admin/filter (GET, POST,
-// DELETE), /admin/kill and /admin/restart. HTTPClient and Recorder turn
+// have happened); a bad request gets 400 and one line. On a listener of
+// its own (NodeConfig.AdminAddr, 127.0.0.1 unless named), a node serves
+// /admin/status, /admin/metrics, /admin/filter (GET, POST, DELETE),
+// /admin/kill and /admin/restart. HTTPClient and Recorder turn
 // HTTP answers into the history's operations, which
 // scenarios.HistoryOf writes as the JSONL history `simrun check` reads.
+//
+// # Security
+//
+// A cluster shares one secret (NodeConfig.Secret; a Cluster generates one
+// when given none). Every peer frame carries an HMAC-SHA256 tag keyed by
+// it over the connection's nonce (sent first by the acceptor), the
+// frame's sequence number and the payload, checked before a byte of the
+// frame is decoded; a connection's frames must all name the sender its
+// first one named. A forged, altered or replayed frame closes the
+// connection, is logged and counted (live.forged_frames), and changes
+// nothing. The admin endpoints need "Authorization: Bearer SECRET" and,
+// for a POST, Content-Type application/json. Both servers refuse a
+// request a browser sends on another site's behalf (an Origin that is
+// not the server, Sec-Fetch-Site cross-site, or, on loopback, a Host
+// that is not a loopback name: DNS rebinding) with 403.
 //
 // # Faults
 //

@@ -221,7 +221,8 @@ func (n *Node) Status() Status {
 		LastError: n.lastErr, Filter: n.filter.get()}
 }
 
-// withAdmin mounts the admin endpoints beside api:
+// adminMux serves the admin endpoints (on the node's admin listener,
+// behind the cluster secret):
 //
 //	GET    /admin/status    Status
 //	GET    /admin/metrics   the node's counters
@@ -231,9 +232,9 @@ func (n *Node) Status() Status {
 //	POST   /admin/kill      kill the replica (unsynced writes lost)
 //	POST   /admin/restart   restart a killed replica from its disk
 //
-// Every other path goes to api. While the replica is down, api still
-// answers (an operation gets 503: not submitted).
-func (n *Node) withAdmin(api http.Handler) http.Handler {
+// While the replica is down, the API still answers (an operation gets
+// 503: not submitted).
+func (n *Node) adminMux() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /admin/status", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, n.Status())
@@ -264,7 +265,9 @@ func (n *Node) withAdmin(api http.Handler) http.Handler {
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": r.Method + " " + r.URL.Path +
 			": no such admin endpoint; expected GET status|metrics|filter, POST filter|kill|restart, DELETE filter"})
 	})
-	mux.Handle("/", api)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": r.URL.Path + ": the admin server serves /admin/ only; the API is on the node's API address"})
+	})
 	return mux
 }
 

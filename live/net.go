@@ -72,11 +72,11 @@ func (l *link) run() {
 		case e = <-l.queue:
 		}
 		if w == nil {
-			conn := l.dial(&backoff)
+			conn, nonce := l.dial(&backoff)
 			if conn == nil {
 				return // quit while dialing
 			}
-			w, fw = bufio.NewWriter(conn), newFrameWriter()
+			w, fw = bufio.NewWriter(conn), newFrameWriter(newFrameMAC(l.inc.n.peerKey, nonce))
 		}
 		if !l.write(w, fw, e) {
 			l.closeConn()
@@ -116,12 +116,25 @@ func (l *link) write(w *bufio.Writer, fw *frameWriter, e envelope) bool {
 	}
 }
 
-// dial connects to the peer, retrying with backoff until it succeeds or
-// the incarnation ends (nil).
-func (l *link) dial(backoff *time.Duration) net.Conn {
+// handshakeTimeout bounds the wait for an acceptor's nonce.
+const handshakeTimeout = 2 * time.Second
+
+// dial connects to the peer and reads the nonce it sends first, retrying
+// with backoff until it succeeds or the incarnation ends (nil).
+func (l *link) dial(backoff *time.Duration) (net.Conn, []byte) {
 	for {
 		d := net.Dialer{Timeout: time.Second}
 		conn, err := d.Dial("tcp", l.addr)
+		var nonce []byte
+		if err == nil {
+			nonce = make([]byte, nonceSize)
+			conn.SetReadDeadline(time.Now().Add(handshakeTimeout))
+			if _, err = io.ReadFull(conn, nonce); err != nil {
+				conn.Close()
+			} else {
+				conn.SetReadDeadline(time.Time{})
+			}
+		}
 		if err == nil {
 			if tc, ok := conn.(*net.TCPConn); ok {
 				tc.SetNoDelay(true)
@@ -131,18 +144,18 @@ func (l *link) dial(backoff *time.Duration) net.Conn {
 			case <-l.inc.quit:
 				l.mu.Unlock()
 				conn.Close()
-				return nil
+				return nil, nil
 			default:
 			}
 			l.conn = conn
 			l.mu.Unlock()
 			*backoff = minBackoff
 			l.inc.n.metrics.Add("live.connects", 1)
-			return conn
+			return conn, nonce
 		}
 		select {
 		case <-l.inc.quit:
-			return nil
+			return nil, nil
 		case <-time.After(*backoff):
 		}
 		*backoff = min(2**backoff, maxBackoff)
@@ -184,8 +197,11 @@ func (inc *incarnation) accept() {
 	}
 }
 
-// read decodes frames from one peer and posts them to the loop; a frame
-// for a client this node owns goes straight to the client.
+// read sends the connection's nonce, then decodes frames from one peer
+// and posts them to the loop; a frame for a client this node owns goes
+// straight to the client. A frame whose tag does not verify, or whose
+// sender is not the replica the connection's first frame came from,
+// closes the connection before it changes anything, and is logged.
 func (inc *incarnation) read(conn net.Conn) {
 	defer inc.wg.Done()
 	defer func() {
@@ -195,18 +211,38 @@ func (inc *incarnation) read(conn net.Conn) {
 		conn.Close()
 	}()
 	n := inc.n
-	fr := newFrameReader(bufio.NewReaderSize(conn, 64<<10))
+	nonce := newNonce()
+	conn.SetWriteDeadline(time.Now().Add(handshakeTimeout))
+	if _, err := conn.Write(nonce); err != nil {
+		return
+	}
+	conn.SetWriteDeadline(time.Time{})
+	fr := newFrameReader(bufio.NewReaderSize(conn, 64<<10), newFrameMAC(n.peerKey, nonce))
+	sender := sim.NodeID(-1)
 	for {
 		e, err := fr.next()
 		if err != nil {
 			select {
 			case <-inc.quit:
 			default:
-				if !isClosed(err) {
+				switch {
+				case errors.Is(err, errForged):
+					n.metrics.Add("live.forged_frames", 1)
+					n.log.Error("forged peer frame dropped; connection closed", "node", n.cfg.ID, "remote", conn.RemoteAddr().String(), "err", err)
+				case !isClosed(err):
 					n.metrics.Add("live.decode_errors", 1)
 					n.log.Error("undecodable frame; connection closed", "node", n.cfg.ID, "err", err)
 				}
 			}
+			return
+		}
+		if sender < 0 && e.From >= 0 && int(e.From) < n.cfg.Config.Nodes && e.From != n.cfg.ID {
+			sender = e.From
+		}
+		if e.From != sender {
+			n.metrics.Add("live.forged_frames", 1)
+			n.log.Error("peer frame with a wrong sender dropped; connection closed", "node", n.cfg.ID,
+				"remote", conn.RemoteAddr().String(), "from", e.From, "connection_from", sender)
 			return
 		}
 		n.metrics.Add("live.received", 1)

@@ -42,9 +42,17 @@ type NodeConfig struct {
 	// HTTPAddr, if set, serves the node's HTTP API there (":0" picks a
 	// port; URL says which). Empty: no server (tests use Handler).
 	HTTPAddr string
-	// API builds the protocol's client API; nil means OpsAPI. The admin
-	// endpoints are mounted beside it under /admin/.
+	// API builds the protocol's client API; nil means OpsAPI.
 	API func(*Node) http.Handler
+	// AdminAddr, if set, serves the admin endpoints (/admin/...) there,
+	// apart from the API ("127.0.0.1:0" picks a port; AdminURL says
+	// which). Every admin request needs Secret as a bearer token. Empty:
+	// no admin server (AdminHandler serves them elsewhere).
+	AdminAddr string
+	// Secret is the cluster secret every replica shares (at least
+	// MinSecretLen bytes): frames between replicas are authenticated
+	// with it, and the admin endpoints require it. Required.
+	Secret string
 	// Epoch is where the node's clock (env.Now) reads zero, as the
 	// simulator's clock starts at zero: every replica of a cluster must
 	// share it, since protocols compare each other's timestamps. The zero
@@ -89,10 +97,19 @@ type Node struct {
 	closed      bool
 	lastErr     string // why the node last went down on its own (a panic)
 
-	http     *http.Server
-	httpURL  string
-	httpDone chan struct{}
-	handler  http.Handler
+	peerKey []byte // the frames' HMAC key, from the secret
+
+	http    *server // the API, or nil
+	admin   *server // the admin endpoints, or nil
+	handler http.Handler
+	adminH  http.Handler
+}
+
+// server is one of a node's HTTP servers.
+type server struct {
+	srv  *http.Server
+	url  string
+	done chan struct{}
 }
 
 // ErrDown is returned for an operation submitted to a node that is down:
@@ -108,7 +125,7 @@ func StartNode(cfg NodeConfig) (*Node, error) {
 	if err := RegisterMessages(cfg.Protocol); err != nil {
 		return nil, err
 	}
-	n := &Node{cfg: cfg, log: cfg.Logger, metrics: newMetrics(), addr: cfg.Peers[cfg.ID]}
+	n := &Node{cfg: cfg, log: cfg.Logger, metrics: newMetrics(), addr: cfg.Peers[cfg.ID], peerKey: peerKey(cfg.Secret)}
 	n.codec = cfg.Protocol.Codec(cfg.Config)
 	n.clients = newClientPool(cfg.Config.Nodes, cfg.ID, cfg.ClientSlots)
 	if cfg.ListenAddr != "" {
@@ -121,15 +138,26 @@ func StartNode(cfg NodeConfig) (*Node, error) {
 	if api == nil {
 		api = OpsAPI
 	}
-	n.handler = n.withAdmin(api(n))
+	n.handler = api(n)
+	n.adminH = requireSecret(cfg.Secret, n.adminMux())
 	if err := n.start(cfg.Listener); err != nil {
 		return nil, err
 	}
 	if cfg.HTTPAddr != "" {
-		if err := n.serveHTTP(cfg.HTTPAddr); err != nil {
+		s, err := n.serveHTTP("http", cfg.HTTPAddr, n.handler)
+		if err != nil {
 			n.Close()
 			return nil, err
 		}
+		n.http = s
+	}
+	if cfg.AdminAddr != "" {
+		s, err := n.serveHTTP("admin", cfg.AdminAddr, n.adminH)
+		if err != nil {
+			n.Close()
+			return nil, err
+		}
+		n.admin = s
 	}
 	return n, nil
 }
@@ -147,6 +175,9 @@ func checkNodeConfig(cfg *NodeConfig) error {
 		return fmt.Errorf("node %d is not in [0, %d)", cfg.ID, c.Nodes)
 	case cfg.DataDir == "":
 		return errors.New("no data directory")
+	}
+	if err := CheckSecret(cfg.Secret); err != nil {
+		return err
 	}
 	if c.Machine == "" && len(cfg.Protocol.Machines) > 0 {
 		cfg.Config.Machine = cfg.Protocol.Machines[0]
@@ -177,12 +208,30 @@ func (n *Node) ID() sim.NodeID { return n.cfg.ID }
 // Addr is the address the replica listens on for its peers.
 func (n *Node) Addr() string { return n.addr }
 
-// URL is the base URL of the node's HTTP server ("" without one).
-func (n *Node) URL() string { return n.httpURL }
+// URL is the base URL of the node's HTTP API server ("" without one).
+func (n *Node) URL() string {
+	if n.http == nil {
+		return ""
+	}
+	return n.http.url
+}
 
-// Handler is the node's HTTP API with the admin endpoints, for serving it
-// elsewhere (httptest) or wrapping it.
+// AdminURL is the base URL of the node's admin server ("" without one).
+func (n *Node) AdminURL() string {
+	if n.admin == nil {
+		return ""
+	}
+	return n.admin.url
+}
+
+// Handler is the node's client API, for serving it elsewhere (httptest)
+// or wrapping it. It does not refuse cross-origin requests: the node's
+// own server wraps it in that check.
 func (n *Node) Handler() http.Handler { return n.handler }
+
+// AdminHandler is the node's admin endpoints, requiring the cluster
+// secret (Authorization: Bearer SECRET), for serving them elsewhere.
+func (n *Node) AdminHandler() http.Handler { return n.adminH }
 
 // Protocol is the definition the node runs.
 func (n *Node) Protocol() protocol.Definition { return n.cfg.Protocol }
@@ -250,18 +299,23 @@ func (n *Node) Close() error {
 	n.mu.Unlock()
 	n.kill()
 	n.life.Unlock()
-	if n.http == nil {
+	return errors.Join(n.http.shutdown(), n.admin.shutdown())
+}
+
+// shutdown stops the server: every operation waiting on the replica has
+// ended with the kill, so the handlers finish quickly; Shutdown waits
+// for them.
+func (s *server) shutdown() error {
+	if s == nil {
 		return nil
 	}
-	// Every operation waiting on the replica has ended with the kill, so
-	// the handlers finish quickly; Shutdown waits for them.
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	err := n.http.Shutdown(ctx)
+	err := s.srv.Shutdown(ctx)
 	if err != nil {
-		err = n.http.Close()
+		err = s.srv.Close()
 	}
-	<-n.httpDone
+	<-s.done
 	return err
 }
 
@@ -313,19 +367,29 @@ func (n *Node) crashed(inc *incarnation, why string) {
 	inc.stop()
 }
 
-func (n *Node) serveHTTP(addr string) error {
+// HTTP servers' own deadlines: a request's headers and body must arrive
+// in time, and no answer is written later than the longest operation
+// timeout allows.
+const (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = time.Minute
+	writeTimeout      = MaxTimeout + time.Minute
+	idleTimeout       = 2 * time.Minute
+)
+
+func (n *Node) serveHTTP(what, addr string, h http.Handler) (*server, error) {
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fmt.Errorf("node %d: http: %w", n.cfg.ID, err)
+		return nil, fmt.Errorf("node %d: %s: %w", n.cfg.ID, what, err)
 	}
-	n.httpURL = "http://" + l.Addr().String()
-	n.http = &http.Server{Handler: n.handler, ReadHeaderTimeout: 10 * time.Second}
-	n.httpDone = make(chan struct{})
+	s := &server{url: "http://" + l.Addr().String(), done: make(chan struct{})}
+	s.srv = &http.Server{Handler: guard(isLoopbackAddr(l.Addr()), h), ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout: readTimeout, WriteTimeout: writeTimeout, IdleTimeout: idleTimeout}
 	go func() {
-		defer close(n.httpDone)
-		n.http.Serve(l)
+		defer close(s.done)
+		s.srv.Serve(l)
 	}()
-	return nil
+	return s, nil
 }
 
 // event is one thing for a replica's event loop to do.

@@ -38,7 +38,7 @@ func TestNodesStartedSeparatelyFormACluster(t *testing.T) {
 	for i := range peers {
 		_, port, _ := net.SplitHostPort(peers[i])
 		n, err := live.StartNode(live.NodeConfig{Protocol: register.Definition, ID: sim.NodeID(i), Peers: peers,
-			ListenAddr: "127.0.0.1:" + port, DataDir: filepath.Join(dir, "node-"+strconv.Itoa(i)),
+			ListenAddr: "127.0.0.1:" + port, Secret: "a-secret-the-three-nodes-share", DataDir: filepath.Join(dir, "node-"+strconv.Itoa(i)),
 			Config: protocol.Config{Nodes: 3, Machine: "register", Seed: 1}})
 		if err != nil {
 			t.Fatal(err)

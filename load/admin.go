@@ -6,13 +6,17 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/faultline-sim/faultline/faults"
+	"github.com/faultline-sim/faultline/live"
 )
 
 // Filter is the live runtime's per-node network filter as its admin
@@ -40,8 +44,15 @@ type Filter struct {
 // clock faults have no counterpart in the filter and are refused with
 // ErrUnsupported: the run goes on without them and says so.
 type Admin struct {
+	// Targets are the nodes' API URLs, in node order: how many nodes
+	// there are.
 	Targets []string
-	Client  *http.Client
+	// URLs are the nodes' admin URLs (a node serves /admin/ on a
+	// listener of its own), in node order; nil means AdminURLs(Targets).
+	URLs []string
+	// Secret is the cluster secret the admin endpoints require.
+	Secret string
+	Client *http.Client
 	// Base is the filter of a healthy network: the latency the cluster
 	// runs with when no fault is active (zero: none).
 	Base Filter
@@ -168,12 +179,21 @@ func (a *Admin) post(ctx context.Context, node int, path string, body any) error
 		}
 		rd = bytes.NewReader(b)
 	}
-	url := strings.TrimSuffix(a.Targets[node], "/") + path
+	base := ""
+	if a.URLs != nil {
+		base = a.URLs[node]
+	} else if urls, err := AdminURLs(a.Targets); err == nil {
+		base = urls[node]
+	} else {
+		return err
+	}
+	url := strings.TrimSuffix(base, "/") + path
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, rd)
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+a.Secret)
 	client := a.Client
 	if client == nil {
 		client = &http.Client{Timeout: 10 * time.Second}
@@ -197,4 +217,25 @@ func sortedKeys(m map[int]bool) []int {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// AdminURLs are the admin URLs of nodes whose API URLs are targets, by
+// simrun serve's convention: the same host, the API port plus
+// live.AdminPortOffset (API on base+i, admin on base+200+i).
+func AdminURLs(targets []string) ([]string, error) {
+	out := make([]string, len(targets))
+	for i, t := range targets {
+		u, err := url.Parse(strings.TrimSuffix(t, "/"))
+		if err != nil || u.Host == "" {
+			return nil, fmt.Errorf("target %q is not a URL", t)
+		}
+		p, err := strconv.Atoi(u.Port())
+		if err != nil {
+			return nil, fmt.Errorf("target %q has no port to find its admin port from; give the admin URLs", t)
+		}
+		u.Host = net.JoinHostPort(u.Hostname(), strconv.Itoa(p+live.AdminPortOffset))
+		u.Path = ""
+		out[i] = u.String()
+	}
+	return out, nil
 }

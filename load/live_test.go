@@ -74,7 +74,7 @@ func TestLiveGCounterConvergesAcrossAKill(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.Cluster = &load.Admin{Targets: c.URLs()}
+	cfg.Cluster = &load.Admin{Targets: c.URLs(), URLs: c.AdminURLs(), Secret: c.Secret()}
 	cfg.Faults = faults.Schedule{
 		{At: 150 * time.Millisecond, Kind: faults.Crash, Node: 2},
 		{At: 600 * time.Millisecond, Kind: faults.Restart, Node: 2},
@@ -118,7 +118,7 @@ func TestLiveRabiaUnderANemesis(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.Cluster = &load.Admin{Targets: c.URLs()}
+	cfg.Cluster = &load.Admin{Targets: c.URLs(), URLs: c.AdminURLs(), Secret: c.Secret()}
 	res, err := load.Run(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -32,9 +32,10 @@ func composeCommands(t *testing.T, env map[string]string) [][]string {
 	}
 	var doc struct {
 		Services map[string]struct {
-			Entrypoint []string `yaml:"entrypoint"`
-			Command    []string `yaml:"command"`
-			Ports      []string `yaml:"ports"`
+			Entrypoint  []string          `yaml:"entrypoint"`
+			Command     []string          `yaml:"command"`
+			Ports       []string          `yaml:"ports"`
+			Environment map[string]string `yaml:"environment"`
 		} `yaml:"services"`
 	}
 	if err := yaml.Unmarshal(b, &doc); err != nil {
@@ -50,8 +51,14 @@ func composeCommands(t *testing.T, env map[string]string) [][]string {
 		if !ok {
 			t.Fatalf("deploy/compose.yaml has no service node%d", i)
 		}
-		if len(svc.Entrypoint) != 1 || filepath.Base(svc.Entrypoint[0]) != "simrun" || len(svc.Ports) != 1 {
-			t.Fatalf("node%d: entrypoint %v ports %v: want simrun and one published port", i, svc.Entrypoint, svc.Ports)
+		if len(svc.Entrypoint) != 1 || filepath.Base(svc.Entrypoint[0]) != "simrun" || len(svc.Ports) != 2 {
+			t.Fatalf("node%d: entrypoint %v ports %v: want simrun and two published ports (API, admin)", i, svc.Entrypoint, svc.Ports)
+		}
+		if !strings.HasPrefix(svc.Ports[1], "127.0.0.1:") {
+			t.Fatalf("node%d: admin port published as %q; want it on the host's loopback only", i, svc.Ports[1])
+		}
+		if !strings.HasPrefix(svc.Environment["FAULTLINE_SECRET"], "${FAULTLINE_SECRET:?") {
+			t.Fatalf("node%d: environment %v; want FAULTLINE_SECRET required from the caller's environment", i, svc.Environment)
 		}
 		var args []string
 		for _, a := range svc.Command {
@@ -88,7 +95,7 @@ func freeAddrs(t *testing.T, n int) []string {
 // peers' container names become loopback ports, the in-container
 // addresses those ports, and /data a temporary directory. Any other
 // value is kept, so the test runs what the compose file says.
-func localize(t *testing.T, args []string, node int, peers, https []string, data string) []string {
+func localize(t *testing.T, args []string, node int, peers, https, admins []string, data string) []string {
 	t.Helper()
 	out := make([]string, len(args))
 	copy(out, args)
@@ -101,15 +108,21 @@ func localize(t *testing.T, args []string, node int, peers, https []string, data
 			out[i+1], replaced["-listen"] = peers[node], true
 		case "-http":
 			out[i+1], replaced["-http"] = https[node], true
+		case "-admin":
+			out[i+1], replaced["-admin"] = admins[node], true
 		case "-data":
 			out[i+1], replaced["-data"] = filepath.Join(data, fmt.Sprintf("node%d", node), strings.TrimPrefix(out[i+1], "/data/")), true
 		}
 	}
-	if len(replaced) != 4 {
-		t.Fatalf("node%d's command %v lacks one of -peers, -listen, -http, -data", node, args)
+	if len(replaced) != 5 {
+		t.Fatalf("node%d's command %v lacks one of -peers, -listen, -http, -admin, -data", node, args)
 	}
 	return out
 }
+
+// composeSecret is the cluster secret the test's processes share, as
+// compose passes FAULTLINE_SECRET to every container.
+const composeSecret = "compose-test-secret-0123456789"
 
 // serveProcess is one `simrun serve -node I` process.
 type serveProcess struct {
@@ -120,7 +133,7 @@ type serveProcess struct {
 func startServe(t *testing.T, args []string) *serveProcess {
 	t.Helper()
 	p := &serveProcess{cmd: exec.Command(os.Args[0], args...)}
-	p.cmd.Env = append(os.Environ(), reexecEnv+"=1")
+	p.cmd.Env = append(os.Environ(), reexecEnv+"=1", "FAULTLINE_SECRET="+composeSecret)
 	p.cmd.Stderr = &p.stderr
 	out, err := p.cmd.StdoutPipe()
 	if err != nil {
@@ -172,12 +185,12 @@ func (p *serveProcess) stop() error {
 func TestComposeCommandLinesRunAClusterOfProcesses(t *testing.T) {
 	cmds := composeCommands(t, nil) // PROTOCOL unset: the file's default, rabia
 	data := t.TempDir()
-	addrs := freeAddrs(t, 6)
-	peers, https := addrs[:3], addrs[3:]
+	addrs := freeAddrs(t, 9)
+	peers, https, admins := addrs[:3], addrs[3:6], addrs[6:]
 	args := make([][]string, 3)
 	procs := make([]*serveProcess, 3)
 	for i := range 3 {
-		args[i] = append(localize(t, cmds[i], i, peers, https, data), "-quiet")
+		args[i] = append(localize(t, cmds[i], i, peers, https, admins, data), "-quiet")
 		procs[i] = startServe(t, args[i])
 	}
 	var mu sync.Mutex
@@ -220,7 +233,9 @@ func TestComposeCommandLinesRunAClusterOfProcesses(t *testing.T) {
 	mu.Lock()
 	restarted := procs[2].cmd.Process.Pid
 	mu.Unlock()
-	resp, err := http.Get(targets[2] + "/admin/status")
+	req, _ := http.NewRequest("GET", "http://"+admins[2]+"/admin/status", nil)
+	req.Header.Set("Authorization", "Bearer "+composeSecret)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatalf("node2 after its restart (pid %d): %v", restarted, err)
 	}

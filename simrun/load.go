@@ -20,6 +20,7 @@ import (
 	"github.com/faultline-sim/faultline/faults"
 	"github.com/faultline-sim/faultline/internal/invoke"
 	"github.com/faultline-sim/faultline/internal/outpath"
+	"github.com/faultline-sim/faultline/live"
 	"github.com/faultline-sim/faultline/load"
 	"github.com/faultline-sim/faultline/scenarios"
 )
@@ -40,6 +41,9 @@ type loadFlags struct {
 	checkTimeout time.Duration
 	delay        time.Duration
 	jitter       time.Duration
+	admin        []string // the nodes' admin URLs (default: by serve's port convention)
+	secretFlags  *secretFlags
+	secret       string
 	args         []string // as given, for the rerun line
 }
 
@@ -77,6 +81,17 @@ func parseLoadFlags(args []string, stderr io.Writer) (loadFlags, error) {
 	fs.DurationVar(&f.checkTimeout, "check-timeout", 0, "bound on the linearizability check; past it the verdict is unknown (default: the scenario's checks.timeout)")
 	fs.DurationVar(&f.delay, "delay", 0, "add this delay to every message between nodes for the run (the nodes' network filter), e.g. to match a scenario's latency")
 	fs.DurationVar(&f.jitter, "jitter", 0, "plus a uniform jitter in [0, jitter] (with -delay)")
+	fs.Func("admin", fmt.Sprintf("the nodes' admin URLs, comma-separated, in node order (default: each target's host, its port plus %d, as simrun serve lays them out)", live.AdminPortOffset), func(s string) error {
+		for _, t := range strings.Split(s, ",") {
+			u, err := url.Parse(strings.TrimSpace(t))
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return fmt.Errorf("%q is not an http:// or https:// URL", t)
+			}
+			f.admin = append(f.admin, strings.TrimSpace(t))
+		}
+		return nil
+	})
+	f.secretFlags = addSecretFlags(fs, "the admin endpoints need, for -nemesis and -delay (default: $"+live.SecretEnv+")")
 	if err := parseFlags(fs, args); err != nil {
 		return f, err
 	}
@@ -101,6 +116,30 @@ func parseLoadFlags(args []string, stderr io.Writer) (loadFlags, error) {
 		return f, fmt.Errorf("-check-timeout %v: must not be negative (0: the scenario's checks.timeout)", f.checkTimeout)
 	}
 	return f, nil
+}
+
+// checkAdmin resolves the secret and checks what the admin endpoints
+// need: only faults (-nemesis) and -delay/-jitter use them.
+func (f *loadFlags) checkAdmin(faults bool) error {
+	secret, err := f.secretFlags.resolve()
+	if err != nil {
+		return err
+	}
+	f.secret = secret
+	needed := faults || f.delay > 0 || f.jitter > 0
+	switch {
+	case f.admin != nil && len(f.admin) != len(f.targets):
+		return fmt.Errorf("-admin lists %d URLs for %d -targets; expected one per node", len(f.admin), len(f.targets))
+	case !needed:
+		return nil
+	case f.secret == "":
+		return fmt.Errorf("-nemesis and -delay act through the nodes' admin endpoints, which need the cluster secret: -secret-file FILE, -secret or $%s (simrun serve prints it)", live.SecretEnv)
+	case f.admin == nil:
+		if _, err := load.AdminURLs(f.targets); err != nil {
+			return fmt.Errorf("-admin: %v", err)
+		}
+	}
+	return nil
 }
 
 // loadScenario is the scenario a load run takes its settings from.
@@ -195,6 +234,9 @@ func cmdLoad(args []string, stdout, stderr io.Writer) int {
 		cfg, err = load.Plan(s, load.Options{Targets: f.targets, Seed: f.seed, Duration: f.duration,
 			Clients: f.clients, Nemesis: f.nemesis, Client: &http.Client{}})
 	}
+	if err == nil {
+		err = f.checkAdmin(len(cfg.Faults) > 0)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "simrun load: %v\n", err)
 		return exitUsage
@@ -206,7 +248,7 @@ func cmdLoad(args []string, stdout, stderr io.Writer) int {
 
 // runLoad drives the cluster, writes the history and prints the verdict.
 func runLoad(ctx context.Context, f loadFlags, s *scenarios.Scenario, cfg load.Config, stdout, stderr io.Writer) int {
-	admin := &load.Admin{Targets: f.targets}
+	admin := &load.Admin{Targets: f.targets, URLs: f.admin, Secret: f.secret}
 	if len(cfg.Faults) > 0 {
 		cfg.Cluster = admin
 		cfg.Log = func(format string, a ...any) { fmt.Fprintf(stdout, "  "+format+"\n", a...) }

@@ -30,9 +30,13 @@ import (
 // serveFlags are `simrun serve`'s settings.
 type serveFlags struct {
 	protocol, machine, params, data, peers, httpAddr, listen, host string
+	admin, adminHost                                               string
 	nodes, basePort, node                                          int
 	seed                                                           uint64
 	force, quiet, monitor                                          bool
+	secretFlags                                                    *secretFlags
+	secret                                                         string // resolved
+	generated                                                      bool   // secret made here
 }
 
 // cmdServe implements `simrun serve -protocol P -nodes N [-base-port B]
@@ -57,22 +61,26 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, int) {
 	fs.IntVar(&f.nodes, "nodes", 3, "cluster size")
 	fs.StringVar(&f.machine, "machine", "", "the replicated state machine (default: the protocol's first)")
 	fs.StringVar(&f.params, "params", "", `the protocol's params as JSON, e.g. '{"batch_size":4}' (as in a scenario file)`)
-	fs.IntVar(&f.basePort, "base-port", 7000, fmt.Sprintf("node i serves HTTP on base+i and talks to its peers on base+%d+i; 0 lets the OS choose", live.PeerPortOffset))
-	fs.StringVar(&f.host, "host", "127.0.0.1", "the interface a local cluster listens on")
+	fs.IntVar(&f.basePort, "base-port", 7000, fmt.Sprintf("node i serves its API on base+i, talks to its peers on base+%d+i and serves /admin/ on base+%d+i; 0 lets the OS choose", live.PeerPortOffset, live.AdminPortOffset))
+	fs.StringVar(&f.host, "host", "127.0.0.1", "the interface a local cluster's API and peer ports listen on (loopback unless you name one)")
+	fs.StringVar(&f.adminHost, "admin-host", "127.0.0.1", "the interface a local cluster's admin ports listen on")
+	f.secretFlags = addSecretFlags(fs, "(default: $"+live.SecretEnv+"; a local cluster without one generates and prints one; every process of a cluster needs the same)")
 	fs.StringVar(&f.data, "data", "", "the replicas' data directory (default: a temporary one, removed at exit); refused if it exists and Faultline did not create it")
 	fs.BoolVar(&f.force, "force", false, "use a -data directory Faultline did not create (nothing in it is deleted)")
 	fs.Uint64Var(&f.seed, "seed", 1, "the root seed every replica must share (Rabia's common coin); give every process the same")
 	fs.IntVar(&f.node, "node", -1, "run only replica I of a cluster of processes (with -peers)")
 	fs.StringVar(&f.peers, "peers", "", "with -node: every replica's peer address host:port, in id order")
-	fs.StringVar(&f.httpAddr, "http", "", "with -node: this replica's HTTP address (default :base+I)")
+	fs.StringVar(&f.httpAddr, "http", "", "with -node: this replica's API address (default 127.0.0.1:base+I; 0.0.0.0:PORT for every interface, e.g. in a container)")
 	fs.StringVar(&f.listen, "listen", "", "with -node: where this replica listens for peers (default: its -peers address)")
+	fs.StringVar(&f.admin, "admin", "", fmt.Sprintf("with -node: this replica's admin address (default 127.0.0.1:base+%d+I)", live.AdminPortOffset))
 	fs.BoolVar(&f.quiet, "quiet", false, "log warnings and errors only")
 	fs.BoolVar(&f.monitor, "monitor", true, "a local cluster runs the protocol's invariant monitor over every node's facts; a violation is logged at once and makes the exit code 1")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: %s serve -protocol P [-nodes N] [-base-port B] [-data DIR] [-machine M] [-params JSON]\n", invoke.Program())
-		fmt.Fprintf(stderr, "       %s serve -protocol P -node I -peers HOST:PORT,... [-http ADDR] [-listen ADDR] [-data DIR]\n\n", invoke.Program())
+		fmt.Fprintf(stderr, "       %s serve -protocol P -node I -peers HOST:PORT,... -secret-file FILE [-http ADDR] [-listen ADDR] [-admin ADDR] [-data DIR]\n\n", invoke.Program())
 		fmt.Fprintln(stderr, "Runs the protocol's real nodes (the code the simulator runs) over TCP, real timers and files.")
-		fmt.Fprintln(stderr, "Each node serves POST /op and the /admin/ endpoints (filter, kill, restart); see live/doc.go.")
+		fmt.Fprintln(stderr, "Each node serves POST /op, and the /admin/ endpoints (filter, kill, restart) on a listener of their own that")
+		fmt.Fprintln(stderr, "needs the cluster secret (Authorization: Bearer SECRET); peers authenticate every frame with it. See live/doc.go.")
 		fmt.Fprintln(stderr, "Live runs are not deterministic. Stop with Ctrl-C (SIGINT) or SIGTERM.")
 		fmt.Fprintln(stderr)
 		fs.PrintDefaults()
@@ -99,11 +107,18 @@ func (f *serveFlags) check(fs *flag.FlagSet) error {
 		return fmt.Errorf("unexpected argument %q (flags only; simrun serve -h shows them)", fs.Arg(0))
 	case f.protocol == "":
 		return fmt.Errorf("-protocol is required; expected one of %s", strings.Join(scenarios.ProtocolNames(), ", "))
-	case f.basePort < 0 || f.basePort > 65535-live.PeerPortOffset-f.nodes:
+	case f.basePort < 0 || f.basePort > 65535-live.AdminPortOffset-f.nodes:
 		return fmt.Errorf("-base-port %d: expected 0 (the OS chooses) or a port that leaves room for %d nodes up to 65535", f.basePort, f.nodes)
-	case f.node < 0 && (set["peers"] || set["http"] || set["listen"]):
-		return errors.New("-peers, -http and -listen run one replica of a cluster of processes; they need -node I")
+	case f.node < 0 && (set["peers"] || set["http"] || set["listen"] || set["admin"]):
+		return errors.New("-peers, -http, -listen and -admin run one replica of a cluster of processes; they need -node I")
+	case f.node >= 0 && set["admin-host"]:
+		return errors.New("-admin-host is a local cluster's; with -node give -admin HOST:PORT")
 	}
+	secret, err := f.secretFlags.resolve()
+	if err != nil {
+		return err
+	}
+	f.secret = secret
 	if f.node >= 0 {
 		if f.peers == "" {
 			return fmt.Errorf("-node %d needs -peers HOST:PORT,... (every replica's address, in id order)", f.node)
@@ -124,6 +139,12 @@ func (f *serveFlags) check(fs *flag.FlagSet) error {
 	}
 	if f.nodes < 1 || f.nodes > 100 {
 		return fmt.Errorf("-nodes %d: expected 1 to 100", f.nodes)
+	}
+	if f.secret == "" {
+		if f.node >= 0 {
+			return fmt.Errorf("-node %d needs the cluster secret every replica shares: -secret-file FILE, -secret or $%s (e.g. openssl rand -hex 32)", f.node, live.SecretEnv)
+		}
+		f.secret, f.generated = live.NewSecret(), true
 	}
 	return nil
 }
@@ -180,8 +201,11 @@ func serve(ctx context.Context, f *serveFlags, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	fmt.Fprintf(stdout, "serving %s (machine %s) on %d node(s); live runs are not deterministic; stop with Ctrl-C\n", def.Name, cfg.Machine, len(nodes))
+	if f.generated {
+		fmt.Fprintf(stdout, "secret: %s (generated; the admin endpoints need it: %s=... simrun load, or Authorization: Bearer SECRET)\n", f.secret, live.SecretEnv)
+	}
 	for _, n := range nodes {
-		fmt.Fprintf(stdout, "node %d: api %s  peers %s\n", n.ID(), n.URL(), n.Addr())
+		fmt.Fprintf(stdout, "node %d: api %s  peers %s  admin %s\n", n.ID(), n.URL(), n.Addr(), n.AdminURL())
 	}
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "shutting down")
@@ -217,7 +241,8 @@ func serveAPI(protocol string) func(*live.Node) http.Handler {
 func (f *serveFlags) start(def protocol.Definition, cfg protocol.Config, data string, logger *slog.Logger) ([]*live.Node, *live.Cluster, func() error, error) {
 	if f.node < 0 {
 		c, err := live.StartCluster(live.ClusterConfig{Protocol: def, Config: cfg, DataDir: data, Host: f.host,
-			BasePort: f.basePort, HTTP: true, API: serveAPI(def.Name), Logger: logger, Monitor: f.monitor})
+			AdminHost: f.adminHost, Secret: f.secret, BasePort: f.basePort, HTTP: true, API: serveAPI(def.Name),
+			Logger: logger, Monitor: f.monitor})
 		if err != nil {
 			return nil, nil, nil, err
 		}
@@ -225,7 +250,11 @@ func (f *serveFlags) start(def protocol.Definition, cfg protocol.Config, data st
 	}
 	httpAddr := f.httpAddr
 	if httpAddr == "" {
-		httpAddr = ":" + strconv.Itoa(f.basePort+f.node)
+		httpAddr = "127.0.0.1:" + strconv.Itoa(f.basePort+f.node)
+	}
+	adminAddr := f.admin
+	if adminAddr == "" {
+		adminAddr = "127.0.0.1:" + strconv.Itoa(f.basePort+live.AdminPortOffset+f.node)
 	}
 	tmp := ""
 	if data == "" {
@@ -236,7 +265,8 @@ func (f *serveFlags) start(def protocol.Definition, cfg protocol.Config, data st
 		data, tmp = dir, dir
 	}
 	n, err := live.StartNode(live.NodeConfig{Protocol: def, Config: cfg, ID: fsim.NodeID(f.node),
-		Peers: strings.Split(f.peers, ","), ListenAddr: f.listen, HTTPAddr: httpAddr, API: serveAPI(def.Name),
+		Peers: strings.Split(f.peers, ","), ListenAddr: f.listen, HTTPAddr: httpAddr, AdminAddr: adminAddr,
+		Secret: f.secret, API: serveAPI(def.Name),
 		DataDir: filepath.Join(data, "node-"+strconv.Itoa(f.node)), Logger: logger})
 	if err != nil {
 		if tmp != "" {

@@ -37,6 +37,11 @@ func TestServeRefusesBadInput(t *testing.T) {
 		{[]string{"-protocol", "rabia", "-node", "0", "-nodes", "5", "-peers", "a:1,b:2"}, "-nodes 5"},
 		{[]string{"-protocol", "rabia", "-base-port", "0", "-data", user}, "not a Faultline data directory"},
 		{[]string{"-protocol", "rabia", "extra"}, `unexpected argument "extra"`},
+		{[]string{"-protocol", "rabia", "-node", "0", "-peers", "a:1,b:2,c:3"}, "needs the cluster secret"},
+		{[]string{"-protocol", "rabia", "-secret", "short"}, "-secret: the cluster secret is 5 bytes"},
+		{[]string{"-protocol", "rabia", "-secret", "x-long-enough-secret", "-secret-file", "f"}, "give one"},
+		{[]string{"-protocol", "rabia", "-secret-file", "/nonexistent/secret"}, "-secret-file"},
+		{[]string{"-protocol", "rabia", "-admin", "127.0.0.1:1"}, "need -node"},
 	}
 	for _, tc := range tests {
 		var stdout, stderr bytes.Buffer
@@ -81,6 +86,9 @@ func TestServeRunsAClusterUntilStopped(t *testing.T) {
 		}
 		if !strings.Contains(out.String(), "no invariant violated") {
 			t.Fatalf("round %d: no monitor verdict in %q", round, out.String())
+		}
+		if !regexp.MustCompile(`secret: [0-9a-f]{64} \(generated`).MatchString(out.String()) || !strings.Contains(out.String(), "admin http://127.0.0.1:") {
+			t.Fatalf("round %d: a local cluster without a secret should print the one it generated and its admin URLs on loopback: %q", round, out.String())
 		}
 	}
 }

@@ -32,6 +32,7 @@ type validateFlags struct {
 	plot      string
 	force     bool
 	targets   string
+	secret    *secretFlags
 	latency   time.Duration
 	syncLat   time.Duration
 }
@@ -57,7 +58,8 @@ func parseValidateFlags(args []string, stderr io.Writer) (validateFlags, error) 
 	fs.Float64Var(&f.tolerance, "tolerance", 0.2, "the largest relative gap between the medians that passes")
 	fs.StringVar(&f.plot, "plot", "", "write an HTML page with the table and both latency CDFs to this file")
 	fs.BoolVar(&f.force, "force", false, "replace a -plot file simrun did not write")
-	fs.StringVar(&f.targets, "targets", "", "validate against this running cluster (its nodes' URLs, comma-separated) instead of one started here; it must run the scenario's protocol and params")
+	fs.StringVar(&f.targets, "targets", "", "validate against this running cluster (its nodes' URLs, comma-separated; their admin ports by simrun serve's layout) instead of one started here; it must run the scenario's protocol and params")
+	f.secret = addSecretFlags(fs, "of the -targets cluster (default: $"+live.SecretEnv+")")
 	if err := parseFlags(fs, args); err != nil {
 		return f, err
 	}
@@ -181,13 +183,12 @@ func validateLive(ctx context.Context, f validateFlags, s *scenarios.Scenario, f
 		return exitUnknown
 	}
 	duration := s.Phases.Faults + s.Phases.Heal/2
-	targets, closeCluster, err := validationCluster(s, f)
+	targets, admin, closeCluster, err := validationCluster(s, f)
 	if err != nil {
 		fmt.Fprintf(stderr, "simrun validate-live: starting the live cluster: %v\n", err)
 		return exitUnknown
 	}
 	defer closeCluster()
-	admin := &load.Admin{Targets: targets}
 	if err := admin.SetBase(ctx, filter); err != nil {
 		fmt.Fprintf(stderr, "simrun validate-live: setting the nodes' filter: %v\n", err)
 		return exitUnknown
@@ -238,9 +239,17 @@ func latencyString(l faults.LatencySpec) string {
 
 // validationCluster starts the scenario's protocol on a live loopback
 // cluster in this process, or takes -targets.
-func validationCluster(s *scenarios.Scenario, f validateFlags) ([]string, func() error, error) {
+func validationCluster(s *scenarios.Scenario, f validateFlags) ([]string, *load.Admin, func() error, error) {
 	if f.targets != "" {
-		return strings.Split(f.targets, ","), func() error { return nil }, nil
+		secret, err := f.secret.resolve()
+		if err == nil && secret == "" {
+			err = fmt.Errorf("-targets: setting the nodes' filter needs the cluster secret: -secret-file FILE, -secret or $%s", live.SecretEnv)
+		}
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		targets := strings.Split(f.targets, ",")
+		return targets, &load.Admin{Targets: targets, Secret: secret}, func() error { return nil }, nil
 	}
 	def, _ := s.Registry().Protocol(s.Protocol)
 	cc := live.ClusterConfig{Protocol: def, Config: load.ProtocolConfig(s, f.seed), HTTP: true}
@@ -249,9 +258,9 @@ func validationCluster(s *scenarios.Scenario, f validateFlags) ([]string, func()
 	}
 	c, err := live.StartCluster(cc)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return c.URLs(), c.Close, nil
+	return c.URLs(), &load.Admin{Targets: c.URLs(), URLs: c.AdminURLs(), Secret: c.Secret()}, c.Close, nil
 }
 
 // writeValidationPage writes the table and the CDFs as one HTML page.

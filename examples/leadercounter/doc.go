@@ -30,5 +30,6 @@
 // The monitor reports that as a violation of agreement (two replicas
 // applied different entries at one index); porcupine would report the
 // read that misses the increment as non-linearizable. The fix is
-// len(peers)/2 + 1.
+// len(peers)/2 + 1; a scenario's params.quorum: majority runs it
+// (testdata/explore-fixed.yaml, explored to completion in explore_test.go).
 package leadercounter

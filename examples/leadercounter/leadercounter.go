@@ -33,15 +33,23 @@ type Params struct {
 	// ElectionTimeoutMs is how long a follower waits for its leader before
 	// it starts a new view; each wait is drawn from [t, 2t) (default 60).
 	ElectionTimeoutMs int `yaml:"election_timeout_ms"`
+	// Quorum is the commit rule: "one-short" (the default) is the
+	// package's BUG, quorumOf; "majority" is the fix, so that a test can
+	// check the fixed protocol at the same bounds that find the bug (see
+	// explore_test.go).
+	Quorum string `yaml:"quorum"`
 }
 
 // maxMs bounds both timers: an hour never fires within a run.
 const maxMs = 3_600_000
 
 func parseParams(cfg protocol.Config) (Params, error) {
-	p := Params{HeartbeatMs: 10, ElectionTimeoutMs: 60}
+	p := Params{HeartbeatMs: 10, ElectionTimeoutMs: 60, Quorum: "one-short"}
 	if err := protocol.DecodeParams(cfg.Params, &p); err != nil {
 		return p, err
+	}
+	if p.Quorum != "one-short" && p.Quorum != "majority" {
+		return p, fmt.Errorf("params.quorum: %q is not one-short (the BUG, the default) or majority (the fix)", p.Quorum)
 	}
 	if p.HeartbeatMs < 1 || p.HeartbeatMs > maxMs {
 		return p, fmt.Errorf("params.heartbeat_ms: %d is not in [1, %d]", p.HeartbeatMs, maxMs)
@@ -353,7 +361,11 @@ func (n *node) advanceCommit(env sim.Env) {
 	}
 	slices.Sort(lens)
 	slices.Reverse(lens)
-	if q := quorumOf(len(lens)); q >= 1 && lens[q-1] > n.commit {
+	q := quorumOf(len(lens))
+	if n.params.Quorum == "majority" {
+		q = majority(len(lens))
+	}
+	if q >= 1 && lens[q-1] > n.commit {
 		n.commit = lens[q-1]
 		n.apply(env)
 	}

@@ -57,6 +57,22 @@ func parseEvent(line []byte, strs interner) (Event, error) {
 	return f.event(strs)
 }
 
+// CheckText refuses JSON text the history reader refuses before it reads
+// any field: bytes that are not UTF-8, malformed JSON, and \u escapes
+// that are half a UTF-16 surrogate pair (encoding/json would turn both
+// into U+FFFD, so two different keys would collide). Servers that take
+// operations as JSON (simrun serve's POST /op) use it to refuse what a
+// history of those operations could not hold.
+func CheckText(b []byte) error {
+	if !utf8.Valid(b) {
+		return invalidUTF8(b)
+	}
+	if !json.Valid(b) {
+		return malformed(b)
+	}
+	return checkSurrogates(b)
+}
+
 // errNemesisLine marks a line of Jepsen's nemesis process ("process":
 // "nemesis"): it injects faults, performs no operation of the model, and
 // is skipped as the EDN reader keeps :nemesis apart. A history of nothing

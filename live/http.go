@@ -72,7 +72,7 @@ func OpsAPI(n *Node) http.Handler {
 		writeJSON(w, http.StatusOK, map[string]any{"protocol": n.cfg.Protocol.Name,
 			"machine": n.cfg.Config.Machine, "ops": ops})
 	})
-	return mux
+	return noCleaning(mux)
 }
 
 func (n *Node) serveOp(w http.ResponseWriter, r *http.Request, ops []string) {
@@ -126,6 +126,9 @@ func readOp(r *http.Request, ops []string) (sim.Op, error) {
 	var req OpRequest
 	if err := decodeStrict(body, &req); err != nil {
 		return sim.Op{}, fmt.Errorf("body: %v; expected {\"f\": OP, \"key\": KEY, \"value\": VALUE}", err)
+	}
+	if err := checkBody(body); err != nil {
+		return sim.Op{}, fmt.Errorf("body: %v", err)
 	}
 	if !slices.Contains(ops, req.F) {
 		return sim.Op{}, fmt.Errorf("body: f: %q is not an operation this node serves; expected one of %s", req.F, strings.Join(ops, ", "))
@@ -251,10 +254,16 @@ func (n *Node) adminMux() http.Handler {
 		writeJSON(w, http.StatusOK, n.Filter())
 	})
 	mux.HandleFunc("POST /admin/kill", func(w http.ResponseWriter, r *http.Request) {
+		if !n.adminBody(w, r) {
+			return
+		}
 		n.Kill()
 		writeJSON(w, http.StatusOK, n.Status())
 	})
 	mux.HandleFunc("POST /admin/restart", func(w http.ResponseWriter, r *http.Request) {
+		if !n.adminBody(w, r) {
+			return
+		}
 		if err := n.Restart(); err != nil {
 			writeJSON(w, http.StatusConflict, map[string]string{"error": oneLine(err.Error())})
 			return
@@ -268,7 +277,7 @@ func (n *Node) adminMux() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": r.URL.Path + ": the admin server serves /admin/ only; the API is on the node's API address"})
 	})
-	return mux
+	return noCleaning(mux)
 }
 
 func (n *Node) serveSetFilter(w http.ResponseWriter, r *http.Request) {

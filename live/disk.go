@@ -26,8 +26,12 @@ import (
 //
 // On disk: "snapshot" (the whole state at some generation g, written
 // beside and renamed into place) and "journal-g" (records since then).
-// Every record carries a CRC-32C: a torn tail, left by a machine crash in
-// the middle of a write, is cut off at the first bad record.
+// Every record carries a CRC-32C. A torn tail, left by a machine crash in
+// the middle of a write (an incomplete last record, a last record whose
+// checksum fails, or zeros the file system left past the last record), is
+// cut off and reported (TornTail). A bad record with more data after it
+// is corruption, not a crash: OpenFileDisk fails with a *CorruptError
+// naming the file and offset and leaves the file as it is.
 type FileDisk struct {
 	dir       string
 	kv        map[string][]byte
@@ -38,6 +42,30 @@ type FileDisk struct {
 	journalSz int64
 	requested sim.SyncID
 	closed    bool
+	tornAt    int64 // where a torn tail was cut at open (-1: none)
+	tornBytes int64 // how many bytes were cut
+}
+
+// CorruptError is a journal or snapshot whose bad record is followed by
+// more data: not a torn write, so nothing is cut and the node does not
+// start on it.
+type CorruptError struct {
+	Path   string
+	Offset int64 // where the first bad record starts
+	After  int64 // bytes from there to the end of the file
+}
+
+func (e *CorruptError) Error() string {
+	return fmt.Sprintf("%s: corrupt record at byte %d with %d bytes after it: not a torn tail, so the file is left as it is (restore this node's data directory, or move it aside to start the node empty and let its peers catch it up)", e.Path, e.Offset, e.After)
+}
+
+// TornTail is where a torn tail of the journal was cut when the disk was
+// opened, and how many bytes were cut (0, 0: none).
+func (d *FileDisk) TornTail() (path string, offset, cut int64) {
+	if d.tornBytes == 0 {
+		return "", 0, 0
+	}
+	return d.journalPath(), d.tornAt, d.tornBytes
 }
 
 // The record kinds.
@@ -60,7 +88,7 @@ func OpenFileDisk(dir string) (*FileDisk, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	d := &FileDisk{dir: dir, kv: map[string][]byte{}, logs: map[string][][]byte{}}
+	d := &FileDisk{dir: dir, kv: map[string][]byte{}, logs: map[string][][]byte{}, tornAt: -1}
 	if b, err := os.ReadFile(filepath.Join(dir, "snapshot")); err == nil {
 		gen, rest, ok := strings.Cut(string(b), "\n")
 		g, perr := strconv.ParseUint(gen, 10, 64)
@@ -90,6 +118,12 @@ func (d *FileDisk) openJournal() error {
 		return err
 	}
 	good := d.replay(b)
+	if good != len(b) {
+		if !tornTail(b, good) {
+			return &CorruptError{Path: path, Offset: int64(good), After: int64(len(b) - good)}
+		}
+		d.tornAt, d.tornBytes = int64(good), int64(len(b)-good)
+	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return err
@@ -116,6 +150,22 @@ func (d *FileDisk) openJournal() error {
 
 func (d *FileDisk) journalPath() string {
 	return filepath.Join(d.dir, "journal-"+strconv.FormatUint(d.gen, 10))
+}
+
+// tornTail reports whether the bytes of b from off, where replay
+// stopped, are what a write cut short by a crash leaves: one record that
+// runs past the end of the file or ends exactly there, or zeros to the
+// end. Anything else has a bad record followed by more data: corruption.
+func tornTail(b []byte, off int) bool {
+	rest := b[off:]
+	if !slices.ContainsFunc(rest, func(c byte) bool { return c != 0 }) {
+		return true
+	}
+	n, k := binary.Uvarint(rest)
+	if k <= 0 {
+		return len(rest) < binary.MaxVarintLen64 // a length cut short
+	}
+	return uint64(len(rest)-k) <= n+4 // runs past the end, or ends there
 }
 
 // replay applies the records in b and returns how many bytes were whole,

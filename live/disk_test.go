@@ -1,10 +1,14 @@
 package live
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -123,5 +127,68 @@ func TestFileDiskCompacts(t *testing.T) {
 	journals, _ := filepath.Glob(filepath.Join(dir, "journal-*"))
 	if len(journals) != 1 {
 		t.Fatalf("journals left behind: %v", journals)
+	}
+}
+
+// TestFileDiskTellsCorruptionFromATornTail: a byte flipped in a record
+// with more records after it is corruption: OpenFileDisk fails with a
+// *CorruptError naming the file and the record's offset, and the file is
+// left byte for byte as it was. A torn tail (the last record cut short,
+// or zeros past the last record) is cut, and TornTail reports how many
+// bytes went.
+func TestFileDiskTellsCorruptionFromATornTail(t *testing.T) {
+	dir := t.TempDir()
+	d, _ := OpenFileDisk(dir)
+	var offsets []int
+	size := 0
+	for i := range 100 {
+		offsets = append(offsets, size)
+		rec := appendRecord(nil, recPut, "k"+strconv.Itoa(i), []byte("value"))
+		size += len(rec)
+		d.Put("k"+strconv.Itoa(i), []byte("value"))
+		d.Sync()
+	}
+	d.Close()
+	path := filepath.Join(dir, "journal-0")
+	orig, _ := os.ReadFile(path)
+	if len(orig) != size {
+		t.Fatalf("journal is %d bytes; the test expects %d", len(orig), size)
+	}
+	bad := slices.Clone(orig)
+	bad[offsets[50]+3] ^= 0x40 // inside record 50 of 100
+	os.WriteFile(path, bad, 0o644)
+	_, err := OpenFileDisk(dir)
+	var ce *CorruptError
+	if !errors.As(err, &ce) || ce.Path != path || ce.Offset != int64(offsets[50]) || ce.After != int64(size-offsets[50]) {
+		t.Fatalf("a flipped byte mid-journal: %v; want a CorruptError at %s byte %d", err, path, offsets[50])
+	}
+	if !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "byte "+strconv.Itoa(offsets[50])) || strings.Contains(err.Error(), "\n") {
+		t.Errorf("the error is not one line naming the file and offset: %q", err)
+	}
+	if now, _ := os.ReadFile(path); !bytes.Equal(now, bad) {
+		t.Fatalf("the corrupt journal was changed: %d bytes, was %d", len(now), len(bad))
+	}
+
+	for _, tc := range []struct {
+		name string
+		file []byte
+		cut  int64
+	}{
+		{"the last record cut short", orig[:len(orig)-3], int64(len(orig) - 3 - offsets[99])},
+		{"the last record's checksum broken", append(slices.Clone(orig[:len(orig)-1]), orig[len(orig)-1]^1), int64(len(orig) - offsets[99])},
+		{"zeros past the last record", append(slices.Clone(orig), make([]byte, 4096)...), 4096},
+	} {
+		os.WriteFile(path, tc.file, 0o644)
+		d, err := OpenFileDisk(dir)
+		if err != nil {
+			t.Fatalf("%s: %v; want the tail cut", tc.name, err)
+		}
+		if _, off, cut := d.TornTail(); cut != tc.cut || off+cut != int64(len(tc.file)) {
+			t.Errorf("%s: TornTail offset %d, cut %d; want %d bytes cut to the end", tc.name, off, cut, tc.cut)
+		}
+		if v, ok := d.Get("k98"); !ok || string(v) != "value" {
+			t.Errorf("%s: a whole record before the tail was lost", tc.name)
+		}
+		d.Close()
 	}
 }

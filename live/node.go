@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/faultline-sim/faultline/protocol"
@@ -261,14 +262,23 @@ func (n *Node) Kill() {
 	n.kill()
 }
 
-func (n *Node) kill() {
+func (n *Node) kill() { n.down(false) }
+
+// down stops the running incarnation; with sync, its event loop syncs
+// the disk after its last handler (a clean shutdown keeps every write).
+func (n *Node) down(sync bool) {
 	n.mu.Lock()
 	inc := n.inc
 	n.inc = nil
 	n.mu.Unlock()
 	if inc != nil {
+		inc.syncOnStop.Store(sync)
 		inc.stop()
-		n.log.Info("node killed", "node", n.cfg.ID, "incarnation", inc.number)
+		if sync {
+			n.log.Info("node stopped; its disk synced", "node", n.cfg.ID, "incarnation", inc.number)
+		} else {
+			n.log.Info("node killed", "node", n.cfg.ID, "incarnation", inc.number)
+		}
 	}
 }
 
@@ -290,14 +300,16 @@ func (n *Node) Restart() error {
 	return n.start(nil)
 }
 
-// Close kills the replica and stops its HTTP server; the node cannot be
-// restarted afterwards.
+// Close stops the replica cleanly, as a process stops on SIGTERM: after
+// the handler it is in, its disk is synced (whatever the protocol's own
+// sync policy left pending is kept; Kill loses it), then its HTTP
+// servers stop. The node cannot be restarted afterwards.
 func (n *Node) Close() error {
 	n.life.Lock()
 	n.mu.Lock()
 	n.closed = true
 	n.mu.Unlock()
-	n.kill()
+	n.down(true)
 	n.life.Unlock()
 	return errors.Join(n.http.shutdown(), n.admin.shutdown())
 }
@@ -329,7 +341,15 @@ func (n *Node) start(l net.Listener) error {
 	disk, err := OpenFileDisk(n.cfg.DataDir)
 	if err != nil {
 		l.Close()
+		if n.incarnation > 0 { // a restart; a first start's caller reports it
+			n.log.Error("node not restarted: its disk cannot be read", "node", n.cfg.ID, "err", err)
+		}
 		return fmt.Errorf("node %d: disk: %w", n.cfg.ID, err)
+	}
+	if path, off, cut := disk.TornTail(); cut > 0 {
+		n.log.Warn("journal had a torn tail (a write cut short by a crash); cut it", "node", n.cfg.ID,
+			"file", path, "offset", off, "bytes_cut", cut)
+		n.metrics.Add("live.torn_tail_bytes_cut", cut)
 	}
 	n.mu.Lock()
 	if n.closed || n.inc != nil {
@@ -419,11 +439,13 @@ type incarnation struct {
 	listener net.Listener
 	links    []*link // outgoing, by replica id (nil for itself)
 
-	quit     chan struct{}
-	stopOnce sync.Once
-	wg       sync.WaitGroup
-	connMu   sync.Mutex
-	conns    map[net.Conn]bool // inbound
+	quit       chan struct{}
+	syncOnStop atomic.Bool // a clean stop: sync the disk once the loop ends
+	panicked   bool        // a handler panicked (the loop's own)
+	stopOnce   sync.Once
+	wg         sync.WaitGroup
+	connMu     sync.Mutex
+	conns      map[net.Conn]bool // inbound
 }
 
 func newIncarnation(n *Node, number uint64, l net.Listener, disk *FileDisk) *incarnation {
@@ -503,6 +525,9 @@ func (inc *incarnation) loop() {
 		for _, t := range inc.timers {
 			t.t.Stop()
 		}
+		if inc.syncOnStop.Load() && !inc.panicked {
+			inc.syncAtStop()
+		}
 		inc.disk.Close()
 	}()
 	if !inc.handle(func() { inc.node.Start(inc.env) }) {
@@ -556,11 +581,23 @@ func (inc *incarnation) handle(f func()) (ok bool) {
 			inc.n.log.Error("node handler panicked; node is down", "node", inc.n.cfg.ID, "panic", r, "stack", string(debug.Stack()))
 			inc.n.metrics.Add("live.node_panics", 1)
 			ok = false
+			inc.panicked = true
 			go inc.n.crashed(inc, why)
 		}
 	}()
 	f()
 	return true
+}
+
+// syncAtStop syncs what the node wrote and had not synced; a disk that
+// cannot is logged (the writes are lost as a kill loses them).
+func (inc *incarnation) syncAtStop() {
+	defer func() {
+		if r := recover(); r != nil {
+			inc.n.log.Error("sync at shutdown failed; unsynced writes are lost", "node", inc.n.cfg.ID, "err", r)
+		}
+	}()
+	inc.disk.Sync()
 }
 
 // pendingTimer is a timer set and not yet handled.

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -121,4 +122,48 @@ func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// TestServeRefusesACorruptJournal: a journal with a flipped byte and
+// whole records after it stops serve at start with one line naming the
+// file and the offset (exit 2), and the file is left as it was.
+func TestServeRefusesACorruptJournal(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	f, code := parseServeFlags([]string{"-protocol", "register", "-base-port", "0", "-data", data, "-quiet"}, io.Discard)
+	if code >= 0 {
+		t.Fatalf("flags refused: exit %d", code)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &lockedBuffer{}
+	done := make(chan int)
+	go func() { done <- serve(ctx, f, out, io.Discard) }()
+	url := waitForURL(t, out)
+	for i := range 5 {
+		resp, err := http.Post(url+"/op", "application/json", strings.NewReader(`{"f":"write","value":`+strconv.Itoa(i)+`}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	cancel()
+	<-done
+	journal := filepath.Join(data, "node-0", "journal-0")
+	b, err := os.ReadFile(journal)
+	if err != nil || len(b) < 40 {
+		t.Fatalf("journal %s: %d bytes, %v", journal, len(b), err)
+	}
+	b[3] ^= 0x40
+	os.WriteFile(journal, b, 0o644)
+	f, _ = parseServeFlags([]string{"-protocol", "register", "-base-port", "0", "-data", data, "-quiet"}, io.Discard)
+	var stderr bytes.Buffer
+	if code := serve(context.Background(), f, io.Discard, &stderr); code != exitUsage {
+		t.Fatalf("serve on a corrupt journal: exit %d; want 2\n%s", code, stderr.String())
+	}
+	msg := stderr.String()
+	if strings.Count(msg, "\n") != 1 || !strings.Contains(msg, journal) || !strings.Contains(msg, "corrupt record at byte 0") {
+		t.Errorf("serve on a corrupt journal said %q; want one line naming %s and byte 0", msg, journal)
+	}
+	if now, _ := os.ReadFile(journal); !bytes.Equal(now, b) {
+		t.Error("the corrupt journal was changed")
+	}
 }

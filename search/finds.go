@@ -37,6 +37,9 @@ func (s *Search) WriteFinds(dir string, opts FindOptions) error {
 		if f.File != "" {
 			continue
 		}
+		if err := noLinks(filepath.Join(dir, FindsDir)); err != nil {
+			return err
+		}
 		if err := os.MkdirAll(filepath.Join(dir, FindsDir), 0o755); err != nil {
 			return err
 		}

@@ -57,6 +57,9 @@ func Merge(dirs []string, out string, force bool) (*Merged, error) {
 	if err := checkMergeOut(out, force); err != nil {
 		return nil, err
 	}
+	if err := noLinks(filepath.Join(out, FindsDir)); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(filepath.Join(out, FindsDir), 0o755); err != nil {
 		return nil, err
 	}

@@ -272,3 +272,35 @@ func BenchmarkSearchAgainstSweep(b *testing.B) {
 	b.ReportMetric(searchRate/plain, "search/sweep")
 	b.ReportMetric(searchRate/swarm, "search/swarm")
 }
+
+func TestASearchNeverWritesThroughALinkInItsDirectory(t *testing.T) {
+	sr, err := New(Config{Scenario: short(t), Seed: 1, Runs: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sr.Run()
+	victim := filepath.Join(t.TempDir(), "mine.txt")
+	if err := os.WriteFile(victim, []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{corpusFile, coverageFile, coverageFile + ".tmp", StateFile, FindsDir} {
+		dir := t.TempDir()
+		if err := os.Symlink(victim, filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+		sr.savedCorpus = 0
+		err := sr.Save(dir)
+		if name == FindsDir {
+			sr.finds = []*Find{{Signature: "x", Scenario: sr.cfg.Scenario}}
+			err = sr.WriteFinds(dir, FindOptions{ShrinkRuns: -1})
+			sr.finds = nil
+		}
+		var refused *outpath.RefusedError
+		if !errors.As(err, &refused) {
+			t.Fatalf("%s linked outside: %v, want a refusal", name, err)
+		}
+		if b, _ := os.ReadFile(victim); string(b) != "mine" {
+			t.Fatalf("%s: the file behind the link changed", name)
+		}
+	}
+}

@@ -246,6 +246,9 @@ func (s *Search) appendCorpus(dir string) error {
 	if have == 0 {
 		flag = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
 	}
+	if err := noLinks(path); err != nil {
+		return err
+	}
 	f, err := os.OpenFile(path, flag, 0o644)
 	if err != nil {
 		return err
@@ -278,10 +281,29 @@ func (s *Search) appendCorpus(dir string) error {
 
 func writeAtomic(path string, b []byte) error {
 	tmp := path + ".tmp"
+	if err := noLinks(filepath.Dir(path), path, tmp); err != nil {
+		return err
+	}
 	if err := os.WriteFile(tmp, b, 0o644); err != nil {
 		return err
 	}
 	return os.Rename(tmp, path)
+}
+
+// noLinks refuses paths that are symbolic links: a search writes only
+// files of its own inside its directory, never through a link a user put
+// there (a finds/ folder linked to their own files, a corpus.jsonl linked
+// elsewhere). The directory named by -out may itself be a link: that is
+// where the user asked.
+func noLinks(paths ...string) error {
+	for _, p := range paths {
+		info, err := os.Lstat(p)
+		if err == nil && info.Mode()&os.ModeSymlink != 0 {
+			return &outpath.RefusedError{Path: p, Reason: "is a symbolic link, which a search never writes through",
+				Hint: "remove the link or choose another -out; -force does not change this"}
+		}
+	}
+	return nil
 }
 
 // Resume restores the search dir holds (CheckDir said it is cfg's).

@@ -66,6 +66,8 @@ func parseSearchFlags(args []string, stderr io.Writer) (searchFlags, error) {
 		return f, fmt.Errorf("-runs %d: expected a positive run budget", f.runs)
 	case f.wall < 0:
 		return f, fmt.Errorf("-for %v: expected a positive duration", f.wall)
+	case f.every < 0:
+		return f, fmt.Errorf("-progress %v: expected a positive interval (0: no progress lines)", f.every)
 	case f.shrinkRuns < -1:
 		return f, fmt.Errorf("-shrink-runs %d: expected -1 (no shrinking) or more", f.shrinkRuns)
 	}

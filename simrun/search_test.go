@@ -90,6 +90,7 @@ func TestSearchBadFlagsAreOneLine(t *testing.T) {
 		{[]string{"search", "-scenario", "register-basic", "-shrink-runs", "-2"}, "simrun search: -shrink-runs -2: expected -1"},
 		{[]string{"search", "-scenario", "no-such-scenario"}, "simrun search: "},
 		{[]string{"search", "-scenario", "register-basic", "extra"}, `simrun search: unexpected argument "extra"`},
+		{[]string{"search", "-scenario", "register-basic", "-progress", "-1s"}, "simrun search: -progress -1s: expected a positive interval"},
 	} {
 		code, _, stderr := simrun(tt.args...)
 		lines := strings.Split(strings.TrimSpace(stderr), "\n")

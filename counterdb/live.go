@@ -20,7 +20,15 @@ func API(n *live.Node) http.Handler { return New(liveReplica{n}) }
 // through the node's client slots.
 type liveReplica struct{ n *live.Node }
 
+// RequestDeadline bounds every request to a live replica: past it the
+// answer is 504 (it may have happened). It is longer than any wait the
+// node itself bounds (consistent_value's 5-minute default), so the node's
+// own 408 arrives first.
+const RequestDeadline = live.MaxTimeout
+
 func (r liveReplica) Do(ctx context.Context, req gcounter.ClientRequest) (gcounter.ClientResponse, error) {
+	ctx, cancel := context.WithTimeout(ctx, RequestDeadline)
+	defer cancel()
 	m, err := r.n.Call(ctx, func(client sim.NodeID, seq uint64) sim.Message {
 		req.Client, req.Seq = client, seq
 		return req

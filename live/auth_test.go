@@ -277,3 +277,65 @@ func TestCleanShutdownSyncsUnderPeriodicSync(t *testing.T) {
 		}
 	}
 }
+
+// TestFullNodeAnswers503AtOnceAndFreesSlotsOnDisconnect: with both its
+// peers down, a node's two client slots are taken by consistent reads
+// that cannot finish; a third request (an increment) is refused with 503
+// at once instead of waiting out its 30 s timeout, and once the two
+// readers hang up their slots are free and an increment succeeds.
+func TestFullNodeAnswers503AtOnceAndFreesSlotsOnDisconnect(t *testing.T) {
+	c, err := StartCluster(ClusterConfig{Protocol: gcounter.Definition, DataDir: t.TempDir(), HTTP: true, ClientSlots: 2,
+		Config: protocol.Config{Nodes: 3, Seed: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.Node(1).Kill()
+	c.Node(2).Kill()
+	n := c.Node(0)
+	op := func(ctx context.Context, f string) (int, error) {
+		req, _ := http.NewRequestWithContext(ctx, "POST", n.URL()+"/op?timeout=30s",
+			strings.NewReader(`{"f":"`+f+`","key":"hits","value":1}`))
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return 0, err
+		}
+		resp.Body.Close()
+		return resp.StatusCode, nil
+	}
+	readers, hangUp := context.WithCancel(context.Background())
+	done := make(chan struct{}, 2)
+	for range 2 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for { // a reader refused while the other took its slot tries again
+				if status, err := op(readers, gcounter.OpConsistentGet); err != nil || status != http.StatusServiceUnavailable {
+					return
+				}
+			}
+		}()
+	}
+	time.Sleep(500 * time.Millisecond) // let the readers take both slots
+	// Both slots are taken once a request is refused.
+	quick, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	status := 0
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if status, err = op(quick, gcounter.OpIncrement); err != nil || status == http.StatusServiceUnavailable {
+			break
+		}
+	}
+	if err != nil || status != http.StatusServiceUnavailable {
+		t.Fatalf("an increment while every slot is busy: %d %v; want 503 well before its 30 s timeout", status, err)
+	}
+	hangUp()
+	<-done
+	<-done
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if status, err = op(quick, gcounter.OpIncrement); err == nil && status == http.StatusOK {
+			return
+		}
+	}
+	t.Fatalf("after the readers hung up: an increment got %d %v; want 200 (their slots freed)", status, err)
+}

@@ -55,15 +55,19 @@ func newClientPool(nodes int, owner sim.NodeID, slots int) *clientPool {
 	return p
 }
 
-// acquire takes an idle client slot, waiting until ctx ends. Slots are
-// reused last-in first-out, so a node with a few concurrent clients uses
-// a few client ids, as a simulation with a few clients does: the
-// protocols keep a table entry per client id.
+// acquire takes an idle client slot, or fails at once (ErrBusy) when
+// every slot is in use: a full node answers 503 rather than leaving a
+// request waiting. Slots are reused last-in first-out, so a node with a
+// few concurrent clients uses a few client ids, as a simulation with a
+// few clients does: the protocols keep a table entry per client id.
 func (p *clientPool) acquire(ctx context.Context) (int, error) {
+	if ctx.Err() != nil {
+		return 0, ctx.Err()
+	}
 	select {
 	case p.busy <- struct{}{}:
-	case <-ctx.Done():
-		return 0, ctx.Err()
+	default:
+		return 0, ErrBusy
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -206,9 +210,11 @@ func (n *Node) Do(ctx context.Context, op sim.Op) (Result, error) {
 	}
 }
 
-// ErrBusy is an operation that found no idle client slot before its
-// deadline: it was never submitted.
-var ErrBusy = errors.New("every client slot was busy until the deadline; not submitted")
+// ErrBusy is an operation that found every client slot in use: it was
+// never submitted. A slot is freed when its operation ends, and an
+// operation ends when its context does (over HTTP: when the client goes
+// away or the request's deadline passes).
+var ErrBusy = errors.New("every client slot is busy; not submitted, try again")
 
 // errGone is an attempt whose node was killed while it waited.
 var errGone = errors.New("the node went down while the operation waited; it may have happened")

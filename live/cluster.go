@@ -45,7 +45,9 @@ type ClusterConfig struct {
 	API func(*Node) http.Handler
 	// RandSeed seeds the nodes' own streams (0: from the clock).
 	RandSeed uint64
-	Logger   *slog.Logger
+	// ClientSlots is each node's NodeConfig.ClientSlots (0: its default).
+	ClientSlots int
+	Logger      *slog.Logger
 	// OnFact sees every fact of every node (see NodeConfig.OnFact).
 	OnFact func(node sim.NodeID, fact any)
 	// Monitor runs the protocol's own invariant monitor (its NewMonitor,
@@ -127,7 +129,8 @@ func StartCluster(cfg ClusterConfig) (*Cluster, error) {
 	for i := range n {
 		nc := NodeConfig{Protocol: cfg.Protocol, Config: cfg.Config, ID: sim.NodeID(i), Peers: peers,
 			Listener: listeners[i], DataDir: filepath.Join(cfg.DataDir, "node-"+strconv.Itoa(i)),
-			API: cfg.API, RandSeed: cfg.RandSeed, Logger: cfg.Logger, OnFact: onFact, Epoch: c.epoch, Secret: cfg.Secret}
+			API: cfg.API, RandSeed: cfg.RandSeed, Logger: cfg.Logger, OnFact: onFact, Epoch: c.epoch, Secret: cfg.Secret,
+			ClientSlots: cfg.ClientSlots}
 		if cfg.HTTP {
 			port, admin := 0, 0
 			if cfg.BasePort != 0 {

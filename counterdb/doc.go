@@ -32,6 +32,10 @@
 //
 // Where this package differs from the reference, on purpose:
 //
+//   - /config's actors must be the cluster's members, named by node id
+//     ("0", "1", ...; API sets them): an actor the cluster does not have
+//     (the README's IP addresses) is 400 naming it, where the reference
+//     would store it and never replicate.
 //   - A wrong method is 405 even before configuration; cowboy's
 //     service_available check would answer 503 first. Knowing the
 //     configuration takes a round trip to the replica, and a wrong method

@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -38,7 +39,12 @@ var ErrUnavailable = errors.New("the replica is unavailable; the request was not
 const MaxBody = 64 << 10
 
 // Handler serves CounterDB's HTTP API from one replica.
-type Handler struct{ replica Replica }
+type Handler struct {
+	replica Replica
+	// actors are the cluster's members as /config must name them (nil:
+	// any list goes to the replica).
+	actors []string
+}
 
 // New returns the handler for replica.
 func New(replica Replica) *Handler { return &Handler{replica: replica} }
@@ -132,6 +138,9 @@ func (h *Handler) request(w http.ResponseWriter, r *http.Request, rt route) (gco
 		if err != nil {
 			return req, http.StatusBadRequest, "body is not a JSON document: " + err.Error()
 		}
+		if reason := h.foreignActors(doc); reason != "" {
+			return req, http.StatusBadRequest, reason
+		}
 		req.Body = doc
 	case gcounter.MethodIncrement:
 		body, status, reason := readBody(w, r)
@@ -142,6 +151,47 @@ func (h *Handler) request(w http.ResponseWriter, r *http.Request, rt route) (gco
 		req.Body = string(body)
 	}
 	return req, 0, ""
+}
+
+// foreignActors names the actors of a /config body that are not this
+// cluster's members: a configuration naming them would be stored and the
+// cluster would never replicate, so it is refused. A body of another
+// shape is the replica's to judge.
+func (h *Handler) foreignActors(doc any) string {
+	if h.actors == nil {
+		return ""
+	}
+	m, ok := doc.(map[string]any)
+	if !ok {
+		return ""
+	}
+	list, ok := m["actors"].([]any)
+	if !ok {
+		return ""
+	}
+	var foreign []string
+	for _, a := range list {
+		s, ok := a.(string)
+		if !ok {
+			return ""
+		}
+		if !slices.Contains(h.actors, s) {
+			foreign = append(foreign, strconv.Quote(s))
+		}
+	}
+	if len(foreign) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("actors %s are not members of this cluster; its members are named by node id: %s",
+		strings.Join(foreign, ", "), strings.Join(quoteAll(h.actors), ", "))
+}
+
+func quoteAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = strconv.Quote(s)
+	}
+	return out
 }
 
 // respond writes the replica's answer: a counter's value as text for 200

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 
 	"github.com/faultline-sim/faultline/live"
 	"github.com/faultline-sim/faultline/protocol/gcounter"
@@ -14,7 +15,16 @@ import (
 // API is CounterDB's HTTP API for a live G-counter node: the
 // live.NodeConfig.API (or ClusterConfig.API) of a gcounter cluster, which
 // simrun serve uses. The node's /admin/ endpoints stay beside it.
-func API(n *live.Node) http.Handler { return New(liveReplica{n}) }
+//
+// /config accepts only the cluster's members as actors, named by node id
+// ("0", "1", ...): any other name is 400, naming it.
+func API(n *live.Node) http.Handler {
+	h := New(liveReplica{n})
+	for i := range n.Config().Nodes {
+		h.actors = append(h.actors, strconv.Itoa(i))
+	}
+	return h
+}
 
 // liveReplica is a live node as a Replica: one raw exchange per request
 // through the node's client slots.

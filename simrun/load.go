@@ -44,7 +44,8 @@ type loadFlags struct {
 	admin        []string // the nodes' admin URLs (default: by serve's port convention)
 	secretFlags  *secretFlags
 	secret       string
-	args         []string // as given, for the rerun line
+	reg          *scenarios.Registry // the program's (nil: Faultline's own)
+	args         []string            // as given, for the rerun line
 }
 
 func parseLoadFlags(args []string, stderr io.Writer) (loadFlags, error) {
@@ -146,10 +147,14 @@ func (f *loadFlags) checkAdmin(faults bool) error {
 func loadScenario(f loadFlags) (*scenarios.Scenario, error) {
 	var s *scenarios.Scenario
 	var err error
+	reg := f.reg
+	if reg == nil {
+		reg = scenarios.BuiltinRegistry()
+	}
 	if f.scenario != "" {
-		s, err = scenarios.Load(f.scenario)
+		s, err = reg.Load(f.scenario)
 	} else {
-		s, err = defaultLoadScenario(f.protocol)
+		s, err = defaultLoadScenario(reg, f.protocol)
 	}
 	if err != nil {
 		return nil, err
@@ -175,8 +180,8 @@ func loadScenario(f loadFlags) (*scenarios.Scenario, error) {
 
 // defaultLoadScenario is PROTOCOL-basic, else the protocol's first
 // built-in scenario without faults, else its first.
-func defaultLoadScenario(protocol string) (*scenarios.Scenario, error) {
-	all, err := scenarios.Builtin()
+func defaultLoadScenario(reg *scenarios.Registry, protocol string) (*scenarios.Scenario, error) {
+	all, err := reg.Scenarios()
 	if err != nil {
 		return nil, err
 	}
@@ -193,7 +198,7 @@ func defaultLoadScenario(protocol string) (*scenarios.Scenario, error) {
 		}
 	}
 	if first == nil {
-		return nil, fmt.Errorf("-protocol %q: expected one of %s", protocol, strings.Join(scenarios.ProtocolNames(), ", "))
+		return nil, fmt.Errorf("-protocol %q: expected one of %s (a protocol with a scenario of its own)", protocol, strings.Join(reg.ProtocolNames(), ", "))
 	}
 	return first, nil
 }
@@ -215,11 +220,12 @@ func parseMix(s string) (map[string]int, error) {
 	return mix, nil
 }
 
-func cmdLoad(args []string, stdout, stderr io.Writer) int {
+func (a *app) cmdLoad(args []string, stdout, stderr io.Writer) int {
 	f, err := parseLoadFlags(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return exitPass
 	}
+	f.reg = a.reg
 	var s *scenarios.Scenario
 	if err == nil {
 		s, err = loadScenario(f)

@@ -39,10 +39,10 @@ func (a *app) commands() []command {
 		{"search", "feedback-guided search for failures from a scenario; finds shrunk into replayable files", a.cmdSearch},
 		{"explore", "explore every schedule of a small scenario within bounds (DPOR); the first violation as a replayable choice file", a.cmdExplore},
 		{"compare", "run protocols side by side under one scenario and write a report", a.cmdCompare},
-		{"validate-live", "run a scenario simulated and live on loopback with the same latency; compare the latencies", cmdValidateLive},
-		{"load", "drive a live cluster with a scenario's workload over HTTP and check the history", cmdLoad},
+		{"validate-live", "run a scenario simulated and live on loopback with the same latency; compare the latencies", a.cmdValidateLive},
+		{"load", "drive a live cluster with a scenario's workload over HTTP and check the history", a.cmdLoad},
 		{"mutate", "plant one bug at a time in a package and score how many its scenarios catch", a.cmdMutate},
-		{"serve", "run a protocol's real nodes as a live cluster over TCP (not deterministic)", cmdServe},
+		{"serve", "run a protocol's real nodes as a live cluster over TCP (not deterministic)", a.cmdServe},
 		{"bench", "sweep open-loop load and write throughput-latency curves (-suite rabia-paper)", cmdBench},
 	}
 }

@@ -37,17 +37,19 @@ type serveFlags struct {
 	secretFlags                                                    *secretFlags
 	secret                                                         string // resolved
 	generated                                                      bool   // secret made here
+	reg                                                            *scenarios.Registry
 }
 
 // cmdServe implements `simrun serve -protocol P -nodes N [-base-port B]
 // [-data DIR]`: the protocol's real nodes on a live cluster in this
 // process, or one node of a cluster of processes with -node I -peers
 // ADDR,... It runs until SIGINT or SIGTERM, then shuts down cleanly.
-func cmdServe(args []string, stdout, stderr io.Writer) int {
+func (a *app) cmdServe(args []string, stdout, stderr io.Writer) int {
 	f, code := parseServeFlags(args, stderr)
 	if code >= 0 {
 		return code
 	}
+	f.reg = a.reg
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return serve(ctx, f, stdout, stderr)
@@ -151,9 +153,13 @@ func (f *serveFlags) check(fs *flag.FlagSet) error {
 
 // config resolves the protocol and its configuration.
 func (f *serveFlags) config() (protocol.Definition, protocol.Config, error) {
-	def, ok := scenarios.BuiltinRegistry().Protocol(f.protocol)
+	reg := f.reg
+	if reg == nil {
+		reg = scenarios.BuiltinRegistry()
+	}
+	def, ok := reg.Protocol(f.protocol)
 	if !ok {
-		return def, protocol.Config{}, fmt.Errorf("-protocol %q: expected one of %s", f.protocol, strings.Join(scenarios.ProtocolNames(), ", "))
+		return def, protocol.Config{}, fmt.Errorf("-protocol %q: expected one of %s", f.protocol, strings.Join(reg.ProtocolNames(), ", "))
 	}
 	cfg := protocol.Config{Nodes: f.nodes, Machine: f.machine, Seed: f.seed}
 	if f.machine == "" && len(def.Machines) > 0 {

@@ -33,6 +33,7 @@ type validateFlags struct {
 	force     bool
 	targets   string
 	secret    *secretFlags
+	reg       *scenarios.Registry // the program's (nil: Faultline's own)
 	latency   time.Duration
 	syncLat   time.Duration
 }
@@ -80,11 +81,12 @@ func parseValidateFlags(args []string, stderr io.Writer) (validateFlags, error) 
 
 // cmdValidateLive runs one scenario simulated and live on loopback with
 // the same injected latency and compares the latency distributions.
-func cmdValidateLive(args []string, stdout, stderr io.Writer) int {
+func (a *app) cmdValidateLive(args []string, stdout, stderr io.Writer) int {
 	f, err := parseValidateFlags(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return exitPass
 	}
+	f.reg = a.reg
 	var s *scenarios.Scenario
 	if err == nil {
 		s, err = validationScenario(f)
@@ -115,7 +117,11 @@ func cmdValidateLive(args []string, stdout, stderr io.Writer) int {
 // latencies would time out every operation at the new latency: it is
 // raised to that.
 func validationScenario(f validateFlags) (*scenarios.Scenario, error) {
-	s, err := scenarios.Load(f.scenario)
+	reg := f.reg
+	if reg == nil {
+		reg = scenarios.BuiltinRegistry()
+	}
+	s, err := reg.Load(f.scenario)
 	if err != nil {
 		return nil, err
 	}

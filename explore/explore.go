@@ -182,8 +182,10 @@ func Run(cfg Config, saved *State) (*Report, error) {
 		res := x.execute(e)
 		if len(e.frames) == 0 { // one execution, no choice at all
 			st := &subtree{Root: 0, Started: true}
+			st.mu.Lock()
 			x.record(st, e, res)
 			st.Finished = true
+			st.mu.Unlock()
 			x.state.Subtrees = []*subtree{st}
 		} else {
 			x.state.Root = e.frames[0]
@@ -214,10 +216,8 @@ func (x *explorer) execute(e *engine) *scenarios.Result {
 	return scenarios.Run(x.s, x.cfg.Seed, opts)
 }
 
-// record counts one finished execution of st.
+// record counts one finished execution of st; st.mu is held.
 func (x *explorer) record(st *subtree, e *engine, res *scenarios.Result) {
-	st.mu.Lock()
-	defer st.mu.Unlock()
 	if e.blocked {
 		st.Blocked++
 		return
@@ -299,7 +299,7 @@ func (x *explorer) endsBefore(i int) bool {
 		if !fin {
 			return false
 		}
-		if v != nil || (x.cfg.MaxExecutions > 0 && execs >= x.cfg.MaxExecutions) ||
+		if v != nil || (x.cfg.MaxExecutions > 0 && execs > x.cfg.MaxExecutions) ||
 			(x.cfg.MaxStates > 0 && int64(len(states)) >= x.cfg.MaxStates) {
 			return true
 		}
@@ -307,13 +307,36 @@ func (x *explorer) endsBefore(i int) bool {
 	return false
 }
 
+// budgetLeft is what -max-executions leaves subtree i: the budget less
+// the executions of the subtrees before it, once they all finished (else
+// the whole budget). A subtree stops one execution past it: that one
+// says the budget was not met exactly (a subtree that finishes first
+// leaves the exploration complete).
+func (x *explorer) budgetLeft(i int) int64 {
+	left := x.cfg.MaxExecutions
+	for _, st := range x.state.Subtrees[:i] {
+		st.mu.Lock()
+		fin, n := st.Finished, st.Executions
+		st.mu.Unlock()
+		if !fin {
+			return x.cfg.MaxExecutions
+		}
+		left -= n
+	}
+	return left
+}
+
 // explore explores subtree i to its end, its violation, a budget of its
 // own (no subtree needs more than the whole exploration's) or a stop.
 func (x *explorer) explore(i int) {
 	st := x.state.Subtrees[i]
 	e := x.newEngine()
-	if len(st.Frames) > 0 {
-		e.frames = st.Frames
+	st.mu.Lock()
+	resume := cloneFrames(st.Frames)
+	st.Started = true
+	st.mu.Unlock()
+	if len(resume) > 0 {
+		e.frames = resume
 	} else {
 		root := *x.state.Root
 		root.Backtrack = slices.Clone(root.Backtrack)
@@ -325,40 +348,48 @@ func (x *explorer) explore(i int) {
 		e.frames = []*frame{&root}
 	}
 	e.fixed = 1
-	st.Started = true
 	since := 0
 	for {
 		if x.cfg.Stop != nil && x.cfg.Stop() {
 			return
 		}
+		left := x.budgetLeft(i)
 		st.mu.Lock()
-		over := (x.cfg.MaxExecutions > 0 && st.Executions >= x.cfg.MaxExecutions) ||
+		over := (x.cfg.MaxExecutions > 0 && st.Executions > left) ||
 			(x.cfg.MaxStates > 0 && int64(len(st.states)) >= x.cfg.MaxStates)
 		st.mu.Unlock()
 		if over {
 			return
 		}
 		res := x.execute(e)
+		frontier := len(e.frames)
+		if e.dpor {
+			e.analyse()
+		}
+		violation := !e.blocked && res.Verdict.Outcome.ExitCode() == 1
+		done := violation || !e.next()
+		// The execution's counts and the prefix to go on from change
+		// together, and the saved prefix is a copy the engine never
+		// touches: a Save from any goroutine sees a state that resumes
+		// without running an execution twice or skipping one.
+		st.mu.Lock()
 		x.record(st, e, res)
+		switch {
+		case done:
+			st.Finished, st.Frames = true, nil
+		case x.cfg.Save != nil:
+			st.Frames = cloneFrames(e.frames)
+		}
+		st.mu.Unlock()
 		if !e.blocked {
 			x.mu.Lock()
 			x.execs++
 			total := x.execs
 			x.mu.Unlock()
 			if x.cfg.Progress != nil {
-				x.cfg.Progress(Progress{Executions: total, Frontier: len(e.frames)})
+				x.cfg.Progress(Progress{Executions: total, Frontier: frontier})
 			}
 		}
-		if e.dpor {
-			e.analyse()
-		}
-		done := st.Violation != nil || !e.next()
-		st.mu.Lock()
-		st.Frames = e.frames
-		if done {
-			st.Finished, st.Frames = true, nil
-		}
-		st.mu.Unlock()
 		if done {
 			x.save(true)
 			return
@@ -373,26 +404,49 @@ func (x *explorer) explore(i int) {
 	}
 }
 
-// save hands the state to cfg.Save.
+// save hands cfg.Save a snapshot of the state: each subtree copied
+// under its lock, so that subtrees still running change nothing Save
+// reads.
 func (x *explorer) save(force bool) {
 	if x.cfg.Save == nil {
 		return
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	snap := &State{Kind: x.state.Kind, Version: x.state.Version, Settings: x.state.Settings, Root: x.state.Root}
 	for _, st := range x.state.Subtrees {
-		st.store()
+		snap.Subtrees = append(snap.Subtrees, st.snapshot())
 	}
-	x.cfg.Save(x.state)
+	x.cfg.Save(snap)
 }
 
-func (st *subtree) store() {
+// snapshot is a copy of st's saved fields (Frames is never written once
+// set: explore sets a new copy).
+func (st *subtree) snapshot() *subtree {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	st.States = map[string]int64{}
-	for h, n := range st.states {
-		st.States[fmt.Sprintf("%016x", h)] = n
+	c := &subtree{Root: st.Root, Finished: st.Finished, Executions: st.Executions, Blocked: st.Blocked, Undecided: st.Undecided,
+		Truncated: st.Truncated, MaxFrames: st.MaxFrames, Hashed: st.Hashed, Frames: st.Frames, Started: st.Started, Violation: st.Violation}
+	if len(st.states) > 0 {
+		c.States = make(map[string]int64, len(st.states))
+		for h, n := range st.states {
+			c.States[fmt.Sprintf("%016x", h)] = n
+		}
 	}
+	return c
+}
+
+// cloneFrames copies a stack of frames for a saved state (the engine
+// goes on changing its own).
+func cloneFrames(fs []*frame) []*frame {
+	if len(fs) == 0 {
+		return nil
+	}
+	out := make([]*frame, len(fs))
+	for i, f := range fs {
+		out[i] = &frame{Options: f.Options, Chosen: f.Chosen, Backtrack: slices.Clone(f.Backtrack), Done: slices.Clone(f.Done)}
+	}
+	return out
 }
 
 func (st *subtree) load() {
@@ -423,7 +477,9 @@ func (x *explorer) report() *Report {
 		limit := st.Executions
 		cut := false
 		if b := x.cfg.MaxExecutions; b > 0 && r.Executions+limit >= b {
-			limit, cut = b-r.Executions, true
+			// a budget met exactly by a subtree that finished cuts nothing
+			cut = r.Executions+limit > b || !st.Finished
+			limit = b - r.Executions
 		}
 		if st.Violation != nil && st.Violation.Execution <= limit {
 			limit, cut = st.Violation.Execution, false

@@ -171,8 +171,12 @@ func runCollect(cfg Config, into map[uint64]bool) (*Report, error) {
 		return nil, err
 	}
 	for _, sub := range st.Subtrees {
-		for h := range sub.states {
-			into[h] = true
+		for h := range sub.States {
+			var v uint64
+			if _, err := fmt.Sscanf(h, "%x", &v); err != nil {
+				return nil, err
+			}
+			into[v] = true
 		}
 	}
 	return rep, nil

@@ -57,3 +57,80 @@ func TestRunReplayOfADamagedFileIsOneLineExit2(t *testing.T) {
 		}
 	}
 }
+
+// TestExploreResumedFromOutEndsWithTheSameCounts: `simrun explore -out
+// DIR` cut short by -max-executions says NOT complete (exit 3); the same
+// command with a larger budget, then with none, goes on from DIR and ends
+// with the summary of an exploration never cut (executions, executions
+// cut by sleep sets, distinct states, subtrees) and its exit code: 0 for
+// register with one crash, 1 for Rabia without persistence (the same
+// first violation, and the same choice file).
+func TestExploreResumedFromOutEndsWithTheSameCounts(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		args []string
+		cuts []string
+		code int
+	}{
+		{"register", []string{"-scenario", "../explore/testdata/register-2.yaml", "-crashes", "1"}, []string{"4", "9"}, exitPass},
+		{"rabia-nopersist", []string{"-scenario", "../explore/testdata/rabia-3-nopersist.yaml", "-depth", "8", "-crashes", "1"}, []string{"2"}, exitFail},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			explore := func(dir string, extra ...string) (int, string) {
+				args := append(append([]string{"explore", "-parallel", "2", "-out", dir}, c.args...), extra...)
+				var out, errb bytes.Buffer
+				code := run(args, &out, &errb)
+				return code, out.String() + errb.String()
+			}
+			wholeDir, cutDir := filepath.Join(t.TempDir(), "whole"), filepath.Join(t.TempDir(), "cut")
+			code, whole := explore(wholeDir)
+			if code != c.code {
+				t.Fatalf("uninterrupted: exit %d, want %d:\n%s", code, c.code, whole)
+			}
+			for _, b := range c.cuts {
+				code, out := explore(cutDir, "-max-executions", b)
+				if code != exitUnknown || !strings.Contains(out, "explored "+b+" executions") || !strings.Contains(out, "NOT complete") {
+					t.Fatalf("-max-executions %s: exit %d, want 3, %s executions and NOT complete:\n%s", b, code, b, out)
+				}
+			}
+			code, resumed := explore(cutDir)
+			if code != c.code || !strings.Contains(resumed, "resuming "+cutDir) {
+				t.Fatalf("resumed: exit %d, want %d, and resuming %s:\n%s", code, c.code, cutDir, resumed)
+			}
+			if a, b := summary(whole), summary(resumed); a == "" || a != b {
+				t.Fatalf("resumed through budgets %v:\n  %s\nuninterrupted:\n  %s", c.cuts, b, a)
+			}
+			if c.code == exitFail {
+				a, b := violationLine(whole), violationLine(resumed)
+				if a == "" || a != b {
+					t.Fatalf("resumed: %q; uninterrupted: %q", b, a)
+				}
+				name := "explore-rabia-3-nopersist-seed1-choices.yaml"
+				wa, _ := os.ReadFile(filepath.Join(wholeDir, name))
+				wb, _ := os.ReadFile(filepath.Join(cutDir, name))
+				if len(wa) == 0 || !bytes.Equal(wa, wb) {
+					t.Fatalf("the choice files differ (or are missing):\n%s\n---\n%s", wa, wb)
+				}
+			}
+		})
+	}
+}
+
+// summary is explore's first stdout line without its time and rate.
+func summary(out string) string {
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, "explore ") && strings.Contains(l, " subtrees, ") {
+			return l[:strings.Index(l, " subtrees, ")]
+		}
+	}
+	return ""
+}
+
+func violationLine(out string) string {
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, "violation at execution ") {
+			return l
+		}
+	}
+	return ""
+}

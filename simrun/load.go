@@ -269,6 +269,16 @@ func runLoad(ctx context.Context, f loadFlags, s *scenarios.Scenario, cfg load.C
 		}
 		defer admin.SetBase(context.Background(), load.Filter{})
 	}
+	// The checks assume every key starts empty: a cluster holding data
+	// would fail them falsely.
+	holding, perr := load.Holding(ctx, cfg.Driver, f.targets, scenarios.NewWorkload(s.Workload), f.seed)
+	switch {
+	case perr != nil:
+		fmt.Fprintf(stdout, "  note: could not read the cluster's state before the run: %v\n", firstLine(perr.Error()))
+	case holding != "":
+		fmt.Fprintf(stderr, "simrun load: the cluster already holds data (%s), and the checks assume an empty start; start it fresh: stop it and remove its -data directory (docker compose down -v), then run again\n", holding)
+		return exitUsage
+	}
 	res, err := load.Run(ctx, cfg)
 	if err != nil {
 		fmt.Fprintf(stderr, "simrun load: %v\n", err)

@@ -30,12 +30,18 @@
 //
 // # Checking
 //
-// CheckOperations (CheckLinearizable for a History) runs under a Deadline
-// the caller supplies (this package never reads the clock): parts are
-// checked round-robin with doubling time slices, long parts a segment at a
-// time with exact configurations carried across cuts, and localization of a
-// violation gets a bounded share of what is left. Out of time, or with no
-// operations, the verdict is Unknown.
+// CheckOperationsBudget (CheckLinearizableBudget for a History) runs within
+// a Budget of counts: model steps for the whole check, and the memory one
+// porcupine search may hold, counted in cache entries. Parts are checked
+// round-robin with doubling slices of steps, long parts a segment at a time
+// with exact configurations carried across cuts, and localization of a
+// violation gets a bounded share of the steps left. Nothing in it depends
+// on the machine's speed, so a history gets the same verdict, naming the
+// same part and prefix, on every run at any load. Out of budget, or with
+// no operations, the verdict is Unknown. A wall-clock Deadline the caller
+// supplies (this package never reads the clock) is only a backstop, for
+// callers outside the simulation: CheckOperations and CheckLinearizable
+// take one beside the default Budget.
 //
 // # Models
 //
@@ -53,6 +59,7 @@
 //
 // The checker sees only plain data: histories, logs, hashes. It never
 // depends on a protocol's internals, reads the clock, or starts goroutines
-// (porcupine's own timeout is the one exception). A checker that cannot
+// (porcupine runs each search in a goroutine of its own, and its timeout
+// serves the wall backstop). A checker that cannot
 // decide says Unknown, which is never a pass.
 package checker

@@ -1,6 +1,7 @@
 package checker
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -14,17 +15,16 @@ import (
 // Deadline reports how much wall-clock time a check has left; zero or less
 // means none. The checker runs inside simulations and must not read the
 // clock (sim/lint_test.go), so its caller supplies one, e.g. built on
-// time.Until. One Deadline bounds a whole check: the plain check, then
-// localization within its share. A nil Deadline never ends, and then
-// nothing but porcupine's own effort bounds a check.
+// time.Until. A Deadline is only ever a backstop (see Budget.Wall): what a
+// check decides within it is bounded by counts. A nil Deadline never ends.
 type Deadline func() time.Duration
 
 // Within returns a Deadline timeout after now on the clock now, which a
 // caller outside the simulation passes as time.Now. A timeout of zero or
-// less never ends, but is still clocked, so localization keeps to its share.
+// less never ends.
 func Within(timeout time.Duration, now func() time.Time) Deadline {
 	if timeout <= 0 {
-		timeout = math.MaxInt64 / 2
+		return nil
 	}
 	start := now()
 	return func() time.Duration { return timeout - now().Sub(start) }
@@ -37,14 +37,142 @@ func (d Deadline) left() time.Duration {
 	return d()
 }
 
-// within returns a deadline that ends after at most budget from now, or
-// with d, whichever is first.
-func (d Deadline) within(budget time.Duration) Deadline {
-	if d == nil {
-		return nil
+// Budget bounds a linearizability check by counts, so that the same
+// history gets the same verdict, naming the same failing part and prefix,
+// on an idle laptop and on a CI machine at load 40: nothing in it depends
+// on how fast the machine is.
+//
+// Steps bounds the model steps (calls of the model's Step, porcupine's unit
+// of search) the whole check may take: the plain check, then localization
+// within its share. Memory bounds what one porcupine search may hold in its
+// cache of visited configurations, counted as accepted steps times the size
+// of one cache entry (a bitset of the search's operations plus a fixed
+// overhead), so a history whose search would need gigabytes ends Unknown
+// at a deterministic point instead. Zero means the default (DefaultSteps,
+// DefaultMemory); the Unknown verdict says which bound was reached.
+//
+// Wall is an optional backstop for callers outside the simulation
+// (simrun check, the live checker); the simulator never sets one. When it
+// passes during the plain check the verdict is Unknown; when it passes
+// during localization the violation stands but names no part or prefix,
+// so a named failure is always the one the counted search finds.
+type Budget struct {
+	Steps  int64
+	Memory int64
+	Wall   Deadline
+}
+
+// The default Budget: about 20 s of search on one idle core for the
+// register model, far more than any golden history or simulated run needs
+// (the largest takes a few million steps), and a cache bounded well below
+// a CI machine's memory.
+const (
+	DefaultSteps  = 100_000_000
+	DefaultMemory = 512 << 20
+)
+
+// cacheEntryBytes is what one porcupine cache entry costs beside its
+// bitset: the entry (bitset slice header and state interface), its share of
+// the bucket and map, and the boxed state.
+const cacheEntryBytes = 96
+
+// meter is a check's budget in use.
+type meter struct {
+	left    int64 // model steps left
+	memory  int64 // bytes one porcupine search may cache
+	wall    Deadline
+	wallOut bool // the wall backstop passed
+	memOut  bool // a search was cut by the memory bound
+	stepOut bool // a search was cut by the step budget (of the check or of its slice)
+	lastMem bool // the last search was cut by the memory bound
+}
+
+func newMeter(b Budget) *meter {
+	m := &meter{left: b.Steps, memory: b.Memory, wall: b.Wall}
+	if m.left <= 0 {
+		m.left = DefaultSteps
 	}
-	end := max(d()-budget, 0) // what d will have left when this one ends
-	return func() time.Duration { return d() - end }
+	if m.memory <= 0 {
+		m.memory = DefaultMemory
+	}
+	return m
+}
+
+// out says the check can take no more steps.
+func (m *meter) out() bool {
+	if !m.wallOut && m.wall != nil && m.wall() <= 0 {
+		m.wallOut = true
+	}
+	return m.left <= 0 || m.wallOut
+}
+
+// search runs one porcupine search of ops under model pm, taking at most
+// limit steps of what the check has left. Porcupine's own bound is a wall
+// timeout, which would make the result depend on the machine, so the model
+// is wrapped: its Step counts, and once past the step limit or the memory
+// bound it refuses every further step. Porcupine's search is a
+// deterministic depth-first walk (one goroutine per partition, and parts
+// are never partitioned again here), so which step crosses the limit is the
+// same on every run; from then on refusals only unwind the search, which
+// ends with no linearization found, and that result is reported as
+// Unknown, never Illegal. A search that found a linearization before the
+// limit is Ok: the limit cuts nothing it needed. Only the wall backstop, if
+// any, is passed to porcupine as its timeout.
+func (m *meter) search(pm porcupine.Model, ops []porcupine.Operation, limit int64) porcupine.CheckResult {
+	limit = min(limit, m.left)
+	if limit <= 0 || m.out() {
+		m.stepOut = m.stepOut || !m.wallOut
+		return porcupine.Unknown
+	}
+	maxCached := m.memory / (8*int64((len(ops)+63)/64) + cacheEntryBytes)
+	step := pm.Step
+	if step == nil {
+		ctx, sc := context.Background(), pm.StepContext
+		step = func(s, in, out any) (bool, any) { return sc(ctx, s, in, out) }
+	}
+	var steps, accepted int64
+	var cut, memCut bool
+	pm.StepContext = nil
+	pm.Step = func(state, input, output any) (bool, any) {
+		if cut {
+			return false, state
+		}
+		if steps++; steps > limit {
+			cut = true
+			return false, state
+		}
+		ok, next := step(state, input, output)
+		if ok {
+			if accepted++; accepted > maxCached {
+				cut, memCut = true, true
+				return false, state
+			}
+		}
+		return ok, next
+	}
+	m.lastMem = false
+	var timeout time.Duration // none: porcupine waits for its search
+	if m.wall != nil {
+		if timeout = m.wall(); timeout <= 0 {
+			m.wallOut = true
+			return porcupine.Unknown
+		}
+	}
+	r := porcupine.CheckOperationsTimeout(pm, ops, timeout)
+	if r == porcupine.Unknown { // the wall backstop: the search may still be unwinding, so its counts are not read
+		m.wallOut, m.left = true, 0
+		return r
+	}
+	m.left -= min(steps, limit)
+	if r == porcupine.Illegal && cut {
+		if memCut {
+			m.memOut, m.lastMem = true, true
+		} else {
+			m.stepOut = true
+		}
+		return porcupine.Unknown
+	}
+	return r
 }
 
 // LinearizabilityInfo describes what CheckLinearizable checked and, after a
@@ -54,6 +182,9 @@ type LinearizabilityInfo struct {
 	Model      string
 	Operations int // operations checked; a fail without an error code is dropped
 	Partitions int // independent parts checked (one per key for kv)
+	// Steps is how many model steps the check took, localization included:
+	// a count, the same on every run, which a Budget bounds.
+	Steps int64
 
 	// The fields below are set only for a violation.
 	Partition    string // the failing part, e.g. `key "x"`; "" when unpartitioned
@@ -83,15 +214,16 @@ var (
 	// maxOpen bounds the operations in flight at a cut: configurations
 	// carried across it grow with 2^open.
 	maxOpen = 4
-	// firstSlice is the time each part may take in the first round of a
-	// sweep; it doubles every round.
-	firstSlice = 10 * time.Millisecond
-	// Localization may take locFactor times what the plain check took, and
-	// at least locFloor, within the deadline: its binary search makes
-	// about log2(returns) checks of prefixes, each costing at most about
-	// what the plain check cost, so 32 leaves room up to a million returns.
-	locFactor = 32
-	locFloor  = time.Second
+	// firstSlice is the model steps each porcupine search of a part may
+	// take in the first round of a sweep; it doubles every round.
+	firstSlice int64 = 50_000
+	// Localization may take locFactor times the steps the plain check
+	// took, and at least locFloor, within the budget: its binary search
+	// makes about log2(returns) checks of prefixes, each costing at most
+	// about what the plain check cost, so 32 leaves room up to a million
+	// returns.
+	locFactor int64 = 32
+	locFloor  int64 = 5_000_000
 )
 
 // maxLocalized bounds how many failing parts are narrowed down: enough to
@@ -100,29 +232,43 @@ var (
 const maxLocalized = 8
 
 // CheckLinearizable decides whether h is linearizable under the named
-// model, within d; see CheckOperations. A history the model cannot read
-// (see ValidateHistory) is Unknown, with the reason in the detail.
+// model, within the default Budget and the wall backstop d (nil: none);
+// see CheckOperationsBudget. A history the model cannot read (see
+// ValidateHistory) is Unknown, with the reason in the detail.
 func CheckLinearizable(name string, h History, d Deadline) (Verdict, LinearizabilityInfo) {
-	return builtinModels.CheckLinearizable(name, h, d)
+	return builtinModels.CheckLinearizableBudget(name, h, Budget{Wall: d})
 }
 
-// CheckOperations decides whether the operations are linearizable. Parts
-// (keys, for kv) are checked round-robin, each porcupine call bounded by a
-// slice of time that doubles every round, so a part that fails fast is
-// found whatever slow parts come before it, and all parts share d. When d
-// passes first the verdict is Unknown, never Pass; so is a history with no
-// operations. After a violation, localization gets locFactor times what
-// the check took (at least locFloor, at most what is left of d): it finds
-// the failing parts and binary-searches the smallest failing prefix, so the
-// verdict names the part and the first bad event; it takes at most half
-// of what is left, leaving the rest to the picture. It never builds a
+// CheckLinearizableBudget is CheckLinearizable within b.
+func CheckLinearizableBudget(name string, h History, b Budget) (Verdict, LinearizabilityInfo) {
+	return builtinModels.CheckLinearizableBudget(name, h, b)
+}
+
+// CheckOperations is CheckOperationsBudget within the default Budget and
+// the wall backstop d (nil: none).
+func CheckOperations(o *Operations, d Deadline) (Verdict, LinearizabilityInfo) {
+	return CheckOperationsBudget(o, Budget{Wall: d})
+}
+
+// CheckOperationsBudget decides whether the operations are linearizable.
+// Parts (keys, for kv) are checked round-robin, each porcupine search
+// bounded by a slice of model steps that doubles every round, so a part
+// that fails fast is found whatever slow parts come before it, and all
+// parts share b. When b runs out first the verdict is Unknown, never Pass;
+// so is a history with no operations. After a violation, localization gets
+// locFactor times the steps the check took (at least locFloor, at most
+// half of what is left): it finds the failing parts and binary-searches the
+// smallest failing prefix, so the verdict names the part and the first bad
+// event. Every bound is a count (see Budget), so the verdict and what it
+// names are the same on every run, however loaded the machine; only b.Wall,
+// a backstop, can cut a check short by time. It never builds a
 // visualization: see WriteVisualization.
 //
 // Info operations, and invocations still open when the history ends, are
 // pending forever: they may or may not have happened. A fail with an error
 // code is a completed operation whose result is that error; a fail without
 // one did not happen and is dropped.
-func CheckOperations(o *Operations, d Deadline) (Verdict, LinearizabilityInfo) {
+func CheckOperationsBudget(o *Operations, b Budget) (Verdict, LinearizabilityInfo) {
 	info := LinearizabilityInfo{Model: o.spec.name, FirstBad: -1, Operations: o.Len()}
 	v := Verdict{Property: "linearizability"}
 	if o.Len() == 0 {
@@ -142,27 +288,35 @@ func CheckOperations(o *Operations, d Deadline) (Verdict, LinearizabilityInfo) {
 		v.Detail = fmt.Sprintf("none of the %s completed (every outcome is unknown), so nothing was checked; a history without completions is not a pass", plural(o.Len(), "operation"))
 		return v, info
 	}
-	c := newLinCheck(o)
+	c := newLinCheck(o, newMeter(b))
 	info.model, info.Partitions = c.model, len(c.parts)
-	start := d.left()
-	undecided := c.sweep(d, 1)
+	start := c.m.left
+	undecided := c.sweep(1)
 	switch {
 	case c.failed() > 0:
 		v.Outcome = Violation
-		spent := start - d.left()
-		share := min(max(time.Duration(locFactor)*spent, locFloor), d.left()/2) // the rest is the picture's
-		c.localize(&v, &info, d.within(share))
+		share := min(max(locFactor*(start-c.m.left), locFloor), c.m.left/2)
+		c.localize(&v, &info, share)
 	case undecided:
 		v.Outcome = Unknown
-		v.Detail = fmt.Sprintf("the check did not finish in time (%s in %s, %d undecided)", plural(o.Len(), "operation"), plural(len(c.parts), "part"), c.undecided())
+		why := fmt.Sprintf("its budget of %d model steps ran out", start)
+		switch {
+		case c.m.wallOut:
+			why = "the wall-clock limit passed"
+		case c.m.memOut && c.m.left > 0:
+			why = fmt.Sprintf("a search needed more than the %s of visited states its budget allows", sizeOf(c.m.memory))
+		}
+		v.Detail = fmt.Sprintf("the check did not finish in time: %s (%s in %s, %d undecided)", why, plural(o.Len(), "operation"), plural(len(c.parts), "part"), c.undecided())
 	default:
 		v.Detail = fmt.Sprintf("%s in %s are linearizable", plural(o.Len(), "operation"), plural(len(c.parts), "part"))
 	}
+	info.Steps = start - c.m.left
 	return v, info
 }
 
 // linCheck is one check in progress.
 type linCheck struct {
+	m     *meter
 	o     *Operations
 	model porcupine.Model
 	parts []part
@@ -197,10 +351,11 @@ type progress struct {
 	retried      int        // the last segment whose failure was retried by rebuild
 	back         int        // how many segments back rebuild went for it
 	done, failed bool
+	stuck        bool // a search of this part needed more memory than the budget allows: undecided for good
 }
 
-func newLinCheck(o *Operations) *linCheck {
-	c := &linCheck{o: o, model: o.spec.model()}
+func newLinCheck(o *Operations, m *meter) *linCheck {
+	c := &linCheck{m: m, o: o, model: o.spec.model()}
 	c.model.DescribeOperationMetadata = func(m any) string { return fmt.Sprintf("process %v", m) }
 	c.model.Partition, c.model.PartitionEvent = nil, nil // parts are cut here, and checked one porcupine call at a time
 	c.partition()
@@ -295,45 +450,65 @@ func (c *linCheck) undecided() int {
 	return n
 }
 
+// searching counts the parts still being searched: undecided and not stuck.
+func (c *linCheck) searching() int {
+	n := 0
+	for _, pr := range c.prog {
+		if !pr.done && !pr.stuck {
+			n++
+		}
+	}
+	return n
+}
+
 // sweep advances the undecided parts round-robin until want of them are
-// known to fail, every part is decided, or d passes (undecided is then
-// true). Each porcupine call gets a slice of time that doubles every round,
-// so at most about half the effort on a slow part is spent on attempts that
-// timed out; the last undecided part gets all the time there is.
-func (c *linCheck) sweep(d Deadline, want int) (undecided bool) {
+// known to fail, every part is decided, or the budget runs out (undecided
+// is then true). Each porcupine search gets a slice of model steps that
+// doubles every round, so at most about half the effort on a slow part is
+// spent on attempts that were cut; the last undecided part gets all the
+// steps there are. A part whose search needs more memory than the budget
+// allows is stuck: undecided, and not searched again.
+func (c *linCheck) sweep(want int) (undecided bool) {
 	for slice := firstSlice; ; slice *= 2 {
 		more := false
 		for i := range c.parts {
-			if c.prog[i].done {
+			if c.prog[i].done || c.prog[i].stuck {
 				continue
 			}
 			t := slice
-			if c.undecided() == 1 {
+			if c.searching() == 1 {
 				t = math.MaxInt64 // nothing else to wait for
 			}
-			if c.advance(i, t, d) == porcupine.Unknown {
-				more = true
-			} else if c.failed() >= want {
-				return false
+			switch c.advance(i, t) {
+			case porcupine.Unknown:
+				if c.m.lastMem {
+					c.prog[i].stuck = true
+				} else {
+					more = true
+				}
+			default:
+				if c.failed() >= want {
+					return false
+				}
 			}
-			if d.left() <= 0 {
+			if c.m.out() {
 				return c.undecided() > 0
 			}
 		}
 		if !more {
-			return false
+			return c.undecided() > 0
 		}
 	}
 }
 
 // advance checks the segments of part i in turn, each porcupine call
-// bounded by slice and d. It returns Ok or Illegal once the part is
-// decided, Unknown if a call ran out of time.
-func (c *linCheck) advance(i int, slice time.Duration, d Deadline) porcupine.CheckResult {
+// bounded by slice steps and the budget. It returns Ok or Illegal once
+// the part is decided, Unknown if a search was cut.
+func (c *linCheck) advance(i int, slice int64) porcupine.CheckResult {
 	p, pr := &c.parts[i], &c.prog[i]
 	for {
-		t := min(slice, d.left())
-		if t <= 0 {
+		t := slice
+		if c.m.out() {
 			return porcupine.Unknown
 		}
 		k := pr.seg
@@ -372,7 +547,7 @@ func (c *linCheck) advance(i int, slice time.Duration, d Deadline) porcupine.Che
 // then twice as far each time the segment fails again, until it starts
 // from an exact set. It returns Illegal if a segment on the way fails from
 // an exact set (pr then names it).
-func (c *linCheck) rebuild(p *part, pr *progress, t time.Duration) porcupine.CheckResult {
+func (c *linCheck) rebuild(p *part, pr *progress, t int64) porcupine.CheckResult {
 	k := pr.seg
 	if pr.retried != k {
 		pr.retried, pr.back = k, 0
@@ -445,12 +620,12 @@ func (c *linCheck) prefixOps(p *part, k int, cf config, cut int32) []porcupine.O
 
 // prefixCheck decides whether the prefix ending before cut is linearizable
 // from one of the configurations.
-func (c *linCheck) prefixCheck(p *part, k int, configs []config, cut int32, t time.Duration) porcupine.CheckResult {
+func (c *linCheck) prefixCheck(p *part, k int, configs []config, cut int32, t int64) porcupine.CheckResult {
 	result := porcupine.Illegal
 	for _, cf := range configs {
 		m := c.model
 		m.Init = func() any { return cf.state }
-		switch porcupine.CheckOperationsTimeout(m, c.prefixOps(p, k, cf, cut), t) {
+		switch c.m.search(m, c.prefixOps(p, k, cf, cut), t) {
 		case porcupine.Ok:
 			return porcupine.Ok
 		case porcupine.Unknown:
@@ -468,7 +643,7 @@ func (c *linCheck) prefixCheck(p *part, k int, configs []config, cut int32, t ti
 // accepting it gives a witness. Operations in flight at the cut may take
 // effect before it or after; the state carries which did. No
 // configurations means the segment cannot be linearized from configs.
-func (c *linCheck) endConfigs(p *part, k int, configs []config, witness bool, t time.Duration) ([]config, porcupine.CheckResult) {
+func (c *linCheck) endConfigs(p *part, k int, configs []config, witness bool, t int64) ([]config, porcupine.CheckResult) {
 	end := c.o.ops[p.ops[p.cuts[k+1]]].call
 	var next []config
 	seen := map[uint64][]int{} // hash -> indices in next
@@ -477,7 +652,7 @@ func (c *linCheck) endConfigs(p *part, k int, configs []config, witness bool, t 
 		var ends []probed
 		m := c.probeModel(cf.state, &ends, witness)
 		ops = append(ops, porcupine.Operation{Input: probeInput{}, Call: int64(end), Output: Output{}, Return: math.MaxInt64})
-		if porcupine.CheckOperationsTimeout(m, ops, t) == porcupine.Unknown {
+		if c.m.search(m, ops, t) == porcupine.Unknown {
 			return nil, porcupine.Unknown
 		}
 		if witness && len(ends) > 0 {
@@ -632,26 +807,36 @@ func (s *spec) validateEvent(ev Event) error {
 	return nil
 }
 
-// localize narrows the violation down within d: it binary-searches the
-// smallest failing prefix of the part the check found failing first, then
-// looks for up to maxLocalized failing parts in all, narrows them too and
-// names the failure that ends earliest in the history.
-func (c *linCheck) localize(v *Verdict, info *LinearizabilityInfo, d Deadline) {
+// localize narrows the violation down within share model steps: it
+// binary-searches the smallest failing prefix of the part the check found
+// failing first, then looks for up to maxLocalized failing parts in all,
+// narrows them too and names the failure that ends earliest in the
+// history. Every step of it is counted, so what it names is the same on
+// every run; if the wall backstop passes meanwhile, it names nothing
+// rather than whatever it had reached by then.
+func (c *linCheck) localize(v *Verdict, info *LinearizabilityInfo, share int64) {
+	rest := c.m.left - share
+	c.m.left = share
+	defer func() { c.m.left += rest }()
 	narrowed := make([]bool, len(c.parts))
 	narrowFailed := func() {
 		for i := range c.parts {
 			if c.prog[i].failed && !narrowed[i] && info.FailingParts < maxLocalized {
 				narrowed[i] = true
 				info.FailingParts++
-				c.narrow(i, info, d)
+				c.narrow(i, info)
 			}
 		}
 	}
 	narrowFailed()
-	if c.sweep(d, maxLocalized) {
+	if c.sweep(maxLocalized) {
 		info.CutShort = true
 	}
 	narrowFailed()
+	if c.m.wallOut {
+		info.CutShort, info.FailingParts = true, 0
+		info.Partition, info.FirstBad, info.PrefixEvents, info.prefixOps, info.ops = "", -1, 0, 0, nil
+	}
 	v.Detail = violationDetail(info)
 	if info.FirstBad >= 0 {
 		x := c.returning(int32(info.FirstBad))
@@ -666,8 +851,8 @@ func (c *linCheck) localize(v *Verdict, info *LinearizabilityInfo, d Deadline) {
 
 // narrow finds part i's smallest failing prefix and keeps it in info if it
 // ends before the one kept so far.
-func (c *linCheck) narrow(i int, info *LinearizabilityInfo, d Deadline) {
-	cut, ok := c.smallestFailingCut(i, d)
+func (c *linCheck) narrow(i int, info *LinearizabilityInfo) {
+	cut, ok := c.smallestFailingCut(i)
 	if !ok {
 		info.CutShort = true
 		return
@@ -690,8 +875,8 @@ func (c *linCheck) narrow(i int, info *LinearizabilityInfo, d Deadline) {
 // be placed last), so the search is sound. The answer is at most one past
 // the last known return among the segment's operations: by then every
 // operation that made the segment fail has returned. ok is false if a check
-// ran out of time.
-func (c *linCheck) smallestFailingCut(i int, d Deadline) (cut int32, ok bool) {
+// ran out of budget.
+func (c *linCheck) smallestFailingCut(i int) (cut int32, ok bool) {
 	p, pr := &c.parts[i], &c.prog[i]
 	k := pr.seg
 	last := int32(-1)
@@ -722,11 +907,10 @@ func (c *linCheck) smallestFailingCut(i int, d Deadline) (cut int32, ok bool) {
 	lo, hi := 0, len(rets) // the answer is rets[j]+1 for the smallest failing j in [lo, hi)
 	for lo < hi {
 		mid := (lo + hi) / 2
-		t := d.left()
-		if t <= 0 {
+		if c.m.out() {
 			return 0, false
 		}
-		switch c.prefixCheck(p, k, pr.starts[pr.seg], rets[mid]+1, t) {
+		switch c.prefixCheck(p, k, pr.starts[pr.seg], rets[mid]+1, math.MaxInt64) {
 		case porcupine.Illegal:
 			hi = mid
 		case porcupine.Ok:
@@ -816,6 +1000,13 @@ func WriteVisualization(w io.Writer, info LinearizabilityInfo, timeout time.Dura
 		return fmt.Errorf("visualization search timed out after %v: %w", timeout, ErrPartialVisualization)
 	}
 	return nil
+}
+
+func sizeOf(bytes int64) string {
+	if bytes >= 1<<20 {
+		return fmt.Sprintf("%d MB", bytes>>20)
+	}
+	return fmt.Sprintf("%d bytes", bytes)
 }
 
 func plural(n int, noun string) string {

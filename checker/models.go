@@ -185,12 +185,18 @@ func (ms *Models) Porcupine(name string) (porcupine.Model, error) {
 // CheckLinearizable is the package's CheckLinearizable for a model of the
 // set.
 func (ms *Models) CheckLinearizable(name string, h History, d Deadline) (Verdict, LinearizabilityInfo) {
+	return ms.CheckLinearizableBudget(name, h, Budget{Wall: d})
+}
+
+// CheckLinearizableBudget is the package's CheckLinearizableBudget for a
+// model of the set.
+func (ms *Models) CheckLinearizableBudget(name string, h History, b Budget) (Verdict, LinearizabilityInfo) {
 	o, err := ms.OperationsOf(name, h)
 	if err != nil {
 		v := Verdict{Outcome: Unknown, Property: "linearizability", Detail: "cannot check: " + err.Error()}
 		return v, LinearizabilityInfo{Model: name, FirstBad: -1}
 	}
-	return CheckOperations(o, d)
+	return CheckOperationsBudget(o, b)
 }
 
 // OperationsOf is the package's OperationsOf for a model of the set.

@@ -162,7 +162,16 @@ type Checks struct {
 	// recovery window to complete (not time out).
 	Liveness bool          `yaml:"liveness,omitempty"`
 	Recovery time.Duration `yaml:"recovery,omitempty"` // default: a quarter of the heal phase
-	// Timeout bounds the linearizability check; past it the verdict is unknown.
+	// MaxCheckSteps bounds the linearizability check in model steps
+	// (porcupine's unit of search; see checker.Budget), a count, so the
+	// verdict is the same on every machine at any load; past it the
+	// verdict is unknown. 0: checker.DefaultSteps.
+	MaxCheckSteps int64 `yaml:"max_check_steps,omitempty"`
+	// Timeout is a wall-clock backstop for checking the history of a live
+	// run (simrun load). The simulator's check never reads it: a verdict
+	// that depended on the machine's speed would not reproduce from its
+	// seed, so that check is bounded by MaxCheckSteps alone. Older files
+	// that set it stay valid.
 	Timeout time.Duration `yaml:"timeout,omitempty"`
 	// Availability, if positive, turns on the availability oracle with
 	// this bound: every write invoked at least Recovery after the heal

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/faultline-sim/faultline/checker"
 	"github.com/faultline-sim/faultline/faults"
 	"github.com/faultline-sim/faultline/protocol"
 	"github.com/faultline-sim/faultline/sim"
@@ -328,6 +329,9 @@ func (s *Scenario) validatePhases() error {
 	}
 	if s.Checks.Timeout < 0 || s.Checks.Recovery < 0 {
 		return fmt.Errorf("checks: timeout and recovery must not be negative")
+	}
+	if s.Checks.MaxCheckSteps < 0 {
+		return fmt.Errorf("checks.max_check_steps: %d is negative; expected a count of model steps, or 0 for the default (%d)", s.Checks.MaxCheckSteps, checker.DefaultSteps)
 	}
 	models := s.Registry().Models()
 	if s.Checks.Model != "" && !models.Has(s.Checks.Model) {

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,7 +20,7 @@ import (
 // codes come from Outcome.ExitCode.
 const checkExitUsage = 2
 
-// cmdCheck implements `simrun check -model M [-format F] [-timeout D] [-max-ops N] [-viz FILE] [-convert FILE] HISTORY`:
+// cmdCheck implements `simrun check -model M [-format F] [-max-steps N] [-timeout D] [-max-ops N] [-viz FILE] [-convert FILE] HISTORY`:
 // it reads a history recorded anywhere, as JSON Lines or as Jepsen's and
 // Maelstrom's EDN, and decides whether it is linearizable. Exit 0 linearizable, 1 not (the failing part and first bad
 // event are printed and porcupine's picture is written), 2 bad input, 3
@@ -33,12 +34,13 @@ func (a *app) cmdCheck(args []string, stdout, stderr io.Writer) int {
 	model := fs.String("model", "", "model of the history: "+strings.Join(models.Names(), ", "))
 	timeout := fs.Duration("timeout", 30*time.Second, "give up (exit 3) after this long, reading, checking and drawing included; 0 means never")
 	maxOps := fs.Int("max-ops", 5_000_000, "give up (exit 3) on a history with more operations than this; 0 means no limit")
+	maxSteps := fs.Int64("max-steps", checker.DefaultSteps, "give up (exit 3) after this many model steps of search, localization included: a count, so the verdict and the failing part and prefix it names are the same on every run; -timeout is only a backstop")
 	viz := fs.String("viz", "", "write the visualization of a violation here (default: the history's file name plus .html in the current directory, e.g. h.jsonl.html for dir/h.jsonl, or a numbered variant that clobbers nothing)")
 	force := fs.Bool("force", false, "replace a -viz or -convert file that simrun did not write (default: refuse it and leave it as it is)")
 	formatFlag := fs.String("format", "auto", "history format: jsonl (ours), edn (Jepsen's and Maelstrom's history.edn), or auto (from the content)")
 	convert := fs.String("convert", "", "also write the history to this file: EDN in Jepsen's shape for a .edn name, else JSON Lines")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: %s check -model %s [-format auto|jsonl|edn] [-timeout 30s] [-max-ops N] [-viz out.html] [-convert out.edn] [-force] HISTORY\n", invoke.Program(), strings.Join(models.Names(), "|"))
+		fmt.Fprintf(stderr, "usage: %s check -model %s [-format auto|jsonl|edn] [-max-steps N] [-timeout 30s] [-max-ops N] [-viz out.html] [-convert out.edn] [-force] HISTORY\n", invoke.Program(), strings.Join(models.Names(), "|"))
 		fmt.Fprintf(stderr, "\nHISTORY is recorded anywhere: JSON Lines, one operation a line, as `%s` writes\n(a scenario's machine is its model), or a Jepsen/Maelstrom history.edn.\n\n",
 			invoke.Command("simrun run -scenario "+a.exampleScenario()+" -seed 1 -history h.jsonl"))
 		fs.PrintDefaults()
@@ -60,6 +62,10 @@ func (a *app) cmdCheck(args []string, stdout, stderr io.Writer) int {
 	}
 	if *timeout < 0 || *maxOps < 0 {
 		fmt.Fprintf(stderr, "simrun check: -timeout %v, -max-ops %d: expected zero (no limit) or more\n", *timeout, *maxOps)
+		return checkExitUsage
+	}
+	if *maxSteps <= 0 {
+		fmt.Fprintf(stderr, "simrun check: -max-steps %d: expected a positive count of model steps\n", *maxSteps)
 		return checkExitUsage
 	}
 	if _, err := models.Ops(*model); err != nil {
@@ -108,7 +114,7 @@ func (a *app) cmdCheck(args []string, stdout, stderr io.Writer) int {
 		}
 		return checkExitUsage
 	}
-	verdict, info := checker.CheckOperations(ops, deadline)
+	verdict, info := checker.CheckOperationsBudget(ops, checker.Budget{Steps: *maxSteps, Wall: deadline})
 	info.ShowNemesis(nemesis)
 	fmt.Fprintf(stdout, "%s: %s\n", path, verdict)
 	if len(nemesis) > 0 {
@@ -120,7 +126,7 @@ func (a *app) cmdCheck(args []string, stdout, stderr io.Writer) int {
 	case ops.Len() == 0:
 		fmt.Fprintf(stderr, "simrun check: %s: no operations to check; an empty history is not a pass\n", path)
 	case verdict.Outcome == checker.Unknown:
-		fmt.Fprintln(stderr, "simrun check: undecided, which is not a pass; raise -timeout to search longer")
+		fmt.Fprintln(stderr, "simrun check: undecided, which is not a pass; raise -max-steps (or -timeout, if it passed) to search longer")
 	}
 	return verdict.Outcome.ExitCode()
 }
@@ -205,9 +211,12 @@ func checkReportViolation(stdout, stderr io.Writer, v checker.Verdict, info chec
 		fmt.Fprintf(stdout, "first bad event: %s\n", v.Event)
 	}
 	if info.CutShort {
-		fmt.Fprintln(stdout, "localization: cut short by -timeout; the violation stands, but an earlier failure may exist")
+		fmt.Fprintln(stdout, "localization: cut short (by its share of -max-steps, or by -timeout); the violation stands, but an earlier failure may exist")
 	}
-	timeout := deadline()
+	timeout := time.Duration(math.MaxInt64) // -timeout 0: no limit
+	if deadline != nil {
+		timeout = deadline()
+	}
 	if timeout <= 0 {
 		fmt.Fprintln(stdout, "visualization: cut short by -timeout, none written; the violation stands")
 		return

@@ -211,11 +211,12 @@ func writeSlowKey(b *strings.Builder, key string, n, firstProcess int) {
 	fmt.Fprintf(b, `{"process": %d, "type": "ok", "f": "get", "key": %q, "value": "?"}`+"\n", firstProcess+n, key)
 }
 
-// One -timeout bounds the whole command, however many slow keys a history
+// One budget bounds the whole command, however many slow keys a history
 // has: the check shares it across keys instead of giving each its own.
 // A key that fails fast is found behind twelve that would take hours (the
-// verdict stands), and localization, which gets what is left, says it was
-// cut short; without the fast key the same history is unknown.
+// verdict stands), and localization, which gets its share of -max-steps,
+// names it and says it was cut short, the same on every run; without the
+// fast key the same history is unknown when -timeout, the backstop, passes.
 func TestCheckTimeoutBoundsSlowKeys(t *testing.T) {
 	var slow strings.Builder
 	for k := 0; k < 12; k++ {
@@ -226,16 +227,17 @@ func TestCheckTimeoutBoundsSlowKeys(t *testing.T) {
 	dir := t.TempDir()
 	for _, c := range []struct {
 		name, content string
+		args          []string
 		code          int
 		want          []string
 	}{
-		{"violation found, localization cut short", slow.String() + fast, 1, []string{
+		{"violation found, localization cut short", slow.String() + fast, []string{"-max-steps", "2000000", "-timeout", "0"}, 1, []string{
 			"violation: linearizability",
 			`failing part: key "z"`,
-			"localization: cut short by -timeout; the violation stands",
+			"localization: cut short (by its share of -max-steps, or by -timeout); the violation stands",
 		}},
-		{"only slow keys", slow.String(), 3, []string{
-			"unknown: linearizability: the check did not finish in time (132 operations in 12 parts, 12 undecided)",
+		{"only slow keys", slow.String(), []string{"-timeout", "1s"}, 3, []string{
+			"unknown: linearizability: the check did not finish in time: the wall-clock limit passed (132 operations in 12 parts, 12 undecided)",
 		}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -243,7 +245,7 @@ func TestCheckTimeoutBoundsSlowKeys(t *testing.T) {
 			if err := os.WriteFile(path, []byte(c.content), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			code, out, errs := runCheck("-model", "kv", "-timeout", "1s", "-viz", filepath.Join(t.TempDir(), "v.html"), path)
+			code, out, errs := runCheck(append(c.args, "-model", "kv", "-viz", filepath.Join(t.TempDir(), "v.html"), path)...)
 			if code != c.code {
 				t.Fatalf("exit %d, want %d\n%s%s", code, c.code, out, errs)
 			}

@@ -96,8 +96,8 @@ func expectFailure(t *testing.T, prop func(*rapid.T)) bool {
 // further: see TestShrinkCutsToTheOneCrash.)
 func TestRapidShrinksTheAmnesiacFailure(t *testing.T) {
 	base := short(amnesiacScenario(t))
-	base.Checks.Timeout = time.Second // a violating history can take porcupine long; unknown is not a failure here
-	base.Nodes = 1                    // so that every crash rapid draws is of the store
+	base.Checks.MaxCheckSteps = 1_000_000 // a violating history can take porcupine long; unknown is not a failure here
+	base.Nodes = 1                        // so that every crash rapid draws is of the store
 	var last *scenarios.Scenario
 	var lastSeed uint64
 	prop := func(t *rapid.T) {

@@ -207,7 +207,11 @@ func finishExplore(f exploreFlags, cfg *explore.Config, s *scenarios.Scenario, r
 	}
 	fmt.Fprintf(stdout, "explored %d executions (%s) without violation; NOT complete (%s)\n", rep.Executions, bounds, why)
 	if f.out != "" {
-		fmt.Fprintf(stdout, "state: %s (the same command goes on from here)\n", f.out)
+		how := "the same command goes on from here"
+		if !interrupted {
+			how = "the same command with a larger -max-executions or -max-states, or none, goes on from here"
+		}
+		fmt.Fprintf(stdout, "state: %s (%s)\n", f.out, how)
 	}
 	return exitUnknown
 }

@@ -7,7 +7,10 @@
 // qualitatively: Rabia against Multi-Paxos, 3 and 5 replicas, with and
 // without batching, under one documented Calibration, plus a jitter sweep
 // (Rabia's ⊥ slots and phases per decision as latency jitter grows, and
-// both protocols' latency).
+// both protocols' latency). It needs the protocols "rabia" and "paxos"
+// in the suite's Registry (Suite.Missing names the ones absent).
+// ScenarioSuite sweeps one curve of any registry's protocol, a user's
+// own included, from a scenario (its params, machine and workload).
 //
 // Definitions (every number in bench.json follows them):
 //

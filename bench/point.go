@@ -129,7 +129,13 @@ func (r run) measure() (Point, error) {
 // pass is a RunError.
 func (r run) execute() (*scenarios.Result, error) {
 	src := r.scenario()
-	s, err := scenarios.Parse([]byte(src), "bench")
+	var err error
+	if r.suite.Base != nil {
+		if src, err = r.baseScenario(); err != nil {
+			return nil, fmt.Errorf("%s at %.0f ops/s: deriving the point's scenario: %w", r.curve, r.rate, err)
+		}
+	}
+	s, err := r.suite.registry().Parse([]byte(src), "bench")
 	if err != nil {
 		return nil, fmt.Errorf("%s at %.0f ops/s: the generated scenario is invalid (a Faultline bug): %w", r.curve, r.rate, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 )
 
@@ -55,6 +56,9 @@ type Options struct {
 func Run(s Suite, quick bool, opts Options) (*Result, error) {
 	if err := s.Calibration.Validate(); err != nil {
 		return nil, err
+	}
+	if m := s.Missing(s.Registry); len(m) > 0 {
+		return nil, fmt.Errorf("suite %s needs the protocols %s, which the registry does not hold", s.Name, strings.Join(m, ", "))
 	}
 	res := &Result{Faultline: "bench", Version: 1, Suite: s.Name, Quick: quick, Calibration: s.Calibration,
 		Definitions: definitions, Results: make([]CurveResult, len(s.Curves)),

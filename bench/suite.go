@@ -3,6 +3,8 @@ package bench
 import (
 	"fmt"
 	"time"
+
+	"github.com/faultline-sim/faultline/scenarios"
 )
 
 // Curve is one throughput–latency curve: a protocol, a cluster size and
@@ -47,9 +49,17 @@ type Suite struct {
 	JitterNodes  int
 	JitterWindow time.Duration
 	JitterSeeds  int
+	// Registry holds the suite's protocols (nil: Faultline's own,
+	// scenarios.BuiltinRegistry); Base, if set, is the scenario every
+	// point is derived from (ScenarioSuite) instead of the built-in
+	// Rabia and Multi-Paxos points.
+	Registry *scenarios.Registry
+	Base     *scenarios.Scenario
 }
 
-// Suites are the suites `simrun bench -suite` knows, by name.
+// Suites are the suites `simrun bench -suite` knows, by name, besides
+// ScenarioSuite ("-suite scenario -scenario NAME"). Each needs the
+// protocols its Protocols method names in the program's registry.
 var Suites = map[string]func(quick bool) Suite{"rabia-paper": RabiaPaper}
 
 // RabiaPaper is the suite of the Rabia paper's comparison: Rabia and

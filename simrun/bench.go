@@ -13,6 +13,7 @@ import (
 	"github.com/faultline-sim/faultline/bench"
 	"github.com/faultline-sim/faultline/internal/outpath"
 	"github.com/faultline-sim/faultline/reports"
+	"github.com/faultline-sim/faultline/scenarios"
 )
 
 // benchFlags are `simrun bench`'s flags.
@@ -22,14 +23,21 @@ type benchFlags struct {
 	force    bool
 	quick    bool
 	parallel int
+	scenario string
 }
+
+// scenarioSuite is the -suite that sweeps -scenario's own protocol
+// (bench.ScenarioSuite): the one a program with only its own protocols
+// can run.
+const scenarioSuite = "scenario"
 
 func parseBenchFlags(args []string, stderr io.Writer) (benchFlags, error) {
 	var f benchFlags
 	fs := flag.NewFlagSet("simrun bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	names := benchSuiteNames()
-	fs.StringVar(&f.suite, "suite", "", "the suite to run: "+strings.Join(names, ", "))
+	fs.StringVar(&f.suite, "suite", "", "the suite to run: "+strings.Join(names, ", ")+" ("+suiteNeeds()+")")
+	fs.StringVar(&f.scenario, "scenario", "", "with -suite "+scenarioSuite+": the scenario (name or .yaml path) whose protocol, nodes, params and workload one curve sweeps, its faults left out")
 	fs.StringVar(&f.out, "out", "", "directory to write report.html, bench.json and plots/ into (one simrun did not write is refused unless empty)")
 	fs.BoolVar(&f.force, "force", false, "write into an -out directory simrun did not write (replacing files of the report's names, deleting nothing)")
 	fs.BoolVar(&f.quick, "quick", false, "the same curves, measured in shorter windows with fewer bisections (peaks within about 19% instead of 4%)")
@@ -42,8 +50,12 @@ func parseBenchFlags(args []string, stderr io.Writer) (benchFlags, error) {
 		return f, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	case f.suite == "":
 		return f, fmt.Errorf("-suite is missing; expected one of %s", strings.Join(names, ", "))
-	case bench.Suites[f.suite] == nil:
+	case bench.Suites[f.suite] == nil && f.suite != scenarioSuite:
 		return f, fmt.Errorf("-suite: %q is not one of %s", f.suite, strings.Join(names, ", "))
+	case f.suite == scenarioSuite && f.scenario == "":
+		return f, fmt.Errorf("-suite %s needs -scenario NAME or FILE: the scenario whose protocol it sweeps", scenarioSuite)
+	case f.suite != scenarioSuite && f.scenario != "":
+		return f, fmt.Errorf("-scenario is for -suite %s; -suite %s sweeps its own protocols (%s)", scenarioSuite, f.suite, strings.Join(bench.Suites[f.suite](false).Protocols(), ", "))
 	case f.out == "":
 		return f, errors.New("-out is missing; expected a directory for report.html and bench.json")
 	case f.parallel < 0:
@@ -60,14 +72,52 @@ func benchSuiteNames() []string {
 	for n := range bench.Suites {
 		names = append(names, n)
 	}
+	names = append(names, scenarioSuite)
 	slices.Sort(names)
 	return names
 }
 
-func cmdBench(args []string, stdout, stderr io.Writer) int {
+// suiteNeeds says which protocols each suite needs, for -h and the
+// refusal of a suite the program's registry cannot run.
+func suiteNeeds() string {
+	var parts []string
+	for _, n := range benchSuiteNames() {
+		if n == scenarioSuite {
+			parts = append(parts, n+" needs -scenario's protocol")
+			continue
+		}
+		parts = append(parts, n+" needs "+strings.Join(bench.Suites[n](false).Protocols(), " and "))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// benchSuite is the suite f names, over the program's registry: refused
+// in one line when the registry lacks a protocol it runs.
+func benchSuite(reg *scenarios.Registry, f benchFlags) (bench.Suite, error) {
+	if f.suite == scenarioSuite {
+		base, err := reg.Load(f.scenario)
+		if err != nil {
+			return bench.Suite{}, fmt.Errorf("-scenario: %w", err)
+		}
+		return bench.ScenarioSuite(base, f.quick), nil
+	}
+	suite := bench.Suites[f.suite](f.quick)
+	suite.Registry = reg
+	if m := suite.Missing(reg); len(m) > 0 {
+		return suite, fmt.Errorf("-suite %s needs the protocols %s, which this program's registry does not hold (add scenarios.BuiltinProtocols to it, or sweep your own protocol with -suite %s -scenario NAME)",
+			f.suite, strings.Join(m, " and "), scenarioSuite)
+	}
+	return suite, nil
+}
+
+func (a *app) cmdBench(args []string, stdout, stderr io.Writer) int {
 	f, err := parseBenchFlags(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return exitPass
+	}
+	var suite bench.Suite
+	if err == nil {
+		suite, err = benchSuite(a.reg, f)
 	}
 	if err == nil {
 		if err = outpath.CheckDir(f.out, f.force); err != nil {
@@ -78,7 +128,6 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "simrun bench: %v\n", err)
 		return exitUsage
 	}
-	suite := bench.Suites[f.suite](f.quick)
 	wall, cpu0 := time.Now(), cpuTime()
 	res, err := bench.Run(suite, f.quick, bench.Options{Parallel: f.parallel,
 		Progress: func(line string) { fmt.Fprintf(stderr, "  %s\n", line) }})

@@ -82,3 +82,51 @@ func TestUserProtocolRunsLive(t *testing.T) {
 		t.Fatalf("validate-live of the user's protocol: exit %d\n%s%s", code, stdout.String(), stderr.String())
 	}
 }
+
+// TestUserProtocolBenches: a user's program benches its own protocol
+// with -suite scenario (one curve of the scenario's protocol, written as
+// a report), and refuses rabia-paper in one line naming the protocols
+// it needs, which the user's registry does not hold.
+func TestUserProtocolBenches(t *testing.T) {
+	def := register.Definition
+	def.Name = "myreg"
+	reg := new(scenarios.Registry)
+	if err := reg.Add(def); err != nil {
+		t.Fatal(err)
+	}
+	a := &app{reg: reg, user: true}
+	dir := t.TempDir()
+	yaml, err := os.ReadFile(filepath.Join("..", "scenarios", "files", "register-basic.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	scen := filepath.Join(dir, "myreg-basic.yaml")
+	mine := strings.Replace(strings.Replace(string(yaml), "protocol: register", "protocol: myreg", 1), "name: register-basic", "name: myreg-basic", 1)
+	os.WriteFile(scen, []byte(mine), 0o644)
+
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-suite", "rabia-paper", "-out", filepath.Join(dir, "paper")}, "simrun bench: -suite rabia-paper needs the protocols rabia and paxos, which this program's registry does not hold"},
+		{[]string{"-suite", "scenario", "-out", filepath.Join(dir, "paper")}, "simrun bench: -suite scenario needs -scenario NAME or FILE"},
+		{[]string{"-suite", "rabia-paper", "-scenario", scen, "-out", filepath.Join(dir, "paper")}, "simrun bench: -scenario is for -suite scenario; -suite rabia-paper sweeps its own protocols (rabia, paxos)"},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := a.run(append([]string{"bench"}, c.args...), &stdout, &stderr)
+		if code != exitUsage || !strings.HasPrefix(stderr.String(), c.want) || strings.Count(stderr.String(), "\n") != 1 {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 and one line starting %q", c.args, code, stderr.String(), c.want)
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	out := filepath.Join(dir, "bench")
+	code := a.run([]string{"bench", "-suite", "scenario", "-scenario", scen, "-quick", "-out", out}, &stdout, &stderr)
+	if code != exitPass || !strings.Contains(stdout.String(), "myreg n=3") {
+		t.Fatalf("bench of the user's protocol: exit %d\n%s%s", code, stdout.String(), stderr.String())
+	}
+	t.Logf("%s", stdout.String())
+	data, err := os.ReadFile(filepath.Join(out, "bench.json"))
+	if err != nil || !strings.Contains(string(data), `"protocol": "myreg"`) || !strings.Contains(string(data), `"suite": "scenario:myreg-basic"`) {
+		t.Fatalf("bench.json: %v\n%.400s", err, data)
+	}
+}

@@ -43,7 +43,7 @@ func (a *app) commands() []command {
 		{"load", "drive a live cluster with a scenario's workload over HTTP and check the history", a.cmdLoad},
 		{"mutate", "plant one bug at a time in a package and score how many its scenarios catch", a.cmdMutate},
 		{"serve", "run a protocol's real nodes as a live cluster over TCP (not deterministic)", a.cmdServe},
-		{"bench", "sweep open-loop load and write throughput-latency curves (-suite rabia-paper)", cmdBench},
+		{"bench", "sweep open-loop load and write throughput-latency curves (-suite rabia-paper, or -suite scenario -scenario NAME for any protocol)", a.cmdBench},
 	}
 }
 

@@ -140,6 +140,9 @@ type Kernel struct {
 	// unhashed are the types of content that reached contentHash without
 	// a TraceHash method (UnhashedTypes).
 	unhashed map[reflect.Type]bool
+	// lastUnhashed is the type contentHash saw last without a hash, so
+	// a run of messages of one such type skips the map.
+	lastUnhashed reflect.Type
 	// steer is Config.Steer's state; nil when off.
 	steer *steering
 }
@@ -531,6 +534,10 @@ func (k *Kernel) contentHash(m any) uint64 {
 		return 0 // nothing to hash, or deliberately left out
 	}
 	t := reflect.TypeOf(m)
+	if t == k.lastUnhashed {
+		return 0 // noted already: skip the map on a run of one type
+	}
+	k.lastUnhashed = t
 	if t.Size() > 0 && !k.unhashed[t] {
 		if k.unhashed == nil {
 			k.unhashed = map[reflect.Type]bool{}

@@ -48,6 +48,11 @@
 // ("memory"). Killed and timed out are both caught: a sweep of that
 // code would not have passed. A mutant survives when every seed passes.
 //
+// A file whose comments before its package clause include the line
+// //faultline:nomutate (NoMutateDirective) is not mutated: it is for code
+// that cannot change what a protocol does, such as the Abstract function
+// that sharpens a search's feedback, where every mutant is equivalent.
+//
 // # Equivalent mutants
 //
 // Some survivors cannot change behaviour (a limit no run reaches, a
@@ -63,22 +68,36 @@
 // (package search): after its seeds the worker searches each scenario
 // (search.Config{Seed: 1, Runs: N, FirstFind: true, Options: {Oracles:
 // true}}, one run at a time under the hang watch), in the order given,
-// and stops at the first find. The baseline runs the same searches
-// unmutated; a scenario whose search already finds a failure judges no
-// mutant by search (Session.SearchSkipped), as a failing seed is skipped.
+// and stops at the first find. A find is judged the way a seed is,
+// against the unmutated code. The baseline searches every scenario for
+// all N runs and records the signatures (search.Signature) of the
+// failures it finds (Session.SearchKnown): a protocol with known bugs
+// (PAC) fails there at once. A mutant's search of the scenario has them
+// as search.Config.Known, so a run failing as the unmutated code's does
+// is no find (SearchResult.Known counts them) and the search goes on. A
+// find with a new signature is then replayed on the unmutated runner:
+// its scenario (with the oracles spelled out) under its seed, exactly the
+// run that failed. If the unmutated code fails that run too, the find
+// kills nothing (SearchResult.BaselineFails counts it): the search goes
+// on past it, its signature known too, from its scenario on (at most 8
+// times; past that the search's status is baseline_fails). Only a find
+// the unmutated code passes kills. A scenario whose unmutated search
+// cannot be judged (it cannot start, panics outside the nodes, or none of
+// its runs decides) is not searched (Session.SearchSkipped, logged).
 // A mutant every seed lets through is then killed by a find (CaughtBy
 // "search"; Result.Search has the scenario, the find's signature, verdict,
 // seed and run, and Search.Repro the `simrun search` command that
 // reaches it on the mutant's code), timed out if it runs out of a budget
-// while searching, and survives only if no search finds anything. A
-// mutant the seeds kill is searched too, so that both runs-to-kill exist:
-// the seeds' (Result.RunsToKill: seed runs in seed-major order up to the
-// failing one) and the search's (Search.RunsToKill: Find.Run plus the
-// runs of the scenarios searched before). The summary gives the score of
-// the seeds alone and of the seeds and the search, each with its run
-// budget, and the medians of both runs-to-kill over the mutants both
-// killed. The CPU and wall budgets come from a baseline that includes the
-// searches, so they grow with N.
+// while searching, and survives if no search finds a failure the
+// unmutated code passes. A mutant the seeds kill is searched too, so that
+// both runs-to-kill exist: the seeds' (Result.RunsToKill: seed runs in
+// seed-major order up to the failing one) and the search's
+// (Search.RunsToKill: Find.Run plus the runs of the scenarios searched
+// before). The summary gives the score of the seeds alone and of the
+// seeds and the search, each with its run budget, the medians of both
+// runs-to-kill over the mutants both killed, and how many finds the
+// unmutated code failed too. The CPU and wall budgets come from a
+// baseline that includes the searches, so they grow with N.
 //
 // # Cost
 //

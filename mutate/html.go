@@ -53,6 +53,7 @@ code{font-size:.95em} .id{font-family:monospace;color:#555}
 <tr><td>scenarios + search</td><td>{{.Search.Score}}</td><td>{{pct .Search.Percent}}</td><td style="text-align:left">{{.Search.Budget}}</td></tr>
 </table>
 {{with .RunsToKill}}{{if .Mutants}}<p>Runs to kill, over the {{.Mutants}} mutants killed both by a seed and by a search: seeds median {{.SeedsMedian}}, search median {{.SearchMedian}} (search/seeds {{printf "%.2f" .Ratio}}).</p>{{else}}<p class="muted">No mutant was killed both by a seed and by a search.</p>{{end}}{{end}}
+{{with .BaselineFails}}{{if .Mutants}}<p>Search finds the unmutated code fails too (replayed; not kills): {{.Finds}}, in {{.Mutants}} mutants ({{.Survivors}} of them survived).</p>{{end}}{{end}}
 {{end}}<h2>By file</h2>
 <table><tr><th>file</th><th>detected/scored</th><th>score</th><th></th><th>survived</th><th>not compiled</th><th>equivalent</th></tr>
 {{range .Files}}<tr><td><code>{{.File}}</code></td><td>{{.Score}}</td><td>{{pct .Percent}}</td>

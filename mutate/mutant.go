@@ -51,6 +51,9 @@ func (m *Mutant) Location() string { return fmt.Sprintf("%s:%d", m.File, m.Line)
 func Generate(p *Package) []*Mutant {
 	var all []*Mutant
 	for _, f := range p.Files {
+		if noMutate(f) {
+			continue
+		}
 		edits := fileEdits(p, f)
 		ms := make([]*Mutant, 0, len(edits))
 		for _, e := range edits {
@@ -75,6 +78,26 @@ func Generate(p *Package) []*Mutant {
 		m.ID = hex.EncodeToString(sum[:5])
 	}
 	return all
+}
+
+// NoMutateDirective, on a line of its own before a file's package clause,
+// keeps the file's code out of mutation: code that cannot change what a
+// protocol does, only how well a search steers (protocol.Definition's
+// Abstract), where every mutant would be an equivalent one.
+const NoMutateDirective = "//faultline:nomutate"
+
+func noMutate(f *SourceFile) bool {
+	for _, cg := range f.AST.Comments {
+		if cg.Pos() > f.AST.Package {
+			break
+		}
+		for _, c := range cg.List {
+			if c.Text == NoMutateDirective {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func newMutant(p *Package, f *SourceFile, e edit) *Mutant {

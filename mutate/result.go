@@ -54,17 +54,29 @@ type Result struct {
 // search caught.
 const CaughtBySearch = "search"
 
-// SearchResult is what the searches of one mutant found. Scenarios whose
-// unmutated search already fails are not searched (Session.SearchSkipped).
+// SearchResult is what the searches of one mutant found. A failure the
+// unmutated code's search of the scenario found too is not a find
+// (Session.SearchKnown); scenarios whose unmutated search could not be
+// judged are not searched (Session.SearchSkipped).
 type SearchResult struct {
-	// Status is killed (a search found a failure), passed (no search
-	// found one within its budget) or timed_out (the worker ran out of a
-	// budget while searching: Budget says which).
+	// Status is killed (a search found a failure the unmutated code
+	// passes), passed (no search found a new failure within its budget),
+	// baseline_fails (its last find fails on the unmutated code too,
+	// replayed exactly, and the searches could not go on past it: no
+	// kill) or timed_out (the worker ran out of a budget while
+	// searching: Budget says which).
 	Status string `json:"status"`
+	// BaselineFails counts finds the unmutated code failed too (each
+	// replayed exactly): not kills; the searches went on past each, its
+	// signature known for its scenario, at most maxBaselineFails times.
+	BaselineFails int `json:"baseline_fails,omitempty"`
 	// Runs is the search runs made, over every scenario searched.
 	Runs int `json:"runs"`
 	// Undecided counts runs whose checks could not decide (never a find).
 	Undecided int `json:"undecided,omitempty"`
+	// Known counts runs that failed as the unmutated code's search of
+	// their scenario did (a known signature): never a find.
+	Known int `json:"known,omitempty"`
 	// For a killed mutant: the scenario whose search found the failure,
 	// the find's signature and verdict, the seed it fails under (in the
 	// search's own mutated scenario), the run of that search that reached
@@ -83,10 +95,18 @@ type SearchResult struct {
 	Repro  string `json:"repro,omitempty"`
 	Budget string `json:"budget,omitempty"`
 	Error  string `json:"error,omitempty"`
+	// BaselineVerdict is, for baseline_fails, the unmutated code's
+	// verdict on the last find's run.
+	BaselineVerdict *checker.Verdict `json:"baseline_verdict,omitempty"`
 }
 
 // Search statuses beside Killed and TimedOut.
-const SearchPassed = "passed"
+const (
+	SearchPassed = "passed"
+	// SearchBaselineFails: the search's find fails on the unmutated code
+	// too; not a kill.
+	SearchBaselineFails = "baseline_fails"
+)
 
 // DetectedByScenarios reports whether the seeds alone caught the mutant:
 // the scenarios-only score.

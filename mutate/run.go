@@ -11,8 +11,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/faultline-sim/faultline/checker"
@@ -52,9 +54,12 @@ type Config struct {
 	// Search, if positive, is the run budget of one scenario's search: a
 	// mutant every seed lets through is killed when the search of a
 	// scenario (search.Config{Seed: 1, Runs: Search, FirstFind: true,
-	// Options: {Oracles: true}}) finds a failure, and a mutant the seeds
-	// kill is searched too, to measure the runs each needs. A scenario
-	// whose search finds a failure unmutated is not searched.
+	// Options: {Oracles: true}}) finds a failure the unmutated code does
+	// not have, and a mutant the seeds kill is searched too, to measure
+	// the runs each needs. Failures the unmutated code's search of the
+	// scenario finds are not finds (search.Config.Known), and a find is
+	// replayed on the unmutated runner: one that fails there too kills
+	// nothing (SearchBaselineFails).
 	Search int
 	// Repro builds the command that reproduces a killed mutant.
 	Repro func(m *Mutant, scenario string, seed uint64) string
@@ -73,21 +78,29 @@ type Session struct {
 	base      string // the unmutated runner
 	scenarios []string
 	skipFile  string
+	knownFile string
 	Skipped   []string // scenario/seed keys the baseline failed (skipped for every mutant)
-	// SearchSkipped are the scenarios whose search (with Config.Search)
-	// found a failure unmutated: they judge no mutant by search.
+	// SearchKnown are, per scenario, the signatures (search.Signature) of
+	// the failures the unmutated code's search (with Config.Search, all
+	// its runs) found: a mutant's search of the scenario does not count
+	// them as finds.
+	SearchKnown map[string][]string
+	// SearchSkipped are the scenarios whose unmutated search could not be
+	// run or judged (it could not start, panicked outside the nodes, or
+	// none of its runs decided): they judge no mutant by search.
 	SearchSkipped []SkippedSearch
 	// SearchBaseline is the searches' unmutated runs, per scenario.
 	SearchBaseline map[string]int
 	timeout        time.Duration
 	cpuBudget      time.Duration // 0: none
+	replays        atomic.Int64  // names the replay files of finds
 }
 
-// SkippedSearch is a scenario whose unmutated search found a failure.
+// SkippedSearch is a scenario whose unmutated search could not judge a
+// mutant, and why.
 type SkippedSearch struct {
-	Scenario  string
-	Signature string
-	Run       int
+	Scenario string
+	Reason   string
 }
 
 // Prepare builds the unmutated runner and asks it for the scenarios.
@@ -176,14 +189,18 @@ func (s *Session) Baseline() error {
 	}
 	elapsed := time.Since(start)
 	s.SearchBaseline = map[string]int{}
+	s.SearchKnown = map[string][]string{}
 	skip := []string{}
 	for _, l := range lines {
 		switch {
 		case l.Search != nil:
 			s.SearchBaseline[l.Search.Scenario] = l.Search.Runs
-			if l.Search.Verdict != nil {
-				s.SearchSkipped = append(s.SearchSkipped, SkippedSearch{l.Search.Scenario, l.Search.Signature, l.Search.Run})
+			switch {
+			case l.Search.Failed != "":
+				s.SearchSkipped = append(s.SearchSkipped, SkippedSearch{l.Search.Scenario, l.Search.Failed})
 				skip = append(skip, SearchSkipKey(l.Search.Scenario))
+			case len(l.Search.Signatures) > 0:
+				s.SearchKnown[l.Search.Scenario] = l.Search.Signatures
 			}
 		case !l.Done && !l.SeedsDone:
 			s.Skipped = append(s.Skipped, SkipKey(l.Scenario, l.Seed))
@@ -196,6 +213,11 @@ func (s *Session) Baseline() error {
 	s.skipFile = filepath.Join(s.tmp, "skip.json")
 	b, _ := json.Marshal(skip)
 	if err := os.WriteFile(s.skipFile, b, 0o644); err != nil {
+		return err
+	}
+	s.knownFile = filepath.Join(s.tmp, "known.json")
+	b, _ = json.Marshal(s.SearchKnown)
+	if err := os.WriteFile(s.knownFile, b, 0o644); err != nil {
 		return err
 	}
 	if cpuLimited {
@@ -373,10 +395,37 @@ func (s *Session) runMutant(worker int, m *Mutant) *Result {
 		"-seeds", s.cfg.Seeds.String(), "-skip", s.skipFile, "-parallel", "1", "-cpu-limit", s.cpuBudget.String(),
 		"-hang-cpu", hangCPU.String()}
 	if s.cfg.Search > 0 {
-		args = append(args, "-search", fmt.Sprint(s.cfg.Search))
+		args = append(args, "-search", fmt.Sprint(s.cfg.Search), "-known", s.knownFile)
 	}
 	lines, crash, err := s.work(ctx, bin, args, &cpu)
+	s.judgeWorker(r, lines, crash, err)
+	if r.Search != nil && r.Search.Status == Killed {
+		s.judgeFind(ctx, r, lines, &cpu)
+	}
 	r.RunMs = time.Since(start).Milliseconds()
+	// A find the unmutated code fails too kills nothing: the searches go
+	// on past it, that failure known too, from its scenario on.
+	known := map[string][]string{}
+	for round := 0; r.Search != nil && r.Search.Status == SearchBaselineFails && round < maxBaselineFails; round++ {
+		var ok bool
+		if lines, ok = s.searchOn(r, bin, dir, lines, known, &cpu); !ok {
+			break
+		}
+	}
+	r.RunMs = time.Since(start).Milliseconds()
+	switch {
+	case r.CaughtBy == CaughtBySearch && r.Scenario != "" && s.cfg.SearchRepro != nil:
+		r.Repro = s.cfg.SearchRepro(m, r.Scenario)
+	case r.CaughtBy == "" && r.Scenario != "" && s.cfg.Repro != nil:
+		r.Repro = s.cfg.Repro(m, r.Scenario, r.Seed)
+	}
+	return r
+}
+
+// judgeWorker classifies a mutant from its worker's lines and how the
+// worker ended (err: a budget, or input it refused; crash: what a worker
+// that died said).
+func (s *Session) judgeWorker(r *Result, lines []workerLine, crash string, err error) {
 	searching := searchStarted(lines)
 	switch {
 	case errors.Is(err, errCPUBudget):
@@ -411,13 +460,131 @@ func (s *Session) runMutant(worker int, m *Mutant) *Result {
 	default:
 		r.classify(lines, s.cfg.Search)
 	}
-	switch {
-	case r.CaughtBy == CaughtBySearch && r.Scenario != "" && s.cfg.SearchRepro != nil:
-		r.Repro = s.cfg.SearchRepro(m, r.Scenario)
-	case r.CaughtBy == "" && r.Scenario != "" && s.cfg.Repro != nil:
-		r.Repro = s.cfg.Repro(m, r.Scenario, r.Seed)
+}
+
+// maxBaselineFails bounds how many times a mutant's searches go on past a
+// find the unmutated code fails too.
+const maxBaselineFails = 8
+
+// searchOn goes on with a mutant's searches after its find turned out to
+// fail on the unmutated code too (r.Search is SearchBaselineFails): the
+// worker (bin, with -search-only) searches again from the find's scenario
+// on, with the find's signature known for it besides the baseline's. A
+// search is deterministic and Known changes no run it draws, so the
+// scenario's search makes the same runs and goes on past that one. r is
+// judged again from the lines before that scenario's and the new ones,
+// which are returned; ok is false if the worker could not go on (r then
+// keeps its result, with Search.Error saying why).
+func (s *Session) searchOn(r *Result, bin, dir string, lines []workerLine, known map[string][]string, cpu *time.Duration) ([]workerLine, bool) {
+	at := -1
+	for i, l := range lines {
+		if l.Search != nil && l.Search.Verdict != nil && !l.Search.Hang {
+			at = i
+			break
+		}
 	}
-	return r
+	if at < 0 {
+		return lines, false
+	}
+	find := lines[at].Search
+	from := slices.Index(s.scenarios, find.Scenario)
+	if from < 0 {
+		return lines, false
+	}
+	known[find.Scenario] = append(known[find.Scenario], find.Signature)
+	all := map[string][]string{}
+	for sc, sigs := range s.SearchKnown {
+		all[sc] = slices.Clone(sigs)
+	}
+	for sc, sigs := range known {
+		all[sc] = append(all[sc], sigs...)
+	}
+	file := filepath.Join(dir, "known.json")
+	b, _ := json.Marshal(all)
+	if err := os.WriteFile(file, b, 0o644); err != nil {
+		r.Search.Error = "going on past the find: " + err.Error()
+		return lines, false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
+	defer cancel()
+	args := []string{"-search-only", "-scenarios", strings.Join(s.scenarios[from:], ","), "-skip", s.skipFile,
+		"-parallel", "1", "-cpu-limit", s.cpuBudget.String(), "-hang-cpu", hangCPU.String(),
+		"-search", fmt.Sprint(s.cfg.Search), "-known", file}
+	more, crash, err := s.work(ctx, bin, args, cpu)
+	if err != nil && !errors.Is(err, errCPUBudget) && !errors.Is(err, context.DeadlineExceeded) {
+		r.Search.Error = "going on past the find: " + firstLine(err.Error())
+		return lines, false
+	}
+	combined := slices.Clone(lines[:at])
+	for _, l := range more {
+		if l.Search != nil {
+			combined = append(combined, l)
+		}
+	}
+	if err == nil && crash == "" {
+		combined = append(combined, lines[len(lines)-1]) // the first worker's "done"
+	}
+	fails := r.Search.BaselineFails
+	*r = Result{Mutant: r.Mutant, BuildMs: r.BuildMs, RunMs: r.RunMs}
+	s.judgeWorker(r, combined, crash, err)
+	if r.Search != nil {
+		r.Search.BaselineFails += fails
+		if r.Search.Status == Killed {
+			s.judgeFind(ctx, r, combined, cpu)
+		}
+	}
+	return combined, true
+}
+
+// judgeFind replays a mutant's search find on the unmutated runner: the
+// find's scenario file under its seed. If the unmutated code fails that
+// exact run too (a violation or a node panic), the find says nothing about
+// the mutant: its search is SearchBaselineFails and a mutant only the
+// search caught survives. Any other outcome (a pass, a run that cannot
+// decide) leaves the kill. A find without a file (a panic outside the
+// nodes) is not replayed.
+func (s *Session) judgeFind(ctx context.Context, r *Result, lines []workerLine, cpu *time.Duration) {
+	var find *searchLine
+	for _, l := range lines {
+		if l.Search != nil && l.Search.Verdict != nil && !l.Search.Hang {
+			find = l.Search
+			break
+		}
+	}
+	if find == nil || find.Find == "" {
+		return
+	}
+	file := filepath.Join(s.tmp, fmt.Sprintf("find-%d.yaml", s.replays.Add(1)))
+	if err := os.WriteFile(file, []byte(find.Find), 0o644); err != nil {
+		r.Search.Error = "replaying the find unmutated: " + err.Error()
+		return
+	}
+	defer os.Remove(file)
+	out, crash, err := s.work(ctx, s.base, []string{"-baseline", "-scenarios", file, "-seeds", fmt.Sprint(find.Seed)}, cpu)
+	if err == nil && crash != "" {
+		err = errors.New(firstLines(crash, 3))
+	}
+	if err != nil {
+		r.Search.Error = "replaying the find unmutated: " + firstLine(err.Error())
+		return
+	}
+	for _, l := range out {
+		if l.Verdict != nil && l.Verdict.Outcome.ExitCode() == 1 {
+			r.baselineFailsToo(l.Verdict)
+			return
+		}
+	}
+}
+
+// baselineFailsToo records a search find the unmutated code fails too
+// (Verdict: its verdict there): not a kill.
+func (r *Result) baselineFailsToo(v *checker.Verdict) {
+	sr := r.Search
+	sr.Status, sr.RunsToKill, sr.BaselineVerdict = SearchBaselineFails, 0, v
+	sr.BaselineFails++
+	if r.CaughtBy == CaughtBySearch {
+		r.Status, r.CaughtBy, r.Scenario, r.Verdict, r.Budget = Survived, "", "", nil, ""
+	}
 }
 
 // searchStarted reports whether a worker's lines reached its searches.
@@ -509,7 +676,8 @@ func (r *Result) classify(lines []workerLine, searchRuns int) {
 }
 
 // classifySearch reads the searches' lines: the first find kills (a hang
-// times out), and a mutant the seeds let through is caught by it.
+// times out), and a mutant the seeds let through is caught by it (until
+// judgeFind has replayed the find on the unmutated code).
 func (r *Result) classifySearch(searched []*searchLine, searchRuns int) {
 	sr := &SearchResult{Status: SearchPassed}
 	r.Search = sr
@@ -517,6 +685,7 @@ func (r *Result) classifySearch(searched []*searchLine, searchRuns int) {
 		before := sr.Runs
 		sr.Runs += l.Runs
 		sr.Undecided += l.Undecided
+		sr.Known += l.Known
 		if l.Verdict == nil {
 			continue
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -29,7 +30,8 @@ const fixtureSearch = 40
 // of the scenario before); one that stops syncing its count passes every
 // seed (no scenario crashes the replica) and the search kills it; the
 // unreachable early return survives both. The volatile scenario's search
-// fails unmutated, so it judges no mutant by search.
+// fails unmutated: that failure is known, not a find, and the scenario
+// still judges every mutant by search.
 func TestSearchKillsWhatTheSeedsLetThrough(t *testing.T) {
 	p, ms := loadFixture(t)
 	seedKilled := find(t, ms, "(*node).Receive", OpArithmetic, "-=")
@@ -57,8 +59,8 @@ func TestSearchKillsWhatTheSeedsLetThrough(t *testing.T) {
 	if err := s.Baseline(); err != nil {
 		t.Fatal(err)
 	}
-	if len(s.SearchSkipped) != 1 || s.SearchSkipped[0].Scenario != volatile || !strings.Contains(s.SearchSkipped[0].Signature, "linearizability") {
-		t.Fatalf("baseline search failures %+v, want only %s's (linearizability)", s.SearchSkipped, volatile)
+	if len(s.SearchSkipped) != 0 || len(s.SearchKnown) != 1 || !slices.Equal(s.SearchKnown[volatile], []string{"violation/linearizability"}) {
+		t.Fatalf("baseline searches: known %v, skipped %+v; want only %s's linearizability known, nothing skipped", s.SearchKnown, s.SearchSkipped, volatile)
 	}
 	if len(s.Skipped) != 0 {
 		t.Errorf("seeds skipped %v: every seed passes unmutated", s.Skipped)
@@ -85,12 +87,81 @@ func TestSearchKillsWhatTheSeedsLetThrough(t *testing.T) {
 	if u.DetectedByScenarios() {
 		t.Error("a mutant only the search caught counts in the scenarios-only score")
 	}
-	if sv.Status != Survived || sv.Search == nil || sv.Search.Status != SearchPassed || sv.Search.Runs != 2*fixtureSearch {
-		t.Errorf("survivor: %s, search %+v; want survived both, %d search runs (weak and durable; volatile skipped)", sv.Status, sv.Search, 2*fixtureSearch)
+	if sv.Status != Survived || sv.Search == nil || sv.Search.Status != SearchPassed || sv.Search.Runs != 3*fixtureSearch || sv.Search.Known == 0 {
+		t.Errorf("survivor: %s, search %+v; want survived both, %d search runs (all three scenarios), some failing as volatile does unmutated", sv.Status, sv.Search, 3*fixtureSearch)
 	}
 	sum := Summarize(Settings{Seeds: "1-2", Scenarios: []string{weak, durable, volatile}, Search: fixtureSearch}, rs)
 	if sum.Scores == nil || sum.Scores.Scenarios.Score != "1/3" || sum.Scores.Search.Score != "2/3" || sum.Scores.RunsToKill.Mutants != 1 {
 		t.Errorf("scores %+v; want scenarios only 1/3, with the search 2/3, runs to kill over 1 mutant", sum.Scores)
+	}
+}
+
+// TestSearchJudgesScenariosThatFailUnmutated: the searches of volatile
+// and strong both find linearizability failures unmutated. A mutant that
+// never replies adds a new failure kind (liveness), which the unmutated
+// code passes on the same run: volatile's search kills it. The unreachable
+// early return's searches find only the unmutated code's failure: it
+// survives. The mutant that stops syncing behaves as the unmutated code in
+// volatile (nothing is on disk) and in strong its search reaches a failure
+// the baseline's search did not (a clock jump's): replayed unmutated, it
+// fails there too, so it kills nothing, and the search goes on past it.
+func TestSearchJudgesScenariosThatFailUnmutated(t *testing.T) {
+	p, ms := loadFixture(t)
+	var noReply, unsynced *Mutant
+	for _, m := range ms {
+		switch {
+		case m.Func == "(*node).Receive" && m.Operator == OpRemove && strings.Contains(m.Original, "Value: n.value"):
+			noReply = m
+		case m.Func == "(*node).save" && m.Operator == OpRemove && strings.Contains(m.Original, "Sync()"):
+			unsynced = m
+		}
+	}
+	if noReply == nil || unsynced == nil {
+		t.Fatal("the fixture lacks the mutant that never replies or the one that stops syncing")
+	}
+	survivor := find(t, ms, "(*node).Receive", OpRemove, "")
+	cfg := fixtureConfig(p, volatile, strong)
+	cfg.Search = fixtureSearch
+	s, err := Prepare(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Baseline(); err != nil {
+		t.Fatal(err)
+	}
+	if len(s.SearchSkipped) != 0 || len(s.SearchKnown[volatile]) == 0 || len(s.SearchKnown[strong]) == 0 {
+		t.Fatalf("baseline searches: known %v, skipped %+v; want both scenarios' failures known, none skipped", s.SearchKnown, s.SearchSkipped)
+	}
+	var rs []*Result
+	if err := s.Run([]*Mutant{noReply, survivor, unsynced}, func(r *Result) error { rs = append(rs, r); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	n, sv, u := rs[0], rs[1], rs[2]
+	for _, r := range rs {
+		t.Logf("%s %s: %s by %q, search %+v", r.ID, r.Operator, r.Status, r.CaughtBy, r.Search)
+	}
+	if sr := n.Search; n.Status != Killed || sr == nil || sr.Status != Killed || sr.Scenario != volatile || sr.Verdict == nil || sr.Verdict.Property != "liveness" || sr.BaselineFails != 0 {
+		t.Errorf("the mutant that never replies: %s, search %+v; want its search of %s to kill it with a liveness failure", n.Status, sr, volatile)
+	}
+	if sr := sv.Search; sv.Status != Survived || sr == nil || sr.Status != SearchPassed || sr.Known == 0 || sr.Runs != 2*fixtureSearch || sr.BaselineFails != 0 {
+		t.Errorf("survivor: %s, search %+v; want survived, every search run made, failures only the known ones", sv.Status, sr)
+	}
+	if sr := u.Search; u.Status != Survived || sr == nil || sr.BaselineFails == 0 || sr.Status == Killed {
+		t.Errorf("the mutant that stops syncing: %s, search %+v; want survived, its find failing unmutated too", u.Status, sr)
+	}
+	sum := Summarize(Settings{Seeds: "1-2", Scenarios: []string{volatile, strong}, Search: fixtureSearch}, rs)
+	if b := sum.Scores.BaselineFails; b.Mutants != 1 || b.Survivors != 1 || b.Finds != u.Search.BaselineFails {
+		t.Errorf("summary counts %+v of finds the unmutated code fails too; want the one survivor's", b)
+	}
+	var text bytes.Buffer
+	sum.Write(&text)
+	if !strings.Contains(text.String(), "search finds the unmutated code fails too (replayed; not kills)") {
+		t.Errorf("the summary does not count the finds the unmutated code fails too:\n%s", text.String())
+	}
+	var page bytes.Buffer
+	if err := WriteHTML(&page, sum); err != nil || !strings.Contains(page.String(), "Search finds the unmutated code fails too") {
+		t.Errorf("the HTML report does not count the finds the unmutated code fails too (%v)", err)
 	}
 }
 

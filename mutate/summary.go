@@ -84,6 +84,17 @@ type Scores struct {
 	Scenarios  Score      `json:"scenarios_only"`
 	Search     Score      `json:"scenarios_search"`
 	RunsToKill RunsToKill `json:"runs_to_kill"`
+	// BaselineFails counts the search finds the unmutated code failed
+	// too (SearchResult.BaselineFails): not kills.
+	BaselineFails BaselineFails `json:"search_baseline_fails"`
+}
+
+// BaselineFails counts the search finds the unmutated code fails too:
+// Finds of them, in Mutants mutants, of which Survivors survived.
+type BaselineFails struct {
+	Finds     int `json:"finds"`
+	Mutants   int `json:"mutants"`
+	Survivors int `json:"survivors"`
 }
 
 // Score is one way of judging the mutants, with its run budget.
@@ -198,6 +209,15 @@ func Summarize(h Settings, results []*Result) *Summary {
 		sb, qb := budgets(h)
 		s.Scores = &Scores{Scenarios: scoreOf(sb, byScenarios, s.Counts.Scored()),
 			Search: scoreOf(qb, s.Counts.Detected(), s.Counts.Scored()), RunsToKill: runsToKill(results)}
+		for _, r := range results {
+			if r.Search != nil && r.Search.BaselineFails > 0 {
+				s.Scores.BaselineFails.Finds += r.Search.BaselineFails
+				s.Scores.BaselineFails.Mutants++
+				if r.Status == Survived {
+					s.Scores.BaselineFails.Survivors++
+				}
+			}
+		}
 	}
 	var cpuMs int64
 	for _, r := range results {
@@ -252,6 +272,9 @@ func (s *Summary) Write(w io.Writer) {
 		} else {
 			fmt.Fprintln(w, "runs to kill: no mutant was killed both by a seed and by a search")
 		}
+		if b := sc.BaselineFails; b.Mutants > 0 {
+			fmt.Fprintf(w, "search finds the unmutated code fails too (replayed; not kills): %d, in %d mutants (%d of them survived)\n", b.Finds, b.Mutants, b.Survivors)
+		}
 	}
 	fmt.Fprintln(w, "by file (detected/scored):")
 	for _, f := range s.Files {
@@ -261,8 +284,15 @@ func (s *Summary) Write(w io.Writer) {
 		fmt.Fprintf(w, "survivors (%d): bugs no scenario caught; add a check or scenario, or mark one equivalent with a reason in %s\n", len(sv), EquivalentFile)
 		for _, r := range sv {
 			searched := ""
-			if r.Search != nil {
-				searched = fmt.Sprintf(", %d search runs found nothing", r.Search.Runs)
+			switch sr := r.Search; {
+			case sr != nil && sr.Status == SearchBaselineFails:
+				searched = fmt.Sprintf(", its search found %s at run %d of %s's, which the unmutated code fails too, and could not go on", sr.Signature, sr.Run, sr.Scenario)
+			case sr != nil && sr.BaselineFails > 0:
+				searched = fmt.Sprintf(", %d search runs found no failure the unmutated code passes: %d failed as its search does, %d new finds failed on it too", sr.Runs, sr.Known, sr.BaselineFails)
+			case sr != nil && sr.Known > 0:
+				searched = fmt.Sprintf(", %d search runs found no new failure: %d failed as the unmutated code's search does", sr.Runs, sr.Known)
+			case sr != nil:
+				searched = fmt.Sprintf(", %d search runs found nothing", sr.Runs)
 			}
 			fmt.Fprintf(w, "%s %s %s in %s (%d seeds passed%s)\n", r.ID, r.Location(), r.Operator, funcOrPackage(r.Func), r.Runs, searched)
 			fmt.Fprint(w, indent(r.Diff, "    "))

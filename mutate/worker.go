@@ -43,7 +43,7 @@ type workerLine struct {
 }
 
 // searchLine is one scenario's search in a worker: the runs it made and
-// its first find, if any. A search stopped by the hang watch has Find
+// its first find, if any. A search stopped by the hang watch has Verdict
 // set to the hang's verdict and Hang true.
 type searchLine struct {
 	Scenario  string           `json:"scenario"`
@@ -55,6 +55,21 @@ type searchLine struct {
 	Run       int              `json:"run,omitempty"`  // the find's run, 1-based
 	How       string           `json:"how,omitempty"`
 	Hang      bool             `json:"hang,omitempty"`
+	// Known counts runs that failed with a signature the baseline's
+	// search of the scenario found too (-known): not finds.
+	Known int `json:"known,omitempty"`
+	// Find is a mutant's find as a scenario file (search.Find.Scenario
+	// with its seed and the oracles spelled out): with Seed, the exact
+	// run the unmutated runner replays to tell a kill from a failure the
+	// unmutated code has too.
+	Find string `json:"find,omitempty"`
+	// Signatures (-baseline) are every distinct failure the search
+	// found, in the order found: the mutants' Known for the scenario.
+	Signatures []string `json:"signatures,omitempty"`
+	// Failed (-baseline) says the search could not be run or judged (it
+	// could not start, panicked outside the nodes, or no run decided):
+	// the scenario judges no mutant by search.
+	Failed string `json:"failed,omitempty"`
 }
 
 // job is one (scenario, seed) run, or with search one scenario's search.
@@ -75,13 +90,17 @@ type job struct {
 //	-baseline -scenarios a,b -seeds LO-HI   run every seed, print each that does not pass
 //	-scenarios a,b -seeds LO-HI [-skip F]   run seed-major, stop at the first seed
 //	                                        that does not pass and print it
-//	-search N                               then (unless a seed ran out of a budget)
-//	                                        print "seeds_done", search each scenario
+//	-search N [-known F] [-search-only]     then (unless a seed ran out of a budget;
+//	                                        -search-only: run no seed) print
+//	                                        "seeds_done", search each scenario
 //	                                        (search.Config{Seed: 1, Runs: N,
-//	                                        FirstFind, Oracles}) not skipped
+//	                                        FirstFind, Oracles, Known: F's
+//	                                        signatures of the scenario}) not skipped
 //	                                        (SearchSkipKey), print one "search" line
-//	                                        each, and stop at the first find; with
-//	                                        -baseline search every scenario
+//	                                        each (a find with its scenario file), and
+//	                                        stop at the first find; with -baseline
+//	                                        search every scenario for all N runs and
+//	                                        print every signature found
 //
 // The last line has "done":true; a worker that ends without it crashed.
 func WorkerMain(reg *scenarios.Registry, args []string, stdout, stderr io.Writer) int {
@@ -99,6 +118,8 @@ func WorkerMain(reg *scenarios.Registry, args []string, stdout, stderr io.Writer
 	cpuLimit := fs.Duration("cpu-limit", 0, "CPU-time limit of this process (0: none)")
 	hangCPU := fs.Duration("hang-cpu", 0, "stop when a run spends this much CPU inside one event (0: never; with -parallel 1 only)")
 	searchRuns := fs.Int("search", 0, "after the seeds, search each scenario with this run budget (0: no search)")
+	searchOnly := fs.Bool("search-only", false, "run no seed, only the searches (a mutant's searches going on past a find the unmutated code fails too)")
+	knownFile := fs.String("known", "", "JSON file of scenario → signatures the baseline's search found (not finds)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -132,8 +153,18 @@ func WorkerMain(reg *scenarios.Registry, args []string, stdout, stderr io.Writer
 			return 2
 		}
 	}
+	known := map[string][]string{}
+	if *knownFile != "" {
+		if err := readJSON(*knownFile, &known); err != nil {
+			fmt.Fprintf(stderr, "%v\n", err)
+			return 2
+		}
+	}
 	var jobs []job
 	for seed := range (sweep.Shard{}).Seeds(seeds) {
+		if *searchOnly {
+			break
+		}
 		for _, s := range ss {
 			if !skip[SkipKey(s.Source, seed)] {
 				jobs = append(jobs, job{s: s, seed: seed})
@@ -185,7 +216,7 @@ func WorkerMain(reg *scenarios.Registry, args []string, stdout, stderr io.Writer
 			if err != nil || skip[SearchSkipKey(s.Source)] {
 				continue
 			}
-			sl := searchScenario(s, *searchRuns, *parallel, *baseline, watch)
+			sl := searchScenario(s, *searchRuns, *parallel, *baseline, known[s.Source], watch)
 			mu.Lock()
 			err = enc.Encode(workerLine{Search: sl})
 			mu.Unlock()
@@ -203,16 +234,18 @@ func WorkerMain(reg *scenarios.Registry, args []string, stdout, stderr io.Writer
 }
 
 // searchScenario runs one scenario's search: seed 1, a budget of runs,
-// stopping at the first find, with the protocol's promises checked. A
-// mutant's runs one at a time under the hang watch; the baseline's on
-// up to parallel goroutines (a search finds the same at any parallelism).
-func searchScenario(s *scenarios.Scenario, runs, parallel int, baseline bool, watch *hangWatch) (sl *searchLine) {
+// with the protocol's promises checked. A mutant's stops at the first
+// find whose signature is not known, and runs one at a time under the
+// hang watch; the baseline's makes all its runs, to collect every
+// signature, on up to parallel goroutines (a search finds the same at any
+// parallelism).
+func searchScenario(s *scenarios.Scenario, runs, parallel int, baseline bool, known []string, watch *hangWatch) (sl *searchLine) {
 	sl = &searchLine{Scenario: s.Source}
 	j := &job{s: s, search: true}
 	cfg := search.Config{Scenario: s, Seed: 1, Runs: runs, Parallel: 1, FirstFind: true,
-		Options: scenarios.Options{Oracles: true}}
+		Options: scenarios.Options{Oracles: true}, Known: known}
 	if baseline {
-		cfg.Parallel = max(parallel, 1)
+		cfg.Parallel, cfg.FirstFind, cfg.Known = max(parallel, 1), false, nil
 	}
 	if watch != nil {
 		cfg.Options.Progress = new(sim.Progress) // one run at a time: one Progress serves them all
@@ -224,23 +257,59 @@ func searchScenario(s *scenarios.Scenario, runs, parallel int, baseline bool, wa
 			v := checker.Verdict{Outcome: checker.NodePanic, Property: "harness_panic",
 				Detail: fmt.Sprintf("panic outside the nodes while searching: %v\n%s", p, debug.Stack())}
 			sl.Verdict, sl.Signature, sl.Run = &v, search.Signature(v), sl.Runs+1
+			sl.Find, sl.Seed, sl.Signatures = "", 0, nil
+			if baseline {
+				sl.Failed = "a panic outside the nodes while searching"
+			}
 		}
 	}()
 	sr, err := search.New(cfg)
 	if err != nil {
 		v := checker.Verdict{Outcome: checker.HarnessError, Property: "search", Detail: err.Error()}
 		sl.Verdict, sl.Signature = &v, search.Signature(v)
+		if baseline {
+			sl.Failed = err.Error()
+		}
 		return sl
 	}
 	sr.Run()
 	st := sr.Stats()
-	sl.Runs, sl.Undecided = st.Runs, st.Undecided
-	if fs := sr.Finds(); len(fs) > 0 {
-		f := fs[0]
-		v := f.Verdict
-		sl.Signature, sl.Verdict, sl.Seed, sl.Run, sl.How = f.Signature, &v, f.Seed, f.Run, f.How
+	sl.Runs, sl.Undecided, sl.Known = st.Runs, st.Undecided, st.Known
+	if baseline && st.Runs > 0 && st.Undecided == st.Runs {
+		sl.Failed = fmt.Sprintf("none of its %d runs could be decided", st.Runs)
 	}
+	fs := sr.Finds()
+	if len(fs) == 0 {
+		return sl
+	}
+	f := fs[0]
+	v := f.Verdict
+	sl.Signature, sl.Verdict, sl.Seed, sl.Run, sl.How = f.Signature, &v, f.Seed, f.Run, f.How
+	if baseline {
+		for _, f := range fs {
+			sl.Signatures = append(sl.Signatures, f.Signature)
+		}
+		return sl
+	}
+	sl.Find = findFile(f, cfg.Options.Oracles)
 	return sl
+}
+
+// findFile is a find's scenario as a file the unmutated runner replays
+// (under Find.Seed): the oracles the search judged it by spelled out. It
+// is empty if the scenario does not marshal; the find then stands
+// unreplayed.
+func findFile(f *search.Find, oracles bool) string {
+	sc := f.Scenario.Clone()
+	if oracles {
+		sc = sc.WithOracles()
+	}
+	sc.Seed = f.Seed
+	b, err := sc.Marshal()
+	if err != nil {
+		return ""
+	}
+	return string(b)
 }
 
 func exitOf(err error) int {
@@ -254,8 +323,21 @@ func exitOf(err error) int {
 func SkipKey(scenario string, seed uint64) string { return fmt.Sprintf("%s/%d", scenario, seed) }
 
 // SearchSkipKey names one scenario's search in a skip file: the baseline's
-// search of it found a failure, so it cannot judge a mutant.
+// search of it could not be run or judged (SkippedSearch), so it cannot
+// judge a mutant.
 func SearchSkipKey(scenario string) string { return scenario + "/search" }
+
+// readJSON reads a JSON file into v.
+func readJSON(path string, v any) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("%s: %v", path, err)
+	}
+	return nil
+}
 
 func readSkip(path string, into map[string]bool) error {
 	b, err := os.ReadFile(path)

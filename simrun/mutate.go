@@ -47,7 +47,7 @@ func parseMutateFlags(args []string, stderr io.Writer) (mutateFlags, error) {
 	})
 	fs.IntVar(&f.max, "max", 200, "run at most this many mutants, sampled across files and operators (0: all)")
 	fs.Uint64Var(&f.sampleSeed, "sample-seed", 1, "seed of the -max sample")
-	fs.IntVar(&f.search, "search", 0, "also search each scenario with this run budget (seed 1, stopping at the first find, after-heal oracles on): a mutant every seed lets through is killed when a search finds a failure the unmutated code's search does not; 0: seeds only")
+	fs.IntVar(&f.search, "search", 0, "also search each scenario with this run budget (seed 1, stopping at the first find, after-heal oracles on): a mutant every seed lets through is killed when a search finds a failure the unmutated code's search does not and the unmutated code passes that exact run; 0: seeds only")
 	fs.StringVar(&f.only, "only", "", "comma-separated mutant IDs to run instead of a sample (reproduce one)")
 	fs.StringVar(&f.out, "out", "", "stream one JSON result line per mutant to this file; if it exists, resume it")
 	fs.BoolVar(&f.json, "json", false, "print the summary as JSON")
@@ -240,11 +240,17 @@ func runPlan(f mutateFlags, p *plan, s *mutate.Session, stderr io.Writer) ([]*mu
 	if len(s.Skipped) > 0 {
 		fmt.Fprintf(stderr, "simrun mutate: %d scenario seeds fail without any mutant and are skipped: %s\n", len(s.Skipped), abbreviate(s.Skipped, 8))
 	}
+	for _, sc := range s.Scenarios() {
+		if known := s.SearchKnown[sc]; len(known) > 0 {
+			fmt.Fprintf(stderr, "simrun mutate: the search of %s finds failures without any mutant (%d signatures: %s): a mutant's search of it does not count them, and a new find kills only if the unmutated code passes its run (replayed)\n",
+				sc, len(known), abbreviate(known, 4))
+		}
+	}
 	for _, sk := range s.SearchSkipped {
-		fmt.Fprintf(stderr, "simrun mutate: the search of %s finds %s at run %d without any mutant: it judges no mutant by search (skipped)\n", sk.Scenario, sk.Signature, sk.Run)
+		fmt.Fprintf(stderr, "simrun mutate: the search of %s cannot judge a mutant (%s): it is skipped\n", sk.Scenario, sk.Reason)
 	}
 	if f.search > 0 && len(s.SearchSkipped) == len(s.Scenarios()) {
-		fmt.Fprintf(stderr, "simrun mutate: every scenario's search fails without any mutant: -search %d kills nothing here\n", f.search)
+		fmt.Fprintf(stderr, "simrun mutate: no scenario's search can judge a mutant: -search %d kills nothing here\n", f.search)
 	}
 	budget := fmt.Sprintf("%v wall", s.Timeout().Round(time.Second))
 	if c := s.CPUBudget(); c > 0 {

@@ -77,7 +77,7 @@ func TestUserProtocolRunsLive(t *testing.T) {
 	}
 	stdout.Reset()
 	stderr.Reset()
-	code = a.run([]string{"validate-live", "-scenario", scen, "-duration", "1s", "-latency", "5ms", "-tolerance", "9"}, &stdout, &stderr)
+	code = a.run([]string{"validate-live", "-scenario", scen, "-duration", "1s", "-latency", "5ms", "-tolerance", "9", "-runs", "1"}, &stdout, &stderr)
 	if code == exitUsage || !strings.Contains(stdout.String(), "protocol myreg") {
 		t.Fatalf("validate-live of the user's protocol: exit %d\n%s%s", code, stdout.String(), stderr.String())
 	}

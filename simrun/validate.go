@@ -36,12 +36,13 @@ type validateFlags struct {
 	reg       *scenarios.Registry // the program's (nil: Faultline's own)
 	latency   time.Duration
 	syncLat   time.Duration
+	runs      int
 }
 
 const defaultValidateScenario = "rabia-basic"
 
 func parseValidateFlags(args []string, stderr io.Writer) (validateFlags, error) {
-	f := validateFlags{seed: 1}
+	f := validateFlags{seed: 1, runs: 5}
 	fs := flag.NewFlagSet("simrun validate-live", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&f.scenario, "scenario", defaultValidateScenario, "built-in scenario name or .yaml path to run both ways; its faults are left out")
@@ -56,7 +57,8 @@ func parseValidateFlags(args []string, stderr io.Writer) (validateFlags, error) 
 	fs.DurationVar(&f.duration, "duration", 10*time.Second, "the scenario's fault phase for both runs, with a heal phase a tenth as long (clients run through the first and half the second, as in the simulator); 0 keeps the scenario's phases")
 	fs.DurationVar(&f.latency, "latency", 20*time.Millisecond, "every link's fixed latency in both runs (the live filter's delay, and the client's hop each way); 0 keeps the scenario's network latency. It should dwarf this machine's own overheads")
 	fs.DurationVar(&f.syncLat, "sync-latency", -1, "the simulated disk's sync latency (default: the median of 200 fsyncs measured here, the live disk's real cost)")
-	fs.Float64Var(&f.tolerance, "tolerance", 0.2, "the largest relative gap between the medians that passes")
+	fs.Float64Var(&f.tolerance, "tolerance", 0.2, "the largest relative gap between the medians that passes: the whole confidence interval of the median gap must lie within it")
+	fs.IntVar(&f.runs, "runs", 5, fmt.Sprintf("repeated runs (seeds -seed, -seed+1, ...) whose median gaps give the median gap's confidence interval; fewer than 5 cannot reach %.0f%% and decide nothing", 100*load.Confidence))
 	fs.StringVar(&f.plot, "plot", "", "write an HTML page with the table and both latency CDFs to this file")
 	fs.BoolVar(&f.force, "force", false, "replace a -plot file simrun did not write")
 	fs.StringVar(&f.targets, "targets", "", "validate against this running cluster (its nodes' URLs, comma-separated; their admin ports by simrun serve's layout) instead of one started here; it must run the scenario's protocol and params")
@@ -73,6 +75,10 @@ func parseValidateFlags(args []string, stderr io.Writer) (validateFlags, error) 
 		return f, fmt.Errorf("-latency %v: must not be negative", f.latency)
 	case f.syncLat < 0 && f.syncLat != -1:
 		return f, fmt.Errorf("-sync-latency %v: must not be negative (leave it out to measure this machine's fsync)", f.syncLat)
+	case f.runs < 1 || f.runs > load.MaxRuns:
+		return f, fmt.Errorf("-runs %d: expected 1 to %d (5 or more to decide)", f.runs, load.MaxRuns)
+	case f.seed+uint64(f.runs-1) < f.seed:
+		return f, fmt.Errorf("-seed %d: the runs' seeds -seed to -seed+%d pass the largest seed", f.seed, f.runs-1)
 	case !(f.tolerance > 0 && f.tolerance < 10):
 		return f, fmt.Errorf("-tolerance %v: expected a fraction such as 0.2", f.tolerance)
 	}
@@ -183,57 +189,91 @@ func validateLive(ctx context.Context, f validateFlags, s *scenarios.Scenario, f
 	}
 	s.Disk.SyncLatency = f.syncLat
 	fmt.Fprintf(stdout, "simulated disk sync latency %v (-sync-latency; default: this machine's measured fsync); client timeout %v\n", f.syncLat.Round(time.Microsecond), s.Clients.Timeout)
-	simRes := scenarios.Run(s, f.seed, scenarios.Options{NoLinearizability: true})
-	if simRes.Verdict.Outcome.ExitCode() == exitUnknown {
-		fmt.Fprintf(stderr, "simrun validate-live: the simulated run did not finish: %s\n", simRes.Verdict.Detail)
-		return exitUnknown
+	fmt.Fprintf(stdout, "%d runs (seeds %d to %d), each simulated and live; the median gap's confidence interval is the order-statistic interval of the runs' gaps\n\n",
+		f.runs, f.seed, f.seed+uint64(f.runs-1))
+	var pooled load.Comparison
+	var gaps []float64
+	for i := range f.runs {
+		c, code := validateRun(ctx, f, s, filter, f.seed+uint64(i), stdout, stderr)
+		if code >= 0 {
+			return code
+		}
+		pooled.Sim = append(pooled.Sim, c.Sim...)
+		pooled.Live = append(pooled.Live, c.Live...)
+		if _, decided := c.Verdict(); !decided {
+			fmt.Fprintf(stdout, "\nverdict: unknown: run %d completed fewer than %d operations on a side\n", i+1, load.MinSamples)
+			return exitUnknown
+		}
+		gaps = append(gaps, c.MedianGap())
+		fmt.Fprintf(stdout, "run %d/%d (seed %d): simulated p50 %s ms, live p50 %s ms, gap %+.1f%% (%d and %d operations)\n", i+1, f.runs, f.seed+uint64(i),
+			msString(load.Quantile(c.Sim, 0.5)), msString(load.Quantile(c.Live, 0.5)), 100*c.MedianGap(), len(c.Sim), len(c.Live))
 	}
-	duration := s.Phases.Faults + s.Phases.Heal/2
-	targets, admin, closeCluster, err := validationCluster(s, f)
-	if err != nil {
-		fmt.Fprintf(stderr, "simrun validate-live: starting the live cluster: %v\n", err)
-		return exitUnknown
-	}
-	defer closeCluster()
-	if err := admin.SetBase(ctx, filter); err != nil {
-		fmt.Fprintf(stderr, "simrun validate-live: setting the nodes' filter: %v\n", err)
-		return exitUnknown
-	}
-	defer admin.SetBase(context.Background(), load.Filter{})
-	cfg, err := load.Plan(s, load.Options{Targets: targets, Seed: f.seed, Duration: duration})
-	if err != nil {
-		fmt.Fprintf(stderr, "simrun validate-live: %v\n", err)
-		return exitUsage
-	}
-	cfg.Driver = &load.HopDelay{Driver: cfg.Driver, Latency: l, Seed: f.seed}
-	liveRes, err := load.Run(ctx, cfg)
-	if err != nil {
-		fmt.Fprintf(stderr, "simrun validate-live: %v\n", err)
-		return exitUnknown
-	}
-	c := load.Comparison{Sim: load.Latencies(simRes.Operations), Live: load.Latencies(liveRes.Operations), Tolerance: f.tolerance}
-	fmt.Fprintf(stdout, "simulated: %d operations in %v of virtual time; live: %d in %v on loopback (filter delay %s jitter %s, plus the client's hop each way)\n\n",
-		len(simRes.Operations), time.Duration(simRes.SimTimeNs), len(liveRes.Operations), liveRes.Elapsed.Round(time.Millisecond), filter.Delay, filter.Jitter)
-	c.WriteTable(stdout)
+	slices.Sort(pooled.Sim)
+	slices.Sort(pooled.Live)
+	pooled.Tolerance = f.tolerance
+	fmt.Fprintf(stdout, "\nall %d runs pooled:\n", f.runs)
+	pooled.WriteTable(stdout)
 	if f.plot != "" {
-		if err := writeValidationPage(f.plot, f.force, s, c); err != nil {
+		if err := writeValidationPage(f.plot, f.force, s, pooled); err != nil {
 			fmt.Fprintf(stderr, "simrun validate-live: -plot: %v\n", err)
 			return exitUnknown
 		}
 		fmt.Fprintf(stdout, "\nplot: %s\n", f.plot)
 	}
-	ok, decided := c.Verdict()
-	gap := 100 * c.MedianGap()
-	switch {
-	case !decided:
-		fmt.Fprintf(stdout, "\nverdict: unknown: fewer than %d completed operations on a side\n", load.MinSamples)
-		return exitUnknown
-	case !ok:
-		fmt.Fprintf(stdout, "\nverdict: fail: the live median is %+.1f%% off the simulated one (tolerance ±%.0f%%)\n", gap, 100*f.tolerance)
+	g := load.NewGapInterval(gaps)
+	fmt.Fprintf(stdout, "\nmedian gap %+.1f%% over %d runs; %.1f%% confidence interval [%+.1f%%, %+.1f%%] (the runs' gaps of rank %d and %d)\n",
+		100*g.Median, f.runs, 100*g.Coverage, 100*g.Lo, 100*g.Hi, g.K, f.runs+1-g.K)
+	d, why := g.Decide(f.tolerance)
+	fmt.Fprintf(stdout, "verdict: %s: %s\n", d, why)
+	switch d {
+	case load.Pass:
+		return exitPass
+	case load.Fail:
 		return exitFail
 	}
-	fmt.Fprintf(stdout, "\nverdict: pass: the live median is within %+.1f%% of the simulated one (tolerance ±%.0f%%)\n", gap, 100*f.tolerance)
-	return exitPass
+	return exitUnknown
+}
+
+func msString(d time.Duration) string { return fmt.Sprintf("%.2f", float64(d)/float64(time.Millisecond)) }
+
+// validateRun is one of validate-live's runs under seed: the scenario
+// simulated, then live on a fresh cluster (or -targets), compared. code
+// is -1, or the exit code of a run that could not be made.
+func validateRun(ctx context.Context, f validateFlags, s *scenarios.Scenario, filter load.Filter, seed uint64, stdout, stderr io.Writer) (c load.Comparison, code int) {
+	l := s.Network.Latency
+	simRes := scenarios.Run(s, seed, scenarios.Options{NoLinearizability: true})
+	if simRes.Verdict.Outcome.ExitCode() == exitUnknown {
+		fmt.Fprintf(stderr, "simrun validate-live: the simulated run of seed %d did not finish: %s\n", seed, simRes.Verdict.Detail)
+		return c, exitUnknown
+	}
+	duration := s.Phases.Faults + s.Phases.Heal/2
+	targets, admin, closeCluster, err := validationCluster(s, f)
+	if err != nil {
+		fmt.Fprintf(stderr, "simrun validate-live: starting the live cluster: %v\n", err)
+		return c, exitUnknown
+	}
+	defer closeCluster()
+	if err := admin.SetBase(ctx, filter); err != nil {
+		fmt.Fprintf(stderr, "simrun validate-live: setting the nodes' filter: %v\n", err)
+		return c, exitUnknown
+	}
+	defer admin.SetBase(context.Background(), load.Filter{})
+	cfg, err := load.Plan(s, load.Options{Targets: targets, Seed: seed, Duration: duration})
+	if err != nil {
+		fmt.Fprintf(stderr, "simrun validate-live: %v\n", err)
+		return c, exitUsage
+	}
+	cfg.Driver = &load.HopDelay{Driver: cfg.Driver, Latency: l, Seed: seed}
+	liveRes, err := load.Run(ctx, cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "simrun validate-live: %v\n", err)
+		return c, exitUnknown
+	}
+	if seed == f.seed {
+		fmt.Fprintf(stdout, "run 1: simulated %d operations in %v of virtual time; live %d in %v on loopback (filter delay %s jitter %s, plus the client's hop each way)\n",
+			len(simRes.Operations), time.Duration(simRes.SimTimeNs), len(liveRes.Operations), liveRes.Elapsed.Round(time.Millisecond), filter.Delay, filter.Jitter)
+	}
+	return load.Comparison{Sim: load.Latencies(simRes.Operations), Live: load.Latencies(liveRes.Operations), Tolerance: f.tolerance}, -1
 }
 
 func latencyString(l faults.LatencySpec) string {

@@ -234,7 +234,9 @@ func validateLive(ctx context.Context, f validateFlags, s *scenarios.Scenario, f
 	return exitUnknown
 }
 
-func msString(d time.Duration) string { return fmt.Sprintf("%.2f", float64(d)/float64(time.Millisecond)) }
+func msString(d time.Duration) string {
+	return fmt.Sprintf("%.2f", float64(d)/float64(time.Millisecond))
+}
 
 // validateRun is one of validate-live's runs under seed: the scenario
 // simulated, then live on a fresh cluster (or -targets), compared. code

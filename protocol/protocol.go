@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"fmt"
 	"maps"
+	"math"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -30,6 +32,11 @@ type Config struct {
 	// Seed is the run's root seed, for values every replica must share
 	// (Rabia's common coin). Per-node randomness comes from env.Rand.
 	Seed uint64
+	// RunLength is how long the run is planned to last in virtual time
+	// (the scenario's phases.faults + phases.heal), so Validate can bound
+	// a param against it (Rabia's metrics_window: at most so many windows
+	// per run). 0: open-ended (a live server), checked at run time instead.
+	RunLength time.Duration
 }
 
 // Definition describes one protocol to the harness.
@@ -192,6 +199,12 @@ func DecodeParams(params map[string]any, into any) error {
 	// YAML decoder only says which type it could not fill, on "line 1" of
 	// the re-encoded params).
 	for _, key := range slices.Sorted(maps.Keys(params)) {
+		// The YAML decoder truncates a number with a fraction into an
+		// integer field (batch_size 0.5 became 0, the default); a live
+		// server's JSON -params has only such numbers.
+		if f, ok := params[key].(float64); ok && integerField(into, key) && (f != math.Trunc(f) || math.IsInf(f, 0)) {
+			return fmt.Errorf("params.%s: %v is not an integer", key, f)
+		}
 		raw, err := yaml.Marshal(map[string]any{key: params[key]})
 		if err != nil {
 			return fmt.Errorf("params.%s: %w", key, err)
@@ -203,6 +216,31 @@ func DecodeParams(params map[string]any, into any) error {
 		}
 	}
 	return nil
+}
+
+// integerField reports whether the struct into points at has an integer
+// field tagged yaml:"key".
+func integerField(into any, key string) bool {
+	t := reflect.TypeOf(into)
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil || t.Kind() != reflect.Struct {
+		return false
+	}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if name != key {
+			continue
+		}
+		switch f.Type.Kind() {
+		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+			reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+			return f.Type != reflect.TypeOf(time.Duration(0))
+		}
+	}
+	return false
 }
 
 // yamlReason is the decoder's complaint without its "yaml: unmarshal

@@ -428,6 +428,23 @@ func locate(file string, pos positions, err error) error {
 	return &fileError{file: file, line: n.Line, col: n.Column, field: field, msg: msg}
 }
 
+// parserProblems are the YAML library's parser errors (parserc.go), whose
+// "line N" is one less than the line in the file; its scanner's errors
+// (a tab, a stray character) say the line itself.
+var parserProblems = map[string]bool{
+	"did not find expected ',' or ']'":       true,
+	"did not find expected ',' or '}'":       true,
+	"did not find expected '-' indicator":    true,
+	"did not find expected <document start>": true,
+	"did not find expected <stream-start>":   true,
+	"did not find expected key":              true,
+	"did not find expected node content":     true,
+	"found duplicate %TAG directive":         true,
+	"found duplicate %YAML directive":        true,
+	"found incompatible YAML document":       true,
+	"found undefined tag handle":             true,
+}
+
 var yamlLine = regexp.MustCompile(`^(?:yaml: )?line ([0-9]+): (.*)$`)
 
 // yamlError turns the YAML library's error into a fileError (pos nil: a
@@ -442,10 +459,15 @@ func yamlError(file string, pos positions, err error) error {
 	if m == nil {
 		return &fileError{file: file, line: 1, col: 1, msg: "YAML syntax: " + strings.TrimPrefix(msg, "yaml: ")}
 	}
+	line, _ := strconv.Atoi(m[1])
+	if parserProblems[m[2]] {
+		// The library numbers a parser error's line from 0 (a scanner
+		// error's from 1): "nodes: [1, 2" left open on line 4 said line 3.
+		line++
+	}
 	if pos == nil {
 		m[2] = "YAML syntax: " + m[2]
 	}
-	line, _ := strconv.Atoi(m[1])
 	col := 0
 	for _, n := range pos {
 		if n.Line == line && (col == 0 || n.Column < col) {

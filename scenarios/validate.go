@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -92,7 +93,17 @@ func (s *Scenario) validateIdentity() error {
 // under seed: its cluster size, machine (and how to build it), params.
 func (s *Scenario) ProtocolConfig(seed uint64) protocol.Config {
 	m, _ := s.Registry().machine(s.Machine)
-	return protocol.Config{Nodes: s.Nodes, Machine: s.Machine, Params: s.Params, Seed: seed, NewMachine: m.New}
+	return protocol.Config{Nodes: s.Nodes, Machine: s.Machine, Params: s.Params, Seed: seed, NewMachine: m.New, RunLength: s.runLength()}
+}
+
+// runLength is the phases' sum, or 0 when a phase is negative or the sum
+// overflows (validatePhases refuses those).
+func (s *Scenario) runLength() time.Duration {
+	f, h := s.Phases.Faults, s.Phases.Heal
+	if f < 0 || h < 0 || f > math.MaxInt64-h {
+		return 0
+	}
+	return f + h
 }
 
 func (s *Scenario) validateCluster() error {

@@ -11,8 +11,11 @@ import (
 const reexecEnv = "FAULTLINE_TEST_AS_SIMRUN"
 
 func TestMain(m *testing.M) {
-	if os.Getenv(reexecEnv) == "1" {
+	switch os.Getenv(reexecEnv) {
+	case "1":
 		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	case "crash":
+		crashAsMain(os.Args[1]) // crash_test.go
 	}
 	os.Exit(m.Run())
 }

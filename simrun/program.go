@@ -71,6 +71,9 @@ func (p Program) Main() {
 			stderr = &userWriter{w: os.Stderr, name: name, program: prog, lineStart: true}
 		}
 	}
+	// A Go runtime crash exits 2, the code of bad input: see crash.go.
+	defer recoverMain(stderr, p.name())
+	guardRuntime(stderr, p.name())
 	os.Exit(a.run(os.Args[1:], stdout, stderr))
 }
 

@@ -116,8 +116,8 @@ func (p Params) validate(n int) error {
 		v    time.Duration
 	}{{"aae_period", p.AAEPeriod}, {"consistent_timeout", p.ConsistentTimeout},
 		{"wait_timeout", p.WaitTimeout}, {"retry_interval", p.RetryInterval}, {"sync_interval", p.SyncInterval}} {
-		if d.v < time.Millisecond {
-			return fmt.Errorf("params.%s: %v is below the 1ms minimum", d.name, d.v)
+		if err := protocol.RangeDuration(d.name, d.v, time.Millisecond, protocol.MaxParamDuration); err != nil {
+			return err
 		}
 	}
 	if p.Sync != SyncAck && p.Sync != SyncPeriodic {

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/faultline-sim/faultline/checker"
+	"github.com/faultline-sim/faultline/protocol"
+	"github.com/faultline-sim/faultline/protocol/gcounter"
 	"github.com/faultline-sim/faultline/scenarios"
 )
 
@@ -175,11 +177,39 @@ func TestParamsValidated(t *testing.T) {
 		{map[string]any{"expect": "linearizable"}, "params.expect"},
 		{map[string]any{"aae_period": "500us"}, "params.aae_period"},
 		{map[string]any{"aae": "10s"}, "aae"},
+		// issue 25, class 4: every duration in [1ms, 1000h], with its range
+		{map[string]any{"retry_interval": "1ns"}, "params.retry_interval: 1ns is not in [1ms, 1000h0m0s]"},
+		{map[string]any{"wait_timeout": "-1s"}, "params.wait_timeout: -1s is not in [1ms, 1000h0m0s]"},
+		{map[string]any{"consistent_timeout": "999us"}, "params.consistent_timeout: 999µs is not in [1ms, 1000h0m0s]"},
+		{map[string]any{"sync_interval": "1ns"}, "params.sync_interval: 1ns is not in [1ms, 1000h0m0s]"},
 	} {
 		s := load(t, "gcounter-quorum").Clone()
 		s.Params = tc.params
 		if err := s.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("params %v: error %v, want one naming %s", tc.params, err, tc.want)
+		}
+	}
+}
+
+// TestParamsRangesLive: a live server's params are checked by the same
+// Validate without a scenario around them, so durations past the
+// scenario's 1000h cap are refused there too (issue 25, class 4).
+func TestParamsRangesLive(t *testing.T) {
+	for _, tc := range []struct {
+		params map[string]any
+		want   string
+	}{
+		{map[string]any{"aae_period": "2000h"}, "params.aae_period: 2000h0m0s is not in [1ms, 1000h0m0s]"},
+		{map[string]any{"retry_interval": "1ns"}, "params.retry_interval: 1ns is not in [1ms, 1000h0m0s]"},
+		{map[string]any{"aae_period": "1ms", "consistent_timeout": "1000h"}, ""},
+	} {
+		err := gcounter.Definition.Validate(protocol.Config{Nodes: 3, Machine: "counter", Params: tc.params})
+		got := ""
+		if err != nil {
+			got = err.Error()
+		}
+		if got != tc.want {
+			t.Errorf("%v: got %q, want %q", tc.params, got, tc.want)
 		}
 	}
 }

@@ -39,6 +39,13 @@ const (
 	DefaultTimestampRes     = time.Second
 )
 
+// The ranges of the params: a retry or timeout shorter than a network
+// delay, or thousands of retries, only flood the run with timers.
+const (
+	maxRetryAttempts = 1000
+	minDelay         = time.Millisecond
+)
+
 // machineNames are the state machines PAC runs; the first is the default.
 // Both answer reads with "get", which a node serves from its own state.
 var machineNames = []string{"lifecycle", "counter"}
@@ -61,15 +68,15 @@ func ParseParams(cfg protocol.Config) (Params, error) {
 	if p.TimestampResolution == 0 {
 		p.TimestampResolution = DefaultTimestampRes
 	}
-	switch {
-	case p.RetryAttempts < 1:
-		return p, fmt.Errorf("params.retry_attempts: %d is not at least 1", p.RetryAttempts)
-	case p.RetryDelay < 0:
-		return p, fmt.Errorf("params.retry_delay: %v is negative", p.RetryDelay)
-	case p.ConsensusTimeout < 0:
-		return p, fmt.Errorf("params.consensus_timeout: %v is negative", p.ConsensusTimeout)
-	case p.TimestampResolution < 0:
-		return p, fmt.Errorf("params.timestamp_resolution: %v is negative", p.TimestampResolution)
+	for _, err := range []error{
+		protocol.RangeInt("retry_attempts", p.RetryAttempts, 1, maxRetryAttempts),
+		protocol.RangeDuration("retry_delay", p.RetryDelay, minDelay, time.Hour),
+		protocol.RangeDuration("consensus_timeout", p.ConsensusTimeout, minDelay, protocol.MaxParamDuration),
+		protocol.RangeDuration("timestamp_resolution", p.TimestampResolution, time.Nanosecond, protocol.MaxParamDuration),
+	} {
+		if err != nil {
+			return p, err
+		}
 	}
 	return p, nil
 }

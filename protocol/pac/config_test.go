@@ -43,14 +43,16 @@ func TestParams(t *testing.T) {
 }
 
 // TestParamsBoundaries: the smallest accepted value of every setting is
-// accepted (a one-node cluster, one attempt, 1ns durations), and the
+// accepted (a one-node cluster, one attempt, 1ms timers, 1ns timestamps)
+// and so is the largest, and the
 // machine named is the machine run. The scenarios run the defaults and
 // the lifecycle machine only, so this test, not simrun mutate, holds the
 // edges.
 func TestParamsBoundaries(t *testing.T) {
 	for _, params := range []map[string]any{
-		{"retry_attempts": 1}, {"retry_attempts": 2}, {"retry_delay": "1ns"},
-		{"consensus_timeout": "1ns"}, {"timestamp_resolution": "1ns"},
+		{"retry_attempts": 1}, {"retry_attempts": 2}, {"retry_delay": "1ms"},
+		{"consensus_timeout": "1ms"}, {"timestamp_resolution": "1ns"},
+		{"retry_attempts": 1000}, {"retry_delay": "1h"}, {"consensus_timeout": "1000h"}, {"timestamp_resolution": "1000h"},
 	} {
 		cfg := protocol.Config{Nodes: 1, Params: params}
 		if err := validate(cfg); err != nil {
@@ -64,6 +66,31 @@ func TestParamsBoundaries(t *testing.T) {
 		}
 		if got := machineName(cfg); got != want {
 			t.Errorf("machine %q runs %q, want %q", machine, got, want)
+		}
+	}
+}
+
+// TestParamsRanges: every param out of its range, zero after defaulting,
+// negative, absurdly small or huge, is refused with one line naming
+// params.FIELD and the range (issue 25, class 4).
+func TestParamsRanges(t *testing.T) {
+	for _, tc := range []struct {
+		params map[string]any
+		want   string
+	}{
+		{map[string]any{"retry_attempts": 1001}, "params.retry_attempts: 1001 is not in [1, 1000]"},
+		{map[string]any{"retry_attempts": -1}, "params.retry_attempts: -1 is not in [1, 1000]"},
+		{map[string]any{"retry_delay": "1ns"}, "params.retry_delay: 1ns is not in [1ms, 1h0m0s]"},
+		{map[string]any{"retry_delay": "-1s"}, "params.retry_delay: -1s is not in [1ms, 1h0m0s]"},
+		{map[string]any{"retry_delay": "2h"}, "params.retry_delay: 2h0m0s is not in [1ms, 1h0m0s]"},
+		{map[string]any{"consensus_timeout": "999us"}, "params.consensus_timeout: 999µs is not in [1ms, 1000h0m0s]"},
+		{map[string]any{"consensus_timeout": "1001h"}, "params.consensus_timeout: 1001h0m0s is not in [1ms, 1000h0m0s]"},
+		{map[string]any{"timestamp_resolution": "-1ns"}, "params.timestamp_resolution: -1ns is not in [1ns, 1000h0m0s]"},
+		{map[string]any{"timestamp_resolution": "2000000h"}, "params.timestamp_resolution: 2000000h0m0s is not in [1ns, 1000h0m0s]"},
+	} {
+		err := validate(protocol.Config{Nodes: 3, Params: tc.params})
+		if err == nil || err.Error() != tc.want || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%v: got %v, want %q", tc.params, err, tc.want)
 		}
 	}
 }

@@ -50,7 +50,8 @@ type Monitor struct {
 	latenciesNs  []float64
 	bottoms      int64
 	window       sim.Time              // params.metrics_window, 0: off
-	windows      []windowCounts        // by decision time / window
+	windows      []windowCounts        // by decision time / window, at most maxWindows
+	later        windowCounts          // decisions past the last of them
 	sentBefore   uint64                // messages sent by earlier incarnations
 	sentNow      map[sim.NodeID]uint64 // by the current incarnation of each replica
 }
@@ -284,8 +285,13 @@ func (m *Monitor) windowAt(at sim.Time) *windowCounts {
 	if m.window <= 0 {
 		return &windowCounts{}
 	}
-	i := int(at / m.window)
-	for len(m.windows) <= i {
+	i := max(at, 0) / m.window
+	if i >= maxWindows {
+		// Past the last window a run may keep (a live server runs open
+		// ended): one more, reported as window_later.
+		return &m.later
+	}
+	for sim.Time(len(m.windows)) <= i {
 		m.windows = append(m.windows, windowCounts{})
 	}
 	return &m.windows[i]
@@ -440,8 +446,17 @@ func (m *Monitor) Metrics() map[string]float64 {
 		out["commit_latency_delays_p99"] = quantile(m.depths, 0.99)
 		out["commit_latency_delays_max"] = quantile(m.depths, 1)
 	}
-	for i, w := range m.windows {
-		prefix := fmt.Sprintf("window_%02d.", i)
+	prefixes := make([]string, 0, len(m.windows)+1)
+	all := m.windows
+	for i := range m.windows {
+		prefixes = append(prefixes, fmt.Sprintf("window_%02d.", i))
+	}
+	if m.later.slots > 0 || m.later.decisions > 0 {
+		all = append(all[:len(all):len(all)], m.later)
+		prefixes = append(prefixes, "window_later.")
+	}
+	for i, w := range all {
+		prefix := prefixes[i]
 		out[prefix+"slots_decided"] = float64(w.slots)
 		if w.slots > 0 {
 			out[prefix+"bottom_fraction"] = float64(w.bottoms) / float64(w.slots)

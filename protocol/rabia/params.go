@@ -2,6 +2,7 @@ package rabia
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/faultline-sim/faultline/machines"
@@ -55,7 +56,21 @@ type Params struct {
 }
 
 const (
-	maxBatchSize        = 10_000
+	maxBatchSize = 10_000
+	// maxBatchDelay and maxRetransmit bound a proxy's wait and a
+	// replica's resend interval: longer never fires within a run.
+	maxBatchDelay = time.Minute
+	maxRetransmit = time.Minute
+	// minInterval is the shortest retransmit, decide_within or metrics
+	// window: the simulator's default network delay.
+	minInterval = time.Millisecond
+	// maxWindows is the most metrics windows a run keeps; Validate
+	// refuses a window that would make more over the run's phases, and the
+	// monitor folds decisions past it into one (a live server runs open
+	// ended).
+	maxWindows = 1000
+	// maxPhaseBound bounds max_phase and max_phases_per_decision.
+	maxPhaseBound       = 1_000_000
 	defaultRetransmit   = 20 * time.Millisecond
 	defaultDecideWithin = 500 * time.Millisecond
 )
@@ -95,28 +110,79 @@ func params(cfg protocol.Config) (Params, error) {
 	return p, nil
 }
 
-// validate checks a run's configuration, naming the offending field.
+// validate checks a run's configuration, naming the offending field and
+// the range it must be in: a param that would blow a run up before any
+// budget applies (a 1ns metrics window, a 1ns retransmit) is refused here,
+// for the simulator and the live server alike.
 func validate(cfg protocol.Config) error {
 	p, err := params(cfg)
 	if err != nil {
 		return err
 	}
-	switch {
-	case cfg.Nodes < 1:
+	if cfg.Nodes < 1 {
 		return fmt.Errorf("nodes: %d, expected at least 1 replica", cfg.Nodes)
-	case p.BatchSize < 1 || p.BatchSize > maxBatchSize:
-		return fmt.Errorf("params.batch_size: %d is not in [1, %d]", p.BatchSize, maxBatchSize)
-	case p.BatchDelay < 0:
-		return fmt.Errorf("params.batch_delay: %v is negative", p.BatchDelay)
-	case p.Retransmit < 0:
-		return fmt.Errorf("params.retransmit: %v is negative", p.Retransmit)
-	case p.MetricsWindow < 0:
-		return fmt.Errorf("params.metrics_window: %v is negative", p.MetricsWindow)
-	case p.MaxBottomFraction > 1:
-		return fmt.Errorf("params.max_bottom_fraction: %v is above 1; expected a fraction of slots in [0, 1], or negative to turn the bound off", p.MaxBottomFraction)
+	}
+	for _, check := range []func() error{
+		func() error { return protocol.RangeInt("batch_size", p.BatchSize, 1, maxBatchSize) },
+		func() error { return protocol.RangeDuration("batch_delay", p.BatchDelay, 0, maxBatchDelay) },
+		func() error { return protocol.RangeDuration("retransmit", p.Retransmit, minInterval, maxRetransmit) },
+		func() error { return metricsWindow(p.MetricsWindow, cfg.RunLength) },
+		func() error { return offOr("decide_within", p.DecideWithin, minInterval, protocol.MaxParamDuration) },
+		func() error {
+			if p.MaxPhasesPerDecision < 0 && !math.IsInf(p.MaxPhasesPerDecision, -1) {
+				return nil // off
+			}
+			return protocol.RangeFloat("max_phases_per_decision", p.MaxPhasesPerDecision, 1, maxPhaseBound)
+		},
+		func() error {
+			if p.MaxPhase < 0 {
+				return nil // off
+			}
+			return protocol.RangeInt("max_phase", p.MaxPhase, 1, maxPhaseBound)
+		},
+		func() error {
+			if p.MaxBottomFraction < 0 && !math.IsInf(p.MaxBottomFraction, -1) {
+				return nil // off
+			}
+			if err := protocol.RangeFloat("max_bottom_fraction", p.MaxBottomFraction, 0, 1); err != nil {
+				return fmt.Errorf("%w; expected a fraction of slots, or negative to turn the bound off", err)
+			}
+			return nil
+		},
+	} {
+		if err := check(); err != nil {
+			return err
+		}
 	}
 	if _, err := machines.New(machineName(cfg)); err != nil {
 		return fmt.Errorf("machine: %w", err)
+	}
+	return nil
+}
+
+// offOr checks a duration that a negative value turns off.
+func offOr(name string, d, lo, hi time.Duration) error {
+	if d < 0 {
+		return nil
+	}
+	return protocol.RangeDuration(name, d, lo, hi)
+}
+
+// metricsWindow checks params.metrics_window: 0 (off) or at least 1ms,
+// and, when the run's length is known, no more than maxWindows windows
+// over it (each window is memory and four metrics: a 1ns window over a
+// minute's run is sixty billion of them).
+func metricsWindow(w, runLength time.Duration) error {
+	if w == 0 {
+		return nil
+	}
+	if err := protocol.RangeDuration("metrics_window", w, minInterval, protocol.MaxParamDuration); err != nil {
+		return err
+	}
+	if runLength > 0 && (runLength-1)/w+1 > maxWindows {
+		least := (runLength-1)/maxWindows + 1
+		return fmt.Errorf("params.metrics_window: %v splits the run's %v of phases into %d windows; expected at least %v (at most %d windows)",
+			w, runLength, (runLength-1)/w+1, least, maxWindows)
 	}
 	return nil
 }

@@ -92,6 +92,16 @@ func (a *app) cmdMutate(args []string, stdout, stderr io.Writer) int {
 			return exitUsage
 		}
 	}
+	if f.out != "" {
+		// Before the runner is built (minutes): a user's file, a directory
+		// or an unwritable place is refused at once. Whether a results
+		// file is this run's is known only once the runner lists its
+		// scenarios (openMutateResults).
+		if err := outpath.Check(f.out, outpath.Results, f.force); err != nil {
+			fmt.Fprintf(stderr, "simrun mutate: -out: %v\n", err)
+			return exitUsage
+		}
+	}
 	p, err := planMutants(f, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "simrun mutate: %v\n", err)

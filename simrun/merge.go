@@ -111,6 +111,12 @@ func mergeSearch(dirs []string, out string, force bool, stdout, stderr io.Writer
 		fmt.Fprintln(stderr, "simrun merge: merging search directories needs -out DIR for the merged corpus")
 		return exitUsage
 	}
+	for _, d := range dirs {
+		if samePath(d, out) {
+			fmt.Fprintf(stderr, "simrun merge: -out %s is also an input (%s); write the merge to a new directory\n", out, d)
+			return exitUsage
+		}
+	}
 	m, err := search.Merge(dirs, out, force)
 	if err != nil {
 		fmt.Fprintf(stderr, "simrun merge: %v\n", err)

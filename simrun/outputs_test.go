@@ -268,6 +268,12 @@ func TestMergeOutputNeverDestroysAUsersFile(t *testing.T) {
 			setup: []step{sim("sweep", "-scenario", "amnesiac-faults.yaml", "-seeds", "1", "-out", "a.jsonl"), editAmnesiac,
 				sim("sweep", "-scenario", "amnesiac-faults.yaml", "-seeds", "2", "-out", "b.jsonl")},
 			args: []string{"merge", "a.jsonl", "b.jsonl"}, code: exitUsage, stderr: "different versions of scenario"},
+		// issue 25, class 8: both scenarios named, with their files
+		{name: "different scenarios", files: map[string]string{"amnesiac-faults.yaml": sweeptest.YAML},
+			setup: []step{sim("sweep", "-scenario", "register-basic", "-seeds", "1", "-out", "a.jsonl"),
+				sim("sweep", "-scenario", "amnesiac-faults.yaml", "-seeds", "2", "-out", "b.jsonl")},
+			args: []string{"merge", "a.jsonl", "b.jsonl"}, code: exitUsage,
+			stderr: `a.jsonl holds results of scenario "register-basic" and b.jsonl of scenario "amnesiac-faults"; merge the shards of one sweep`},
 	})
 }
 

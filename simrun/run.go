@@ -83,15 +83,12 @@ func parseRunFlags(args []string, stderr io.Writer) (runFlags, error) {
 	if fs.NArg() > 0 {
 		return f, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	named := map[string]string{}
-	for _, o := range [][2]string{{"-trace", f.trace}, {"-history", f.history}, {"-viz", f.viz}, {"-timeline", f.timeline}} {
-		if o[1] == "" {
-			continue
+	// However they are spelled: out.jsonl and ./out.jsonl are one file.
+	if a, b, same := sameOutputs([][2]string{{"-trace", f.trace}, {"-history", f.history}, {"-viz", f.viz}, {"-timeline", f.timeline}}); same {
+		if a[1] == b[1] {
+			return f, fmt.Errorf("%s and %s name the same file %s", a[0], b[0], a[1])
 		}
-		if other, ok := named[o[1]]; ok {
-			return f, fmt.Errorf("%s and %s name the same file %s", other, o[0], o[1])
-		}
-		named[o[1]] = o[0]
+		return f, fmt.Errorf("%s %s and %s %s name the same file", a[0], a[1], b[0], b[1])
 	}
 	return f, nil
 }

@@ -246,6 +246,7 @@ func Merge(inputs []Input, out io.Writer) (*Summary, error) {
 		}
 	}
 	var sum *Summary
+	sumFrom := "" // the file the summary's scenario came from
 	wroteHeader := false
 	for {
 		lo := -1
@@ -259,10 +260,10 @@ func Merge(inputs []Input, out io.Writer) (*Summary, error) {
 		}
 		l := *ins[lo].head
 		if sum == nil {
-			sum = NewSummary(l.Scenario)
+			sum, sumFrom = NewSummary(l.Scenario), ins[lo].name
 		}
 		if l.Scenario != sum.Scenario {
-			return nil, ins[lo].errorf("a result of scenario %q; the other files are of %q", l.Scenario, sum.Scenario)
+			return nil, ins[lo].errorf("a result of scenario %q; %s holds results of scenario %q", l.Scenario, sumFrom, sum.Scenario)
 		}
 		for _, in := range ins {
 			if in.head == nil || in.head.Seed != l.Seed {
@@ -350,6 +351,9 @@ func mergedSettings(ins []*mergeInput) (Settings, error) {
 			first, m = in, set
 		}
 		switch {
+		case in.header != nil && first.header != nil && in.scenario != first.scenario:
+			return m, fmt.Errorf("%s holds results of scenario %q and %s of scenario %q; merge the shards of one sweep",
+				first.name, first.scenario, in.name, in.scenario)
 		case in.header != nil && m.ScenarioHash != "" && set.ScenarioHash != m.ScenarioHash:
 			return m, fmt.Errorf("%s and %s hold results of different versions of scenario %q (settings.scenario_hash %s and %s)",
 				first.name, in.name, in.scenario, m.ScenarioHash, set.ScenarioHash)

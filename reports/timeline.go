@@ -8,10 +8,8 @@ import (
 	"html"
 	"io"
 	"strings"
-	"time"
 
 	"github.com/faultline-sim/faultline/checker"
-	"github.com/faultline-sim/faultline/faults"
 	"github.com/faultline-sim/faultline/internal/invoke"
 	"github.com/faultline-sim/faultline/scenarios"
 	"github.com/faultline-sim/faultline/sim"
@@ -57,7 +55,11 @@ type timelineData struct {
 	Facts []int64 `json:"facts"`
 	// Timers: at, node, type.
 	Timers []int64 `json:"timers"`
-	// Spans: start, end, lane (-1: every lane), kind, label.
+	// Spans: start, end, lane (-1: every lane), kind, label, peer (the
+	// far end of a link span: the lane is the sending end; -1: a span on
+	// the lane alone). They come from the fault lines of the trace, the
+	// faults the kernel applied, each from when it took effect until what
+	// ended it (see faultSpans).
 	Spans []int64 `json:"spans"`
 	// Actions: at, label (the trace's fault and phase lines).
 	Actions []int64 `json:"actions"`
@@ -109,6 +111,8 @@ type traceRecord struct {
 	Value string `json:"value"`
 	Cause string `json:"cause"`
 	Sent  *int64 `json:"sent"`
+	// Fault is a fault line's record: what the kernel applied.
+	Fault *sim.TraceFault `json:"fault"`
 }
 
 // timelineBuilder accumulates the page's data from a trace.
@@ -118,6 +122,15 @@ type timelineBuilder struct {
 	lanes   int
 	dupKeys map[dupKey]int // duplicated sends still to be delivered
 	line    int
+	faults  []faultLine // the trace's fault lines, in order
+	lastAct int64       // time of the latest action line, -1 before any
+}
+
+// faultLine is one fault the kernel applied: when, what, and its words.
+type faultLine struct {
+	at   int64
+	f    *sim.TraceFault
+	what string
 }
 
 type dupKey struct {
@@ -165,15 +178,28 @@ func (b *timelineBuilder) add(kind string, dst *[]int64, vals ...int64) {
 // through outpath.Create it carries Faultline's mark. The same run gives
 // the same bytes.
 func WriteTimeline(w io.Writer, res *scenarios.Result, trace io.Reader) error {
-	b := &timelineBuilder{strs: map[string]int64{}, dupKeys: map[dupKey]int{}}
+	d, err := buildTimeline(res, trace)
+	if err != nil {
+		return err
+	}
+	data, err := json.Marshal(d)
+	if err != nil {
+		return err
+	}
+	return writePage(w, d.Title, data)
+}
+
+// buildTimeline reads the run and its trace into the page's data.
+func buildTimeline(res *scenarios.Result, trace io.Reader) (*timelineData, error) {
+	b := &timelineBuilder{strs: map[string]int64{}, dupKeys: map[dupKey]int{}, lastAct: -1}
 	nodes := int(res.Metrics["nodes"])
 	b.lanes = nodes
 	if err := b.readTrace(trace); err != nil {
-		return err
+		return nil, err
 	}
 	b.d.End = max(res.SimTimeNs, b.d.End)
 	b.operations(res.Operations, nodes)
-	b.spans(res.Schedule, int64(res.HealAt))
+	b.faultSpans(nodes)
 	b.verdict(res, nodes)
 	b.d.Title = fmt.Sprintf("%s · %s · seed %d", res.Scenario, res.Protocol, res.Seed)
 	b.d.Repro = invoke.Command(res.Repro) // as the user runs it: go run ./cmd/simrun, or their own program
@@ -186,11 +212,7 @@ func WriteTimeline(w io.Writer, res *scenarios.Result, trace io.Reader) error {
 		}
 	}
 	b.d.nonNil()
-	data, err := json.Marshal(b.d)
-	if err != nil {
-		return err
-	}
-	return writePage(w, b.d.Title, data)
+	return &b.d, nil
 }
 
 func writePage(w io.Writer, title string, data []byte) error {
@@ -223,6 +245,7 @@ const timelineBody = `<header>
 <details id="filters"><summary>filter</summary><div id="filter-body"></div></details>
 <code id="repro"></code>
 </div>
+<div id="legend"></div>
 <div id="lane-heads"></div>
 </header>
 <div id="scroller"><div id="spacer"><svg id="view" xmlns="http://www.w3.org/2000/svg"></svg></div></div>
@@ -285,6 +308,16 @@ func (b *timelineBuilder) record(r *traceRecord) error {
 		b.add("timers", &b.d.Timers, r.T, b.lane(*r.To), b.str(r.Type))
 	case "action":
 		b.add("actions", &b.d.Actions, r.T, b.str(r.Value))
+		b.lastAct = r.T
+	case "fault":
+		if r.Fault == nil {
+			return fmt.Errorf("a fault line needs its fault record")
+		}
+		b.faults = append(b.faults, faultLine{r.T, r.Fault, r.Value})
+		if b.lastAct != r.T { // applied with no action line of its own: mark it
+			b.add("actions", &b.d.Actions, r.T, b.str("fault: "+r.Value))
+			b.lastAct = r.T
+		}
 	}
 	return nil
 }
@@ -379,80 +412,6 @@ func (b *timelineBuilder) verdict(res *scenarios.Result, nodes int) {
 	b.d.Bad = []int64{at, lane, b.str(fmt.Sprintf("%s %s", checker.Violation, label))}
 	if v.Outcome != checker.Violation {
 		b.d.Bad[2] = b.str(fmt.Sprintf("%s %s", v.Outcome, label))
-	}
-}
-
-// spans turns the fault schedule into spans on the lanes each fault
-// touches, from when it starts until what ends it (its undo, a heal, the
-// heal phase, or the end of the run).
-func (b *timelineBuilder) spans(s faults.Schedule, healAt int64) {
-	open := map[[2]int64]int{} // (kind, lane) -> index of its open span in b.d.Spans/5
-	var order [][2]int64       // open keys in opening order, for a deterministic close
-	end := b.d.End
-	if healAt > 0 {
-		end = healAt
-	}
-	openSpan := func(at int64, kind int, lane int64, label string) {
-		key := [2]int64{int64(kind), lane}
-		if _, ok := open[key]; ok {
-			return
-		}
-		open[key] = len(b.d.Spans) / 5
-		order = append(order, key)
-		b.d.Spans = append(b.d.Spans, at, end, lane, int64(kind), b.str(label))
-	}
-	closeSpan := func(at int64, kind int, lane int64) {
-		key := [2]int64{int64(kind), lane}
-		if i, ok := open[key]; ok {
-			b.d.Spans[i*5+1] = at
-			delete(open, key)
-		}
-	}
-	closeAll := func(at int64, kinds ...int) {
-		for _, key := range order {
-			for _, k := range kinds {
-				if key[0] == int64(k) {
-					closeSpan(at, k, key[1])
-				}
-			}
-		}
-	}
-	for _, e := range s {
-		at := int64(e.At)
-		switch e.Kind {
-		case faults.Crash:
-			openSpan(at, spanDown, int64(e.Node), "crashed")
-		case faults.Restart:
-			closeSpan(at, spanDown, int64(e.Node))
-		case faults.Stop:
-			openSpan(at, spanPaused, int64(e.Node), "paused")
-		case faults.Resume:
-			closeSpan(at, spanPaused, int64(e.Node))
-		case faults.Partition:
-			closeAll(at, spanPartition)
-			if len(e.Groups) > 1 {
-				for _, g := range e.Groups {
-					for _, n := range g {
-						openSpan(at, spanPartition, int64(n), "partition "+groupsLabel(e.Groups))
-					}
-				}
-			}
-		case faults.Block:
-			openSpan(at, spanBlock, int64(e.From), fmt.Sprintf("blocked → %d", e.To))
-		case faults.Clog:
-			openSpan(at, spanClog, int64(e.From), fmt.Sprintf("clogged → %d for %v", e.To, e.Duration))
-			closeSpan(at+int64(e.Duration), spanClog, int64(e.From))
-		case faults.Clock:
-			closeSpan(at, spanClock, int64(e.Node))
-			if e.Offset != 0 || e.DriftPPM != 0 {
-				openSpan(at, spanClock, int64(e.Node), fmt.Sprintf("clock %+v %+dppm", e.Offset.Round(time.Microsecond), e.DriftPPM))
-			}
-		case faults.Net:
-			closeAll(at, spanNet)
-			openSpan(at, spanNet, -1, "net "+strings.TrimPrefix(e.String(), e.At.String()+" net "))
-		case faults.Heal:
-			closeAll(at, spanDown, spanPaused, spanPartition, spanBlock, spanClog, spanClock, spanNet)
-		}
 	}
 }
 

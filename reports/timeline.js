@@ -19,7 +19,7 @@
   const detail = document.getElementById("detail");
 
   // Records, by stride.
-  const M = 7, F = 5, T = 3, SP = 5, A = 2, O = 5;
+  const M = 7, F = 5, T = 3, SP = 6, A = 2, O = 5;
   const nMsgs = D.msgs.length / M, nFacts = D.facts.length / F, nTimers = D.timers.length / T;
   let maxLat = 0;
   for (let i = 0; i < nMsgs; i++) maxLat = Math.max(maxLat, D.msgs[i * M + 1] - D.msgs[i * M]);
@@ -236,9 +236,18 @@
     }
   }
 
+  // A span on a link (peer >= 0) is a stripe in its sender's column, at
+  // the place of the receiver among the replicas: a node cut from two
+  // peers shows two stripes, one per cut link.
+  function spanText(i) {
+    const s = D.spans[i * SP], e = D.spans[i * SP + 1], lane = D.spans[i * SP + 2], peer = D.spans[i * SP + 5];
+    const link = peer >= 0 ? `, link ${D.lanes[lane]} → ${D.lanes[peer]}` : lane >= 0 ? `, ${D.lanes[lane]}` : ", every link";
+    return `${S[D.spans[i * SP + 4]]}${link}\n${fmtAt(s)} to ${fmtAt(e)}`;
+  }
   function drawSpans(out, labels, t0, t1, Y) {
+    const labelled = new Set();
     for (let i = 0; i < D.spans.length; i += SP) {
-      const s = D.spans[i], e = D.spans[i + 1], lane = D.spans[i + 2], kind = SPAN_KINDS[D.spans[i + 3]];
+      const s = D.spans[i], e = D.spans[i + 1], lane = D.spans[i + 2], kind = SPAN_KINDS[D.spans[i + 3]], peer = D.spans[i + 5];
       if (e < t0 || s > t1) continue;
       const text = S[D.spans[i + 4]];
       const y0 = Math.max(Y(s), -2), y1 = Math.min(Y(e), viewH + 2);
@@ -246,8 +255,17 @@
       if (lane < 0) { x0 = 2; w = 10; }
       else if (cols[lane]) { x0 = cols[lane].x0 + 3; w = cols[lane].w - 6; }
       else continue;
-      out.push(`<g class="span ${kind}" data-k="s" data-i="${i / SP}"><rect x="${x0}" y="${y0}" width="${w}" height="${Math.max(1, y1 - y0)}"/><title>${esc(text + ": " + fmtAt(s) + " to " + fmtAt(e))}</title></g>`);
+      let rx = x0, rw = w;
+      if (peer >= 0 && lane >= 0) {
+        const n = Math.max(D.nodes, peer + 1);
+        rw = w / n;
+        rx = x0 + peer * rw;
+      }
+      out.push(`<g class="span ${kind}" data-k="s" data-i="${i / SP}"><rect x="${rx}" y="${y0}" width="${rw}" height="${Math.max(1, y1 - y0)}"/><title>${esc(spanText(i / SP))}</title></g>`);
       if (lane < 0) continue;
+      const key = `${lane}|${s}|${D.spans[i + 4]}`;
+      if (labelled.has(key)) continue;
+      labelled.add(key);
       // Under the top of the span or of the window, below any mark there.
       for (let ly = Math.max(Y(s), 0) + 13; ly < Math.min(y1, Math.max(Y(s), 0) + 60); ly += 14) {
         if (place(x0 + 2, x0 + 6 + textW(text), ly - 4)) {
@@ -334,7 +352,7 @@
     else if (k === "f") text = `${S[D.facts[i * F + 2]]} at ${D.lanes[D.facts[i * F + 1]]}, ${fmtAt(D.facts[i * F])}\n${S[D.facts[i * F + 3]]}`;
     else if (k === "t") text = `timer ${S[D.timers[i * T + 2]]} at ${D.lanes[D.timers[i * T + 1]]}, ${fmtAt(D.timers[i * T])}`;
     else if (k === "a") text = `${fmtAt(D.actions[i * A])}: ${S[D.actions[i * A + 1]]}`;
-    else if (k === "s") text = `${S[D.spans[i * SP + 4]]}\n${fmtAt(D.spans[i * SP])} to ${fmtAt(D.spans[i * SP + 1])}`;
+    else if (k === "s") text = spanText(i);
     detail.textContent = text;
     detail.hidden = false;
   });
@@ -369,6 +387,28 @@
     });
   }
 
+  // The legend names every shape and colour the diagram draws.
+  function buildLegend() {
+    const sw = (cls, title) => `<span class="key"><svg width="14" height="14"><g class="span ${cls}"><rect x="1" y="1" width="12" height="12"/></g></svg>${title}</span>`;
+    const shape = (inner, title) => `<span class="key"><svg width="22" height="14">${inner}</svg>${title}</span>`;
+    document.getElementById("legend").innerHTML = [
+      shape(`<line x1="1" y1="3" x2="19" y2="11" stroke="#1f77b4" stroke-width="1.3"/>`, "message (colour: type)"),
+      shape(`<g class="msg drop"><line x1="1" y1="3" x2="15" y2="9" stroke="#d62728"/><path class="x" d="M13,5l6,6m0,-6l-6,6"/></g>`, "dropped"),
+      shape(`<g class="msg dup"><line x1="1" y1="3" x2="19" y2="11" stroke="#1f77b4"/></g>`, "duplicate"),
+      shape(`<g class="fact"><circle cx="11" cy="7" r="3.5"/></g>`, "fact"),
+      shape(`<g class="fact anomalous"><path d="M11,1l6,6l-6,6l-6,-6z"/></g>`, "anomaly"),
+      shape(`<g class="timer"><rect x="8" y="4" width="6" height="6"/></g>`, "timer"),
+      shape(`<g class="op ok"><rect x="7" y="0" width="8" height="14"/></g>`, "op ok"),
+      shape(`<g class="op failed"><rect x="7" y="0" width="8" height="14"/></g>`, "op failed"),
+      shape(`<g class="op unknown"><rect x="7" y="0" width="8" height="14" fill="#ddd"/></g>`, "op unknown"),
+      shape(`<g class="action"><line x1="0" y1="7" x2="22" y2="7"/></g>`, "fault or phase applied"),
+      sw("down", "crashed"), sw("paused", "paused"), sw("partition", "partitioned link"), sw("block", "blocked link"),
+      sw("clog", "clogged link"), sw("clock", "clock off"), sw("net", "network worse (left gutter)"),
+      shape(`<g class="mark bad"><line x1="0" y1="7" x2="22" y2="7"/></g>`, "first bad event"),
+      shape(`<g class="mark anomaly"><line x1="0" y1="7" x2="22" y2="7"/></g>`, "earliest anomaly"),
+    ].join("");
+  }
+
   function init() {
     document.getElementById("title").textContent = D.title;
     const v = document.getElementById("verdict");
@@ -387,6 +427,7 @@
     document.getElementById("zoom-out").onclick = () => zoom(0.5, centerT(), viewH / 2);
     document.getElementById("fit").onclick = () => setScale(0, 0, 0);
     buildFilters();
+    buildLegend();
     layout();
     let pending = false;
     scroller.addEventListener("scroll", () => {

@@ -120,13 +120,21 @@ func TestTimelinePageHoldsTheRunAndItsFirstBadEvent(t *testing.T) {
 			t.Fatalf("lanes %v: lane %d is not %s", td.Lanes, i, want)
 		}
 	}
-	// Six clock jumps on three nodes: three spans, each ended by its reset.
-	if got := len(td.Spans) / 5; got != 3 {
-		t.Fatalf("%d spans for pac-clock-skew's 3 clock jumps: %v", got, td.Spans)
+	// Three clock jumps with a drift on three nodes, each drift stopped by
+	// the nemesis's restore: the clock stays where the jump and the drift
+	// left it, so each node has a drifting span ended by the restore and
+	// an "off" span from there to the end of the run.
+	if got := len(td.Spans) / spanStride; got != 6 {
+		t.Fatalf("%d spans for pac-clock-skew's 3 clock jumps and 3 restores: %v", got, td.Spans)
 	}
-	for i := 0; i < len(td.Spans); i += 5 {
-		if td.Spans[i+3] != spanClock || td.Spans[i+1] <= td.Spans[i] {
-			t.Errorf("span %v is not a clock jump with an end", td.Spans[i:i+5])
+	for i := 0; i < len(td.Spans); i += spanStride {
+		sp := td.Spans[i : i+spanStride]
+		if sp[3] != spanClock || sp[1] <= sp[0] || sp[5] != -1 {
+			t.Errorf("span %v is not a clock span with an end", sp)
+		}
+		drifting := strings.Contains(td.Strings[sp[4]], "drift")
+		if (i/spanStride)%2 == 0 != drifting || (!drifting && sp[1] != td.End) {
+			t.Errorf("span %d %v %q: want a drifting span, then one off to the end", i/spanStride, sp, td.Strings[sp[4]])
 		}
 	}
 }
@@ -159,7 +167,16 @@ func TestTimelineReadsEveryTraceKind(t *testing.T) {
 		line(4000, "drop", `,"from":3,"to":2,"type":"p.Req","value":"{}","cause":"dead_receiver","sent":3900`) +
 		line(4100, "anomaly", `,"node":1,"cause":"reported","type":"stale_commit","value":"slot 1"`) +
 		line(4200, "timer", `,"to":1,"type":"p.tick","value":"{}"`) +
-		line(5000, "action", `,"value":"phase: heal"`)
+		line(5000, "action", `,"value":"phase: heal"`) +
+		line(5000, "fault", `,"value":"heal","fault":{"op":"heal"}`) +
+		line(5000, "fault", `,"value":"resume node 1","fault":{"op":"resume","node":1}`)
+	// The faults the kernel applied, merged into the trace by time.
+	trace = line(100, "action", `,"value":"fault: 100ns crash node 2"`) +
+		line(100, "fault", `,"value":"crash node 2","fault":{"op":"crash","node":2}`) +
+		line(200, "fault", `,"value":"partition [[0] [1]]","fault":{"op":"partition","groups":[[0],[1]]}`) +
+		line(300, "fault", `,"value":"restart node 2","fault":{"op":"restart","node":2}`) +
+		line(400, "fault", `,"value":"partition [[0 1]]","fault":{"op":"partition","groups":[[0,1]]}`) +
+		line(450, "fault", `,"value":"stop node 1","fault":{"op":"stop","node":1}`) + trace
 	res := &scenarios.Result{
 		Scenario: "synthetic", Protocol: "p", Seed: 7, SimTimeNs: 6000, HealAt: 5000,
 		Metrics: map[string]float64{"nodes": 3},
@@ -197,17 +214,41 @@ func TestTimelineReadsEveryTraceKind(t *testing.T) {
 	if len(td.Facts) != 10 || td.Facts[4] != 0 || td.Facts[9] != 1 {
 		t.Fatalf("facts %v, want one fact and one anomaly record", td.Facts)
 	}
-	wantSpans := [][5]int64{
-		{100, 300, 2, spanDown}, {200, 400, 0, spanPartition}, {200, 400, 1, spanPartition}, {450, 5000, 1, spanPaused},
+	// Partition {0} {1} {2}: every link between the three is cut; {0 1}
+	// {2} reconnects 0 and 1 and keeps the links to and from 2 cut (with
+	// the new partition's label) until the heal.
+	wantSpans := [][]int64{
+		{100, 300, 2, spanDown, -1},
+		{200, 400, 0, spanPartition, 1}, {200, 400, 0, spanPartition, 2}, {200, 400, 1, spanPartition, 0},
+		{200, 400, 1, spanPartition, 2}, {200, 400, 2, spanPartition, 0}, {200, 400, 2, spanPartition, 1},
+		{400, 5000, 0, spanPartition, 2}, {400, 5000, 1, spanPartition, 2}, {400, 5000, 2, spanPartition, 0},
+		{400, 5000, 2, spanPartition, 1},
+		{450, 5000, 1, spanPaused, -1},
 	}
-	if len(td.Spans) != 5*len(wantSpans) {
+	if len(td.Spans) != spanStride*len(wantSpans) {
 		t.Fatalf("spans %v, want %v", td.Spans, wantSpans)
 	}
 	for i, w := range wantSpans {
-		got := td.Spans[i*5 : i*5+4]
-		if fmt.Sprint(got) != fmt.Sprint(w[:4]) {
-			t.Errorf("span %d: %v, want %v", i, got, w[:4])
+		sp := td.Spans[i*spanStride : (i+1)*spanStride]
+		got := append(append([]int64{}, sp[:4]...), sp[5])
+		if fmt.Sprint(got) != fmt.Sprint(w) {
+			t.Errorf("span %d: %v, want %v", i, got, w)
 		}
+	}
+	if l := td.Strings[td.Spans[4]]; l != "crashed" {
+		t.Errorf("crash span label %q", l)
+	}
+	if l := td.Strings[td.Spans[7*spanStride+4]]; l != "partition {0 1} {2}" {
+		t.Errorf("second partition's label %q, want the groups it made", l)
+	}
+	// The crash has its action line; the partitions, restart and stop had
+	// none, so each is marked.
+	var acts []string
+	for i := 0; i < len(td.Actions); i += 2 {
+		acts = append(acts, fmt.Sprintf("%d %s", td.Actions[i], td.Strings[td.Actions[i+1]]))
+	}
+	if want := "[100 fault: 100ns crash node 2 200 fault: partition [[0] [1]] 300 fault: restart node 2 400 fault: partition [[0 1]] 450 fault: stop node 1 5000 phase: heal]"; fmt.Sprint(acts) != want {
+		t.Errorf("actions %v, want %v", acts, want)
 	}
 	if fmt.Sprint(td.Ops) != fmt.Sprint([]int64{3, 3800, 4500, 0, td.Ops[4], 3, 4600, 6000, 2, td.Ops[9]}) {
 		t.Fatalf("operations %v: the unknown one should run to the end of the run", td.Ops)

@@ -37,6 +37,7 @@ func (k *Kernel) Crash(id NodeID) {
 	if !e.up {
 		return
 	}
+	k.traceNodeFault("crash", id)
 	k.held -= len(e.held)
 	for _, ev := range e.held {
 		if ev.kind == evMessage { // arrived while it was stopped: never delivered now
@@ -71,6 +72,7 @@ func (k *Kernel) Restart(id NodeID) {
 		return
 	}
 	k.metrics.Add("fault.restarts", 1)
+	k.traceNodeFault("restart", id)
 	k.startEntity(e)
 }
 
@@ -93,7 +95,8 @@ func (k *Kernel) startEntity(e *entity) {
 // messages and timers that arrive meanwhile wait until Resume.
 func (k *Kernel) Stop(id NodeID) {
 	e := k.replica(id)
-	if e.up {
+	if e.up && !e.paused {
+		k.traceNodeFault("stop", id)
 		e.paused = true
 	}
 }
@@ -105,6 +108,7 @@ func (k *Kernel) Resume(id NodeID) {
 	if !e.paused {
 		return
 	}
+	k.traceNodeFault("resume", id)
 	e.paused = false
 	if e.cpu != nil {
 		k.armWake(e) // what waited for its processor before the stop comes first
@@ -140,23 +144,37 @@ func (k *Kernel) Partition(groups [][]NodeID) {
 		}
 	}
 	k.metrics.Add("fault.partitions", 1)
+	k.tracePartition(groups)
 }
 
 // Block cuts the link from -> to in that direction only (an asymmetric
 // partition); Unblock restores it.
-func (k *Kernel) Block(from, to NodeID)   { k.network().link(from, to).blocked = true }
-func (k *Kernel) Unblock(from, to NodeID) { k.network().link(from, to).blocked = false }
+func (k *Kernel) Block(from, to NodeID) {
+	k.network().link(from, to).blocked = true
+	k.traceLinkFault("block", from, to, nil)
+}
+
+func (k *Kernel) Unblock(from, to NodeID) {
+	k.network().link(from, to).blocked = false
+	k.traceLinkFault("unblock", from, to, nil)
+}
 
 // Clog holds every message on from -> to until `until`, then lets them
 // through together.
-func (k *Kernel) Clog(from, to NodeID, until Time) { k.network().link(from, to).clogUntil = until }
+func (k *Kernel) Clog(from, to NodeID, until Time) {
+	k.network().link(from, to).clogUntil = until
+	k.traceLinkFault("clog", from, to, ptr(int64(until)))
+}
 
 // SetLink changes the latency, loss and duplication of from -> to.
 func (k *Kernel) SetLink(from, to NodeID, l Link) { k.network().link(from, to).Link = l }
 
 // SetAllLinks changes every link, between replicas and to clients alike
 // (client links never duplicate), without touching partitions or clogs.
-func (k *Kernel) SetAllLinks(l Link) { k.network().setAll(l) }
+func (k *Kernel) SetAllLinks(l Link) {
+	k.network().setAll(l)
+	k.traceNet(l)
+}
 
 // SetClock jumps replica id's clock by offset and sets its drift in parts
 // per million (+1000 runs 0.1% fast). Drift must be above -1,000,000.
@@ -168,6 +186,7 @@ func (k *Kernel) SetClock(id NodeID, offset time.Duration, driftPPM int64) {
 	}
 	e := k.replica(id)
 	e.clock.set(k.now, offset, driftPPM)
+	k.traceClock(e, offset, driftPPM)
 	if offset != 0 || driftPPM != 0 {
 		ahead := e.clock.local(k.now).Sub(k.now)
 		k.noteAnomaly(Anomaly{At: k.now, Kind: AnomalyClockJump, Node: id, Peer: -1, Type: "clock",
@@ -180,12 +199,17 @@ func (k *Kernel) SetClock(id NodeID, offset time.Duration, driftPPM int64) {
 // ones restart, crashes waiting for a sync are cancelled and clocks stop
 // drifting (their offset stays).
 func (k *Kernel) Heal() {
+	k.traceFault(TraceFault{Op: "heal"}, "heal")
 	k.network().heal()
+	if k.trace != nil && k.net.base != k.cfg.Network {
+		k.traceNet(k.net.base) // heal keeps the links the last net change gave
+	}
 	for i := 0; i < k.cfg.Nodes; i++ {
 		e := k.ents[i]
 		e.syncCrash = syncCrashNone
 		if e.clock.rate != ppmScale {
 			e.clock.set(k.now, 0, 0)
+			k.traceClock(e, 0, 0)
 		}
 		if e.paused {
 			k.Resume(e.id)

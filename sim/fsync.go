@@ -113,5 +113,6 @@ func (k *Kernel) CrashDuringSync(id NodeID) {
 	e := k.replica(id)
 	if e.up && e.syncCrash == syncCrashNone {
 		e.syncCrash = syncCrashArmed
+		k.traceNodeFault("crash_armed", id)
 	}
 }

@@ -34,6 +34,8 @@ type traceLine struct {
 	Sent *int64 `json:"sent,omitempty"`
 	// Entity is what a drop or anomaly is about (Anomaly.Entity).
 	Entity string `json:"entity,omitempty"`
+	// Fault is what a fault line records (kind "fault"): see TraceFault.
+	Fault *TraceFault `json:"fault,omitempty"`
 }
 
 func (t *traceWriter) write(l traceLine) {

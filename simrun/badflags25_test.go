@@ -26,6 +26,12 @@ func TestBadNumbersAreOneLineNamingTheFlag(t *testing.T) {
 		{"load -check-timeout negative", []string{"load", "-targets", "http://127.0.0.1:1", "-protocol", "gcounter", "-check-timeout", "-1s"}, "-check-timeout"},
 		{"load -jitter negative", []string{"load", "-targets", "http://127.0.0.1:1", "-protocol", "gcounter", "-jitter", "-1ms"}, "-jitter"},
 		{"validate-live -sync-latency negative", []string{"validate-live", "-sync-latency", "-5ms"}, "-sync-latency"},
+		{"sweep -progress negative", []string{"sweep", "-scenario", "register-basic", "-seeds", "1-100000", "-progress", "-1s"}, "-progress -1s: expected a positive interval"},
+		{"explore -progress negative", []string{"explore", "-scenario", "../explore/testdata/register-2.yaml", "-progress", "-1s"}, "-progress -1s: expected a positive interval"},
+		{"mutate -timeout negative", []string{"mutate", "-pkg", "./protocol/register", "-timeout", "-1s"}, "-timeout -1s: expected a positive budget"},
+		{"mutate -progress negative", []string{"mutate", "-pkg", "./protocol/register", "-progress", "-1s"}, "-progress -1s: expected a positive interval"},
+		{"search -progress NaN-like", []string{"search", "-scenario", "register-basic", "-progress", "NaN"}, "-progress"},
+		{"sweep -parallel overflow", []string{"sweep", "-scenario", "register-basic", "-parallel", "99999999999999999999"}, "-parallel"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

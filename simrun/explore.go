@@ -80,6 +80,8 @@ func parseExploreFlags(args []string, stderr io.Writer) (exploreFlags, error) {
 		return f, fmt.Errorf("-max-states %d: expected 0 (no bound) or more", f.maxStates)
 	case f.maxExecutions < 0:
 		return f, fmt.Errorf("-max-executions %d: expected 0 (no bound) or more", f.maxExecutions)
+	case f.every < 0:
+		return f, fmt.Errorf("-progress %v: expected a positive interval (0: no progress lines)", f.every)
 	}
 	return f, checkParallel(f.parallel)
 }

@@ -69,6 +69,10 @@ func parseMutateFlags(args []string, stderr io.Writer) (mutateFlags, error) {
 		return f, checkParallel(f.parallel)
 	case f.max < 0:
 		return f, fmt.Errorf("-max %d: must be 0 (all) or more", f.max)
+	case f.timeout < 0:
+		return f, fmt.Errorf("-timeout %v: expected a positive budget (0: from the baseline)", f.timeout)
+	case f.every < 0:
+		return f, fmt.Errorf("-progress %v: expected a positive interval (0: no progress lines)", f.every)
 	case f.search < 0:
 		return f, fmt.Errorf("-search %d: expected a run budget of 0 (no search) or more", f.search)
 	}

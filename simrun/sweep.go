@@ -53,6 +53,8 @@ func parseSweepFlags(args []string, stderr io.Writer) (sweepFlags, error) {
 		return f, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	case f.scenario == "":
 		return f, errors.New("-scenario is required (see `simrun list`)")
+	case f.every < 0:
+		return f, fmt.Errorf("-progress %v: expected a positive interval (0: no progress lines)", f.every)
 	}
 	if err := checkParallel(f.parallel); err != nil {
 		return f, err

@@ -282,7 +282,7 @@ func (s *Session) work(ctx context.Context, bin string, args []string, cpu *time
 		return lines, "", errCPUBudget
 	}
 	var exit *exec.ExitError
-	if errors.As(runErr, &exit) && exit.ExitCode() == 2 {
+	if errors.As(runErr, &exit) && exit.ExitCode() == 2 && !runtimeCrash(msg) {
 		return nil, "", errors.New(msg) // bad input: a scenario name, say
 	}
 	if msg == "" && runErr != nil {
@@ -755,6 +755,19 @@ func compilerError(out string) string {
 }
 
 func firstLine(s string) string { return firstLines(s, 1) }
+
+// runtimeCrash reports whether a worker's stderr shows the Go runtime
+// dying (a fatal error, an unrecovered panic): Go exits 2 then too, which
+// is not the bad input exit 2 otherwise means. The mutant crashed; the
+// run goes on.
+func runtimeCrash(stderr string) bool {
+	for _, l := range strings.Split(stderr, "\n") {
+		if strings.HasPrefix(l, "fatal error: ") || strings.HasPrefix(l, "panic: ") || strings.HasPrefix(l, "runtime: ") {
+			return true
+		}
+	}
+	return false
+}
 
 func firstLines(s string, n int) string {
 	lines := strings.SplitN(strings.TrimSpace(s), "\n", n+1)

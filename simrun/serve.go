@@ -111,6 +111,8 @@ func (f *serveFlags) check(fs *flag.FlagSet) error {
 		return fmt.Errorf("-protocol is required; expected one of %s", strings.Join(scenarios.ProtocolNames(), ", "))
 	case f.basePort < 0 || f.basePort > 65535-live.AdminPortOffset-f.nodes:
 		return fmt.Errorf("-base-port %d: expected 0 (the OS chooses) or a port that leaves room for %d nodes up to 65535", f.basePort, f.nodes)
+	case set["node"] && f.node < 0:
+		return fmt.Errorf("-node %d: expected a replica number, 0 or more", f.node)
 	case f.node < 0 && (set["peers"] || set["http"] || set["listen"] || set["admin"]):
 		return errors.New("-peers, -http, -listen and -admin run one replica of a cluster of processes; they need -node I")
 	case f.node >= 0 && set["admin-host"]:

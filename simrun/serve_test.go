@@ -34,6 +34,7 @@ func TestServeRefusesBadInput(t *testing.T) {
 		{[]string{"-protocol", "rabia", "-peers", "a:1"}, "need -node"},
 		{[]string{"-protocol", "rabia", "-node", "0"}, "needs -peers"},
 		{[]string{"-protocol", "rabia", "-node", "3", "-peers", "a:1,b:2,c:3"}, "-node 3"},
+		{[]string{"-protocol", "rabia", "-node", "-2", "-peers", "a:1,b:2,c:3"}, "-node -2: expected a replica number"},
 		{[]string{"-protocol", "rabia", "-node", "0", "-peers", "a:1,b"}, `entry 1 "b"`},
 		{[]string{"-protocol", "rabia", "-node", "0", "-nodes", "5", "-peers", "a:1,b:2"}, "-nodes 5"},
 		{[]string{"-protocol", "rabia", "-base-port", "0", "-data", user}, "not a Faultline data directory"},

@@ -52,6 +52,8 @@ func (a *app) cmdDefault(stdout, stderr io.Writer) int {
 		{"simrun list", "every scenario and protocol"},
 		{"simrun sweep -h", "many seeds of one scenario"},
 		{"simrun shrink -h", "a failing seed made minimal"},
+		{"simrun search -scenario paxos-basic -runs 200 -out search", "find failures no scenario was aimed at"},
+		{"simrun explore -h", "every schedule of a small cluster within bounds"},
 		{"simrun check -model counter HISTORY.jsonl", "check a recorded history"},
 	}
 	width := 0

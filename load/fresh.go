@@ -42,7 +42,7 @@ func Holding(ctx context.Context, d Driver, targets []string, w sim.Workload, se
 		if err != nil {
 			return "", fmt.Errorf("reading key %q on %s before the run: %w", k, targets[0], err)
 		}
-		if r.Status == sim.ReplyOK && r.Err == "" && !empty(r.Value) {
+		if r.Status == sim.ReplyOK && r.Err == "" && !unwritten(read, r.Value) {
 			if k == "" {
 				return fmt.Sprintf("%s reads %v on %s", read, r.Value, targets[0]), nil
 			}
@@ -50,6 +50,17 @@ func Holding(ctx context.Context, d Driver, targets []string, w sim.Workload, se
 		}
 	}
 	return "", nil
+}
+
+// unwritten reports whether v is what read answers on a key nothing was
+// written to. A register starts unset, so its read answers nil and a 0 is
+// a written 0 (read is Jepsen's register read); a counter's or a map's
+// get answers its zero value.
+func unwritten(read string, v any) bool {
+	if read == "read" {
+		return v == nil
+	}
+	return empty(v)
 }
 
 func empty(v any) bool {

@@ -73,6 +73,12 @@ func (a *app) cmdCheck(args []string, stdout, stderr io.Writer) int {
 		return checkExitUsage
 	}
 	path := fs.Arg(0)
+	// However they are spelled, the history and the two outputs are three
+	// files: -convert onto the history would replace what is checked.
+	if a, b, same := sameOutputs([][2]string{{"HISTORY", path}, {"-viz", *viz}, {"-convert", *convert}}); same {
+		fmt.Fprintf(stderr, "simrun check: %s %s and %s %s name the same file; expected a different file for each\n", a[0], a[1], b[0], b[1])
+		return checkExitUsage
+	}
 	if *viz != "" {
 		if err := outpath.Check(*viz, outpath.HTML, *force); err != nil {
 			fmt.Fprintf(stderr, "simrun check: -viz: %v\n", err)

@@ -24,6 +24,10 @@ func TestOneFileSpelledTwoWaysIsOneOutput(t *testing.T) {
 		t.Fatalf("search: exit %d, %s", code, errs)
 	}
 	abs := filepath.Join(dir, "out.jsonl")
+	history := filepath.Join(dir, "h.jsonl")
+	if err := os.WriteFile(history, []byte(`{"process":0,"type":"invoke","f":"read","value":null,"time":1}`+"\n"+`{"process":0,"type":"ok","f":"read","value":null,"time":2}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -39,6 +43,10 @@ func TestOneFileSpelledTwoWaysIsOneOutput(t *testing.T) {
 			"simrun run: -trace here/out.jsonl and -history out.jsonl name the same file"},
 		{"same spelling", []string{"run", "-scenario", "register-basic", "-trace", "out.jsonl", "-history", "out.jsonl"},
 			"simrun run: -trace and -history name the same file out.jsonl"},
+		{"check -convert onto the history", []string{"check", "-model", "register", "-convert", "./h.jsonl", "h.jsonl"},
+			"simrun check: HISTORY h.jsonl and -convert ./h.jsonl name the same file; expected a different file for each"},
+		{"check -viz and -convert", []string{"check", "-model", "register", "-viz", "out.jsonl", "-convert", abs, "h.jsonl"},
+			"simrun check: -viz out.jsonl and -convert " + abs + " name the same file; expected a different file for each"},
 		{"merge -out ./input", []string{"merge", "-out", "./s0", "s0"},
 			"simrun merge: -out ./s0 is also an input (s0); write the merge to a new directory"},
 		{"merge -out absolute input/", []string{"merge", "-out", filepath.Join(dir, "s0") + "/", "s0"},

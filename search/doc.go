@@ -28,10 +28,19 @@
 // (faults.Trigger); a crash inside a sync; one message delayed,
 // duplicated or dropped (scenarios.MessageRule); PCT-style priorities over
 // the delivery order of messages due together (scenarios.OrderSpec).
-// Before mutating, a systematic first pass tries once each "crash replica
-// X right after its k-th send of type T", "cut X off right before it" and
-// "crash X inside its k-th sync", for k up to 3. Every child is a plain
-// scenario plus a seed, so a find replays with `simrun run`.
+//
+// The first generation is four runs of the scenario as it is. Then a
+// systematic pass tries once each "crash replica X right after its k-th
+// send of type T", "cut X off right before it" and "crash X inside its
+// k-th sync", for k from 1 to 3, taken from what the first kept run
+// showed; every other run of that pass, and one child in five after it,
+// is a swarm run (the scenario under a fresh seed with that seed's swarm
+// fault mix, sweep.Swarmed), so a bug any random fault mix shows is found
+// about as early as a swarm sweep finds it, and what those runs reach is
+// kept and mutated like the rest. Every child is a plain scenario plus a
+// seed, so a find replays with `simrun run`. Config.Known lists failures
+// that are not finds (a mutant's search is judged against the unmutated
+// code's).
 //
 // # Determinism
 //

@@ -1,6 +1,7 @@
 package search
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -165,24 +166,11 @@ func corpusLines(path string, n int) ([][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	lines := slices.DeleteFunc(splitLines(b), func(l []byte) bool { return len(l) == 0 })
+	lines := slices.DeleteFunc(bytes.Split(b, []byte("\n")), func(l []byte) bool { return len(l) == 0 })
 	if len(lines) < n {
 		return nil, fmt.Errorf("%s: %d runs, but its %s counts %d", path, len(lines), StateFile, n)
 	}
 	return lines[:n], nil
-}
-
-func splitLines(b []byte) [][]byte {
-	var out [][]byte
-	for len(b) > 0 {
-		i := slices.Index(b, '\n')
-		if i < 0 {
-			return append(out, b)
-		}
-		out = append(out, b[:i])
-		b = b[i+1:]
-	}
-	return out
 }
 
 func readCoverage(path string, into map[uint64]struct{}) error {
@@ -218,17 +206,6 @@ func copyFile(from, to string) error {
 		return err
 	}
 	return writeAtomic(to, b)
-}
-
-// FindFiles lists the replayable files of m's finds.
-func (m *Merged) FindFiles() []string {
-	var out []string
-	for _, f := range m.Finds {
-		if f.File != "" {
-			out = append(out, f.File)
-		}
-	}
-	return out
 }
 
 // FindSummary is one line about a merged find.

@@ -1,7 +1,6 @@
 package search
 
 import (
-	"fmt"
 	"math/bits"
 	"math/rand/v2"
 	"slices"
@@ -305,9 +304,4 @@ func (m *mutator) reorder(c *scenarios.Scenario, p *entry) bool {
 	}
 	c.Order = o
 	return true
-}
-
-// describe is the one-line account of a candidate for logs.
-func (c candidate) describe() string {
-	return fmt.Sprintf("%s of #%d, seed %d", c.how, c.parent, c.seed)
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
-	"slices"
 	"sync"
 	"time"
 
@@ -494,9 +493,4 @@ func (s *Search) buildSystematic() {
 // horizon, at least twenty latencies.
 func (s *Search) systematicHold() time.Duration {
 	return max(s.mut.horizon/10, 20*s.mut.scale)
-}
-
-// sortFinds orders finds by the run that reached them.
-func sortFinds(fs []*Find) {
-	slices.SortStableFunc(fs, func(a, b *Find) int { return cmp.Compare(a.Run, b.Run) })
 }

@@ -12,7 +12,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
-	"sync"
 	"syscall"
 	"time"
 
@@ -20,7 +19,6 @@ import (
 	"github.com/faultline-sim/faultline/internal/invoke"
 	"github.com/faultline-sim/faultline/internal/outpath"
 	"github.com/faultline-sim/faultline/scenarios"
-	"github.com/schollz/progressbar/v3"
 )
 
 // exploreFlags are `simrun explore`'s flags.
@@ -138,7 +136,7 @@ func (a *app) cmdExplore(args []string, stdout, stderr io.Writer) int {
 	}
 	defer lessGC()()
 	p := newExploreProgress(stderr, s.Name, f.maxExecutions, f.every)
-	cfg.Progress = p.update
+	cfg.Progress = func(pr explore.Progress) { showExplore(p, s.Name, pr) }
 	start := time.Now()
 	rep, err := explore.Run(cfg, saved)
 	p.finish()
@@ -297,45 +295,17 @@ func saveExplore(dir string, st *explore.State) error {
 	return os.Rename(tmp, filepath.Join(dir, exploreStateFile))
 }
 
-// exploreProgress shows executions, executions/s and the frontier depth.
-type exploreProgress struct {
-	mu       sync.Mutex
-	bar      *progressbar.ProgressBar
-	w        io.Writer
-	name     string
-	every    time.Duration
-	start    time.Time
-	lastLine time.Time
-}
-
-func newExploreProgress(w io.Writer, name string, total int64, every time.Duration) *exploreProgress {
-	p := &exploreProgress{w: w, name: name, every: every, start: time.Now()}
-	p.lastLine = p.start
+// newExploreProgress shows executions, executions/s and the frontier
+// depth: a bar on a terminal (a spinner when there is no execution
+// budget), a line every so often otherwise.
+func newExploreProgress(w io.Writer, name string, total int64, every time.Duration) *countProgress {
 	if total <= 0 {
 		total = -1 // a spinner: the total is unknown
 	}
-	p.bar = terminalBar(w, total, 0, name, "executions")
-	return p
+	return newCountProgress(w, terminalBar(w, total, 0, name, "executions"), every)
 }
 
-func (p *exploreProgress) update(pr explore.Progress) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	rate := float64(pr.Executions) / max(time.Since(p.start).Seconds(), 1e-9)
-	desc := fmt.Sprintf("%s: frontier depth %d, %.0f executions/s", p.name, pr.Frontier, rate)
-	if p.bar != nil {
-		p.bar.Describe(desc)
-		_ = p.bar.Set64(pr.Executions)
-		return
-	}
-	if p.every > 0 && time.Since(p.lastLine) >= p.every {
-		p.lastLine = time.Now()
-		fmt.Fprintf(p.w, "explore %s, %d executions\n", desc, pr.Executions)
-	}
-}
-
-func (p *exploreProgress) finish() {
-	if p.bar != nil {
-		_ = p.bar.Finish()
-	}
+func showExplore(p *countProgress, name string, pr explore.Progress) {
+	desc := fmt.Sprintf("%s: frontier depth %d, %.0f executions/s", name, pr.Frontier, p.rate(pr.Executions))
+	p.show(pr.Executions, desc, func() string { return fmt.Sprintf("explore %s, %d executions", desc, pr.Executions) })
 }

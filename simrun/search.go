@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -105,9 +106,9 @@ func (a *app) cmdSearch(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	defer lessGC()()
-	p := newSearchProgress(stderr, s.Name, int64(f.runs), f.every)
+	p := newSearchProgress(stderr, int64(f.runs), f.every, s.Name)
 	sr.SetProgress(func(st search.Stats) {
-		p.update(st)
+		showSearch(p, s.Name, st)
 		if f.out != "" {
 			if err := sr.Save(f.out); err != nil && ctx.Err() == nil {
 				fmt.Fprintf(stderr, "simrun search: -out: %v\n", err)
@@ -171,7 +172,7 @@ func (a *app) finishSearch(f searchFlags, sr *search.Search, interrupted bool, w
 		}
 		if fd.File != "" {
 			fmt.Fprintf(stdout, "  replay:  %s run -scenario %s\n", invoke.Program(), fd.File)
-			fmt.Fprintf(stdout, "  diagram: %s run -scenario %s -timeline %s.html\n", invoke.Program(), fd.File, trimYAML(fd.File))
+			fmt.Fprintf(stdout, "  diagram: %s run -scenario %s -timeline %s.html\n", invoke.Program(), fd.File, strings.TrimSuffix(fd.File, ".yaml"))
 		}
 	}
 	if f.out != "" {
@@ -189,50 +190,19 @@ func (a *app) finishSearch(f searchFlags, sr *search.Search, interrupted bool, w
 	return exitPass
 }
 
-func trimYAML(p string) string {
-	if len(p) > 5 && p[len(p)-5:] == ".yaml" {
-		return p[:len(p)-5]
-	}
-	return p
-}
-
-// searchProgress shows a search's runs, coverage and finds: a bar on a
-// terminal, a line every so often otherwise.
-type searchProgress struct {
-	bar      *progressbar.ProgressBar
-	w        io.Writer
-	name     string
-	total    int64
-	every    time.Duration
-	start    time.Time
-	lastLine time.Time
-}
-
-func newSearchProgress(w io.Writer, name string, total int64, every time.Duration) *searchProgress {
-	p := &searchProgress{w: w, name: name, total: total, every: every, start: time.Now()}
-	p.lastLine = p.start
+// newSearchProgress shows a search's runs, coverage and finds: a bar on a
+// terminal when the run budget is known, a line every so often otherwise.
+func newSearchProgress(w io.Writer, total int64, every time.Duration, name string) *countProgress {
+	var bar *progressbar.ProgressBar
 	if total > 0 {
-		p.bar = terminalBar(w, total, 0, name, "runs")
+		bar = terminalBar(w, total, 0, name, "runs")
 	}
-	return p
+	return newCountProgress(w, bar, every)
 }
 
-func (p *searchProgress) update(st search.Stats) {
-	desc := fmt.Sprintf("%s: %d features, %d kept, %d finds", p.name, st.Coverage, st.Corpus, st.Finds)
-	if p.bar != nil {
-		p.bar.Describe(desc)
-		_ = p.bar.Set64(int64(st.Runs))
-		return
-	}
-	if p.every > 0 && time.Since(p.lastLine) >= p.every {
-		p.lastLine = time.Now()
-		rate := float64(st.Runs) / time.Since(p.start).Seconds()
-		fmt.Fprintf(p.w, "search %s: %d runs, %.1f runs/s\n", desc, st.Runs, rate)
-	}
-}
-
-func (p *searchProgress) finish() {
-	if p.bar != nil {
-		_ = p.bar.Finish()
-	}
+func showSearch(p *countProgress, name string, st search.Stats) {
+	desc := fmt.Sprintf("%s: %d features, %d kept, %d finds", name, st.Coverage, st.Corpus, st.Finds)
+	p.show(int64(st.Runs), desc, func() string {
+		return fmt.Sprintf("search %s: %d runs, %.1f runs/s", desc, st.Runs, p.rate(int64(st.Runs)))
+	})
 }

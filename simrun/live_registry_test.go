@@ -15,20 +15,17 @@ import (
 	"github.com/faultline-sim/faultline/scenarios"
 )
 
-// TestUserProtocolRunsLive: a user's program serves, loads and
-// validates its own protocol (here the register under another name, in
-// a registry without Faultline's protocols): serve starts it, load
-// drives it from the user's scenario file and checks the history, and
-// validate-live compares it, where Faultline's own registry would say
-// the protocol is unknown.
-func TestUserProtocolRunsLive(t *testing.T) {
+// myregProgram is a user's simrun whose registry holds only "myreg" (the
+// register renamed), with its basic scenario written to a fresh
+// directory: the program, the directory and the scenario file.
+func myregProgram(t *testing.T) (*app, string, string) {
+	t.Helper()
 	def := register.Definition
 	def.Name = "myreg"
 	reg := new(scenarios.Registry)
 	if err := reg.Add(def); err != nil {
 		t.Fatal(err)
 	}
-	a := &app{reg: reg, user: true}
 	dir := t.TempDir()
 	yaml, err := os.ReadFile(filepath.Join("..", "scenarios", "files", "register-basic.yaml"))
 	if err != nil {
@@ -36,7 +33,20 @@ func TestUserProtocolRunsLive(t *testing.T) {
 	}
 	scen := filepath.Join(dir, "myreg-basic.yaml")
 	mine := strings.Replace(strings.Replace(string(yaml), "protocol: register", "protocol: myreg", 1), "name: register-basic", "name: myreg-basic", 1)
-	os.WriteFile(scen, []byte(mine), 0o644)
+	if err := os.WriteFile(scen, []byte(mine), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return &app{reg: reg, user: true}, dir, scen
+}
+
+// TestUserProtocolRunsLive: a user's program serves, loads and
+// validates its own protocol (here the register under another name, in
+// a registry without Faultline's protocols): serve starts it, load
+// drives it from the user's scenario file and checks the history, and
+// validate-live compares it, where Faultline's own registry would say
+// the protocol is unknown.
+func TestUserProtocolRunsLive(t *testing.T) {
+	a, _, scen := myregProgram(t)
 
 	var stderr bytes.Buffer
 	if code := run([]string{"serve", "-protocol", "myreg", "-base-port", "0"}, io.Discard, &stderr); code != exitUsage || !strings.Contains(stderr.String(), `-protocol "myreg"`) {
@@ -88,21 +98,7 @@ func TestUserProtocolRunsLive(t *testing.T) {
 // a report), and refuses rabia-paper in one line naming the protocols
 // it needs, which the user's registry does not hold.
 func TestUserProtocolBenches(t *testing.T) {
-	def := register.Definition
-	def.Name = "myreg"
-	reg := new(scenarios.Registry)
-	if err := reg.Add(def); err != nil {
-		t.Fatal(err)
-	}
-	a := &app{reg: reg, user: true}
-	dir := t.TempDir()
-	yaml, err := os.ReadFile(filepath.Join("..", "scenarios", "files", "register-basic.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	scen := filepath.Join(dir, "myreg-basic.yaml")
-	mine := strings.Replace(strings.Replace(string(yaml), "protocol: register", "protocol: myreg", 1), "name: register-basic", "name: myreg-basic", 1)
-	os.WriteFile(scen, []byte(mine), 0o644)
+	a, dir, scen := myregProgram(t)
 
 	for _, c := range []struct {
 		args []string

@@ -7,10 +7,31 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
-
-	"github.com/faultline-sim/faultline/internal/cpuhog"
 )
+
+// hog keeps n goroutines busy until the returned stop is called: a loaded
+// CI machine in miniature.
+func hog(n int) (stop func()) {
+	var done atomic.Bool
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			x := uint64(i)
+			for !done.Load() {
+				for j := 0; j < 1000; j++ {
+					x = x*6364136223846793005 + 1442695040888963407
+				}
+			}
+			_ = x
+		}()
+	}
+	return func() { done.Store(true); wg.Wait() }
+}
 
 func readGolden(t *testing.T, path string) History {
 	t.Helper()
@@ -71,7 +92,7 @@ func TestCheckIsTheSameUnderLoad(t *testing.T) {
 		return out
 	}
 	alone := run()
-	stop := cpuhog.Start(2 * runtime.GOMAXPROCS(0))
+	stop := hog(2 * runtime.GOMAXPROCS(0))
 	loaded := run()
 	stop()
 	for i := range jobs {

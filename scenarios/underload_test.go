@@ -4,10 +4,31 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
-
-	"github.com/faultline-sim/faultline/internal/cpuhog"
 )
+
+// busy keeps n goroutines spinning until stop is called: a CI machine at
+// load 40 in miniature.
+func busy(n int) (stop func()) {
+	var done atomic.Bool
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			x := uint64(i)
+			for !done.Load() {
+				for j := 0; j < 1000; j++ {
+					x = x*6364136223846793005 + 1442695040888963407
+				}
+			}
+			_ = x
+		}()
+	}
+	return func() { done.Store(true); wg.Wait() }
+}
 
 // outcome is everything a run decides: the trace hash, every check's
 // verdict with its detail, and the steps the linearizability check took.
@@ -44,7 +65,7 @@ func TestSameVerdictUnderACPUHog(t *testing.T) {
 	for i, r := range runs {
 		alone[i] = outcome(t, r.name, r.seed, r.steps)
 	}
-	stop := cpuhog.Start(2 * runtime.GOMAXPROCS(0))
+	stop := busy(2 * runtime.GOMAXPROCS(0))
 	defer stop()
 	for i, r := range runs {
 		if loaded := outcome(t, r.name, r.seed, r.steps); loaded != alone[i] {
